@@ -1,0 +1,40 @@
+"""tsalign: alignment metrics for sequences on numpy, PyTorch and CuPy.
+
+Importing tsalign is cheap: it imports numpy and array-api-compat only.
+torch, cupy and numba are imported when a computation needs them (the
+public modules import their kernels lazily).
+"""
+
+from __future__ import annotations
+
+from .backend import Backend, instantiate_backend
+from .dtw import (
+    cdist_dtw,
+    compute_mask,
+    dtw,
+    dtw_path,
+    dtw_path_from_metric,
+    dtw_subsequence_path,
+    itakura_mask,
+    lb_envelope,
+    lb_keogh,
+    sakoe_chiba_mask,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Backend",
+    "instantiate_backend",
+    "dtw",
+    "dtw_path",
+    "dtw_path_from_metric",
+    "cdist_dtw",
+    "dtw_subsequence_path",
+    "sakoe_chiba_mask",
+    "itakura_mask",
+    "compute_mask",
+    "lb_envelope",
+    "lb_keogh",
+    "__version__",
+]

@@ -1,0 +1,78 @@
+"""Global constraints: tslearn's parameters resolved to a band description.
+
+A band is the tuple ``(kind, radius, slope)`` understood by every kernel
+family (see ``kernels/cpu/_band.py``): kind 0 = none, 1 = Itakura, 2 =
+Sakoe-Chiba.
+"""
+
+from __future__ import annotations
+
+from ._validation import check_float, check_int
+
+BAND_NONE, BAND_ITAKURA, BAND_SAKOE_CHIBA = 0, 1, 2
+NO_BAND = (BAND_NONE, 0, 2.0)
+
+_CODES = {
+    None: BAND_NONE,
+    "": BAND_NONE,
+    0: BAND_NONE,
+    "itakura": BAND_ITAKURA,
+    1: BAND_ITAKURA,
+    "sakoe_chiba": BAND_SAKOE_CHIBA,
+    2: BAND_SAKOE_CHIBA,
+}
+
+
+class ConstraintError(ValueError, RuntimeWarning):
+    """Contradictory constraint parameters.
+
+    A ValueError; also a RuntimeWarning, which is what tslearn raises in the
+    same situation, so code written against tslearn keeps catching it.
+    """
+
+
+def resolve_band(global_constraint=None, sakoe_chiba_radius=None, itakura_max_slope=None):
+    """tslearn's inference rules, returning ``(kind, radius, slope)``.
+
+    - ``global_constraint`` names the constraint ("sakoe_chiba", "itakura",
+      or tslearn's integer codes 2 / 1; None or "" for none);
+    - without a name, the one parameter given decides; both given is an error;
+    - defaults: radius 1, max slope 2.
+    """
+    try:
+        kind = _CODES[global_constraint]
+    except (KeyError, TypeError):
+        raise ValueError(
+            "global_constraint must be None, 'sakoe_chiba' or 'itakura', "
+            f"got {global_constraint!r}"
+        ) from None
+    if kind == BAND_NONE:
+        if sakoe_chiba_radius is not None and itakura_max_slope is not None:
+            raise ConstraintError(
+                "global_constraint is not set for DTW, but both sakoe_chiba_radius and "
+                "itakura_max_slope are set, hence global_constraint cannot be inferred: "
+                "pass global_constraint='sakoe_chiba' or 'itakura'"
+            )
+        if sakoe_chiba_radius is not None:
+            kind = BAND_SAKOE_CHIBA
+        elif itakura_max_slope is not None:
+            kind = BAND_ITAKURA
+    if kind == BAND_SAKOE_CHIBA:
+        radius = 1 if sakoe_chiba_radius is None else sakoe_chiba_radius
+        radius = check_int(radius, "sakoe_chiba_radius", minimum=0)
+        return (BAND_SAKOE_CHIBA, radius, 2.0)
+    if kind == BAND_ITAKURA:
+        slope = 2.0 if itakura_max_slope is None else itakura_max_slope
+        slope = check_float(slope, "itakura_max_slope", positive=True)
+        return (BAND_ITAKURA, 0, slope)
+    return NO_BAND
+
+
+def infeasible_error(band, n, m) -> ValueError:
+    """The error for a band that admits no path between lengths n and m."""
+    if band[0] == BAND_ITAKURA:
+        return ValueError(
+            f"itakura_max_slope={band[2]} is infeasible (it leads to no admissible path) "
+            f"for time series of sizes {n} and {m}"
+        )
+    return ValueError(f"the global constraint admits no path for sizes {n} and {m}")

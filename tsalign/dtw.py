@@ -1,0 +1,696 @@
+"""Exact Dynamic Time Warping: tslearn's API on numpy, PyTorch and CuPy.
+
+Cost between frames is the squared Euclidean distance summed over features;
+``dtw`` is the square root of the cheapest path's total cost.  Inputs of shape
+``(N,)`` or ``(N, d)`` are one series (the result is a scalar: a Python float
+on numpy, a 0-d tensor/array otherwise); ``(B, N, d)`` with ``(B, M, d)`` is a
+batch of B pairs.  Trailing all-NaN rows mark shorter series (tslearn's
+padding).  With torch tensors that require grad, ``dtw`` is differentiable
+through the optimal path.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import numpy as np
+
+from ._constraints import (
+    BAND_ITAKURA,
+    ConstraintError,
+    infeasible_error,
+    resolve_band,
+)
+from ._costs import sq_euclidean
+from ._validation import as_array, check_int, dataset, series_pair, single_series
+from .backend import Backend, backend_of
+
+__all__ = [
+    "dtw",
+    "dtw_path",
+    "dtw_path_from_metric",
+    "cdist_dtw",
+    "dtw_subsequence_path",
+    "sakoe_chiba_mask",
+    "itakura_mask",
+    "compute_mask",
+    "lb_envelope",
+    "lb_keogh",
+]
+
+
+# --------------------------------------------------------------------------- helpers
+def _needs_grad(be: Backend, *arrays) -> bool:
+    if not be.is_pytorch:
+        return False
+    import torch
+
+    return torch.is_grad_enabled() and any(a.requires_grad for a in arrays)
+
+
+def _scalar(be: Backend, v):
+    """One result of an unbatched call: Python float on numpy, 0-d array otherwise."""
+    return float(v) if be.is_numpy else v
+
+
+def _check_feasible(be: Backend, sq, band, lx, ly) -> None:
+    if band[0] != BAND_ITAKURA:
+        return
+    bad = be.to_numpy(be.xp.isinf(sq)) if not be.is_numpy else np.isinf(sq)
+    if np.any(bad):
+        k = int(np.argmax(np.ravel(bad)))
+        raise infeasible_error(band, int(np.ravel(lx)[k % len(lx)]), int(np.ravel(ly)[k % len(ly)]))
+
+
+def _sqrt(be: Backend, sq):
+    if be.is_pytorch:
+        from ._autograd import safe_sqrt
+
+        return safe_sqrt(sq)
+    return be.xp.sqrt(sq)
+
+
+def _paths(be: Backend, X, Y, lx, ly, band, *, C=None, subsequence=False):
+    """Accumulated costs and optimal paths of each pair (no autograd).
+
+    Returns ``(R, paths, plen, end_j)``; paths are backend int64 arrays.
+    """
+    if C is None:
+        C = sq_euclidean(be, X, Y)
+    if be.is_pytorch:
+        C = C.detach()
+    R = be.call_kernel("dtw", "dtw_acc", C, C, lx, ly, band, subsequence=subsequence)
+    if subsequence:
+        last = R[0, int(lx[0]) - 1, : int(ly[0])]
+        end_j = np.array([int(be.to_numpy(be.xp.argmin(last)))], dtype=np.int64)
+    else:
+        end_j = ly - 1
+    paths, plen = be.call_kernel(
+        "dtw", "dtw_paths", R, R, lx, ly, end_j=end_j, subsequence=subsequence
+    )
+    return R, paths, plen, end_j
+
+
+def _end_values(be: Backend, R, lx, end_j):
+    """R[b, lx[b]-1, end_j[b]] for each pair (backend array)."""
+    xp = be.xp
+    B = R.shape[0]
+    dev = _device(be, R)
+    bi = xp.asarray(np.arange(B), device=dev)
+    ii = xp.asarray(np.asarray(lx) - 1, device=dev)
+    jj = xp.asarray(np.asarray(end_j), device=dev)
+    return R[bi, ii, jj]
+
+
+def _device(be: Backend, x):
+    return be.device_of(x)
+
+
+def _path_lists(be: Backend, paths, plen) -> list[list[tuple[int, int]]]:
+    P = be.to_numpy(paths) if not be.is_numpy else paths
+    L = be.to_numpy(plen) if not be.is_numpy else plen
+    return [[(int(i), int(j)) for i, j in P[b, : int(L[b])]] for b in range(P.shape[0])]
+
+
+def _differentiable_sq(be: Backend, X, Y, paths, plen):
+    from ._autograd import path_sq_cost_from_series
+
+    return path_sq_cost_from_series(X, Y, paths, plen)
+
+
+# --------------------------------------------------------------------------- metrics
+def dtw(
+    s1,
+    s2,
+    global_constraint: str | None = None,
+    sakoe_chiba_radius: int | None = None,
+    itakura_max_slope: float | None = None,
+    be: Any = None,
+):
+    r"""Dynamic Time Warping similarity between two series (or batches of pairs).
+
+    .. math::
+
+        DTW(X, Y) = \min_{\pi} \sqrt{\sum_{(i, j) \in \pi} \|X_i - Y_j\|^2}
+
+    over warping paths :math:`\pi` from (0, 0) to (N-1, M-1) moving by
+    steps (1, 0), (0, 1), (1, 1).
+
+    Parameters
+    ----------
+    s1 : array-like, shape (N,), (N, d) or (B, N, d)
+        A series, or a batch of B series (with ``s2`` of shape (B, M, d)).
+        Trailing all-NaN rows are padding (variable lengths).
+    s2 : array-like, shape (M,), (M, d) or (B, M, d)
+        The other series, or batch.
+    global_constraint : {"itakura", "sakoe_chiba"} or None
+        Global constraint on the paths (tslearn's names; 1 and 2 also work).
+    sakoe_chiba_radius : int or None
+        Radius of the Sakoe-Chiba band (default 1 when that band is named;
+        widened by ``|N - M|`` for unequal lengths, as in tslearn).
+    itakura_max_slope : float or None
+        Maximum slope of the Itakura parallelogram (default 2 when named).
+    be : Backend, {"numpy", "pytorch", "cupy"} or None
+        Backend; by default the inputs' own library.
+
+    Returns
+    -------
+    float or array
+        The DTW value: a Python float for one numpy pair, a 0-d tensor/array
+        for one torch/cupy pair, shape (B,) for a batch.  Differentiable with
+        torch inputs that require grad.
+
+    Examples
+    --------
+    >>> dtw([1, 2, 3], [1., 2., 2., 3.])
+    0.0
+    >>> dtw([1, 2, 3], [3, 4, -3])
+    6.48074069840786
+    >>> dtw([1, 2, 3, 4], [4, 3, 2, 1], sakoe_chiba_radius=1)
+    4.69041575982343
+    >>> import numpy as np
+    >>> dtw(np.zeros((2, 3, 1)), np.ones((2, 4, 1)))
+    array([2.44948974, 2.44948974])
+    """
+    be = backend_of(s1, s2, be=be)
+    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    a, b, batched = series_pair(be, s1, s2)
+    if _needs_grad(be, a.X, b.X):
+        R, paths, plen, end_j = _paths(be, a.X, b.X, a.lengths, b.lengths, band)
+        _check_feasible(be, _end_values(be, R, a.lengths, end_j), band, a.lengths, b.lengths)
+        sq = _differentiable_sq(be, a.X, b.X, paths, plen)
+    else:
+        sq = be.call_kernel("dtw", "dtw_values", a.X, a.X, b.X, a.lengths, b.lengths, band)
+        _check_feasible(be, sq, band, a.lengths, b.lengths)
+    value = _sqrt(be, sq)
+    return value if batched else _scalar(be, value[0])
+
+
+def dtw_path(
+    s1,
+    s2,
+    global_constraint: str | None = None,
+    sakoe_chiba_radius: int | None = None,
+    itakura_max_slope: float | None = None,
+    be: Any = None,
+):
+    r"""DTW value and optimal path between two series (or batches of pairs).
+
+    Same arguments as :func:`dtw`.  Ties between predecessors are broken as
+    in tslearn: diagonal first, then (i-1, j), then (i, j-1).
+
+    Returns
+    -------
+    path : list of (int, int)
+        The optimal path from (0, 0) to (N-1, M-1); for a batch, a list of
+        such lists (each for the pair's own lengths).
+    distance : float or array
+        As returned by :func:`dtw`.
+
+    Examples
+    --------
+    >>> path, dist = dtw_path([1, 2, 3], [1., 2., 2., 3.])
+    >>> path
+    [(0, 0), (1, 1), (1, 2), (2, 3)]
+    >>> dist
+    0.0
+    >>> dtw_path([1, 2, 3], [3, 4, -3])[0]
+    [(0, 0), (1, 0), (2, 1), (2, 2)]
+    """
+    be = backend_of(s1, s2, be=be)
+    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    a, b, batched = series_pair(be, s1, s2)
+    R, paths, plen, end_j = _paths(be, a.X, b.X, a.lengths, b.lengths, band)
+    sq = _end_values(be, R, a.lengths, end_j)
+    _check_feasible(be, sq, band, a.lengths, b.lengths)
+    if _needs_grad(be, a.X, b.X):
+        sq = _differentiable_sq(be, a.X, b.X, paths, plen)
+    value = _sqrt(be, sq)
+    path_list = _path_lists(be, paths, plen)
+    if batched:
+        return path_list, value
+    return path_list[0], _scalar(be, value[0])
+
+
+_METRICS = ("euclidean", "sqeuclidean", "cityblock", "manhattan", "l1", "l2", "chebyshev",
+            "cosine")
+
+
+def _pairwise(be: Backend, x, y, metric: str, **kwds):
+    """(N, M) distances between the rows of x (N, d) and y (M, d)."""
+    xp = be.xp
+    if metric in ("sqeuclidean", "euclidean", "l2"):
+        C = sq_euclidean(be, x[None], y[None])[0]
+        return C if metric == "sqeuclidean" else xp.sqrt(C)
+    diff = x[:, None, :] - y[None, :, :]
+    if metric in ("cityblock", "manhattan", "l1"):
+        return xp.sum(xp.abs(diff), axis=-1)
+    if metric == "chebyshev":
+        return xp.max(xp.abs(diff), axis=-1)
+    if metric == "cosine":
+        nx = xp.linalg.vector_norm(x, axis=-1)[:, None]
+        ny = xp.linalg.vector_norm(y, axis=-1)[None, :]
+        return 1 - (x @ xp.permute_dims(y, (1, 0))) / (nx * ny)
+    if be.is_numpy:
+        try:
+            from scipy.spatial.distance import cdist
+        except ImportError:  # pragma: no cover - scipy is usually there
+            cdist = None
+        if cdist is not None:
+            try:
+                return cdist(x, y, metric=metric, **kwds)
+            except ValueError as exc:
+                raise ValueError(f"metric: {exc}") from None
+    raise ValueError(
+        f"metric must be 'precomputed', a callable or one of {', '.join(_METRICS)}"
+        f"{' (or any scipy.spatial.distance metric on numpy)' if be.is_numpy else ''}; "
+        f"got {metric!r}"
+    )
+
+
+def dtw_path_from_metric(
+    s1,
+    s2=None,
+    metric: Any = "euclidean",
+    global_constraint: str | None = None,
+    sakoe_chiba_radius: int | None = None,
+    itakura_max_slope: float | None = None,
+    be: Any = None,
+    **kwds,
+):
+    r"""DTW path and accumulated cost for an arbitrary frame metric.
+
+    Parameters
+    ----------
+    s1 : array-like, shape (N,) or (N, d); or (N, M) if ``metric="precomputed"``
+        A series, or the precomputed cost matrix.
+    s2 : array-like, shape (M,) or (M, d), or None
+        The other series (unused with a precomputed matrix).
+    metric : str, callable or "precomputed"
+        Frame-to-frame distance: a name ("euclidean", "sqeuclidean",
+        "cityblock", "chebyshev", "cosine"; on numpy any scipy metric name),
+        a callable ``metric(x_i, y_j, **kwds) -> float`` applied to every pair
+        of frames, or "precomputed".
+    global_constraint, sakoe_chiba_radius, itakura_max_slope :
+        As in :func:`dtw`.
+    be : Backend, str or None
+        Backend.
+    **kwds
+        Extra arguments of the metric.
+
+    Returns
+    -------
+    path : list of (int, int)
+    cost : float or 0-d array
+        The accumulated cost of the path (no square root is taken).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> s1 = np.array([[0., 0.], [0., 1.], [2., 1.], [2., 2.]])
+    >>> s2 = np.array([[0., 0.], [2., 2.], [2., 1.], [3., 3.]])
+    >>> path, cost = dtw_path_from_metric(s1, s2, metric="sqeuclidean")
+    >>> path
+    [(0, 0), (1, 0), (2, 1), (2, 2), (3, 3)]
+    >>> cost
+    4.0
+    >>> dtw_path_from_metric(s1, s2, metric=lambda a, b: np.abs(a - b).sum())[1]
+    4.0
+    """
+    be = backend_of(s1, s2, be=be)
+    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    if isinstance(metric, str) and metric == "precomputed":
+        C = as_array(be, s1, "s1")
+        if C.ndim != 2:
+            raise ValueError(f"s1 must be an (N, M) cost matrix with metric='precomputed', "
+                             f"got shape {tuple(C.shape)}")
+        if bool(be.xp.any(be.xp.isnan(C))):
+            raise ValueError("s1 (the precomputed cost matrix) contains NaN")
+    else:
+        if s2 is None:
+            raise ValueError("s2 is required unless metric='precomputed'")
+        a, b, _ = series_pair(be, s1, s2, allow_batch=False)
+        x = a.X[0, : int(a.lengths[0])]
+        y = b.X[0, : int(b.lengths[0])]
+        if callable(metric):
+            rows = [[metric(x[i], y[j], **kwds) for j in range(y.shape[0])]
+                    for i in range(x.shape[0])]
+            if be.is_numpy:
+                C = np.asarray(rows, dtype=x.dtype)
+            else:
+                C = be.xp.stack([be.xp.stack([be.xp.asarray(v) for v in r]) for r in rows])
+                C = be.xp.astype(C, x.dtype)
+        elif isinstance(metric, str):
+            C = _pairwise(be, x, y, metric, **kwds)
+        else:
+            raise TypeError(f"metric must be a string or a callable, got {type(metric).__name__}")
+    n, m = int(C.shape[0]), int(C.shape[1])
+    if n == 0 or m == 0:
+        raise ValueError("one of the input time series contains only nans or has zero length.")
+    C3 = C[None]
+    lx = np.array([n], dtype=np.int64)
+    ly = np.array([m], dtype=np.int64)
+    R, paths, plen, end_j = _paths(be, None, None, lx, ly, band, C=be.xp.asarray(C3))
+    cost = _end_values(be, R, lx, end_j)
+    _check_feasible(be, cost, band, lx, ly)
+    if _needs_grad(be, C3):
+        from ._autograd import path_cost_from_matrix
+
+        cost = path_cost_from_matrix(C3, paths, plen)
+    return _path_lists(be, paths, plen)[0], _scalar(be, cost[0])
+
+
+class _Progress:
+    """A text progress bar on stderr for ``verbose`` > 0."""
+
+    def __init__(self, label: str):
+        self.label = label
+
+    def __call__(self, done: int, total: int) -> None:
+        frac = 1.0 if total == 0 else done / total
+        bar = "#" * int(30 * frac)
+        sys.stderr.write(f"\r{self.label} [{bar:<30}] {100 * frac:5.1f}% ({done}/{total} pairs)")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def cdist_dtw(
+    dataset1,
+    dataset2=None,
+    global_constraint: str | None = None,
+    sakoe_chiba_radius: int | None = None,
+    itakura_max_slope: float | None = None,
+    n_jobs: int | None = None,
+    verbose: int = 0,
+    be: Any = None,
+):
+    r"""DTW between every series of ``dataset1`` and every series of ``dataset2``.
+
+    Parameters
+    ----------
+    dataset1 : array-like, shape (n1, N, d), (n1, N) or (N,); or a list of series
+        A dataset; a list of series of different lengths is fine (NaN padded).
+    dataset2 : same as dataset1, or None
+        The other dataset; None means ``dataset1`` against itself (only the
+        upper triangle is computed, the diagonal is zero).
+    global_constraint, sakoe_chiba_radius, itakura_max_slope :
+        As in :func:`dtw`.
+    n_jobs : int or None
+        CPU threads: None or -1 = all of numba's threads, k > 0 = k threads.
+        (Unlike tslearn's joblib default of one job, parallelism is on by
+        default: the threads share the data, there is no process overhead.)
+    verbose : int
+        If > 0, a progress bar on stderr.
+    be : Backend, str or None
+        Backend.
+
+    Returns
+    -------
+    array, shape (n1, n2)
+        The DTW values (differentiable with torch inputs that require grad).
+
+    Examples
+    --------
+    >>> cdist_dtw([[1, 2, 2, 3], [1, 2, 3, 4]])
+    array([[0., 1.],
+           [1., 0.]])
+    >>> cdist_dtw([[1, 2, 2, 3], [1, 2, 3, 4]], [[1, 2, 3], [2, 3, 4, 5]])
+    array([[0.        , 2.44948974],
+           [1.        , 1.41421356]])
+    """
+    from . import kernels
+
+    be = backend_of(dataset1, dataset2, be=be)
+    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    verbose = check_int(verbose, "verbose")
+    A = dataset(be, dataset1, "dataset1")
+    symmetric = dataset2 is None
+    Bd = A if symmetric else dataset(be, dataset2, "dataset2")
+    if A.X.shape[2] != Bd.X.shape[2]:
+        raise ValueError(
+            "dataset1 and dataset2 must have the same feature size (all input time series must "
+            f"have the same feature size): got d={A.X.shape[2]} and d={Bd.X.shape[2]}"
+        )
+    X, Y = A.X, Bd.X
+    if X.dtype != Y.dtype:
+        X = be.xp.astype(X, be.xp.float64)
+        Y = be.xp.astype(Y, be.xp.float64)
+    progress = _Progress("cdist_dtw") if verbose > 0 else None
+    if _needs_grad(be, X, Y):
+        out = _cdist_differentiable(be, X, Y, A.lengths, Bd.lengths, band, symmetric)
+    else:
+        with kernels.threads(n_jobs):
+            sq = be.call_kernel(
+                "dtw", "dtw_cdist", X, X, Y, A.lengths, Bd.lengths, band, symmetric,
+                progress=progress,
+            )
+        lxs = np.repeat(A.lengths, len(Bd.lengths))
+        lys = np.tile(Bd.lengths, len(A.lengths))
+        _check_feasible(be, be.xp.reshape(sq, (-1,)), band, lxs, lys)
+        out = be.xp.sqrt(sq)
+    return out
+
+
+def _cdist_differentiable(be: Backend, X, Y, lx, ly, band, symmetric):
+    """cdist through the optimal paths, in slices of pairs to bound memory."""
+    import torch
+
+    nx, ny = X.shape[0], Y.shape[0]
+    ia, ib = np.divmod(np.arange(nx * ny), ny)
+    if symmetric:
+        keep = ia < ib
+        ia, ib = ia[keep], ib[keep]
+    N, M = X.shape[1], Y.shape[1]
+    step = max(1, (1 << 26) // max(1, N * M))
+    values = []
+    for s in range(0, len(ia), step):
+        sa, sb = ia[s : s + step], ib[s : s + step]
+        ta = torch.as_tensor(sa, device=X.device)
+        tb = torch.as_tensor(sb, device=X.device)
+        Xp, Yp = X[ta], Y[tb]
+        R, paths, plen, end_j = _paths(be, Xp, Yp, lx[sa], ly[sb], band)
+        _check_feasible(be, _end_values(be, R, lx[sa], end_j), band, lx[sa], ly[sb])
+        values.append(_differentiable_sq(be, Xp, Yp, paths, plen))
+    sq = torch.cat(values) if values else X.new_zeros(0)
+    out = X.new_zeros((nx, ny))
+    ta = torch.as_tensor(ia, device=X.device)
+    tb = torch.as_tensor(ib, device=X.device)
+    from ._autograd import safe_sqrt
+
+    vals = safe_sqrt(sq)
+    out = out.index_put((ta, tb), vals)
+    if symmetric:
+        out = out.index_put((tb, ta), vals)
+    return out
+
+
+def dtw_subsequence_path(subseq, longseq, be: Any = None):
+    r"""Best match of ``subseq`` anywhere inside ``longseq`` (subsequence DTW).
+
+    The path must cover all of ``subseq`` but may start and end at any frame
+    of ``longseq``.
+
+    Returns
+    -------
+    path : list of (int, int)
+        Index pairs (frame of subseq, frame of longseq).
+    distance : float or 0-d array
+        Square root of the path's cost.
+
+    Examples
+    --------
+    >>> path, dist = dtw_subsequence_path([2., 3.], [1., 2., 2., 3., 4.])
+    >>> path
+    [(0, 2), (1, 3)]
+    >>> dist
+    0.0
+    """
+    be = backend_of(subseq, longseq, be=be)
+    a, b, _ = series_pair(be, subseq, longseq, names=("subseq", "longseq"), allow_batch=False)
+    X = a.X[:, : int(a.lengths[0])]
+    Y = b.X[:, : int(b.lengths[0])]
+    lx, ly = a.lengths, b.lengths
+    R, paths, plen, end_j = _paths(be, X, Y, lx, ly, resolve_band(), subsequence=True)
+    sq = _end_values(be, R, lx, end_j)
+    if _needs_grad(be, X, Y):
+        sq = _differentiable_sq(be, X, Y, paths, plen)
+    return _path_lists(be, paths, plen)[0], _scalar(be, _sqrt(be, sq)[0])
+
+
+# --------------------------------------------------------------------------- masks
+def _mask(be: Backend, n: int, m: int, band):
+    from .kernels.cpu._band import band_mask
+
+    host = band_mask(n, m, band)
+    if band[0] == BAND_ITAKURA and (not host.any(axis=1).all() or not host.any(axis=0).all()):
+        raise ConstraintError(str(infeasible_error(band, n, m)))
+    return host if be.is_numpy else be.xp.asarray(host)
+
+
+def sakoe_chiba_mask(sz1: int, sz2: int, radius: int = 1, be: Any = None):
+    """Boolean Sakoe-Chiba mask of shape (sz1, sz2) (True = allowed cell).
+
+    For unequal sizes the band is widened by ``|sz1 - sz2|`` so that the end
+    cell stays reachable, as in tslearn.
+
+    Examples
+    --------
+    >>> sakoe_chiba_mask(4, 4, radius=2)
+    array([[ True,  True,  True, False],
+           [ True,  True,  True,  True],
+           [ True,  True,  True,  True],
+           [False,  True,  True,  True]])
+    """
+    be = backend_of(be=be)
+    sz1 = check_int(sz1, "sz1", minimum=1)
+    sz2 = check_int(sz2, "sz2", minimum=1)
+    return _mask(be, sz1, sz2, resolve_band("sakoe_chiba", sakoe_chiba_radius=radius))
+
+
+def itakura_mask(sz1: int, sz2: int, max_slope: float = 2.0, be: Any = None):
+    """Boolean Itakura-parallelogram mask of shape (sz1, sz2) (True = allowed).
+
+    Raises ValueError when the slope admits no path for these sizes.
+
+    Examples
+    --------
+    >>> itakura_mask(6, 6, max_slope=3)
+    array([[ True, False, False, False, False, False],
+           [False,  True,  True,  True, False, False],
+           [False,  True,  True,  True,  True, False],
+           [False,  True,  True,  True,  True, False],
+           [False, False,  True,  True,  True, False],
+           [False, False, False, False, False,  True]])
+    """
+    be = backend_of(be=be)
+    sz1 = check_int(sz1, "sz1", minimum=1)
+    sz2 = check_int(sz2, "sz2", minimum=1)
+    return _mask(be, sz1, sz2, resolve_band("itakura", itakura_max_slope=max_slope))
+
+
+def compute_mask(
+    s1,
+    s2,
+    global_constraint=0,
+    sakoe_chiba_radius: int | None = None,
+    itakura_max_slope: float | None = None,
+    be: Any = None,
+):
+    """Boolean mask of the cells a global constraint allows (tslearn's rules).
+
+    ``s1`` and ``s2`` are series or their sizes (ints).
+
+    Examples
+    --------
+    >>> compute_mask(4, 4, sakoe_chiba_radius=1)
+    array([[ True,  True, False, False],
+           [ True,  True,  True, False],
+           [False,  True,  True,  True],
+           [False, False,  True,  True]])
+    >>> compute_mask(4, 4, itakura_max_slope=2)
+    array([[ True, False, False, False],
+           [False,  True,  True, False],
+           [False,  True,  True, False],
+           [False, False, False,  True]])
+    """
+    if isinstance(s1, (int, np.integer)) and isinstance(s2, (int, np.integer)):
+        be = backend_of(be=be)
+        sz1, sz2 = check_int(s1, "s1", minimum=1), check_int(s2, "s2", minimum=1)
+    else:
+        be = backend_of(s1, s2, be=be)
+        a, b, _ = series_pair(be, s1, s2, allow_batch=False)
+        sz1, sz2 = int(a.lengths[0]), int(b.lengths[0])
+    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    return _mask(be, sz1, sz2, band)
+
+
+# --------------------------------------------------------------------------- lower bounds
+def lb_envelope(ts, radius: int = 1, be: Any = None):
+    """Envelope of a series for LB_Keogh: running min and max over ``i ± radius``.
+
+    Returns
+    -------
+    envelope_down, envelope_up : arrays of shape (sz, d)
+
+    Examples
+    --------
+    >>> env_low, env_up = lb_envelope([1, 2, 3, 2, 1], radius=1)
+    >>> env_low.ravel()
+    array([1., 1., 2., 1., 1.])
+    >>> env_up.ravel()
+    array([2., 3., 3., 3., 2.])
+    """
+    be = backend_of(ts, be=be)
+    radius = check_int(radius, "radius", minimum=0)
+    a = single_series(be, ts, "ts")
+    x = a.X[0, : int(a.lengths[0])]
+    xp = be.xp
+    down, up = x, x
+    n = x.shape[0]
+    for k in range(1, min(radius, n - 1) + 1):
+        # fold in frame i-k (for i >= k), then frame i+k (for i < n-k)
+        down = xp.concat([down[:k], xp.minimum(down[k:], x[: n - k])], axis=0)
+        up = xp.concat([up[:k], xp.maximum(up[k:], x[: n - k])], axis=0)
+        down = xp.concat([xp.minimum(down[: n - k], x[k:]), down[n - k :]], axis=0)
+        up = xp.concat([xp.maximum(up[: n - k], x[k:]), up[n - k :]], axis=0)
+    return down, up
+
+
+def lb_keogh(ts_query, ts_candidate=None, radius: int = 1, envelope_candidate=None):
+    """LB_Keogh lower bound of DTW between a query and a candidate (univariate).
+
+    Give either ``ts_candidate`` (its envelope is computed with ``radius``)
+    or a precomputed ``envelope_candidate = (down, up)``.  Query and
+    candidate must have the same length.
+
+    Examples
+    --------
+    >>> env = lb_envelope([1, 2, 3, 2, 1], radius=1)
+    >>> lb_keogh([0, 0, 0, 0, 0], envelope_candidate=env)
+    2.8284271247461903
+    >>> lb_keogh([0, 0, 0, 0, 0], ts_candidate=[1, 2, 3, 2, 1], radius=1)
+    2.8284271247461903
+    """
+    if ts_candidate is None and envelope_candidate is None:
+        raise ValueError("give ts_candidate or envelope_candidate")
+    if ts_candidate is not None:
+        be = backend_of(ts_query, ts_candidate)
+        down, up = lb_envelope(ts_candidate, radius=radius, be=be)
+        cname = "ts_candidate"
+    else:
+        try:
+            down, up = envelope_candidate
+        except (TypeError, ValueError):
+            raise ValueError("envelope_candidate must be a pair (envelope_down, envelope_up)") \
+                from None
+        be = backend_of(ts_query, down, up)
+        down = _as_column(be, down, "envelope_candidate[0]")
+        up = _as_column(be, up, "envelope_candidate[1]")
+        cname = "envelope_candidate"
+    q = _as_column(be, ts_query, "ts_query")
+    for name, arr in (("ts_query", q), (cname, down)):
+        if arr.shape[1] != 1:
+            raise ValueError(f"{name}: LB_Keogh is available only for univariate time series")
+    if q.shape[0] != down.shape[0]:
+        raise ValueError(
+            f"ts_query and {cname} must have the same length: got {q.shape[0]} and "
+            f"{down.shape[0]}"
+        )
+    xp = be.xp
+    q, down, up = (xp.astype(v, xp.float64) if v.dtype != q.dtype else v for v in (q, down, up))
+    zero = xp.zeros_like(q)
+    above = xp.where(q > up, q - up, zero)
+    below = xp.where(q < down, down - q, zero)
+    value = xp.sqrt(xp.sum(above * above + below * below))
+    return _scalar(be, value)
+
+
+def _as_column(be: Backend, x, name: str):
+    arr = as_array(be, x, name)
+    if arr.ndim == 1:
+        arr = be.xp.reshape(arr, (arr.shape[0], 1))
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must have shape (sz,) or (sz, 1), got {tuple(arr.shape)}")
+    return arr

@@ -1,0 +1,89 @@
+"""Global constraints as per-row column ranges, shared by every DP family.
+
+A band is ``(kind, radius, slope)``: kind 0 = none, 1 = Itakura parallelogram
+(``slope`` = max slope), 2 = Sakoe-Chiba (``radius``).  For a pair of lengths
+``(n, m)`` row ``i`` may use columns ``lo[i] <= j < hi[i]``.  The bounds follow
+tslearn's masks exactly (including the band widening ``|n - m| + radius`` for
+unequal lengths and the 2-decimal rounding of the Itakura bounds) and are
+non-decreasing in ``i``, which the rolling-row kernels rely on.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._jit import njit
+
+BAND_NONE = 0
+BAND_ITAKURA = 1
+BAND_SAKOE_CHIBA = 2
+
+
+@njit
+def _round2(x):
+    return np.rint(x * 100.0) / 100.0
+
+
+@njit
+def itakura_col_lo(j, n, m, slope):
+    """First row allowed in column ``j`` (Itakura)."""
+    ratio = n / m
+    smax = slope * ratio
+    smin = ratio / slope
+    a = _round2(smin * j)
+    b = _round2((n - 1) - smax * (m - 1) + smax * j)
+    return int(np.ceil(max(a, b)))
+
+
+@njit
+def itakura_col_hi(j, n, m, slope):
+    """One past the last row allowed in column ``j`` (Itakura), capped at n."""
+    ratio = n / m
+    smax = slope * ratio
+    smin = ratio / slope
+    a = _round2(smax * j)
+    b = _round2((n - 1) - smin * (m - 1) + smin * j)
+    return min(int(np.floor(min(a, b) + 1.0)), n)
+
+
+@njit
+def band_ranges(n, m, kind, radius, slope, lo, hi):
+    """Fill ``lo[:n]``, ``hi[:n]`` with the allowed columns of each row."""
+    if kind == BAND_SAKOE_CHIBA:
+        if n <= m:
+            width = m - n + radius
+            for i in range(n):
+                lo[i] = max(0, i - radius)
+                hi[i] = min(m, i + width + 1)
+        else:
+            width = n - m + radius
+            for i in range(n):
+                lo[i] = max(0, i - width)
+                hi[i] = min(m, i + radius + 1)
+    elif kind == BAND_ITAKURA:
+        # Column j allows rows [col_lo(j), col_hi(j)); both bounds are
+        # non-decreasing in j, so row i allows the columns between the first j
+        # with col_hi(j) > i and the last j with col_lo(j) <= i.
+        first = 0
+        stop = 0
+        for i in range(n):
+            while first < m and itakura_col_hi(first, n, m, slope) <= i:
+                first += 1
+            while stop < m and itakura_col_lo(stop, n, m, slope) <= i:
+                stop += 1
+            lo[i] = first
+            hi[i] = max(first, stop)
+    else:
+        for i in range(n):
+            lo[i] = 0
+            hi[i] = m
+
+
+def band_mask(n: int, m: int, band) -> np.ndarray:
+    """Boolean (n, m) mask of the cells a band allows."""
+    lo = np.empty(n, dtype=np.int64)
+    hi = np.empty(n, dtype=np.int64)
+    kind, radius, slope = band
+    band_ranges(n, m, int(kind), int(radius), float(slope), lo, hi)
+    j = np.arange(m)
+    return (j[None, :] >= lo[:, None]) & (j[None, :] < hi[:, None])

@@ -1,0 +1,31 @@
+"""numba decorators with an on-disk cache that degrades gracefully.
+
+The cache lives next to the sources (``__pycache__``) or, when the install is
+read-only, in numba's user-wide cache directory; when neither is usable the
+functions are compiled without a cache instead of failing at import.
+"""
+
+from __future__ import annotations
+
+import numba
+
+
+def _jit(fn, **options):
+    try:
+        return numba.njit(cache=True, nogil=True, **options)(fn)
+    except (RuntimeError, OSError, PermissionError):  # no writable cache location
+        return numba.njit(cache=False, nogil=True, **options)(fn)
+
+
+def njit(fn):
+    """Serial kernel (inlined helpers, per-pair work)."""
+    return _jit(fn)
+
+
+def njit_parallel(fn):
+    """Kernel parallel over pairs with ``numba.prange``."""
+    return _jit(fn, parallel=True)
+
+
+def n_threads() -> int:
+    return numba.get_num_threads()

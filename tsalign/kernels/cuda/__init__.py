@@ -1,0 +1,1 @@
+"""CuPy RawKernels (GPU): CUDA sources (``*.cu``) beside their launchers."""

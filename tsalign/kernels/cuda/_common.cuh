@@ -1,0 +1,41 @@
+// Shared device helpers for the tsalign CUDA kernels.
+//
+// Every .cu file is compiled once per float type with -DREAL_T=float or
+// -DREAL_T=double (see _module.py), so kernels have plain extern "C" names.
+#pragma once
+
+#ifndef REAL_T
+#define REAL_T float
+#endif
+typedef REAL_T real;
+
+#define BAND_NONE 0
+#define BAND_ITAKURA 1
+#define BAND_SAKOE_CHIBA 2
+
+__device__ __forceinline__ real real_inf() { return (real)(1.0 / 0.0); }
+
+__device__ __forceinline__ double round2(double x) { return rint(x * 100.0) / 100.0; }
+
+// Whether cell (i, j) of an n x m problem lies in the band (tslearn's masks:
+// Sakoe-Chiba widened by |n - m|, Itakura bounds rounded to 2 decimals).
+__device__ __forceinline__ bool in_band(long long i, long long j, long long n, long long m,
+                                        int kind, long long radius, double slope) {
+    if (kind == BAND_SAKOE_CHIBA) {
+        if (n <= m) {
+            long long width = m - n + radius;
+            return j >= i - radius && j <= i + width;
+        } else {
+            long long width = n - m + radius;
+            return j >= i - width && j <= i + radius;
+        }
+    } else if (kind == BAND_ITAKURA) {
+        double ratio = (double)n / (double)m;
+        double smax = slope * ratio;
+        double smin = ratio / slope;
+        double lo = ceil(fmax(round2(smin * j), round2((n - 1) - smax * (m - 1) + smax * j)));
+        double hi = floor(fmin(round2(smax * j), round2((n - 1) - smin * (m - 1) + smin * j)) + 1.0);
+        return (double)i >= lo && (double)i < hi;
+    }
+    return true;
+}
