@@ -12,7 +12,7 @@ import itertools
 import numpy as np
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def warping_paths(n: int, m: int) -> tuple[tuple[tuple[int, int], ...], ...]:
     """Every monotone path from (0, 0) to (n-1, m-1) with steps (1,0), (0,1), (1,1)."""
     out = []

@@ -160,7 +160,7 @@ def dtw_cdist(X, Y, lx, ly, band, symmetric, progress=None):
     flat = np.empty(n_pairs, dtype=X.dtype)
     n_blocks = 1 if progress is None else min(max(n_pairs, 1), 20)
     bounds = np.linspace(0, n_pairs, n_blocks + 1).astype(np.int64)
-    for s, e in zip(bounds[:-1], bounds[1:]):
+    for s, e in zip(bounds[:-1], bounds[1:], strict=False):
         if e > s:
             part = flat[s:e]
             _dtw_values_kernel(

@@ -29,7 +29,7 @@ def real_t(dtype) -> str:
         raise TypeError(f"CUDA kernels take float32 or float64 arrays, got {dtype}") from None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _module(family: str, real: str, device_id: int):
     import cupy
 

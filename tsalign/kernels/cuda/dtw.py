@@ -67,7 +67,7 @@ def dtw_cdist(X, Y, lx, ly, band, symmetric, progress=None):
     n_blocks = 1 if progress is None else min(max(n_pairs, 1), 20)
     bounds = np.linspace(0, n_pairs, n_blocks + 1).astype(np.int64)
     lx_d, ly_d = cupy.asarray(lx), cupy.asarray(ly)
-    for s, e in zip(bounds[:-1], bounds[1:]):
+    for s, e in zip(bounds[:-1], bounds[1:], strict=False):
         _values(X, Y, lx_d, ly_d, ia[s:e], ib[s:e], band, flat[s:e])
         if progress is not None:
             cupy.cuda.get_current_stream().synchronize()
