@@ -122,6 +122,16 @@ def _dtw_values_kernel(X, Y, lx, ly, mode, p_start, out, kind, radius, slope, n_
             )
 
 
+@njit
+def _dtw_value_single(x, y, n, m, kind, radius, slope, dtype_like):
+    """One pair without the thread pool (waking workers costs more than it saves)."""
+    lo = np.empty(x.shape[0], dtype=np.int64)
+    hi = np.empty(x.shape[0], dtype=np.int64)
+    prev = np.empty(m + 1, dtype=dtype_like.dtype)
+    cur = np.empty(m + 1, dtype=dtype_like.dtype)
+    return _dtw_rows(x, y, n, m, kind, radius, slope, lo, hi, prev, cur)
+
+
 def _chunks(n_pairs: int) -> int:
     return max(1, min(n_pairs, 8 * n_threads()))
 
@@ -135,6 +145,11 @@ def dtw_values(X, Y, lx, ly, band):
     B = X.shape[0]
     out = np.empty(B, dtype=X.dtype)
     kind, radius, slope = band
+    if B == 1:
+        out[0] = _dtw_value_single(
+            X[0], Y[0], lx[0], ly[0], int(kind), int(radius), float(slope), out
+        )
+        return out
     _dtw_values_kernel(
         X, Y, lx, ly, MODE_BATCH, 0, out, int(kind), int(radius), float(slope), _chunks(B)
     )
