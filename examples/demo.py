@@ -63,9 +63,9 @@ def main():
     reference = None
     for name, conv in backends():
         xa, xb, Xtr, Xte = conv(a), conv(b), conv(X[train]), conv(X[test])
-        v, t_dtw = timed(lambda: tsalign.dtw(xa, xb))
+        v, t_dtw = timed(lambda xa=xa, xb=xb: tsalign.dtw(xa, xb))
         path, _ = tsalign.dtw_path(xa, xb)
-        D, t_cd = timed(lambda: tsalign.cdist_dtw(Xte, Xtr))
+        D, t_cd = timed(lambda Xte=Xte, Xtr=Xtr: tsalign.cdist_dtw(Xte, Xtr))
         D = to_numpy(D)
         err = np.mean(y[train][np.argmin(D, axis=1)] != y[test])
         value = float(to_numpy(v))

@@ -1,0 +1,121 @@
+"""The CUDA launchers and kernels, run on the CPU through tests/cuda_emu.py.
+
+With no GPU on CI, this is where the GPU code's logic (grid/block shapes,
+wavefront indices, bands, lengths, barriers, backtracking) is checked against
+the CPU kernels and the brute-force references.  On a machine with a GPU the
+regular tests run the same launchers for real.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import numpy as np
+import pytest
+
+from . import cuda_emu
+from .reference import dtw_ref, dtw_ref_value, sq_cost
+
+pytestmark = pytest.mark.skipif(cuda_emu.compiler() is None, reason="no host C++ compiler")
+
+
+@pytest.fixture
+def gpu_family(monkeypatch):
+    """Import kernels/cuda/<family>.py with CuPy faked by numpy and kernels emulated."""
+
+    monkeypatch.setitem(sys.modules, "cupy", cuda_emu.FakeCupy)
+
+    def load(family: str):
+        mod = importlib.import_module(f"tsalign.kernels.cuda.{family}")
+        monkeypatch.setattr(mod, "kernel", cuda_emu.emulated_kernel)
+        return mod
+
+    return load
+
+
+def _batch(rng, lengths, N, d, dtype):
+    X = np.zeros((len(lengths), N, d), dtype=dtype)
+    for b, n in enumerate(lengths):
+        X[b, :n] = rng.normal(size=(n, d))
+    return X
+
+
+BANDS = [(0, 0, 2.0), (2, 1, 2.0), (2, 0, 2.0), (1, 0, 2.0), (1, 0, 3.0)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("band", BANDS, ids=str)
+def test_dtw_values_and_paths(gpu_family, rng, dtype, band):
+    from tsalign.kernels.cpu import dtw as cpu
+
+    gpu = gpu_family("dtw")
+    lx = np.array([1, 4, 6, 5, 3, 40], dtype=np.int64)
+    ly = np.array([3, 4, 2, 6, 6, 37], dtype=np.int64)
+    X = _batch(rng, lx, 40, 2, dtype)
+    Y = _batch(rng, ly, 40, 2, dtype)
+    want = cpu.dtw_values(X, Y, lx, ly, band)
+    got = gpu.dtw_values(X, Y, lx, ly, band)
+    np.testing.assert_allclose(got, want, rtol=1e-5)
+    for b in range(4):
+        if np.isfinite(want[b]) and band[0] == 0:
+            assert np.sqrt(got[b]) == pytest.approx(
+                dtw_ref_value(X[b, : lx[b]], Y[b, : ly[b]]), rel=1e-5)
+    C = np.ascontiguousarray(((X[:, :, None, :] - Y[:, None, :, :]) ** 2).sum(-1), dtype=dtype)
+    R_cpu = cpu.dtw_acc(C, lx, ly, band)
+    R_gpu = gpu.dtw_acc(C, lx, ly, band)
+    np.testing.assert_allclose(R_gpu, R_cpu, rtol=1e-5)
+    finite = np.isfinite(want)
+    Rf = np.ascontiguousarray(R_cpu[finite])
+    P_cpu, L_cpu = cpu.dtw_paths(Rf, lx[finite], ly[finite])
+    P_gpu, L_gpu = gpu.dtw_paths(Rf, lx[finite], ly[finite])
+    np.testing.assert_array_equal(L_gpu, L_cpu)
+    np.testing.assert_array_equal(P_gpu, P_cpu)
+
+
+def test_dtw_values_use_global_scratch_for_long_series(gpu_family, rng, monkeypatch):
+    """Past the shared-memory budget the diagonals live in global scratch."""
+    from tsalign.kernels.cpu import dtw as cpu
+
+    gpu = gpu_family("dtw")
+    monkeypatch.setattr(gpu, "_SMEM_BYTES", 64)  # force the global-memory path
+    monkeypatch.setattr(gpu, "_SCRATCH_BYTES", 3 * 50 * 8 * 2)  # and slicing of pairs
+    lx = np.array([50, 20, 33], dtype=np.int64)
+    ly = np.array([45, 50, 10], dtype=np.int64)
+    X, Y = _batch(rng, lx, 50, 1, np.float64), _batch(rng, ly, 50, 1, np.float64)
+    np.testing.assert_allclose(gpu.dtw_values(X, Y, lx, ly, BANDS[0]),
+                               cpu.dtw_values(X, Y, lx, ly, BANDS[0]), rtol=1e-12)
+
+
+def test_dtw_cdist_and_subsequence(gpu_family, rng):
+    from tsalign.kernels.cpu import dtw as cpu
+
+    gpu = gpu_family("dtw")
+    lx = np.array([5, 3, 7, 6], dtype=np.int64)
+    X = _batch(rng, lx, 7, 1, np.float64)
+    ly = np.array([4, 7, 2], dtype=np.int64)
+    Y = _batch(rng, ly, 7, 1, np.float64)
+    for sym, (B, lb) in ((True, (X, lx)), (False, (Y, ly))):
+        np.testing.assert_allclose(gpu.dtw_cdist(X, B, lx, lb, BANDS[0], sym),
+                                   cpu.dtw_cdist(X, B, lx, lb, BANDS[0], sym), rtol=1e-12)
+    # subsequence: free start on the first row, free end chosen by the caller
+    q, s = rng.normal(size=(1, 3, 1)), rng.normal(size=(1, 8, 1))
+    C = sq_cost(q[0], s[0])[None]
+    n, m = np.array([3]), np.array([8])
+    R = gpu.dtw_acc(C, n, m, BANDS[0], subsequence=True)
+    np.testing.assert_allclose(R, cpu.dtw_acc(C, n, m, BANDS[0], subsequence=True))
+    end = np.array([int(np.argmin(R[0, -1]))])
+    p_gpu, l_gpu = gpu.dtw_paths(R, n, m, end_j=end, subsequence=True)
+    p_cpu, l_cpu = cpu.dtw_paths(R, n, m, end_j=end, subsequence=True)
+    np.testing.assert_array_equal(p_gpu[0, : l_gpu[0]], p_cpu[0, : l_cpu[0]])
+
+
+def test_emulated_paths_are_optimal(gpu_family, rng):
+    gpu = gpu_family("dtw")
+    x, y = rng.normal(size=(5, 1)), rng.normal(size=(4, 1))
+    C = sq_cost(x, y)[None]
+    one_n, one_m = np.array([5]), np.array([4])
+    R = gpu.dtw_acc(C, one_n, one_m, BANDS[0])
+    P, L = gpu.dtw_paths(R, one_n, one_m)
+    _, best = dtw_ref(x, y)
+    assert tuple(map(tuple, P[0, : L[0]].tolist())) in best
