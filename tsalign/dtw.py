@@ -55,12 +55,13 @@ def _scalar(be: Backend, v):
 
 
 def _check_feasible(be: Backend, sq, band, lx, ly) -> None:
+    """Raise if a band left some pair without a path (``lx[k], ly[k]`` its sizes)."""
     if band[0] != BAND_ITAKURA:
         return
-    bad = be.to_numpy(be.xp.isinf(sq)) if not be.is_numpy else np.isinf(sq)
+    bad = np.ravel(np.isinf(sq) if be.is_numpy else be.to_numpy(be.xp.isinf(sq)))
     if np.any(bad):
-        k = int(np.argmax(np.ravel(bad)))
-        raise infeasible_error(band, int(np.ravel(lx)[k % len(lx)]), int(np.ravel(ly)[k % len(ly)]))
+        k = int(np.argmax(bad))
+        raise infeasible_error(band, int(lx[k]), int(ly[k]))
 
 
 def _sqrt(be: Backend, sq):
@@ -96,15 +97,11 @@ def _end_values(be: Backend, R, lx, end_j):
     """R[b, lx[b]-1, end_j[b]] for each pair (backend array)."""
     xp = be.xp
     B = R.shape[0]
-    dev = _device(be, R)
+    dev = be.device_of(R)
     bi = xp.asarray(np.arange(B), device=dev)
     ii = xp.asarray(np.asarray(lx) - 1, device=dev)
     jj = xp.asarray(np.asarray(end_j), device=dev)
     return R[bi, ii, jj]
-
-
-def _device(be: Backend, x):
-    return be.device_of(x)
 
 
 def _path_lists(be: Backend, paths, plen) -> list[list[tuple[int, int]]]:
