@@ -21,7 +21,7 @@ from tsalign import (
     sakoe_chiba_mask,
 )
 
-from .conftest import tol
+from .conftest import _params, tol
 from .reference import (
     dtw_ref,
     dtw_ref_value,
@@ -508,3 +508,13 @@ def test_half_precision_torch_computes_in_float32():
 def test_public_names():
     for name in tsalign.__all__:
         assert hasattr(tsalign, name)
+
+
+@pytest.mark.parametrize("backend", [p for p in _params() if p.id in ("cupy", "torch-cuda")])
+def test_device_arrays_are_never_copied_to_host_silently(backend):
+    x = backend.asarray([1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match="never copies device arrays to the host"):
+        dtw(x, x, be="numpy")
+    # on their own backend they stay on the device
+    v = dtw(x, x)
+    assert "cuda" in str(getattr(v, "device", "cuda")).lower() or backend.name == "cupy"
