@@ -16,7 +16,9 @@ For each pair ``b`` of a batch of cost matrices ``D[b]`` (only the leading
   (directional derivative of ``E``), both reusing ``W`` (again no exp).
 
 ``gamma = 0`` is hard DTW: the weights are the indicator of the minimum
-(split evenly between exact ties, the limit of the soft weights), and the
+(exact ties split in proportion to the number of optimal paths through each
+predecessor, so E is the mean of the optimal paths: the limit of the soft
+alignment), and the
 second-order term vanishes (the alignment is piecewise constant in ``D``).
 """
 
@@ -29,15 +31,18 @@ from ._jit import njit, njit_parallel
 
 
 @njit
-def _forward_pair(D, n, m, gamma, W, E, prev, cur):
+def _forward_pair(D, n, m, gamma, W, E, prev, cur, lprev, lcur):
     inf = np.inf
     M = prev.shape[0] - 1
     # prev[j + 1] holds R[i - 1, j]; prev[0] is the virtual origin R[-1, -1] = 0
     prev[0] = 0.0
+    lprev[0] = 0.0
     for j in range(1, M + 1):
         prev[j] = inf
+        lprev[j] = -inf
     for i in range(n):
         cur[0] = inf
+        lcur[0] = -inf
         for j in range(m):
             a0 = prev[j]
             a1 = prev[j + 1]
@@ -57,19 +62,29 @@ def _forward_pair(D, n, m, gamma, W, E, prev, cur):
                 W[i, j, 1] = e1 / s
                 W[i, j, 2] = e2 / s
             else:
+                # weights proportional to the number of optimal paths reaching
+                # each tied predecessor (log-counts: they grow exponentially),
+                # the gamma -> 0 limit of the soft weights
                 soft = rmin
-                k0 = 1.0 if a0 == rmin else 0.0
-                k1 = 1.0 if a1 == rmin else 0.0
-                k2 = 1.0 if a2 == rmin else 0.0
-                s = k0 + k1 + k2
-                W[i, j, 0] = k0 / s
-                W[i, j, 1] = k1 / s
-                W[i, j, 2] = k2 / s
+                l0 = lprev[j] if a0 == rmin else -inf
+                l1 = lprev[j + 1] if a1 == rmin else -inf
+                l2 = lcur[j] if a2 == rmin else -inf
+                lmax = max(l0, max(l1, l2))
+                e0 = np.exp(l0 - lmax)
+                e1 = np.exp(l1 - lmax)
+                e2 = np.exp(l2 - lmax)
+                s = e0 + e1 + e2
+                lcur[j + 1] = lmax + np.log(s)
+                W[i, j, 0] = e0 / s
+                W[i, j, 1] = e1 / s
+                W[i, j, 2] = e2 / s
             cur[j + 1] = D[i, j] + soft
         for j in range(m + 1):
             prev[j] = cur[j]
+            lprev[j] = lcur[j]
         # the virtual origin only feeds cell (0, 0)
         prev[0] = inf
+        lprev[0] = -inf
     value = prev[m]
 
     # expected alignment, successors first
@@ -99,7 +114,9 @@ def _forward_kernel(D, lx, ly, gamma, shape, temporal, E, W):
     for b in prange(B):
         prev = np.empty(M + 1, dtype=D.dtype)
         cur = np.empty(M + 1, dtype=D.dtype)
-        v, t = _forward_pair(D[b], lx[b], ly[b], gamma, W[b], E[b], prev, cur)
+        lprev = np.empty(M + 1, dtype=np.float64)
+        lcur = np.empty(M + 1, dtype=np.float64)
+        v, t = _forward_pair(D[b], lx[b], ly[b], gamma, W[b], E[b], prev, cur, lprev, lcur)
         shape[b] = v
         temporal[b] = t
 

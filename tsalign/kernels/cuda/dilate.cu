@@ -26,8 +26,8 @@ __device__ __forceinline__ double block_sum(double v, double* red) {
 extern "C" __global__ void dilate_forward(
     const real* __restrict__ D, const long long* __restrict__ lx,
     const long long* __restrict__ ly, long long N, long long M, double gamma_d,
-    real* __restrict__ R, real* __restrict__ W, real* __restrict__ E,
-    real* __restrict__ shape, real* __restrict__ temporal)
+    real* __restrict__ R, double* __restrict__ LC, real* __restrict__ W,
+    real* __restrict__ E, real* __restrict__ shape, real* __restrict__ temporal)
 {
     __shared__ double red[DILATE_MAX_THREADS];
     const long long b = blockIdx.x;
@@ -36,7 +36,10 @@ extern "C" __global__ void dilate_forward(
     real* r = R + b * N * M;
     real* w = W + b * N * M * 3;
     real* e = E + b * N * M;
+    // log-counts of optimal paths, only used (and only allocated) when gamma == 0
+    double* lc = gamma_d > 0.0 ? LC : LC + b * N * M;
     const real INF = real_inf();
+    const double NEG_INF = -(1.0 / 0.0);
     const real gamma = (real)gamma_d;
 
     for (long long k = 0; k < n + m - 1; ++k) {
@@ -61,15 +64,22 @@ extern "C" __global__ void dilate_forward(
                 w1 = e1 / s;
                 w2 = e2 / s;
             } else {
-                // hard minimum; exact ties share the weight (limit of soft-min)
-                real k0 = a0 == rmin ? (real)1 : (real)0;
-                real k1 = a1 == rmin ? (real)1 : (real)0;
-                real k2 = a2 == rmin ? (real)1 : (real)0;
-                real s = k0 + k1 + k2;
+                // hard minimum; exact ties weighted by the number of optimal
+                // paths reaching each predecessor (the gamma -> 0 limit)
+                double c0 = (i > 0 && j > 0) ? lc[(i - 1) * M + j - 1] : ((i == 0 && j == 0) ? 0.0 : NEG_INF);
+                double c1 = i > 0 ? lc[(i - 1) * M + j] : NEG_INF;
+                double c2 = j > 0 ? lc[i * M + j - 1] : NEG_INF;
+                double l0 = a0 == rmin ? c0 : NEG_INF;
+                double l1 = a1 == rmin ? c1 : NEG_INF;
+                double l2 = a2 == rmin ? c2 : NEG_INF;
+                double lmax = fmax(l0, fmax(l1, l2));
+                double e0 = exp(l0 - lmax), e1 = exp(l1 - lmax), e2 = exp(l2 - lmax);
+                double s = e0 + e1 + e2;
+                lc[i * M + j] = lmax + log(s);
                 soft = rmin;
-                w0 = k0 / s;
-                w1 = k1 / s;
-                w2 = k2 / s;
+                w0 = (real)(e0 / s);
+                w1 = (real)(e1 / s);
+                w2 = (real)(e2 / s);
             }
             long long c = i * M + j;
             r[c] = d[c] + soft;

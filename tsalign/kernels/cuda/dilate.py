@@ -26,12 +26,14 @@ def dilate_forward(D, lx, ly, gamma):
     if B == 0:
         return shape, temporal, E, W
     R = cupy.empty((B, N, M), dtype=D.dtype)
+    # log-counts of optimal paths, needed by the hard (gamma = 0) weights only
+    LC = cupy.empty((B, N, M) if gamma == 0 else (1,), dtype=cupy.float64)
     lx_d, ly_d = _lengths(lx, ly)
     k = kernel("dilate", "dilate_forward", D.dtype)
     k(
         (B,), (threads_for(min(N, M)),),
-        (D, lx_d, ly_d, np.int64(N), np.int64(M), np.float64(gamma), R, W, E, shape,
-         temporal),
+        (D, lx_d, ly_d, np.int64(N), np.int64(M), np.float64(gamma), R, LC, W, E,
+         shape, temporal),
     )
     return shape, temporal, E, W
 
