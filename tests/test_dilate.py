@@ -17,7 +17,6 @@ from reference_dilate import (
 import tsalign
 from tsalign import dilate, temporal_distortion_index
 
-
 TORCH_CASES = [p for p in _params() if p.id in ("torch", "torch-cuda")]
 
 
