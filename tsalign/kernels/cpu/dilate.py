@@ -29,11 +29,20 @@ from numba import prange
 
 from ._jit import njit, njit_parallel
 
+# Soft-min terms below exp(-EXP_CUT) relative to the largest are dropped (the
+# soft-min value moves by less than 1e-26 relative, far below float64's
+# epsilon), which skips most exps at small gamma and keeps float32 weights out
+# of the subnormal range, where x86 arithmetic is very slow.  For the same
+# reason expected-alignment entries below TINY (probabilities) are set to 0.
+EXP_CUT = 60.0
+TINY = 1e-30
+
 
 @njit
 def _forward_pair(D, n, m, gamma, W, E, prev, cur, lprev, lcur):
     inf = np.inf
     M = prev.shape[0] - 1
+    inv_gamma = 1.0 / gamma if gamma > 0.0 else 0.0
     # prev[j + 1] holds R[i - 1, j]; prev[0] is the virtual origin R[-1, -1] = 0
     prev[0] = 0.0
     lprev[0] = 0.0
@@ -53,14 +62,19 @@ def _forward_pair(D, n, m, gamma, W, E, prev, cur, lprev, lcur):
             if a2 < rmin:
                 rmin = a2
             if gamma > 0.0:
-                e0 = np.exp((rmin - a0) / gamma)
-                e1 = np.exp((rmin - a1) / gamma)
-                e2 = np.exp((rmin - a2) / gamma)
+                x0 = (rmin - a0) * inv_gamma
+                x1 = (rmin - a1) * inv_gamma
+                x2 = (rmin - a2) * inv_gamma
+                e0 = np.exp(x0) if x0 > -EXP_CUT else 0.0
+                e1 = np.exp(x1) if x1 > -EXP_CUT else 0.0
+                e2 = np.exp(x2) if x2 > -EXP_CUT else 0.0
                 s = e0 + e1 + e2
-                soft = rmin - gamma * np.log(s)
-                W[i, j, 0] = e0 / s
-                W[i, j, 1] = e1 / s
-                W[i, j, 2] = e2 / s
+                # s == 1: the other terms were cut; common at small gamma
+                soft = rmin if s == 1.0 else rmin - gamma * np.log(s)
+                inv_s = 1.0 / s
+                W[i, j, 0] = e0 * inv_s
+                W[i, j, 1] = e1 * inv_s
+                W[i, j, 2] = e2 * inv_s
             else:
                 # weights proportional to the number of optimal paths reaching
                 # each tied predecessor (log-counts: they grow exponentially),
@@ -102,6 +116,8 @@ def _forward_pair(D, n, m, gamma, W, E, prev, cur, lprev, lcur):
                         e += E[i + 1, j + 1] * W[i + 1, j + 1, 0]
                 if j + 1 < m:
                     e += E[i, j + 1] * W[i, j + 1, 2]
+                if e < TINY:
+                    e = 0.0
             E[i, j] = e
             t = i - j
             temporal += e * (t * t)

@@ -12,6 +12,11 @@
 
 // Threads per block are a power of two <= this (threads_for in _module.py).
 #define DILATE_MAX_THREADS 512
+// Same cut-offs as the CPU kernels (see there): soft-min terms below
+// exp(-DILATE_EXP_CUT) of the largest are dropped, alignment entries below
+// DILATE_TINY are zero.
+#define DILATE_EXP_CUT 60.0
+#define DILATE_TINY 1e-30
 
 __device__ __forceinline__ double block_sum(double v, double* red) {
     red[threadIdx.x] = v;
@@ -41,6 +46,7 @@ extern "C" __global__ void dilate_forward(
     const real INF = real_inf();
     const double NEG_INF = -(1.0 / 0.0);
     const real gamma = (real)gamma_d;
+    const real inv_gamma = gamma_d > 0.0 ? (real)(1.0 / gamma_d) : (real)0;
 
     for (long long k = 0; k < n + m - 1; ++k) {
         long long i_lo = k - (m - 1) > 0 ? k - (m - 1) : 0;
@@ -55,14 +61,19 @@ extern "C" __global__ void dilate_forward(
             if (a2 < rmin) rmin = a2;
             real soft, w0, w1, w2;
             if (gamma > (real)0) {
-                real e0 = exp((rmin - a0) / gamma);
-                real e1 = exp((rmin - a1) / gamma);
-                real e2 = exp((rmin - a2) / gamma);
+                const real cut = (real)(-DILATE_EXP_CUT);
+                real x0 = (rmin - a0) * inv_gamma;
+                real x1 = (rmin - a1) * inv_gamma;
+                real x2 = (rmin - a2) * inv_gamma;
+                real e0 = x0 > cut ? exp(x0) : (real)0;
+                real e1 = x1 > cut ? exp(x1) : (real)0;
+                real e2 = x2 > cut ? exp(x2) : (real)0;
                 real s = e0 + e1 + e2;
-                soft = rmin - gamma * log(s);
-                w0 = e0 / s;
-                w1 = e1 / s;
-                w2 = e2 / s;
+                soft = s == (real)1 ? rmin : rmin - gamma * log(s);
+                real inv_s = (real)1 / s;
+                w0 = e0 * inv_s;
+                w1 = e1 * inv_s;
+                w2 = e2 * inv_s;
             } else {
                 // hard minimum; exact ties weighted by the number of optimal
                 // paths reaching each predecessor (the gamma -> 0 limit)
@@ -114,6 +125,7 @@ extern "C" __global__ void dilate_forward(
                     long long s = i * M + j + 1;
                     ev += e[s] * w[3 * s + 2];
                 }
+                if (ev < (real)DILATE_TINY) ev = (real)0;
             }
             e[i * M + j] = ev;
             double t = (double)(i - j);
