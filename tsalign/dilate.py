@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ._constraints import NO_BAND
 from ._costs import sq_euclidean
 from ._validation import (
     SeriesBatch,
@@ -209,7 +210,7 @@ def temporal_distortion_index(y_pred, y_true, be: Any = None):
     if be.is_pytorch:
         C = C.detach()
     lx, ly = true.lengths, pred.lengths
-    R = be.call_kernel("dtw", "dtw_acc", C, C, lx, ly, (0, 0, 2.0))
+    R = be.call_kernel("dtw", "dtw_acc", C, C, lx, ly, NO_BAND)
     paths, plen = be.call_kernel("dtw", "dtw_paths", R, R, lx, ly)
     xp = be.xp
     L = paths.shape[1]
