@@ -10,7 +10,7 @@ Each timed call is one forward and one backward of the batch-mean loss on
 fresh inputs that require grad; the peers run in turn inside each repetition,
 medians are reported.  GPU rows run only where torch sees a CUDA device.
 
-Usage: python benchmarks/bench_dilate.py [--repeats 15]
+Usage: python benchmarks/bench_dilate.py [--repeats 15] [--threads N]
 """
 
 from __future__ import annotations
@@ -70,13 +70,14 @@ def make_runs(peer):
 
 
 def time_once(fn, p0, t0, sync):
+    """(wall seconds, process CPU seconds) of one forward + backward."""
     p = p0.clone().requires_grad_(True)
     sync()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     loss = fn(p, t0)
     loss.backward()
     sync()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def bench(device: str, repeats: int) -> None:
@@ -93,18 +94,27 @@ def bench(device: str, repeats: int) -> None:
         for _ in range(repeats):
             for name, fn in runs.items():
                 times[name].append(time_once(fn, p0, t0, sync))
-        med = {name: statistics.median(v) for name, v in times.items()}
-        ref = med[peer[0]]
-        print(f"\n[{device}] B={B}, N={N}, d=1, float32, gamma={GAMMA}: median of {repeats}")
-        for name, m in med.items():
-            print(f"  {name:<70s} {1e3 * m:9.2f} ms   {m / ref:5.2f}x soft-DTW peer")
+        wall = {name: statistics.median(t[0] for t in v) for name, v in times.items()}
+        cpu = {name: statistics.median(t[1] for t in v) for name, v in times.items()}
+        print(f"\n[{device}] B={B}, N={N}, d=1, float32, gamma={GAMMA}: medians of {repeats} "
+              "(wall clock; process CPU time, all threads, which is steadier on shared cores)")
+        rw, rc = wall[peer[0]], cpu[peer[0]]
+        for name in runs:
+            print(f"  {name:<68s} wall {1e3 * wall[name]:8.2f} ms {wall[name] / rw:5.2f}x"
+                  f" | cpu {1e3 * cpu[name]:8.2f} ms {cpu[name] / rc:5.2f}x")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="CPU threads for numba and torch (default: all)")
     args = parser.parse_args()
     import numba
+
+    if args.threads is not None:
+        numba.set_num_threads(args.threads)
+        torch.set_num_threads(args.threads)
 
     print(f"date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}")
     print(f"CPU: {cpu_name()}, {os.cpu_count()} cores visible, numba threads "
