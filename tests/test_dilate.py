@@ -337,3 +337,40 @@ def test_tdi_of_identical_series_is_zero(backend):
 def test_public_names():
     assert tsalign.dilate is dilate
     assert "dilate" in tsalign.__all__ and "temporal_distortion_index" in tsalign.__all__
+
+
+# --------------------------------------------------------------------------- GPU kernels
+CUPY_CASES = [p for p in _params() if p.id == "cupy"]
+
+
+@pytest.mark.parametrize("case", CUPY_CASES)
+@pytest.mark.parametrize("dt", [np.float32, np.float64], ids=["f32", "f64"])
+def test_cuda_kernels_match_cpu_kernels(case, dt):
+    import cupy
+
+    from tsalign.kernels.cpu import dilate as cpu
+    from tsalign.kernels.cuda import dilate as gpu
+
+    rng = np.random.default_rng(5)
+    # N above the 512-thread cap checks the strided diagonals (no length limit);
+    # float32 rounding differs between the two sides (the CPU keeps float64
+    # intermediates), which long paths amplify at small gamma: float64 only there
+    shapes = [(5, 7, 9)] + ([(3, 700, 650)] if dt == np.float64 else [])
+    for B, N, M in shapes:
+        lx = rng.integers(1, N + 1, size=B).astype(np.int64)
+        ly = rng.integers(1, M + 1, size=B).astype(np.int64)
+        lx[0], ly[0] = N, M
+        D = rng.random((B, N, M)).astype(dt)
+        for gamma in (0.0, 0.01, 0.5):
+            Dg = np.round(D * 3) if gamma == 0.0 else D  # exact ties for the hard case
+            s_c, t_c, E_c, W_c = cpu.dilate_forward(Dg, lx, ly, gamma)
+            s_g, t_g, E_g, W_g = gpu.dilate_forward(cupy.asarray(Dg), lx, ly, gamma)
+            r = 1e-4 if dt == np.float32 else 1e-10
+            for a, b in ((s_c, s_g), (t_c, t_g), (E_c, E_g), (W_c, W_g)):
+                np.testing.assert_allclose(cupy.asnumpy(b), a, rtol=r, atol=r)
+            gs = rng.normal(size=B).astype(dt)
+            gt = rng.normal(size=B).astype(dt)
+            G_c = cpu.dilate_backward(W_c, E_c, gs, gt, lx, ly, gamma)
+            G_g = gpu.dilate_backward(W_g, E_g, cupy.asarray(gs), cupy.asarray(gt), lx, ly, gamma)
+            scale = max(1.0, float(np.abs(G_c).max()))
+            np.testing.assert_allclose(cupy.asnumpy(G_g), G_c, rtol=r, atol=r * scale)
