@@ -48,7 +48,12 @@ def soft_dtw_peer():
         from tsalign.nn import SoftDTWLoss
 
         crit = SoftDTWLoss(gamma=GAMMA)
-        return "tsalign.nn.SoftDTWLoss", lambda p, t: crit(p, t)
+
+        def loss(p, t):
+            v = crit(p, t)
+            return v.mean() if v.ndim else v  # per-pair values or already the mean
+
+        return "tsalign.nn.SoftDTWLoss", loss
     except ImportError:
         from tslearn.metrics import SoftDTWLossPyTorch
 
