@@ -110,11 +110,12 @@ def dilate(y_pred, y_true, alpha: float = 0.5, gamma: float = 0.01, be: Any = No
         Weight of the shape term (1: soft-DTW only, 0: temporal term only).
     gamma : float >= 0
         Smoothing of soft-DTW.  ``gamma = 0`` is accepted and means hard DTW:
-        the shape term is the squared DTW cost, the alignment is the optimal
-        path (split evenly between exactly tied paths, the limit of the soft
-        alignment), and the temporal term then has a zero gradient (the
-        optimal path does not move under small changes of the inputs), so
-        use ``gamma > 0`` to train on it.
+        the shape term is the squared DTW cost and the alignment is the
+        optimal path (the mean of the optimal paths when several tie exactly,
+        which is the limit of the soft alignment as gamma -> 0).  The temporal
+        term is then piecewise constant in the inputs, so its gradient is
+        zero (exact almost everywhere, and what is returned): use
+        ``gamma > 0`` to train on it.
     be : Backend, {"numpy", "pytorch", "cupy"} or None
         Backend; by default the inputs' own library.
 
