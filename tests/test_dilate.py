@@ -315,18 +315,16 @@ def test_tdi_matches_reference(backend, dtype, rng):
 
 
 def test_tdi_padding_and_tslearn_paths(rng):
-    from tslearn.metrics import dtw_path
-
     y_pred = _padded(rng, 3, 6, 1, [6, 4, 5])
     y_true = _padded(rng, 3, 6, 1, [5, 6, 3])
     got = temporal_distortion_index(y_pred, y_true)
     np.testing.assert_allclose(got, tdi_ref(y_pred, y_true), rtol=1e-12)
-    # the paper evaluates with tslearn.dtw_path(target, prediction); ties included
-    y_true = np.array([[0.0, 0.0, 1.0, 1.0, 1.0, 0.0]])
-    y_pred = np.array([[0.0, 0.0, 0.0, 1.0, 1.0, 0.0]])
-    path, _ = dtw_path(y_true[0], y_pred[0])
-    expected = sum((i - j) ** 2 for i, j in path) / 36
-    assert temporal_distortion_index(y_pred, y_true)[0] == pytest.approx(expected)
+    # With tied paths the result depends on the orientation and the tie-break.
+    # The paper scores with tslearn.metrics.dtw_path(target, prediction); for
+    # these series tslearn 0.10 gives TDI 0.56 that way and 0.16 the other way.
+    y_true = np.array([[0.0, 1.0, 0.0, 0.0, 1.0]])
+    y_pred = np.array([[1.0, 0.0, 0.0, 1.0, 0.0]])
+    assert temporal_distortion_index(y_pred, y_true)[0] == pytest.approx(0.56)
 
 
 def test_tdi_of_identical_series_is_zero(backend):
