@@ -8,6 +8,7 @@ public modules import their kernels lazily).
 from __future__ import annotations
 
 from .backend import Backend, instantiate_backend
+from .dilate import dilate, temporal_distortion_index
 from .dtw import (
     cdist_dtw,
     compute_mask,
@@ -36,5 +37,7 @@ __all__ = [
     "compute_mask",
     "lb_envelope",
     "lb_keogh",
+    "dilate",
+    "temporal_distortion_index",
     "__version__",
 ]

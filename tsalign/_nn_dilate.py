@@ -1,0 +1,49 @@
+"""torch.nn Module of the DILATE loss (re-exported by ``tsalign.nn``)."""
+
+from __future__ import annotations
+
+import torch
+
+from ._validation import check_float
+from .dilate import dilate
+
+
+class DILATELoss(torch.nn.Module):
+    r"""DILATE loss as a torch Module: ``alpha * shape + (1 - alpha) * temporal``.
+
+    Calls :func:`tsalign.dilate` and returns its scalar loss (the batch
+    mean), differentiable with its exact gradient, on CPU and CUDA tensors.
+
+    Parameters
+    ----------
+    alpha : float in [0, 1]
+        Weight of the shape (soft-DTW) term.
+    gamma : float >= 0
+        Smoothing of soft-DTW (see :func:`tsalign.dilate` for ``gamma = 0``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from tsalign._nn_dilate import DILATELoss
+    >>> y_true = torch.tensor([[0., 1., 3., 2., 0.]])
+    >>> y_pred = torch.tensor([[0., 0., 1., 3., 2.]], requires_grad=True)
+    >>> loss = DILATELoss(alpha=0.5, gamma=0.01)(y_pred, y_true)
+    >>> loss.backward()
+    >>> round(loss.item(), 4), tuple(y_pred.grad.shape)
+    (2.08, (1, 5))
+    """
+
+    def __init__(self, alpha: float = 0.5, gamma: float = 0.01):
+        super().__init__()
+        alpha = check_float(alpha, "alpha")
+        if not 0.0 <= alpha <= 1.0:
+            raise ValueError(f"alpha must be in [0, 1], got {alpha}")
+        self.alpha = alpha
+        self.gamma = check_float(gamma, "gamma", nonnegative=True)
+
+    def forward(self, y_pred: torch.Tensor, y_true: torch.Tensor) -> torch.Tensor:
+        """Loss between predictions (B, M[, d]) and targets (B, N[, d])."""
+        return dilate(y_pred, y_true, alpha=self.alpha, gamma=self.gamma)[0]
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}, gamma={self.gamma}"
