@@ -15,7 +15,8 @@ finite differences of these functions.
 from __future__ import annotations
 
 import numpy as np
-from reference import dtw_ref, sq_cost, warping_paths
+
+from .reference import dtw_ref, sq_cost, warping_paths
 
 
 def _path_matrices(n: int, m: int) -> np.ndarray:

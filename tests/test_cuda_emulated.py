@@ -119,3 +119,27 @@ def test_emulated_paths_are_optimal(gpu_family, rng):
     P, L = gpu.dtw_paths(R, one_n, one_m)
     _, best = dtw_ref(x, y)
     assert tuple(map(tuple, P[0, : L[0]].tolist())) in best
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.01, 1.0])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dilate_forward_and_backward(gpu_family, rng, gamma, dtype):
+    from tsalign.kernels.cpu import dilate as cpu
+
+    gpu = gpu_family("dilate")
+    lx = np.array([6, 3, 40, 1], dtype=np.int64)
+    ly = np.array([6, 5, 37, 4], dtype=np.int64)
+    D = np.ascontiguousarray(rng.random(size=(4, 40, 40)) * 2, dtype=dtype)
+    if gamma == 0.0:
+        D = np.round(D * 2) / 2  # ties: the hard weights must split them alike
+    want = cpu.dilate_forward(D, lx, ly, gamma)
+    got = gpu.dilate_forward(D, lx, ly, gamma)
+    rtol = 1e-4 if dtype == np.float32 else 1e-10
+    for w, g in zip(want, got, strict=True):
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=rtol)
+    gs = rng.normal(size=4).astype(dtype)
+    gt = rng.normal(size=4).astype(dtype)
+    W, E = want[3], want[2]
+    np.testing.assert_allclose(gpu.dilate_backward(W, E, gs, gt, lx, ly, gamma),
+                               cpu.dilate_backward(W, E, gs, gt, lx, ly, gamma),
+                               rtol=rtol, atol=rtol)

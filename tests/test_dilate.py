@@ -5,17 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from conftest import _params, tol
-from reference_dilate import (
+
+import tsalign
+from tsalign import dilate, temporal_distortion_index
+
+from .conftest import _params, tol
+from .reference_dilate import (
     dilate_grad_fd,
     dilate_ref,
     expected_alignment_ref,
     omega,
     tdi_ref,
 )
-
-import tsalign
-from tsalign import dilate, temporal_distortion_index
 
 TORCH_CASES = [p for p in _params() if p.id in ("torch", "torch-cuda")]
 
