@@ -20,6 +20,7 @@ from .dtw import (
     lb_keogh,
     sakoe_chiba_mask,
 )
+from .ssnt import lengths_to_padding_mask, ssnt
 
 __version__ = "0.1.0"
 
@@ -36,5 +37,7 @@ __all__ = [
     "compute_mask",
     "lb_envelope",
     "lb_keogh",
+    "ssnt",
+    "lengths_to_padding_mask",
     "__version__",
 ]
