@@ -17,9 +17,18 @@
 #define FLAG_LOG_PROBS 2
 #define FLAG_EMIT 4
 
-// A compile-time infinity (real_inf() divides at run time, which the float
-// kernels would do in double).
-#define R_INF ((real)INFINITY)
+// Infinity and NaN from their bit patterns: real_inf() divides at run time
+// (in double, even in the float kernels), and NVRTC has no INFINITY / NAN.
+__device__ __forceinline__ float r_inf_of(float) { return __int_as_float(0x7f800000); }
+__device__ __forceinline__ double r_inf_of(double) {
+    return __longlong_as_double(0x7ff0000000000000LL);
+}
+__device__ __forceinline__ float r_nan_of(float) { return __int_as_float(0x7fc00000); }
+__device__ __forceinline__ double r_nan_of(double) {
+    return __longlong_as_double(0x7ff8000000000000LL);
+}
+#define R_INF r_inf_of((real)0)
+#define R_NAN r_nan_of((real)0)
 
 // Explicit float/double overloads, so float kernels never promote to double.
 __device__ __forceinline__ float r_exp(float x) { return expf(x); }
@@ -92,7 +101,7 @@ extern "C" __global__ void ssnt_forward(
                 real p;
                 if (tok < 0 || tok >= V) {
                     flag |= FLAG_TARGET;
-                    p = (real)NAN;  // and no out-of-bounds read
+                    p = R_NAN;  // and no out-of-bounds read
                 } else {
                     p = log_probs[(row * S + t) * V + tok];
                     if (!(p < R_INF)) flag |= FLAG_LOG_PROBS;
