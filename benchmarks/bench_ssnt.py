@@ -215,7 +215,8 @@ def report(label, args, device, names):
     mem = measure_memory(args, device, names) if args.memory else {}
     print(f"\n{label}: B={args.B} T={args.T} S={args.S} V={args.V} {args.dtype}, "
           f"{args.repeats} repeats (median)")
-    print(f"  {'peer':<20}{'fwd+bwd s':>12}{'ratio':>9}{'fwd s':>10}{'peak MiB':>12}{'ratio':>9}")
+    print(f"  {'peer':<20}{'fwd+bwd s':>12}{'(min-max)':>16}{'ratio':>8}{'fwd s':>10}"
+          f"{'peak MiB':>12}{'ratio':>9}")
     for k in med:
         ratio = med[k] / med["tsalign"]
         m = mem.get(k, "n/a")
@@ -225,7 +226,8 @@ def report(label, args, device, names):
             mtxt = f"{m / 2**20:12.0f}{'':>9}"
         else:
             mtxt = f"{str(m):>21}"
-        print(f"  {k:<20}{med[k]:12.3f}{ratio:9.2f}{fmed[k]:10.3f}{mtxt}")
+        spread = f"({min(times[k]):.3f}-{max(times[k]):.3f})"
+        print(f"  {k:<20}{med[k]:12.3f}{spread:>16}{ratio:8.2f}{fmed[k]:10.3f}{mtxt}")
 
 
 def main():
