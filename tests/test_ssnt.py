@@ -206,6 +206,16 @@ def test_dtype_promotion_and_half():
     np.testing.assert_allclose(out16, ref, rtol=1e-4)
 
 
+def test_explicit_numpy_backend_with_torch_inputs():
+    import torch
+    lp, y, z, le = make_case(seed=16)
+    ref = ssnt_padded_ref(lp, y, le, SRC, TGT)
+    out = ssnt(torch.tensor(lp), torch.tensor(y), torch.tensor(le), torch.tensor(SRC),
+               torch.tensor(TGT), reduction="sum", be="numpy")
+    assert type(out) is float
+    np.testing.assert_allclose(out, ref.sum(), rtol=1e-10)
+
+
 def test_inputs_are_not_modified(tbackend):
     import torch
 
@@ -479,7 +489,7 @@ def test_bad_types_raise_type_error(backend, name, kwargs):
 
 
 def test_mixed_libraries_raise_type_error():
-    torch = pytest.importorskip("torch")
+    import torch
     lp, y, z, le = make_case(pad=-1.0)
     with pytest.raises(TypeError, match="mix"):
         ssnt(torch.tensor(lp), np.where(y < 0, 0, y), torch.tensor(le), SRC, TGT)
