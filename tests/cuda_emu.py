@@ -63,7 +63,18 @@ extern "C" void emu_thread_exit() { emu_barrier->arrive_and_drop(); }
 #define __logf logf
 using std::max;
 using std::min;
+#include <bit>
 template <class T> T atomicAdd(T* p, T v) { return std::atomic_ref<T>(*p).fetch_add(v); }
+template <class T> T atomicOr(T* p, T v) { return std::atomic_ref<T>(*p).fetch_or(v); }
+template <class T> T atomicMax(T* p, T v) {
+    std::atomic_ref<T> r(*p); T old = r.load();
+    while (old < v && !r.compare_exchange_weak(old, v)) {}
+    return old;
+}
+inline float __int_as_float(int x) { return std::bit_cast<float>(x); }
+inline int __float_as_int(float x) { return std::bit_cast<int>(x); }
+inline double __longlong_as_double(long long x) { return std::bit_cast<double>(x); }
+inline long long __double_as_longlong(double x) { return std::bit_cast<long long>(x); }
 """
 
 _EXTERN_SHARED = re.compile(

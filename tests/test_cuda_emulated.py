@@ -143,3 +143,41 @@ def test_dilate_forward_and_backward(gpu_family, rng, gamma, dtype):
     np.testing.assert_allclose(gpu.dilate_backward(W, E, gs, gt, lx, ly, gamma),
                                cpu.dilate_backward(W, E, gs, gt, lx, ly, gamma),
                                rtol=rtol, atol=rtol)
+
+
+@pytest.mark.parametrize("mode", [0, 1])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_ssnt_forward_and_backward(gpu_family, rng, mode, dtype):
+    from tsalign.kernels.cpu import ssnt as cpu
+
+    gpu = gpu_family("ssnt")
+    S, V = 40, 5
+    tgt_len = np.array([3, 1, 5, 4], dtype=np.int64)
+    src_len = np.array([7, 1, 40, 4], dtype=np.int64)
+    row_off = np.concatenate([[0], np.cumsum(tgt_len)[:-1]]).astype(np.int64)
+    R = int(tgt_len.sum())
+    logits = rng.normal(size=(R, S, V))
+    log_probs = np.ascontiguousarray(logits - np.log(np.exp(logits).sum(-1, keepdims=True)),
+                                     dtype=dtype)
+    targets = rng.integers(0, V, size=R).astype(np.int64)
+    z = rng.normal(size=(R, S))
+    emit = np.ascontiguousarray(z if mode == 1 else -np.log1p(np.exp(-z)), dtype=dtype)
+    args = (log_probs, targets, emit, src_len, tgt_len, row_off, mode)
+    want = cpu.ssnt_forward(*args)
+    got = gpu.ssnt_forward(*args)
+    rtol = 1e-4 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(got[0], want[0], rtol=rtol)
+    np.testing.assert_array_equal(got[2], want[2])
+    finite = np.isfinite(want[1])
+    np.testing.assert_array_equal(np.isfinite(got[1]), finite)
+    np.testing.assert_allclose(got[1][finite], want[1][finite], rtol=rtol, atol=rtol)
+    g_out = rng.normal(size=4).astype(dtype)
+    grads = []
+    for mod, (total, alpha) in ((cpu, want[:2]), (gpu, want[:2])):
+        glp = np.zeros_like(log_probs)
+        gem = np.zeros_like(emit)
+        mod.ssnt_backward(*args, alpha, total, g_out, glp, gem)
+        grads.append((glp, gem))
+    np.testing.assert_allclose(grads[1][0], grads[0][0], rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(grads[1][1], grads[0][1], rtol=rtol, atol=rtol)
+    assert np.abs(grads[0][0]).sum() > 0 and np.abs(grads[0][1]).sum() > 0

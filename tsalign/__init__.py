@@ -21,6 +21,7 @@ from .dtw import (
     lb_keogh,
     sakoe_chiba_mask,
 )
+from .ssnt import lengths_to_padding_mask, ssnt
 
 __version__ = "0.1.0"
 
@@ -39,5 +40,7 @@ __all__ = [
     "lb_keogh",
     "dilate",
     "temporal_distortion_index",
+    "ssnt",
+    "lengths_to_padding_mask",
     "__version__",
 ]

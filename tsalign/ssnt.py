@@ -1,0 +1,392 @@
+r"""SSNT loss: the segment-to-segment neural transducer lattice (Yu et al., 2016).
+
+The loss of one sequence with ``S`` source frames and ``J`` targets is the
+negative log-likelihood of the targets summed over every monotonic alignment
+``0 <= a_1 <= ... <= a_J = S - 1`` (with ``a_0 = 0``) of targets to frames:
+
+.. math::
+
+    \log P(y, a) = \sum_{j=1}^{J} \Big( P_{j, a_j} + \log e_{j, a_j}
+        + \sum_{l=a_{j-1}}^{a_j - 1} \log(1 - e_{j, l}) \Big),
+    \qquad \mathcal{L} = -\log \sum_a P(y, a)
+
+where ``P[j, s] = log_probs[j, s, targets[j]]`` is the token log-probability and
+``e[j, s]`` the probability of emitting token ``j`` at frame ``s`` rather than
+moving on to the next frame.  It is computed exactly (no clamping) on the
+(J + 1) x S lattice of the kernels in ``kernels/{cpu,cuda}/ssnt``, and is
+differentiable with torch inputs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import array_api_compat
+import numpy as np
+
+from ._validation import _is_any_array, _is_cuda_foreign, _to_host, as_array, common_float
+from .backend import Backend, backend_of
+
+__all__ = ["ssnt", "lengths_to_padding_mask"]
+
+_REDUCTIONS = ("none", "sum", "mean")
+_MODE_LOG_P_CHOOSE = 0
+_MODE_LOGITS = 1
+_FLAG_TARGET = 1
+_FLAG_LOG_PROBS = 2
+_FLAG_EMIT = 4
+
+
+# --------------------------------------------------------------------------- helpers
+def _host_lengths(x, name: str) -> np.ndarray:
+    """Lengths as a host int64 (n,) array (they are metadata: read on the host)."""
+    if array_api_compat.is_torch_array(x):
+        host = x.detach().cpu().numpy()
+    elif array_api_compat.is_cupy_array(x):
+        host = x.get()
+    else:
+        try:
+            host = np.asarray(x)
+        except ValueError as exc:
+            raise ValueError(f"{name} must be a 1-d array of integers ({exc})") from None
+    if host.dtype == object or not (np.issubdtype(host.dtype, np.integer)):
+        raise TypeError(f"{name} must hold integers, got dtype {host.dtype}")
+    if host.ndim != 1:
+        raise ValueError(f"{name} must have shape (B,), got {tuple(host.shape)}")
+    return np.ascontiguousarray(host, dtype=np.int64)
+
+
+def _check_lengths(lengths: np.ndarray, name: str, limit: int, what: str) -> None:
+    if lengths.size and lengths.min() < 1:
+        b = int(np.argmin(lengths))
+        raise ValueError(f"{name} must be >= 1, got {int(lengths[b])} for sequence {b}")
+    if lengths.size and lengths.max() > limit:
+        b = int(np.argmax(lengths))
+        raise ValueError(
+            f"{name} must be <= {limit} ({what}), got {int(lengths[b])} for sequence {b}"
+        )
+
+
+def _as_int_array(be: Backend, x, name: str, device):
+    """Targets as an int64 array of ``be`` on ``device``."""
+    if be.is_array(x):
+        arr = x
+    elif _is_any_array(x):
+        if _is_cuda_foreign(x) and not (be.is_cupy or be.is_pytorch):
+            raise TypeError(
+                f"{name} is a CUDA array but the {be.backend_string} backend runs on the CPU; "
+                "move it yourself (.cpu() / .get()) or use a GPU backend"
+            )
+        if _is_cuda_foreign(x):
+            arr = be.xp.from_dlpack(x)
+        else:
+            arr = be.array(_to_host(x))
+    else:
+        host = np.asarray(x)
+        if host.dtype == object:
+            raise TypeError(f"{name} must be an array of integers, got {type(x).__name__}")
+        arr = be.array(host)
+    xp = be.xp
+    if arr.dtype == xp.bool or not xp.isdtype(arr.dtype, "integral"):
+        raise TypeError(f"{name} must hold integer class indices, got dtype {arr.dtype}")
+    if be.is_pytorch:
+        return arr.to(device=device, dtype=be.torch.int64).contiguous()
+    if be.is_cupy:
+        import cupy
+
+        with device:
+            return cupy.ascontiguousarray(arr, dtype=cupy.int64)
+    return np.ascontiguousarray(arr, dtype=np.int64)
+
+
+def _float_input(be: Backend, x, name: str, device):
+    arr = as_array(be, x, name)
+    if be.is_pytorch and arr.device != device:
+        raise ValueError(f"{name} is on {arr.device} but log_probs is on {device}")
+    if be.is_cupy and arr.device != device:
+        raise ValueError(f"{name} is on {arr.device} but log_probs is on {device}")
+    return arr
+
+
+def _check_shape(arr, expected: tuple, name: str, layout: str) -> None:
+    if tuple(arr.shape) != expected:
+        raise ValueError(
+            f"{name} must have shape {expected} for the {layout} layout of log_probs, "
+            f"got {tuple(arr.shape)}"
+        )
+
+
+def _raise_flags(flags: np.ndarray, mode: int, V: int) -> None:
+    """Turn the kernels' per-sequence flags into the error naming the argument."""
+    for bit in (_FLAG_TARGET, _FLAG_EMIT, _FLAG_LOG_PROBS):
+        hit = np.nonzero(flags & bit)[0]
+        if hit.size == 0:
+            continue
+        b = int(hit[0])
+        if bit == _FLAG_TARGET:
+            raise ValueError(f"targets must be class indices in [0, {V}) (V = log_probs.shape[-1]);"
+                             f" sequence {b} has one outside that range")
+        if bit == _FLAG_EMIT and mode == _MODE_LOGITS:
+            raise ValueError(f"emit_logits contains NaN (sequence {b})")
+        if bit == _FLAG_EMIT:
+            raise ValueError(
+                f"log_p_choose must hold log-probabilities (<= 0, not NaN) within the lengths; "
+                f"sequence {b} does not (pass logits as emit_logits= instead)"
+            )
+        raise ValueError(f"log_probs contains NaN or +inf at an entry the loss uses (sequence {b})")
+
+
+def check_flags(be: Backend, flags, mode: int, V: int) -> None:
+    host = flags if isinstance(flags, np.ndarray) else be.to_numpy(flags)
+    if np.any(host):
+        _raise_flags(np.asarray(host), mode, V)
+
+
+def _needs_grad(be: Backend, *arrays) -> bool:
+    if not be.is_pytorch:
+        return False
+    import torch
+
+    return torch.is_grad_enabled() and any(a.requires_grad for a in arrays)
+
+
+# --------------------------------------------------------------------------- public API
+def ssnt(
+    log_probs,
+    targets,
+    log_p_choose=None,
+    source_lengths=None,
+    target_lengths=None,
+    reduction: str = "mean",
+    be: Any = None,
+    *,
+    emit_logits=None,
+):
+    r"""SSNT loss: negative log-likelihood of the targets over all monotonic alignments.
+
+    For one sequence with ``S`` frames and ``J`` targets, an alignment is
+    ``0 <= a_1 <= ... <= a_J = S - 1`` (``a_0 = 0``) and
+
+    .. math::
+
+        \log P(y, a) = \sum_{j=1}^{J} \Big( P_{j, a_j} + \log e_{j, a_j}
+            + \sum_{l=a_{j-1}}^{a_j - 1} \log(1 - e_{j, l}) \Big)
+
+    with ``P[j, s] = log_probs[j, s, targets[j]]`` and ``log e = log_p_choose``.
+    The loss is :math:`-\log \sum_a P(y, a)`, computed exactly in log space
+    (no clamping: a loss of 15000 is 15000, with its gradient).
+
+    Two layouts, told apart by ``log_probs.ndim``:
+
+    - padded: ``log_probs`` (B, T, S, V), ``targets`` (B, T), ``log_p_choose``
+      (B, T, S);
+    - packed (the rows of each sequence concatenated, as the reference
+      implementation's ``ssnt_loss_mem``): ``log_probs`` (T_flat, S, V),
+      ``targets`` (T_flat,), ``log_p_choose`` (T_flat, S), with
+      ``T_flat = sum(target_lengths)``.
+
+    Entries beyond a sequence's lengths are never read: padding, whatever it
+    holds, does not change the loss, and ``S`` may exceed the longest source.
+
+    Parameters
+    ----------
+    log_probs : array, shape (B, T, S, V) or (T_flat, S, V)
+        Token log-probabilities (the output of a log-softmax over V).
+    targets : int array, shape (B, T) or (T_flat,)
+        Target class indices in ``[0, V)`` (only those within
+        ``target_lengths`` are read).
+    log_p_choose : array, shape (B, T, S) or (T_flat, S), or None
+        Emission log-probabilities ``log e`` (``<= 0``, e.g. from
+        ``logsigmoid``); ``log(1 - e)`` is derived stably.  Give this or
+        ``emit_logits``.
+    source_lengths : int array (B,) or None
+        Frames of each sequence (``1 <= S_b <= S``); None: all ``S``.
+    target_lengths : int array (B,) or None
+        Targets of each sequence (``1 <= J_b <= T``); None: all ``T``
+        (padded layout only: the packed layout needs them).
+    reduction : {"none", "sum", "mean"}
+        Per-sequence losses (B,), their sum, or their mean over the batch.
+    be : Backend, {"numpy", "pytorch", "cupy"} or None
+        Backend; by default the inputs' own library.
+    emit_logits : array, same shape as ``log_p_choose``, or None
+        Emission logits ``z`` instead of ``log_p_choose``:
+        ``log e = logsigmoid(z)`` and ``log(1 - e) = logsigmoid(-z)``, both
+        accurate even where ``e`` rounds to 1.
+
+    Returns
+    -------
+    float or array
+        Shape (B,) for ``reduction="none"``, else a scalar (a Python float on
+        numpy, a 0-d tensor/array otherwise), in float64 if any float input is
+        float64, else float32.  Differentiable with torch inputs that require
+        grad (w.r.t. ``log_probs`` and ``log_p_choose`` / ``emit_logits``); a
+        sequence no alignment can produce has loss ``inf`` and zero gradient.
+
+    Raises
+    ------
+    ValueError
+        For shapes that do not match a layout, lengths outside ``[1, S]`` /
+        ``[1, T]`` or of the wrong batch size, an unknown reduction, targets
+        outside ``[0, V)``, ``log_p_choose > 0`` or NaN within the lengths.
+    TypeError
+        For non-integer targets or lengths.
+
+    Examples
+    --------
+    One frame and one target: the only alignment emits it at frame 0, so the
+    loss is ``-(log 0.5 + log 0.25)``.
+
+    >>> import numpy as np
+    >>> log_probs = np.log(np.full((1, 1, 1, 2), 0.5))
+    >>> ssnt(log_probs, [[1]], np.log([[[0.25]]]))
+    2.0794415416798357
+
+    A padded batch of two with different lengths, and the same batch packed:
+
+    >>> rng = np.random.default_rng(0)
+    >>> lp = np.log(rng.dirichlet(np.ones(5), size=(2, 3, 4)))
+    >>> y = rng.integers(0, 5, size=(2, 3))
+    >>> z = rng.normal(size=(2, 3, 4))
+    >>> src, tgt = np.array([4, 2]), np.array([3, 2])
+    >>> padded = ssnt(lp, y, source_lengths=src, target_lengths=tgt,
+    ...               reduction="none", emit_logits=z)
+    >>> keep = ~lengths_to_padding_mask(tgt)
+    >>> packed = ssnt(lp[keep], y[keep], source_lengths=src, target_lengths=tgt,
+    ...               reduction="none", emit_logits=z[keep])
+    >>> bool(np.allclose(padded, packed))
+    True
+    """
+    if not isinstance(reduction, str):
+        raise TypeError(f"reduction must be a string, got {type(reduction).__name__}")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    if (log_p_choose is None) == (emit_logits is None):
+        raise ValueError("give exactly one of log_p_choose and emit_logits")
+    emit_name = "log_p_choose" if emit_logits is None else "emit_logits"
+    mode = _MODE_LOG_P_CHOOSE if emit_logits is None else _MODE_LOGITS
+    emit_in = log_p_choose if emit_logits is None else emit_logits
+
+    be = backend_of(log_probs, targets, emit_in, be=be)
+    lp = as_array(be, log_probs, "log_probs")
+    device = be.device_of(lp)
+    emit = _float_input(be, emit_in, emit_name, device)
+    lp, emit = common_float(be, lp, emit)
+    tg = _as_int_array(be, targets, "targets", device)
+
+    if lp.ndim == 4:
+        layout = "padded"
+        B, T, S, V = (int(n) for n in lp.shape)
+        _check_shape(tg, (B, T), "targets", layout)
+        _check_shape(emit, (B, T, S), emit_name, layout)
+    elif lp.ndim == 3:
+        layout = "packed"
+        R, S, V = (int(n) for n in lp.shape)
+        _check_shape(tg, (R,), "targets", layout)
+        _check_shape(emit, (R, S), emit_name, layout)
+    else:
+        raise ValueError(
+            "log_probs must have shape (B, T, S, V) (padded) or (T_flat, S, V) (packed), "
+            f"got {tuple(lp.shape)}"
+        )
+    if S == 0 or V == 0 or (layout == "padded" and (B == 0 or T == 0)):
+        raise ValueError(f"log_probs must not be empty, got shape {tuple(lp.shape)}")
+
+    if layout == "padded":
+        tgt_len = (np.full(B, T, dtype=np.int64) if target_lengths is None
+                   else _host_lengths(target_lengths, "target_lengths"))
+        if tgt_len.shape[0] != B:
+            raise ValueError(f"target_lengths must have shape ({B},) (the batch size of "
+                             f"log_probs), got ({tgt_len.shape[0]},)")
+        _check_lengths(tgt_len, "target_lengths", T, "log_probs.shape[1]")
+        row_off = np.arange(B, dtype=np.int64) * T
+    else:
+        if target_lengths is None:
+            raise ValueError("target_lengths is required with the packed layout "
+                             "(log_probs of shape (T_flat, S, V))")
+        tgt_len = _host_lengths(target_lengths, "target_lengths")
+        B = int(tgt_len.shape[0])
+        if B == 0:
+            raise ValueError("target_lengths must not be empty")
+        _check_lengths(tgt_len, "target_lengths", R, "log_probs.shape[0]")
+        if int(tgt_len.sum()) != R:
+            raise ValueError(
+                f"target_lengths must sum to T_flat = log_probs.shape[0] = {R} in the packed "
+                f"layout, got sum {int(tgt_len.sum())}"
+            )
+        row_off = np.concatenate([[0], np.cumsum(tgt_len)[:-1]]).astype(np.int64)
+    src_len = (np.full(B, S, dtype=np.int64) if source_lengths is None
+               else _host_lengths(source_lengths, "source_lengths"))
+    if src_len.shape[0] != B:
+        raise ValueError(f"source_lengths must have shape ({B},) (the batch size), got "
+                         f"({src_len.shape[0]},)")
+    _check_lengths(src_len, "source_lengths", S, "log_probs' source dimension")
+
+    flat_lp = be.xp.reshape(lp, (-1, S, V))
+    flat_emit = be.xp.reshape(emit, (-1, S))
+    flat_tg = be.xp.reshape(tg, (-1,))
+    if _needs_grad(be, lp, emit):
+        from ._autograd_ssnt import ssnt_nll
+
+        loss = ssnt_nll(be, flat_lp.contiguous(), flat_emit.contiguous(), flat_tg,
+                        src_len, tgt_len, row_off, mode)
+    else:
+        if be.is_pytorch:
+            flat_lp, flat_emit = flat_lp.detach(), flat_emit.detach()
+        total, _, flags = be.call_kernel("ssnt", "ssnt_forward", flat_lp, flat_lp, flat_tg,
+                                         flat_emit, src_len, tgt_len, row_off, mode)
+        check_flags(be, flags, mode, V)
+        loss = -total
+    if reduction == "none":
+        return loss
+    value = be.xp.sum(loss)
+    if reduction == "mean":
+        value = value / B
+    return float(value) if be.is_numpy else value
+
+
+def lengths_to_padding_mask(lengths, *, max_len: int | None = None):
+    """Boolean padding mask (B, max_len): True where a position is beyond its length.
+
+    The helper of the reference SSNT implementation: ``~lengths_to_padding_mask(
+    target_lengths)`` selects the valid rows of a padded (B, T, ...) array,
+    which is how the packed layout of :func:`ssnt` is built.
+
+    Parameters
+    ----------
+    lengths : int array, shape (B,)
+        Non-negative lengths (numpy, torch or cupy; a list is taken as numpy).
+    max_len : int or None
+        Width of the mask; default ``max(lengths)``.
+
+    Returns
+    -------
+    array of bool, shape (B, max_len)
+        Of the library (and device) of ``lengths``.
+
+    Examples
+    --------
+    >>> lengths_to_padding_mask([3, 1])
+    array([[False, False, False],
+           [False,  True,  True]])
+    >>> lengths_to_padding_mask([1], max_len=2)
+    array([[False,  True]])
+    """
+    be = backend_of(lengths)
+    host = _host_lengths(lengths, "lengths")
+    if host.size and host.min() < 0:
+        raise ValueError(f"lengths must be >= 0, got {int(host.min())}")
+    if max_len is None:
+        width = int(host.max()) if host.size else 0
+    else:
+        if isinstance(max_len, bool) or not isinstance(max_len, (int, np.integer)):
+            raise TypeError(f"max_len must be an integer or None, got {max_len!r}")
+        width = int(max_len)
+        if width < 0:
+            raise ValueError(f"max_len must be >= 0, got {width}")
+    if not be.is_array(lengths):
+        return np.arange(width)[None, :] >= host[:, None]
+    xp = be.xp
+    dev = be.device_of(lengths)
+    pos = xp.arange(width, device=dev)
+    lens = xp.asarray(lengths, device=dev)
+    return pos[None, :] >= xp.astype(lens, pos.dtype)[:, None]
