@@ -369,7 +369,7 @@ def plot_matches(
     ]
     ax.add_collection(LineCollection(segments, colors=match_color, linewidths=0.8, zorder=1))
     ax.set_xlabel("frame")
-    ax.set_yticks([])
     _integer_ticks(ax)
+    ax.set_yticks([])
     ax.legend(loc="upper right")
     return ax
