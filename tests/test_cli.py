@@ -9,9 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from reference import dtw_ref_value
 
 import tsalign
+
+from .reference import dtw_ref_value
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -18,10 +18,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from conftest import tol  # noqa: E402
-from reference import dtw_ref, sakoe_chiba_ref, sq_cost  # noqa: E402
 
 from tsalign.plot import plot_alignment_matrix, plot_cost_matrix, plot_matches  # noqa: E402
+
+from .conftest import tol  # noqa: E402
+from .reference import dtw_ref, sakoe_chiba_ref, sq_cost  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
