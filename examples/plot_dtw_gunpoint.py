@@ -23,8 +23,9 @@ from tsalign.plot import plot_cost_matrix, plot_matches
 X_train, X_test, y_train, y_test = load_gunpoint(return_X_y=True)
 
 # %%
-# Two "Gun" recordings whose timing differs: the second rises later.  The
-# series are z-normalised, as in the UCR archive.
+# Two "Gun" recordings whose timing differs: the hand of the first one rises
+# earlier and stays up about twice as long.  The series are z-normalised, as
+# in the UCR archive.
 gun = X_train[y_train == 1]
 onset = np.argmax(np.diff(gun, axis=1) > 0.05, axis=1)  # first clearly rising frame
 a = gun[np.argmin(onset)]
@@ -40,9 +41,12 @@ assert distance == dtw(a, b)
 # ------------------------------------
 # Cell (i, j) is the squared difference between frame i of the first series
 # (rows, drawn on the left) and frame j of the second (columns, drawn on
-# top).  The white path is the cheapest monotone way from the first frames to
-# the last ones: where it runs horizontally, one frame of the first series is
-# matched with several frames of the second, absorbing the delay.
+# top).  The red path is the cheapest monotone way from the first frames to
+# the last ones, through the dark (cheap) cells.  Where it runs horizontally,
+# one frame of the first series is matched with several frames of the second;
+# where it runs vertically, the other way round: the long vertical stretch is
+# the first series' long plateau, all matched with the end of the second
+# series' short one.
 ax = plot_cost_matrix(a, b)
 ax.figure.suptitle(f"GunPoint, class Gun: DTW = {distance:.2f}, Euclidean = {euclidean:.2f}")
 plt.show()
@@ -51,8 +55,10 @@ plt.show()
 # The matched frames
 # ------------------
 # The same path, drawn as lines between the frames it matches: the rise and
-# fall of the hand of the first series are joined to those of the second,
-# whatever their delay.  Only every third match is drawn, for legibility.
+# the fall of the hand in the first series are joined to those of the
+# second, whatever their timing, and the fan in the middle is the long
+# plateau matched with a few frames.  Only every third match is drawn, for
+# legibility.
 ax = plot_matches(a, b, path=path[::3])
 ax.set_title("DTW matches (every third)")
 plt.show()

@@ -11,10 +11,11 @@ radius around the diagonal, widened by ``|N - M|`` for unequal lengths) and
 ``1/s``).  A constraint can only increase the DTW value, since it removes
 paths.
 
-Blank cells in the figures below are forbidden.  The two series are
-recordings of the same gesture with a delay of about 40 frames: a band of
-radius 5 cannot absorb it and DTW grows; the parallelogram lets the path
-bend further in the middle of the series.
+Grey cells in the figures below are forbidden.  The two series are the
+recordings of the first example: the first holds the hand up about 25
+frames longer, so the optimal path strays far from the diagonal.  A band of
+radius 5 cannot follow it and DTW grows; the parallelogram lets the path
+stray further in the middle of the series than near its ends.
 """
 
 import matplotlib.pyplot as plt

@@ -22,32 +22,51 @@ PUBLISHED_ERROR = 0.093  # UCR archive, 1-NN DTW with no window, GunPoint
 X_train, X_test, y_train, y_test = load_gunpoint(return_X_y=True)
 
 t0 = time.perf_counter()
-D = cdist_dtw(X_test, X_train)
+D_dtw = cdist_dtw(X_test, X_train)
 elapsed = time.perf_counter() - t0
-error = float(np.mean(y_train[np.argmin(D, axis=1)] != y_test))
-
 D_euclid = np.sqrt(((X_test[:, None, :] - X_train[None, :, :]) ** 2).sum(-1))
-error_euclid = float(np.mean(y_train[np.argmin(D_euclid, axis=1)] != y_test))
 
-print(f"cdist_dtw: {D.shape[0]} x {D.shape[1]} distances in {elapsed:.2f} s")
-print(f"1-NN test error, DTW:       {error:.3f} (UCR archive: {PUBLISHED_ERROR:.3f})")
-print(f"1-NN test error, Euclidean: {error_euclid:.3f}")
+
+def one_nn_error(D):
+    return float(np.mean(y_train[np.argmin(D, axis=1)] != y_test))
+
+
+print(f"cdist_dtw: {D_dtw.shape[0]} x {D_dtw.shape[1]} distances in {elapsed:.2f} s")
+print(f"1-NN test error, DTW:       {one_nn_error(D_dtw):.3f} "
+      f"(UCR archive: {PUBLISHED_ERROR:.3f})")
+print(f"1-NN test error, Euclidean: {one_nn_error(D_euclid):.3f}")
 
 # %%
-# The distance matrix, test series sorted by class
-# ------------------------------------------------
-# Rows are the test series, columns the training series, both sorted by
-# class (Gun first, then Point).  Small distances (dark) within a class and
-# larger ones across classes make the two diagonal blocks; a test series
-# whose darkest cell falls in the wrong block is misclassified.
-rows, cols = np.argsort(y_test, kind="stable"), np.argsort(y_train, kind="stable")
-fig, ax = plt.subplots(figsize=(5.5, 7))
-im = ax.imshow(D[rows][:, cols], aspect="auto", cmap="viridis", interpolation="nearest")
-n_gun_test, n_gun_train = int(np.sum(y_test == 1)), int(np.sum(y_train == 1))
-ax.axhline(n_gun_test - 0.5, color="white", linewidth=1)
-ax.axvline(n_gun_train - 0.5, color="white", linewidth=1)
-ax.set_xlabel("training series (Gun | Point)")
-ax.set_ylabel("test series (Gun | Point)")
-ax.set_title(f"DTW distances; 1-NN error {error:.3f}")
-fig.colorbar(im, ax=ax, label="DTW")
+# Nearest neighbour in each class
+# -------------------------------
+# For every test series, the distance to the nearest training series of class
+# Gun (x) and of class Point (y).  A test series is classified by the nearer
+# of the two, so the diagonal is the decision boundary: Gun series (blue)
+# should lie above it, Point series (orange) below it; crosses are
+# misclassified.
+#
+# DTW reproduces the archive's error.  On GunPoint the Euclidean distance does
+# slightly better (0.087 here): the recordings are already roughly aligned in
+# time.  Warping pays off on sets whose classes share shapes under variable
+# timing, not on every set.
+fig, axes = plt.subplots(1, 2, figsize=(11, 5))
+for ax, (name, D) in zip(axes, [("Euclidean", D_euclid), ("DTW", D_dtw)], strict=True):
+    near_gun = D[:, y_train == 1].min(axis=1)
+    near_point = D[:, y_train == 2].min(axis=1)
+    wrong = y_train[np.argmin(D, axis=1)] != y_test
+    for label, color, cls in ((1, "C0", "Gun"), (2, "C1", "Point")):
+        ok = (y_test == label) & ~wrong
+        bad = (y_test == label) & wrong
+        ax.scatter(near_gun[ok], near_point[ok], s=14, color=color, label=f"{cls}")
+        ax.scatter(near_gun[bad], near_point[bad], s=60, color=color, marker="x",
+                   label=f"{cls}, misclassified")
+    top = max(near_gun.max(), near_point.max()) * 1.05
+    ax.plot([0, top], [0, top], color="0.5", linewidth=1)
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, top)
+    ax.set_xlabel("distance to the nearest Gun training series")
+    ax.set_ylabel("distance to the nearest Point training series")
+    ax.set_title(f"{name}: 1-NN error {one_nn_error(D):.3f}")
+    ax.legend(loc="lower right", fontsize=8)
+fig.tight_layout()
 plt.show()

@@ -101,14 +101,15 @@ def plot_cost_matrix(
     show_series: bool | None = None,
     ax: Axes | None = None,
     cmap: str = "viridis",
-    path_color: str = "white",
+    path_color: str = "red",
+    blank_color: str = "0.92",
 ) -> Axes:
     """The cost matrix of two series with the DTW path drawn on it.
 
     Cell (i, j) is the squared Euclidean distance between frame i of ``s1``
     (rows, bottom to top) and frame j of ``s2`` (columns, left to right),
     the cost DTW adds up along its path.  Cells that a global constraint
-    forbids are left blank.
+    forbids are drawn in ``blank_color``.
 
     Parameters
     ----------
@@ -133,6 +134,8 @@ def plot_cost_matrix(
         Colormap of the costs.
     path_color : str
         Color of the path line.
+    blank_color : str
+        Color of the cells a constraint forbids.
 
     Returns
     -------
@@ -176,9 +179,10 @@ def plot_cost_matrix(
             side = (fig.add_subplot(grid[1, 0], sharey=ax), fig.add_subplot(grid[0, 1], sharex=ax))
         else:
             _, ax = plt.subplots(figsize=(5.6, 5.0))
-    ax.imshow(shown, origin="lower", cmap=cmap, aspect="auto", interpolation="nearest")
+    colors = plt.get_cmap(cmap).with_extremes(bad=blank_color)
+    ax.imshow(shown, origin="lower", cmap=colors, aspect="auto", interpolation="nearest")
     if p is not None:
-        ax.plot(p[:, 1], p[:, 0], color=path_color, linewidth=2, marker="o", markersize=3)
+        ax.plot(p[:, 1], p[:, 0], color=path_color, linewidth=1.5, marker="o", markersize=2)
     ax.set_xlim(-0.5, y.shape[0] - 0.5)
     ax.set_ylim(-0.5, x.shape[0] - 0.5)
     _integer_ticks(ax)
