@@ -116,6 +116,11 @@ def test_align_soft_dtw(series):
     if hasattr(tsalign, "soft_dtw"):
         assert res.returncode == 0, res.stderr
         assert float(res.stdout) == pytest.approx(tsalign.soft_dtw(a, b, gamma=0.5), rel=1e-10)
+        out = d / "soft.png"
+        res = run("align", *files, "--metric", "soft-dtw", "--plot", str(out))
+        assert res.returncode == 0, res.stderr
+        assert float(res.stdout) == pytest.approx(tsalign.soft_dtw(a, b, gamma=1.0), rel=1e-10)
+        assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     else:
         assert_usage_error(res, "soft-dtw", "tsalign.soft_dtw")
 

@@ -244,7 +244,7 @@ def _write_plot(args, s1, s2, value: float, gamma: float, constraints: dict) -> 
 
             path, _ = dtw_path(s1, s2, **constraints)
             plot_alignment_matrix(E, path=path, ax=left)
-            left.set_title(f"soft-DTW expected alignment (gamma={gamma:g}), DTW path dashed")
+            left.set_title(f"expected alignment, gamma={gamma:g} (DTW path dashed)")
             plot_matches(s1, s2, path=None, ax=right)
             right.set_title(f"soft-DTW = {value:.6g}")
         fig.tight_layout()
