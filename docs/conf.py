@@ -13,7 +13,9 @@ Two things are generated here at configuration time, into ``generated/``
   section lists land in an "Other" section of their module, so nothing public
   goes undocumented;
 - the benchmark tables of the performance page, from ``benchmarks/README.md``
-  when it exists.
+  when it exists, and the reproductions of published results, from every
+  ``docs/*.md`` (Markdown converted by ``_markdown.py``, or shown verbatim
+  when it does not convert cleanly).
 
 Gallery examples listed in :data:`GALLERY_NEEDS` are built only when the API
 they use exists; the others are always built and executed.
@@ -31,6 +33,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))  # _markdown.py
 
 import tsalign  # noqa: E402
 
@@ -83,8 +86,8 @@ API_SECTIONS: list[tuple[str, str, list[str]]] = [
     ("tsalign", "Global constraints", ["sakoe_chiba_mask", "itakura_mask", "compute_mask"]),
     ("tsalign", "Lower bounds", ["lb_envelope", "lb_keogh"]),
     ("tsalign", "Soft-DTW", [
-        "soft_dtw", "soft_dtw_alignment", "soft_dtw_normalized", "cdist_soft_dtw",
-        "cdist_soft_dtw_normalized",
+        "soft_dtw", "soft_dtw_alignment", "soft_dtw_normalized", "soft_dtw_from_cost",
+        "cdist_soft_dtw", "cdist_soft_dtw_normalized",
     ]),
     ("tsalign", "DILATE", ["dilate", "temporal_distortion_index"]),
     ("tsalign", "SSNT", ["ssnt", "lengths_to_padding_mask"]),
@@ -173,34 +176,50 @@ def write_api_page(path: Path) -> dict[str, list[str]]:
             out.append(".. autosummary::\n   :toctree: .\n   :nosignatures:\n")
             out.extend(f"   {n}" for n in names)
             out.append("")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = "\n".join(out) + "\n"
-    if not path.exists() or path.read_text() != text:  # keep Sphinx's incremental builds
-        path.write_text(text)
+    _write_if_changed(path, "\n".join(out) + "\n")
     return {k: v for k, v in missing.items() if v}
 
 
+def _write_if_changed(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or path.read_text() != text:  # keep Sphinx's incremental builds
+        path.write_text(text)
+
+
 def write_benchmark_tables(path: Path) -> None:
-    """``benchmarks/README.md`` verbatim if it exists, else a placeholder sentence."""
+    """``benchmarks/README.md`` (converted to reST) if it exists, else a placeholder."""
+    from _markdown import include_markdown
+
     readme = ROOT / "benchmarks" / "README.md"
     if readme.is_file():
-        text = (
-            "The tables below are ``benchmarks/README.md`` as committed, with the machine "
-            "each was measured on.\n\n"
-            ".. literalinclude:: ../../benchmarks/README.md\n   :language: markdown\n"
-        )
+        text = include_markdown(readme, "/../benchmarks/README.md", top_level=3)
     else:
         text = (
             ".. note::\n\n   No benchmark tables yet: they land in ``benchmarks/README.md``, "
-            "written by ``make bench`` (``benchmarks/run_all.py``), and appear here.\n"
+            "written from the output of ``make bench`` (``benchmarks/run_all.py``), and "
+            "appear here.\n"
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists() or path.read_text() != text:
-        path.write_text(text)
+    _write_if_changed(path, text)
+
+
+def write_reproductions(path: Path) -> None:
+    """Every ``docs/*.md`` (reproductions of published results), converted to reST."""
+    from _markdown import include_markdown
+
+    found = sorted(HERE.glob("*.md"))
+    if found:
+        text = "\n".join(include_markdown(p, f"/{p.name}", top_level=3) for p in found)
+    else:
+        text = (
+            ".. note::\n\n   No reproductions yet: each lands in ``docs/<name>_results.md`` "
+            "and appears here.\n"
+        )
+    _write_if_changed(path, text)
 
 
 MISSING_API = write_api_page(HERE / "generated" / "api.rst")
 write_benchmark_tables(HERE / "generated" / "benchmarks.inc")
+write_reproductions(HERE / "generated" / "reproductions.inc")
 
 # -- gallery -------------------------------------------------------------------------
 _pending = sorted(f for f, needs in GALLERY_NEEDS.items() if not all(_has(n) for n in needs))

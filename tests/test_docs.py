@@ -61,3 +61,54 @@ def test_gallery_selection(conf):
     assert not ignore.search("plot_dtw_gunpoint.py")
     for name, needs in conf.GALLERY_NEEDS.items():
         assert (ignore.search(name) is None) == all(conf._has(n) for n in needs)
+
+
+@pytest.fixture(scope="module")
+def markdown():
+    spec = importlib.util.spec_from_file_location("tsalign_docs_markdown", DOCS / "_markdown.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+RESULTS_MD = """\
+# DTW benchmarks
+
+Measured on `AMD EPYC`, 2 cores (2026-11-22); see [the script](https://example.org/run_all.py).
+
+```bash
+make bench
+```
+
+| case | tsalign | peer | ratio |
+|---|--:|---:|:-:|
+| `dtw`, N=1000 | 1.0 ms | **2.0 ms** | 0.50 |
+| cdist_dtw, 100 series | 5 ms | 9 ms |
+
+- one bullet with n_jobs_
+  continued
+- another
+Done.
+"""
+
+
+def test_markdown_subset_converts_to_clean_rest(markdown):
+    rst = markdown.md_to_rst(RESULTS_MD, top_level=3)
+    assert markdown.rst_is_clean(rst)
+    assert "DTW benchmarks\n~~~~~~~~~~~~~~" in rst
+    assert "``AMD EPYC``" in rst and "`the script <https://example.org/run_all.py>`__" in rst
+    assert ".. code:: bash\n\n   make bench" in rst
+    assert ".. list-table::" in rst
+    assert "   * - ``dtw``, N=1000\n     - 1.0 ms\n     - **2.0 ms**\n     - 0.50" in rst
+    assert "     - 9 ms\n     - \\ " in rst  # short rows are padded with empty cells
+    assert "n_jobs\\_" in rst  # not a reST reference
+
+
+def test_markdown_that_does_not_convert_is_shown_verbatim(markdown, tmp_path):
+    good = tmp_path / "good.md"
+    good.write_text(RESULTS_MD)
+    assert markdown.include_markdown(good, "/good.md").startswith("DTW benchmarks\n---")
+    bad = tmp_path / "bad.md"
+    bad.write_text("# Title\n\nan unmatched *star in text\n")
+    out = markdown.include_markdown(bad, "/bad.md")
+    assert out == ".. literalinclude:: /bad.md\n   :language: markdown\n"
