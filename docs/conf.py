@@ -167,10 +167,11 @@ def write_api_page(path: Path) -> dict[str, list[str]]:
         if not blocks:
             continue
         out.append(_underline(f"``{module}``", "-"))
-        out.append(f".. module:: {module}\n")
-        out.append(f".. currentmodule:: {module}\n")
         if module in MODULE_INTROS:
             out.append(MODULE_INTROS[module] + "\n")
+        # the module's own docstring, which also makes it a link target
+        out.append(f".. automodule:: {module}\n   :no-members:\n")
+        out.append(f".. currentmodule:: {module}\n")
         for title, names in blocks:
             out.append(_underline(title, "~"))
             out.append(".. autosummary::\n   :toctree: .\n   :nosignatures:\n")
