@@ -217,7 +217,7 @@ def test_bench_explicit_script_and_missing_suite(tmp_path):
 
 
 def test_bench_discovery_order(tmp_path):
-    from tsalign.__main__ import find_bench_script
+    from tsalign.__main__ import _find_bench_script as find_bench_script
 
     first, second = tmp_path / "one", tmp_path / "two"
     for root in (first, second):

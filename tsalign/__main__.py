@@ -105,7 +105,7 @@ def _metrics_found() -> list[str]:
     return [n for n in names if hasattr(tsalign, n)]
 
 
-def cmd_info(args) -> int:
+def _cmd_info(args) -> int:
     import tsalign
 
     numba_v = _version("numba")
@@ -129,7 +129,7 @@ def cmd_info(args) -> int:
 
 
 # --------------------------------------------------------------------------- align
-def load_series(path: str, name: str):
+def _load_series(path: str, name: str):
     """Read one series from a .csv, .npy or .txt file as a (N,) or (N, d) float array."""
     import numpy as np
 
@@ -188,7 +188,7 @@ def _soft_dtw(name: str):
     return fn
 
 
-def cmd_align(args) -> int:
+def _cmd_align(args) -> int:
     if args.gamma is not None:
         if args.metric != "soft-dtw":
             raise UsageError("--gamma applies only to --metric soft-dtw")
@@ -198,8 +198,8 @@ def cmd_align(args) -> int:
         out = Path(args.plot)
         if not out.parent.is_dir():
             raise UsageError(f"--plot: directory does not exist: {out.parent}")
-    s1 = load_series(args.a, "A")
-    s2 = load_series(args.b, "B")
+    s1 = _load_series(args.a, "A")
+    s2 = _load_series(args.b, "B")
     constraints = {
         "global_constraint": args.global_constraint,
         "sakoe_chiba_radius": args.sakoe_chiba_radius,
@@ -256,7 +256,7 @@ def _write_plot(args, s1, s2, value: float, gamma: float, constraints: dict) -> 
 
 
 # --------------------------------------------------------------------------- bench
-def find_bench_script(search: list[Path]) -> Path | None:
+def _find_bench_script(search: list[Path]) -> Path | None:
     """The first ``benchmarks/run_all.py`` under the given directories."""
     for root in search:
         candidate = root / BENCH_SCRIPT
@@ -265,14 +265,14 @@ def find_bench_script(search: list[Path]) -> Path | None:
     return None
 
 
-def cmd_bench(args) -> int:
+def _cmd_bench(args) -> int:
     if args.script is not None:
         script = Path(args.script)
         if not script.is_file():
             raise UsageError(f"--script: no such file: {args.script}")
     else:
         roots = [Path.cwd(), Path(__file__).resolve().parent.parent]
-        script = find_bench_script(roots)
+        script = _find_bench_script(roots)
         if script is None:
             raise UsageError(
                 f"no benchmark suite found ({BENCH_SCRIPT} in {' or '.join(map(str, roots))}): "
@@ -286,12 +286,12 @@ def cmd_bench(args) -> int:
 
 
 # --------------------------------------------------------------------------- main
-def build_parser() -> argparse.ArgumentParser:
+def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Alignment metrics for sequences (tsalign).")
     sub = parser.add_subparsers(dest="command", metavar="{info,align,bench}")
 
     p_info = sub.add_parser("info", help="version, backends and devices found")
-    p_info.set_defaults(func=cmd_info)
+    p_info.set_defaults(func=_cmd_info)
 
     p_align = sub.add_parser(
         "align", help="align two series read from files and print the value",
@@ -314,20 +314,38 @@ def build_parser() -> argparse.ArgumentParser:
                          help="Itakura parallelogram of maximum slope S")
     p_align.add_argument("--plot", metavar="OUT.png", default=None,
                          help="also write a figure of the alignment to this file")
-    p_align.set_defaults(func=cmd_align)
+    p_align.set_defaults(func=_cmd_align)
 
     p_bench = sub.add_parser("bench", help="run the benchmark suite and print its table")
     p_bench.add_argument("--script", default=None,
                          help=f"the suite to run (default: {BENCH_SCRIPT} of the checkout)")
     p_bench.add_argument("args", nargs=argparse.REMAINDER,
                          help="arguments passed on to the suite")
-    p_bench.set_defaults(func=cmd_bench)
+    p_bench.set_defaults(func=_cmd_bench)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
-    parser = build_parser()
+    """Run the command line and return its exit status.
+
+    Parameters
+    ----------
+    argv : list of str or None
+        The arguments after the program name; None reads ``sys.argv``.
+
+    Returns
+    -------
+    int
+        0 on success, 2 for a usage error (reported as one line on stderr),
+        or the benchmark suite's own status for ``bench``.
+
+    Examples
+    --------
+    >>> from tsalign.__main__ import main
+    >>> main(["align", "no_such_file.csv", "other.csv"])  # the error line goes to stderr
+    2
+    """
+    parser = _build_parser()
     try:
         args = parser.parse_args(argv)
         if args.command is None:
