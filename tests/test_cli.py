@@ -67,6 +67,19 @@ def test_align_dtw_value_every_format(series):
         assert float(res.stdout) == pytest.approx(expected, rel=1e-12, abs=1e-12)
 
 
+def test_align_single_row_and_single_value(tmp_path):
+    a, b = np.array([0.0, 2.0, 1.0]), np.array([0.5, 1.0, 2.0, 0.0])
+    _write(tmp_path, "row.csv", "0,2,1\n")
+    _write(tmp_path, "col.txt", "0.5\n1\n2\n0\n")
+    _write(tmp_path, "one.txt", "3\n")
+    res = run("align", str(tmp_path / "row.csv"), str(tmp_path / "col.txt"))
+    assert res.returncode == 0, res.stderr
+    assert float(res.stdout) == pytest.approx(dtw_ref_value(a, b), rel=1e-12)
+    res = run("align", str(tmp_path / "one.txt"), str(tmp_path / "col.txt"))
+    assert res.returncode == 0, res.stderr
+    assert float(res.stdout) == pytest.approx(dtw_ref_value([3.0], b), rel=1e-12)
+
+
 def test_align_multivariate_and_padding(tmp_path, rng):
     a, b = rng.normal(size=(4, 2)), rng.normal(size=(3, 2))
     padded = np.concatenate([a, np.full((2, 2), np.nan)])
@@ -235,3 +248,13 @@ def test_main_returns_status_in_process(capsys):
     assert main(["align", "/nonexistent/a.csv", "/nonexistent/b.csv"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no such file" in err
+
+
+def test_main_docstring_example():
+    # pytest's --doctest-modules skips files named __main__.py, so run it here
+    import doctest
+
+    import tsalign.__main__ as cli
+
+    result = doctest.testmod(cli)
+    assert result.attempted > 0 and result.failed == 0

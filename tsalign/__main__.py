@@ -5,7 +5,8 @@
 ``tsalign align A B [--metric dtw|soft-dtw] [--gamma G] [--global-constraint C]
 [--sakoe-chiba-radius R] [--itakura-max-slope S] [--plot out.png]``
     Reads two series from .csv / .npy / .txt files (one frame per row, one
-    feature per column; trailing NaN rows are padding), prints the value.
+    feature per column, or a univariate series on a single row; trailing NaN
+    rows are padding), prints the value.
 ``tsalign bench [--script PATH] [ARGS ...]``
     Runs the benchmark suite (``benchmarks/run_all.py`` of a source checkout)
     and prints its table.
@@ -165,17 +166,21 @@ def _load_text(p: Path, delimiter):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # numpy warns on an empty file; we report it ourselves
+        data = None
         try:
-            return np.loadtxt(p, delimiter=delimiter, dtype=np.float64)
+            data = np.loadtxt(p, delimiter=delimiter, dtype=np.float64, ndmin=2)
         except ValueError:
             # a header line is common in csv files: skip one line and retry once
             try:
-                return np.loadtxt(p, delimiter=delimiter, dtype=np.float64, skiprows=1)
+                data = np.loadtxt(p, delimiter=delimiter, dtype=np.float64, ndmin=2, skiprows=1)
             except ValueError:
                 pass
-            raise ValueError("expected numbers only, one frame per row "
-                             f"({'comma' if delimiter else 'whitespace'}-separated columns, "
-                             "optionally one header line)") from None
+        if data is not None:
+            # one frame per row; a single row is a univariate series written across
+            return data[0] if data.shape[0] == 1 else data
+    raise ValueError("expected numbers only, one frame per row "
+                     f"({'comma' if delimiter else 'whitespace'}-separated columns, "
+                     "optionally one header line)")
 
 
 def _soft_dtw(name: str):
