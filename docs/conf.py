@@ -116,17 +116,19 @@ GALLERY_NEEDS = {
 
 
 def _import(module: str):
-    if importlib.util.find_spec(module) is None:
+    """The module, or None if it does not exist or cannot be imported here
+    (``tsalign.nn`` needs PyTorch)."""
+    try:
+        if importlib.util.find_spec(module) is None:
+            return None
+        return importlib.import_module(module)
+    except ImportError:
         return None
-    return importlib.import_module(module)
 
 
 def _has(dotted: str) -> bool:
     module, _, name = dotted.rpartition(".")
-    try:
-        mod = _import(module)
-    except ImportError:
-        return False
+    mod = _import(module)
     return mod is not None and hasattr(mod, name)
 
 
