@@ -13,9 +13,9 @@ Two things are generated here at configuration time, into ``generated/``
   section lists land in an "Other" section of their module, so nothing public
   goes undocumented;
 - the benchmark tables of the performance page, from ``benchmarks/README.md``
-  when it exists, and the reproductions of published results, from every
-  ``docs/*.md`` (Markdown converted by ``_markdown.py``, or shown verbatim
-  when it does not convert cleanly).
+  and ``benchmarks/README_*.md`` when they exist, and the reproductions of
+  published results, from every ``docs/*.md`` (Markdown converted by
+  ``_markdown.py``, or shown verbatim when it does not convert cleanly).
 
 Gallery examples listed in :data:`GALLERY_NEEDS` are built only when the API
 they use exists; the others are always built and executed.
@@ -192,12 +192,16 @@ def _write_if_changed(path: Path, text: str) -> None:
 
 
 def write_benchmark_tables(path: Path) -> None:
-    """``benchmarks/README.md`` (converted to reST) if it exists, else a placeholder."""
+    """``benchmarks/README.md`` then ``benchmarks/README_*.md`` (converted to reST),
+    or a placeholder when there are none."""
     from _markdown import include_markdown
 
-    readme = ROOT / "benchmarks" / "README.md"
-    if readme.is_file():
-        text = include_markdown(readme, "/../benchmarks/README.md", top_level=3)
+    bench = ROOT / "benchmarks"
+    found = [p for p in [bench / "README.md", *sorted(bench.glob("README_*.md"))] if p.is_file()]
+    if found:
+        text = "\n".join(
+            include_markdown(p, f"/../benchmarks/{p.name}", top_level=3) for p in found
+        )
     else:
         text = (
             ".. note::\n\n   No benchmark tables yet: they land in ``benchmarks/README.md``, "
