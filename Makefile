@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.tsalign-installed
 TORCH  ?= torch==2.13.0
 
-.PHONY: demo test lint bench docs clean venv
+.PHONY: demo test ci lint bench docs clean venv
 
 venv: $(STAMP)
 
@@ -18,10 +18,18 @@ $(STAMP): pyproject.toml Makefile
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) examples/demo.py
+	$(PY) examples/demo.py --write-series build/demo
+	@echo
+	@echo "The command line on the same data (python -m tsalign / tsalign):"
+	$(PY) -m tsalign align build/demo/cylinder.npy build/demo/bell.npy --plot build/demo/dtw_path.png
+	$(PY) -m tsalign align build/demo/cylinder.npy build/demo/bell.npy --sakoe-chiba-radius 10
+	@echo "plot written to build/demo/dtw_path.png"
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+# CI: the test suite, then the documentation (Sphinx -W, gallery executed)
+ci: test docs
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check tsalign tests examples benchmarks

@@ -7,8 +7,10 @@ agrees, and classifies Cylinder-Bell-Funnel series by 1-NN DTW.
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -52,9 +54,19 @@ def timed(fn, repeat=3):
     return out, best
 
 
-def main():
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write-series", metavar="DIR",
+                        help="also save a cylinder and a bell series as .npy files in DIR "
+                             "(for the command-line demo)")
+    args = parser.parse_args(argv)
     print(f"tsalign {tsalign.__version__}")
     X, y = make_cbf(n_per_class=20, length=128, seed=1)
+    if args.write_series:
+        out = Path(args.write_series)
+        out.mkdir(parents=True, exist_ok=True)
+        np.save(out / "cylinder.npy", X[0])
+        np.save(out / "bell.npy", X[25])
     train, test = np.arange(0, 60, 2), np.arange(1, 60, 2)
     a, b = X[0], X[25]
     print(f"data: Cylinder-Bell-Funnel, {len(X)} series of length {X.shape[1]}\n")
