@@ -20,6 +20,14 @@ from .dtw import (
     lb_keogh,
     sakoe_chiba_mask,
 )
+from .soft_dtw import (
+    cdist_soft_dtw,
+    cdist_soft_dtw_normalized,
+    soft_dtw,
+    soft_dtw_alignment,
+    soft_dtw_from_cost,
+    soft_dtw_normalized,
+)
 
 __version__ = "0.1.0"
 
@@ -36,5 +44,11 @@ __all__ = [
     "compute_mask",
     "lb_envelope",
     "lb_keogh",
+    "soft_dtw",
+    "soft_dtw_alignment",
+    "soft_dtw_normalized",
+    "soft_dtw_from_cost",
+    "cdist_soft_dtw",
+    "cdist_soft_dtw_normalized",
     "__version__",
 ]

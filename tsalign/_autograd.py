@@ -43,3 +43,44 @@ def safe_sqrt(x):
     pos = x > 0
     safe = torch.where(pos, x, torch.ones_like(x))
     return torch.where(pos, torch.sqrt(safe), torch.zeros_like(x))
+
+
+class SoftDTWFunction(torch.autograd.Function):
+    """Soft-DTW of cost matrices C (B, N, M), differentiable in C.
+
+    The forward kernel returns the values and the normalised soft-min weights
+    (B, N, M, 2); backward runs the E recursion on them, so the gradient is
+    ``grad[:, None, None] * E``.  Working on the cost matrix means any cost
+    built with torch operations (squared Euclidean, a user's ``dist_func``)
+    receives its gradient through autograd.  The same Function serves CPU
+    tensors (numba on zero-copy views) and CUDA tensors (CuPy RawKernels on
+    DLPack views, on torch's current stream).
+    """
+
+    @staticmethod
+    def forward(ctx, C, lx, ly, band, gamma):
+        from .backend import instantiate_backend
+
+        be = instantiate_backend("pytorch")
+        values, W = be.call_kernel("soft_dtw", "soft_dtw_forward", C, C, lx, ly, band, gamma)
+        values = values.to(C.device)
+        if ctx.needs_input_grad[0]:
+            ctx.save_for_backward(W)
+        ctx.lx, ctx.ly, ctx.band = lx, ly, band
+        return values
+
+    @staticmethod
+    def backward(ctx, grad):
+        if not ctx.needs_input_grad[0]:
+            return None, None, None, None, None
+        from .backend import instantiate_backend
+
+        (W,) = ctx.saved_tensors
+        be = instantiate_backend("pytorch")
+        E = be.call_kernel("soft_dtw", "soft_dtw_backward", W, W, ctx.lx, ctx.ly, ctx.band)
+        return grad.to(E.dtype)[:, None, None] * E, None, None, None, None
+
+
+def soft_dtw_from_cost(C, lx, ly, band, gamma):
+    """Soft-DTW values (B,) of cost matrices C (B, N, M), differentiable in C."""
+    return SoftDTWFunction.apply(C, lx, ly, band, gamma)
