@@ -271,7 +271,7 @@ def soft_dtw_cdist(X, Y, lx, ly, band, gamma, symmetric, progress=None):
     flat = np.empty(n_pairs, dtype=X.dtype)
     n_blocks = 1 if progress is None else min(max(n_pairs, 1), 20)
     bounds = np.linspace(0, n_pairs, n_blocks + 1).astype(np.int64)
-    for s, e in zip(bounds[:-1], bounds[1:]):
+    for s, e in zip(bounds[:-1], bounds[1:], strict=True):
         if e > s:
             _run_values(X, Y, lx, ly, ia[s:e], ib[s:e], band, gamma, flat[s:e])
         if progress is not None:
