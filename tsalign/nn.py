@@ -152,6 +152,10 @@ class SoftDTWLoss(torch.nn.Module):
         with torch.autocast(device_type=x.device.type, enabled=False):
             return self._forward(x, y, x_lengths, y_lengths)
 
+    # The validation reads the data (NaN padding, lengths) and the kernels are
+    # numba / CuPy calls, which dynamo cannot trace: under torch.compile one
+    # graph break here is much cheaper than tracing into them and breaking anyway.
+    @torch.compiler.disable
     def _forward(self, x, y, x_lengths, y_lengths):
         be = instantiate_backend("pytorch")
         if x.ndim == 2:
