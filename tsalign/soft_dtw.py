@@ -15,9 +15,10 @@ inputs (through the cost matrix, see :mod:`tsalign._autograd`).
 
 Memory per pair (N x M, floats of s bytes; what the kernels allocate):
 
-- values without gradients (``soft_dtw``, ``cdist_soft_dtw``...): O(N + M),
-  costs are computed on the fly (CPU: two rows of M + 1 and the band bounds;
-  GPU: three anti-diagonals of N, in shared memory up to 48 KiB);
+- values without gradients (``soft_dtw``, ``cdist_soft_dtw``...): O(N),
+  costs are computed on the fly from the series (three anti-diagonals of N
+  values; on the CPU also the band bounds, 2 N int64; on the GPU the
+  diagonals sit in shared memory up to 48 KiB, in global memory beyond);
 - with gradients: the cost matrix (``N M s``, kept by autograd) and the
   soft-min weights (``2 N M s``) in the forward pass; the expected alignment
   ``E`` (``N M s``) and the cost gradient (``N M s``) in the backward pass.
@@ -163,7 +164,7 @@ def soft_dtw(
 
     Notes
     -----
-    Memory per pair: O(N + M) without gradients; with gradients the cost
+    Memory per pair: O(N) without gradients; with gradients the cost
     matrix plus ``2 N M`` soft-min weights in the forward pass and ``2 N M``
     (E and the cost gradient) in the backward pass (see the module notes).
 
@@ -404,7 +405,7 @@ def cdist_soft_dtw(
 
     Notes
     -----
-    Memory: O(N + M) per pair in flight without gradients; with gradients
+    Memory: O(N) per pair in flight without gradients; with gradients
     pairs are processed in slices, each pair as in :func:`soft_dtw`.
 
     Examples

@@ -6,9 +6,13 @@ The recurrence (Cuturi & Blondel, 2017) on a cost matrix ``C``::
     softmin_g(a, b, c) = -g log(exp(-a/g) + exp(-b/g) + exp(-c/g))
 
 is evaluated as a log-sum-exp shifted by the smallest argument, so one of the
-three exponentials is exp(0) = 1 and is not computed, and terms that cannot
-change the sum in the working precision are skipped.  Unreachable cells
-(outside the lengths or the band) hold a *finite* sentinel ``big``; a
+three exponentials is exp(0) = 1 and is not computed.  Cells are visited by
+anti-diagonals, whose cells are independent: the CPU overlaps their exp/log
+latencies, which a row-by-row walk (each cell waiting on its left
+neighbour) cannot, and the soft-min has no data-dependent branch that could
+be mispredicted.  The arithmetic is float64 for float32 inputs too (results
+are stored in the input's dtype).  Unreachable cells (outside the lengths or
+the band) hold a *finite* sentinel ``big``; a
 soft-min whose smallest argument is the sentinel returns the sentinel without
 any arithmetic on it, so no ``inf - inf`` (and no NaN) can arise.  Pairs that
 the band makes infeasible come back as ``inf``.
@@ -24,13 +28,15 @@ recursion (the Cuturi-Blondel E recursion written with these weights)::
 with no exponential at all.  Recomputing the weights from ``R`` and ``C`` as
 ``exp((R[s] - C[s] - R[p]) / g)`` (tslearn, pytorch-softdtw-cuda) subtracts two
 large, rounded numbers and divides by ``g``: in float32 with small ``g`` the
-weights leave [0, 1] and ``E`` overflows.  Stored weights sum to one by
-construction, so ``E`` stays a probability (each entry in [0, 1]) at any
-``g`` and length.
+weights leave [0, 1] and ``E`` blows up (tslearn 0.10's SoftDTWLossPyTorch at
+N = M = 4096, g = 1e-3, float32: max |grad| 2e16 where float64 gives 1.3e4).
+Stored weights sum to one by construction, so ``E`` stays a probability (each
+entry in [0, 1]) at any ``g`` and length.
 
-Memory per pair (N x M, float of s bytes): values only, O(N + M) (two rows
-and the band bounds, costs computed on the fly); forward for autograd,
-``2 N M s`` for the weights; backward, ``N M s`` for ``E``.
+Memory per pair (N x M, floats of s bytes): values only, ``3 N s`` (three
+anti-diagonals) and ``2 N`` int64 band bounds, costs computed on the fly;
+forward for autograd, the same plus ``2 N M s`` for the weights; backward,
+``N M s`` for ``E``.
 """
 
 from __future__ import annotations
@@ -44,85 +50,105 @@ from ._band import band_ranges
 from ._jit import n_threads, njit, njit_parallel
 
 
-def constants(dtype) -> tuple[float, float]:
-    """``(big, cut)`` for a dtype: the finite sentinel of unreachable cells and the
-    exponent beyond which ``exp(-t)`` cannot change a sum >= 1 in that precision."""
-    dtype = np.dtype(dtype)
-    big = float(np.finfo(dtype).max) / 4.0
-    cut = 18.0 if dtype == np.float32 else 37.0
-    return big, cut
+def sentinel(dtype) -> float:
+    """The finite value of unreachable cells for a dtype (a quarter of its max)."""
+    return float(np.finfo(np.dtype(dtype)).max) / 4.0
 
 
 @njit
-def _term(t, cut):
-    """exp(-t) for t >= 0, exactly 1 at 0 and 0 beyond ``cut`` (no exp call)."""
-    if t == 0.0:
-        return 1.0
-    if t > cut:
-        return 0.0
-    return math.exp(-t)
+def _sorted3(a, b, c):
+    """(smallest, middle, largest) of three floats with min/max only (no branches)."""
+    lo_ab = min(a, b)
+    hi_ab = max(a, b)
+    return min(lo_ab, c), max(lo_ab, min(hi_ab, c)), max(hi_ab, c)
 
 
 @njit
-def _softmin(a, b, c, gamma, inv_gamma, big, cut):
-    """soft-min of three values; ``big`` if all three are unreachable."""
-    mn = a
-    if b < mn:
-        mn = b
-    if c < mn:
-        mn = c
+def _softmin(a, b, c, gamma, inv_gamma, big):
+    """soft-min of three values; ``big`` if all three are unreachable.
+
+    Branch-free apart from the (predictable) sentinel test: which predecessor
+    is smallest is random, and a mispredicted branch per cell would stall the
+    overlap of neighbouring cells' exp/log.  The smallest term is exp(0) = 1
+    and is not computed; a sentinel argument gives exp(-inf) = 0.
+    """
+    mn, md, mx = _sorted3(a, b, c)
     if mn >= big:
         return big
-    s = _term((a - mn) * inv_gamma, cut) + _term((b - mn) * inv_gamma, cut) \
-        + _term((c - mn) * inv_gamma, cut)
-    if s == 1.0:
-        return mn
+    s = 1.0 + math.exp(-(md - mn) * inv_gamma) + math.exp(-(mx - mn) * inv_gamma)
     return mn - gamma * math.log(s)
 
 
 @njit
-def _sdtw_rows(x, y, n, m, kind, radius, slope, gamma, big, cut, lo, hi, prev, cur):
-    """Soft-DTW of one pair from its series, two rolling rows, costs on the fly."""
+def _diag_step(k, n, lo, hi, a, b):
+    """Advance the in-band rows of anti-diagonal k: rows b..a (inclusive).
+
+    Row i's band is lo[i] <= j < hi[i] with j = k - i; i + lo[i] and i + hi[i]
+    strictly increase with i, so {i : i + lo[i] <= k} is a prefix [0, a] and
+    {i : i + hi[i] > k} a suffix [b, n): the diagonal's band is one interval
+    whose ends move by at most one row per diagonal.
+    """
+    while a + 1 < n and a + 1 + lo[a + 1] <= k:
+        a += 1
+    while b < n and b + hi[b] <= k:
+        b += 1
+    return a, b
+
+
+@njit
+def _sdtw_diags(x, y, n, m, kind, radius, slope, gamma, big, lo, hi, buf):
+    """Soft-DTW of one pair from its series, costs on the fly.
+
+    Walks anti-diagonals (three rolling ones, indexed by row): the cells of a
+    diagonal are independent, so the CPU overlaps their exp/log latencies,
+    where a row-by-row walk waits on each cell's predecessor.
+    """
     inv_gamma = 1.0 / gamma
     band_ranges(n, m, kind, radius, slope, lo, hi)
-    for j in range(m + 1):
-        prev[j] = big
-        cur[j] = big
-    prev[0] = 0.0
     d = x.shape[1]
-    for i in range(n):
-        lo_i = lo[i]
-        hi_i = hi[i]
-        cur[0] = big
-        if i >= 2:
-            # this buffer still holds row i-2; its entries left of this row's
-            # range would be read as predecessors by row i+1: reset them
-            for jj in range(lo[i - 2] + 1, lo_i + 1):
-                cur[jj] = big
-        left = cur[lo_i]
-        for j in range(lo_i, hi_i):
-            if d == 1:
-                diff = x[i, 0] - y[j, 0]
-                c = diff * diff
+    for r in range(3):
+        for i in range(n):
+            buf[r, i] = big
+    a = -1
+    b = 0
+    for k in range(n + m - 1):
+        a, b = _diag_step(k, n, lo, hi, a, b)
+        cur = buf[k % 3]
+        d1 = buf[(k + 2) % 3]
+        d2 = buf[(k + 1) % 3]
+        # rows just outside the band: the next two diagonals read them
+        if b >= 1:
+            cur[b - 1] = big
+        if a + 1 < n:
+            cur[a + 1] = big
+        for i in range(b, a + 1):
+            j = k - i
+            if i > 0:
+                ru = d1[i - 1]
+                rd = d2[i - 1] if j > 0 else big
             else:
-                c = 0.0
-                for k in range(d):
-                    diff = x[i, k] - y[j, k]
-                    c += diff * diff
-            r = _softmin(prev[j], prev[j + 1], left, gamma, inv_gamma, big, cut)
-            if r < big:
-                r = c + r
-            left = r
-            cur[j + 1] = r
-        prev, cur = cur, prev
-    return prev[m]
+                ru = big
+                rd = 0.0 if j == 0 else big
+            rl = d1[i] if j > 0 else big
+            v = _softmin(rd, ru, rl, gamma, inv_gamma, big)
+            if v < big:
+                if d == 1:
+                    diff = x[i, 0] - y[j, 0]
+                    c = diff * diff
+                else:
+                    c = 0.0
+                    for f in range(d):
+                        diff = x[i, f] - y[j, f]
+                        c += diff * diff
+                v = c + v
+            cur[i] = v
+    return buf[(n + m - 2) % 3, n - 1]
 
 
 @njit_parallel
-def _values_kernel(X, Y, lx, ly, ia, ib, out, kind, radius, slope, gamma, big, cut, n_chunks):
+def _values_kernel(X, Y, lx, ly, ia, ib, out, kind, radius, slope, gamma, big, n_chunks):
     n_pairs = out.shape[0]
     N = X.shape[1]
-    M = Y.shape[1]
     chunk = (n_pairs + n_chunks - 1) // n_chunks
     for c in prange(n_chunks):
         start = c * chunk
@@ -131,71 +157,68 @@ def _values_kernel(X, Y, lx, ly, ia, ib, out, kind, radius, slope, gamma, big, c
             continue
         lo = np.empty(N, dtype=np.int64)
         hi = np.empty(N, dtype=np.int64)
-        prev = np.empty(M + 1, dtype=out.dtype)
-        cur = np.empty(M + 1, dtype=out.dtype)
+        buf = np.empty((3, N), dtype=out.dtype)
         for p in range(start, stop):
             a = ia[p]
             b = ib[p]
-            v = _sdtw_rows(X[a], Y[b], lx[a], ly[b], kind, radius, slope, gamma, big, cut,
-                           lo, hi, prev, cur)
+            v = _sdtw_diags(X[a], Y[b], lx[a], ly[b], kind, radius, slope, gamma, big,
+                            lo, hi, buf)
             out[p] = np.inf if v >= big else v
 
 
 @njit_parallel
-def _forward_kernel(C, lx, ly, kind, radius, slope, gamma, big, cut, W, out):
+def _forward_kernel(C, lx, ly, kind, radius, slope, gamma, big, W, out):
     B, N, M = C.shape
     inv_gamma = 1.0 / gamma
-    for b in prange(B):
-        n = lx[b]
-        m = ly[b]
+    for p in prange(B):
+        n = lx[p]
+        m = ly[p]
         lo = np.empty(N, dtype=np.int64)
         hi = np.empty(N, dtype=np.int64)
-        prev = np.empty(M + 1, dtype=out.dtype)
-        cur = np.empty(M + 1, dtype=out.dtype)
+        buf = np.full((3, N), big, dtype=out.dtype)
         band_ranges(n, m, kind, radius, slope, lo, hi)
-        for j in range(m + 1):
-            prev[j] = big
-            cur[j] = big
-        prev[0] = 0.0
-        Cb = C[b]
-        Wb = W[b]
-        for i in range(n):
-            lo_i = lo[i]
-            hi_i = hi[i]
-            cur[0] = big
-            if i >= 2:
-                for jj in range(lo[i - 2] + 1, lo_i + 1):
-                    cur[jj] = big
-            left = cur[lo_i]
-            for j in range(lo_i, hi_i):
-                dg = prev[j]
-                up = prev[j + 1]
-                mn = dg
-                if up < mn:
-                    mn = up
-                if left < mn:
-                    mn = left
+        Cp = C[p]
+        Wp = W[p]
+        a = -1
+        b = 0
+        for k in range(n + m - 1):
+            a, b = _diag_step(k, n, lo, hi, a, b)
+            cur = buf[k % 3]
+            d1 = buf[(k + 2) % 3]
+            d2 = buf[(k + 1) % 3]
+            if b >= 1:
+                cur[b - 1] = big
+            if a + 1 < n:
+                cur[a + 1] = big
+            for i in range(b, a + 1):
+                j = k - i
+                if i > 0:
+                    ru = d1[i - 1]
+                    rd = d2[i - 1] if j > 0 else big
+                else:
+                    ru = big
+                    rd = 0.0 if j == 0 else big
+                rl = d1[i] if j > 0 else big
+                mn, md, mx = _sorted3(rd, ru, rl)
                 if mn >= big:
-                    r = big
+                    v = big
                     wd = 0.0
                     wu = 0.0
                 else:
-                    ed = _term((dg - mn) * inv_gamma, cut)
-                    eu = _term((up - mn) * inv_gamma, cut)
-                    el = _term((left - mn) * inv_gamma, cut)
-                    s = ed + eu + el
-                    r = Cb[i, j] + mn
-                    if s != 1.0:
-                        r -= gamma * math.log(s)
-                    wd = ed / s
-                    wu = eu / s
-                Wb[i, j, 0] = wd
-                Wb[i, j, 1] = wu
-                left = r
-                cur[j + 1] = r
-            prev, cur = cur, prev
-        v = prev[m]
-        out[b] = np.inf if v >= big else v
+                    e_md = math.exp(-(md - mn) * inv_gamma)
+                    e_mx = math.exp(-(mx - mn) * inv_gamma)
+                    inv_s = 1.0 / (1.0 + e_md + e_mx)
+                    v = Cp[i, j] + mn + gamma * math.log(inv_s)
+                    # equal values have equal weights, so ties need no care
+                    ed = 1.0 if rd == mn else (e_md if rd == md else e_mx)
+                    eu = 1.0 if ru == mn else (e_md if ru == md else e_mx)
+                    wd = ed * inv_s
+                    wu = eu * inv_s
+                Wp[i, j, 0] = wd
+                Wp[i, j, 1] = wu
+                cur[i] = v
+        v = buf[(n + m - 2) % 3, n - 1]
+        out[p] = np.inf if v >= big else v
 
 
 @njit_parallel
@@ -233,11 +256,10 @@ def _chunks(n_pairs: int) -> int:
 
 def _run_values(X, Y, lx, ly, ia, ib, band, gamma, out):
     kind, radius, slope = band
-    big, cut = constants(out.dtype)
     if out.shape[0] == 0:
         return
     _values_kernel(X, Y, lx, ly, ia, ib, out, int(kind), int(radius), float(slope),
-                   float(gamma), big, cut, _chunks(out.shape[0]))
+                   float(gamma), sentinel(out.dtype), _chunks(out.shape[0]))
 
 
 def soft_dtw_values(X, Y, lx, ly, band, gamma):
@@ -294,9 +316,8 @@ def soft_dtw_forward(C, lx, ly, band, gamma):
     out = np.empty(B, dtype=C.dtype)
     W = np.zeros((B, N, M, 2), dtype=C.dtype)
     kind, radius, slope = band
-    big, cut = constants(C.dtype)
-    _forward_kernel(C, lx, ly, int(kind), int(radius), float(slope), float(gamma), big, cut,
-                    W, out)
+    _forward_kernel(C, lx, ly, int(kind), int(radius), float(slope), float(gamma),
+                    sentinel(C.dtype), W, out)
     return out, W
 
 
