@@ -30,7 +30,13 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
+# torch and numba each run an OpenMP pool; with the default (active) wait
+# policy the idle pool spins and steals the cores from the other, which made
+# every figure 2-4x slower and noisier on a small shared machine.  Passive
+# waiting is set for both peers alike (export OMP_WAIT_POLICY to override).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -51,7 +57,7 @@ def machine() -> str:
         f"date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}",
         f"cpu: {cpu}, {os.cpu_count()} cores visible, numba threads {numba.get_num_threads()}",
         f"python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}, "
-        f"torch {torch.__version__}",
+        f"torch {torch.__version__}, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}",
     ]
     try:
         import tslearn
@@ -201,7 +207,8 @@ def gpu_rows(repeats: int, quick: bool) -> list[str]:
     bpc = hbm_bytes_per_cell(4)
     out += ["", f"HBM bandwidth from the device properties: {bw / 1e12:.2f} TB/s; bound = "
             f"{bw / bpc / 1e9:.1f} Gcells/s at {bpc} B/cell (float32, fwd+bwd)",
-            "| N=M | B | fwd+bwd time | Gcells/s | fraction of HBM bound |", "|---|---|---|---|---|"]
+            "| N=M | B | fwd+bwd time | Gcells/s | fraction of HBM bound |",
+            "|---|---|---|---|---|"]
     sizes = [128, 256, 512, 1024, 2048, 4096, 8192, 16384]
     if quick:
         sizes = sizes[:4]
