@@ -221,6 +221,13 @@ def test_torch_compile_does_not_crash():
     assert torch.allclose(out.detach(), eager.detach(), rtol=1e-10)
     for a, b in zip(g_compiled, (p.grad for p in lin.parameters()), strict=True):
         assert torch.allclose(a, b, rtol=1e-8)
+    # the public function too: a graph break at the kernel, no crash
+    xg = x.clone().requires_grad_(True)
+    fn = torch.compile(lambda a, b: soft_dtw(torch.tanh(a), b, gamma=0.5).sum())
+    value = fn(xg, y)
+    value.backward()
+    assert torch.allclose(value.detach(), soft_dtw(torch.tanh(x), y, gamma=0.5).sum())
+    assert torch.isfinite(xg.grad).all()
 
 
 def _free_port() -> int:

@@ -81,6 +81,17 @@ class SoftDTWFunction(torch.autograd.Function):
         return grad.to(E.dtype)[:, None, None] * E, None, None, None, None
 
 
+@torch.compiler.disable
 def soft_dtw_from_cost(C, lx, ly, band, gamma):
-    """Soft-DTW values (B,) of cost matrices C (B, N, M), differentiable in C."""
+    """Soft-DTW values (B,) of cost matrices C (B, N, M), differentiable in C.
+
+    Opaque to torch.compile (one graph break): dynamo cannot trace the numba
+    or CuPy calls inside the Function.
+    """
     return SoftDTWFunction.apply(C, lx, ly, band, gamma)
+
+
+@torch.compiler.disable
+def eager_kernel(be, family, name, ref, *args, **kwargs):
+    """``be.call_kernel`` outside torch.compile's graphs (a graph break, not a crash)."""
+    return be.call_kernel(family, name, ref, *args, **kwargs)

@@ -235,7 +235,7 @@ class SoftDTW(SoftDTWLoss):
 
     def __init__(
         self,
-        use_cuda: bool = False,
+        use_cuda: bool,
         gamma: float = 1.0,
         normalize: bool = False,
         bandwidth: float | None = None,

@@ -56,6 +56,15 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- helpers
+def _kernel(be: Backend, family: str, name: str, ref, *args, **kwargs):
+    """``be.call_kernel``; for torch, opaque to torch.compile (numba/CuPy can't be traced)."""
+    if be.is_pytorch:
+        from ._autograd import eager_kernel
+
+        return eager_kernel(be, family, name, ref, *args, **kwargs)
+    return be.call_kernel(family, name, ref, *args, **kwargs)
+
+
 def _gamma(gamma) -> float:
     return check_float(gamma, "gamma", nonnegative=True)
 
@@ -68,7 +77,7 @@ def _hard_sq(be: Backend, a: SeriesBatch, b: SeriesBatch, band):
         R, paths, plen, end_j = _paths(be, a.X, b.X, a.lengths, b.lengths, band)
         _check_feasible(be, _end_values(be, R, a.lengths, end_j), band, a.lengths, b.lengths)
         return _differentiable_sq(be, a.X, b.X, paths, plen)
-    sq = be.call_kernel("dtw", "dtw_values", a.X, a.X, b.X, a.lengths, b.lengths, band)
+    sq = _kernel(be, "dtw", "dtw_values", a.X, a.X, b.X, a.lengths, b.lengths, band)
     _check_feasible(be, sq, band, a.lengths, b.lengths)
     return sq
 
@@ -83,8 +92,8 @@ def _values(be: Backend, a: SeriesBatch, b: SeriesBatch, band, gamma: float):
         C = sq_euclidean(be, a.X, b.X)
         values = _from_cost(C, a.lengths, b.lengths, band, gamma)
     else:
-        values = be.call_kernel(
-            "soft_dtw", "soft_dtw_values", a.X, a.X, b.X, a.lengths, b.lengths, band, gamma
+        values = _kernel(
+            be, "soft_dtw", "soft_dtw_values", a.X, a.X, b.X, a.lengths, b.lengths, band, gamma
         )
     _check_feasible(be, values, band, a.lengths, b.lengths)
     return values
@@ -109,7 +118,7 @@ def _cost_values(be: Backend, C, lx, ly, band, gamma: float):
         values = _from_cost(C, lx, ly, band, gamma)
     else:
         Cd = C.detach() if be.is_pytorch else C
-        values, _ = be.call_kernel("soft_dtw", "soft_dtw_forward", Cd, Cd, lx, ly, band, gamma)
+        values, _ = _kernel(be, "soft_dtw", "soft_dtw_forward", Cd, Cd, lx, ly, band, gamma)
     _check_feasible(be, values, band, lx, ly)
     return values
 
@@ -251,11 +260,11 @@ def soft_dtw_alignment(
     else:
         C = sq_euclidean(be, a.X, b.X)
         Cd = C.detach() if be.is_pytorch else C
-        values, W = be.call_kernel(
-            "soft_dtw", "soft_dtw_forward", Cd, Cd, a.lengths, b.lengths, band, gamma
+        values, W = _kernel(
+            be, "soft_dtw", "soft_dtw_forward", Cd, Cd, a.lengths, b.lengths, band, gamma
         )
         _check_feasible(be, values, band, a.lengths, b.lengths)
-        E = be.call_kernel("soft_dtw", "soft_dtw_backward", W, W, a.lengths, b.lengths, band)
+        E = _kernel(be, "soft_dtw", "soft_dtw_backward", W, W, a.lengths, b.lengths, band)
         if _needs_grad(be, a.X, b.X):
             from ._autograd import soft_dtw_from_cost as _from_cost
 
@@ -428,8 +437,8 @@ def cdist_soft_dtw(
         return _cdist_differentiable(be, A, Bd, band, gamma, symmetric)
     progress = _Progress("cdist_soft_dtw") if verbose > 0 else None
     with kernels.threads(n_jobs):
-        out = be.call_kernel(
-            "soft_dtw", "soft_dtw_cdist", A.X, A.X, Bd.X, A.lengths, Bd.lengths, band, gamma,
+        out = _kernel(
+            be, "soft_dtw", "soft_dtw_cdist", A.X, A.X, Bd.X, A.lengths, Bd.lengths, band, gamma,
             symmetric, progress=progress,
         )
     lxs = np.repeat(A.lengths, len(Bd.lengths))
