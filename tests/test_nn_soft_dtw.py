@@ -6,6 +6,7 @@ import os
 import socket
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -238,9 +239,15 @@ def _free_port() -> int:
 
 def _ddp_worker(rank: int, world: int, port: int, out_dir: str) -> None:
     import datetime
+    import faulthandler
 
     import torch.distributed as dist
 
+    # where a worker stands if the parent has to give up on it
+    log = open(os.path.join(out_dir, f"log{rank}.txt"), "w")  # noqa: SIM115
+    faulthandler.dump_traceback_later(150, file=log)
+    log.write("started\n")
+    log.flush()
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
                             world_size=world, timeout=datetime.timedelta(seconds=180))
     try:
@@ -251,8 +258,12 @@ def _ddp_worker(rank: int, world: int, port: int, out_dir: str) -> None:
         x = torch.randn(4, 7, 3, generator=gen, dtype=torch.float64)
         y = torch.randn(4, 5, 3, generator=gen, dtype=torch.float64)
         part = slice(2 * rank, 2 * rank + 2)
+        log.write("initialised\n")
+        log.flush()
         loss = SoftDTWLoss(gamma=0.5, reduction="mean")(ddp(x[part]), y[part])
         loss.backward()
+        log.write("backward done\n")
+        log.flush()
         torch.save([p.grad for p in model.parameters()], os.path.join(out_dir, f"g{rank}.pt"))
     finally:
         dist.destroy_process_group()
@@ -269,7 +280,10 @@ def test_distributed_data_parallel_gloo_two_processes():
             if time.monotonic() > deadline:
                 for p in ctx.processes:
                     p.kill()
-                pytest.fail("DDP workers did not finish within 300 s")
+                logs = [Path(tmp, f"log{r}.txt") for r in range(2)]
+                pytest.fail("DDP workers did not finish within 300 s:\n" + "\n".join(
+                    f"rank {r}: " + (p.read_text() if p.exists() else "no log")
+                    for r, p in enumerate(logs)))
         g0 = torch.load(os.path.join(tmp, "g0.pt"))
         g1 = torch.load(os.path.join(tmp, "g1.pt"))
     torch.manual_seed(0)
