@@ -267,6 +267,11 @@ def _ddp_worker(rank: int, world: int, port: int, out_dir: str) -> None:
         torch.save([p.grad for p in model.parameters()], os.path.join(out_dir, f"g{rank}.pt"))
     finally:
         dist.destroy_process_group()
+    log.write("done\n")
+    log.close()
+    # skip interpreter finalisation: tearing down gloo, torch's and numba's
+    # thread pools there occasionally hung a worker after its work was done
+    os._exit(0)
 
 
 def test_distributed_data_parallel_gloo_two_processes():
