@@ -61,10 +61,10 @@ def build(tmp: Path) -> dict:
     return libs
 
 
-def _consts(dtype):
-    from tsalign.kernels.cuda.soft_dtw import _constants
+def _sentinel(dtype):
+    from tsalign.kernels.cuda.soft_dtw import _sentinel
 
-    return _constants(dtype)
+    return _sentinel(dtype)
 
 
 def values(lib, X, Y, lx, ly, band, gamma, global_scratch):
@@ -72,14 +72,14 @@ def values(lib, X, Y, lx, ly, band, gamma, global_scratch):
     M = Y.shape[1]
     idx = np.arange(B, dtype=np.int64)
     out = np.empty(B, X.dtype)
-    big, cut = _consts(X.dtype)
+    big = _sentinel(X.dtype)
     scratch = np.full(B * 3 * N, np.nan, X.dtype) if global_scratch else None
     block = LL.in_dll(lib, "blockIdx")
     for p in range(B):
         block.value = p
         lib.soft_dtw_values(_ptr(X), _ptr(Y), _ptr(lx), _ptr(ly), _ptr(idx), _ptr(idx), LL(B),
                             LL(N), LL(M), LL(d), I32(band[0]), LL(band[1]), F64(band[2]),
-                            F64(gamma), F64(big), F64(cut), _ptr(scratch), _ptr(out))
+                            F64(gamma), F64(big), _ptr(scratch), _ptr(out))
     return out
 
 
@@ -87,13 +87,13 @@ def forward(lib, C, lx, ly, band, gamma):
     B, N, M = C.shape
     out = np.empty(B, C.dtype)
     W = np.zeros((B, N, M, 2), C.dtype)
-    big, cut = _consts(C.dtype)
+    big = _sentinel(C.dtype)
     scratch = np.full(B * 3 * N, np.nan, C.dtype)
     block = LL.in_dll(lib, "blockIdx")
     for p in range(B):
         block.value = p
         lib.soft_dtw_forward(_ptr(C), _ptr(lx), _ptr(ly), LL(N), LL(M), I32(band[0]),
-                             LL(band[1]), F64(band[2]), F64(gamma), F64(big), F64(cut),
+                             LL(band[1]), F64(band[2]), F64(gamma), F64(big),
                              _ptr(scratch), _ptr(W), _ptr(out))
     return out, W
 

@@ -39,34 +39,33 @@ __device__ __forceinline__ void diag_range(long long k, long long n, long long m
     }
 }
 
-// exp(-t) for t >= 0: exactly 1 at 0, 0 beyond `cut` (no exp call).
-__device__ __forceinline__ real sm_term(real t, real cut) {
-    if (t == (real)0) return (real)1;
-    if (t > cut) return (real)0;
-    return exp(-t);
+// (smallest, middle, largest) of three values, with min/max only.
+__device__ __forceinline__ void sort3(real a, real b, real c, real* mn, real* md, real* mx) {
+    real lo = fmin(a, b), hi = fmax(a, b);
+    *mn = fmin(lo, c);
+    *mx = fmax(hi, c);
+    *md = fmax(lo, fmin(hi, c));
 }
 
 // Value of one cell from its three predecessors: cost + soft-min, or `big`.
-// Writes the normalised weights of the diagonal and upper predecessors.
+// Writes the normalised weights of the diagonal and upper predecessors.  The
+// smallest term is exp(0) = 1 and is not computed; a sentinel argument gives
+// exp(-inf) = 0; equal arguments have equal weights, so ties need no care.
 __device__ __forceinline__ real sm_cell(real rd, real ru, real rl, real cost, real gamma,
-                                        real inv_gamma, real big, real cut, real* wd, real* wu) {
-    real mn = rd;
-    if (ru < mn) mn = ru;
-    if (rl < mn) mn = rl;
+                                        real inv_gamma, real big, real* wd, real* wu) {
+    real mn, md, mx;
+    sort3(rd, ru, rl, &mn, &md, &mx);
     if (mn >= big) {
         *wd = 0;
         *wu = 0;
         return big;
     }
-    real ed = sm_term((rd - mn) * inv_gamma, cut);
-    real eu = sm_term((ru - mn) * inv_gamma, cut);
-    real el = sm_term((rl - mn) * inv_gamma, cut);
-    real s = ed + eu + el;
-    *wd = ed / s;
-    *wu = eu / s;
-    real r = cost + mn;
-    if (s != (real)1) r -= gamma * log(s);
-    return r;
+    real e_md = exp(-(md - mn) * inv_gamma);
+    real e_mx = exp(-(mx - mn) * inv_gamma);
+    real inv_s = (real)1 / ((real)1 + e_md + e_mx);
+    *wd = (rd == mn ? (real)1 : (rd == md ? e_md : e_mx)) * inv_s;
+    *wu = (ru == mn ? (real)1 : (ru == md ? e_md : e_mx)) * inv_s;
+    return cost + mn + gamma * log(inv_s);
 }
 
 // Predecessor values of cell (i, j) on the rolling diagonals d1 (k-1) and d2
@@ -98,7 +97,7 @@ extern "C" __global__ void soft_dtw_values(
     const long long* __restrict__ lx, const long long* __restrict__ ly,
     const long long* __restrict__ ia, const long long* __restrict__ ib,
     long long n_pairs, long long N, long long M, long long d,
-    int kind, long long radius, double slope, double gamma_d, double big_d, double cut_d,
+    int kind, long long radius, double slope, double gamma_d, double big_d,
     real* __restrict__ scratch, real* __restrict__ out)
 {
     extern __shared__ unsigned char smem_raw[];
@@ -110,7 +109,7 @@ extern "C" __global__ void soft_dtw_values(
     const real* y = Y + b * M * d;
     real* diag = scratch ? scratch + p * 3 * N : reinterpret_cast<real*>(smem_raw);
     const real gamma = (real)gamma_d, inv_gamma = (real)(1.0 / gamma_d);
-    const real big = (real)big_d, cut = (real)cut_d;
+    const real big = (real)big_d;
 
     for (long long k = 0; k < n + m - 1; ++k) {
         real* cur = diag + (k % 3) * N;
@@ -130,7 +129,7 @@ extern "C" __global__ void soft_dtw_values(
                     real diff = x[i * d + f] - y[j * d + f];
                     c += diff * diff;
                 }
-                v = sm_cell(rd, ru, rl, c, gamma, inv_gamma, big, cut, &wd, &wu);
+                v = sm_cell(rd, ru, rl, c, gamma, inv_gamma, big, &wd, &wu);
             }
             cur[i] = v;
         }
@@ -147,7 +146,7 @@ extern "C" __global__ void soft_dtw_values(
 extern "C" __global__ void soft_dtw_forward(
     const real* __restrict__ C, const long long* __restrict__ lx,
     const long long* __restrict__ ly, long long N, long long M,
-    int kind, long long radius, double slope, double gamma_d, double big_d, double cut_d,
+    int kind, long long radius, double slope, double gamma_d, double big_d,
     real* __restrict__ scratch, real* __restrict__ W, real* __restrict__ out)
 {
     extern __shared__ unsigned char smem_raw[];
@@ -157,7 +156,7 @@ extern "C" __global__ void soft_dtw_forward(
     real* w = W + p * N * M * 2;
     real* diag = scratch ? scratch + p * 3 * N : reinterpret_cast<real*>(smem_raw);
     const real gamma = (real)gamma_d, inv_gamma = (real)(1.0 / gamma_d);
-    const real big = (real)big_d, cut = (real)cut_d;
+    const real big = (real)big_d;
 
     for (long long k = 0; k < n + m - 1; ++k) {
         real* cur = diag + (k % 3) * N;
@@ -173,7 +172,7 @@ extern "C" __global__ void soft_dtw_forward(
                 real rd, ru, rl, wd, wu;
                 preds(d1, d2, i, j, big, &rd, &ru, &rl);
                 long long cell = i * M + j;
-                v = sm_cell(rd, ru, rl, c[cell], gamma, inv_gamma, big, cut, &wd, &wu);
+                v = sm_cell(rd, ru, rl, c[cell], gamma, inv_gamma, big, &wd, &wu);
                 w[2 * cell] = wd;
                 w[2 * cell + 1] = wu;
             }

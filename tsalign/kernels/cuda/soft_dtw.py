@@ -17,12 +17,9 @@ _SMEM_BYTES = 48 * 1024
 _SCRATCH_BYTES = 1 << 28
 
 
-def _constants(dtype) -> tuple[float, float]:
-    # same sentinel / cut-off as kernels/cpu/soft_dtw.constants (kept numba-free here)
-    dtype = np.dtype(dtype)
-    big = float(np.finfo(dtype).max) / 4.0
-    cut = 18.0 if dtype == np.float32 else 37.0
-    return big, cut
+def _sentinel(dtype) -> float:
+    # the same finite sentinel as kernels/cpu/soft_dtw.sentinel (kept numba-free here)
+    return float(np.finfo(np.dtype(dtype)).max) / 4.0
 
 
 def _plan(n_pairs: int, N: int, item: int):
@@ -41,7 +38,7 @@ def _values(X, Y, lx, ly, ia, ib, band, gamma, out):
         return
     N, M, d = int(X.shape[1]), int(Y.shape[1]), int(X.shape[2])
     kind, radius, slope = band
-    big, cut = _constants(X.dtype)
+    big = _sentinel(X.dtype)
     k = kernel("soft_dtw", "soft_dtw_values", X.dtype)
     step, smem, global_scratch = _plan(n_pairs, N, X.dtype.itemsize)
     scratch = cupy.empty(step * 3 * N, dtype=X.dtype) if global_scratch else None
@@ -52,7 +49,7 @@ def _values(X, Y, lx, ly, ia, ib, band, gamma, out):
             (e - s,), (threads,),
             (X, Y, lx, ly, ia[s:e], ib[s:e], np.int64(e - s), np.int64(N), np.int64(M),
              np.int64(d), np.int32(kind), np.int64(radius), np.float64(slope),
-             np.float64(gamma), np.float64(big), np.float64(cut),
+             np.float64(gamma), np.float64(big),
              scratch if scratch is not None else np.uint64(0), out[s:e]),
             shared_mem=smem,
         )
@@ -104,7 +101,7 @@ def soft_dtw_forward(C, lx, ly, band, gamma):
     if B == 0:
         return out, W
     kind, radius, slope = band
-    big, cut = _constants(C.dtype)
+    big = _sentinel(C.dtype)
     k = kernel("soft_dtw", "soft_dtw_forward", C.dtype)
     step, smem, global_scratch = _plan(B, N, C.dtype.itemsize)
     scratch = cupy.empty(step * 3 * N, dtype=C.dtype) if global_scratch else None
@@ -116,8 +113,7 @@ def soft_dtw_forward(C, lx, ly, band, gamma):
             (e - s,), (threads,),
             (C[s:e], lx_d[s:e], ly_d[s:e], np.int64(N), np.int64(M), np.int32(kind),
              np.int64(radius), np.float64(slope), np.float64(gamma), np.float64(big),
-             np.float64(cut), scratch if scratch is not None else np.uint64(0), W[s:e],
-             out[s:e]),
+             scratch if scratch is not None else np.uint64(0), W[s:e], out[s:e]),
             shared_mem=smem,
         )
     return out, W
