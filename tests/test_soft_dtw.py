@@ -283,6 +283,20 @@ def test_gradcheck_on_cost_matrix():
         )
 
 
+@pytest.mark.parametrize("d", [1, 10])
+def test_gradcheck_sq_euclidean_cost(d):
+    torch = _torch()
+    from tsalign._autograd import SqEuclideanCost
+
+    rng = np.random.default_rng(d)
+    X = torch.tensor(rng.normal(size=(2, 4, d)), requires_grad=True)
+    Y = torch.tensor(rng.normal(size=(2, 3, d)), requires_grad=True)
+    assert torch.autograd.gradcheck(SqEuclideanCost.apply, (X, Y))
+    np.testing.assert_allclose(SqEuclideanCost.apply(X, Y).detach().numpy(),
+                               ((X[:, :, None] - Y[:, None]) ** 2).sum(-1).detach().numpy(),
+                               rtol=1e-12, atol=1e-12)
+
+
 def test_gradients_in_batch_with_padding_and_cdist():
     torch = _torch()
     rng = np.random.default_rng(6)

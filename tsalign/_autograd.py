@@ -95,3 +95,39 @@ def soft_dtw_from_cost(C, lx, ly, band, gamma):
 def eager_kernel(be, family, name, ref, *args, **kwargs):
     """``be.call_kernel`` outside torch.compile's graphs (a graph break, not a crash)."""
     return be.call_kernel(family, name, ref, *args, **kwargs)
+
+
+class SqEuclideanCost(torch.autograd.Function):
+    """Squared Euclidean cost matrices C (B, N, M) of X (B, N, d) and Y (B, M, d).
+
+    Differentiating ``tsalign._costs.sq_euclidean`` through autograd would
+    keep one (B, N, M) difference per feature for the backward pass (its
+    direct form, used for d <= 8); this Function keeps only X and Y and
+    applies the closed form ``dX = 2 (rowsum(G) X - G Y)``,
+    ``dY = 2 (colsum(G) Y - G^T X)`` for the incoming gradient G: two
+    batched matmuls, no N x M x d work and no N x M memory of its own.
+    """
+
+    @staticmethod
+    def forward(ctx, X, Y):
+        from ._costs import sq_euclidean
+        from .backend import instantiate_backend
+
+        ctx.save_for_backward(X, Y)
+        return sq_euclidean(instantiate_backend("pytorch"), X, Y)
+
+    @staticmethod
+    def backward(ctx, G):
+        X, Y = ctx.saved_tensors
+        G = G.to(X.dtype)
+        gx = gy = None
+        if ctx.needs_input_grad[0]:
+            gx = 2 * (G.sum(2).unsqueeze(-1) * X - torch.bmm(G, Y))
+        if ctx.needs_input_grad[1]:
+            gy = 2 * (G.sum(1).unsqueeze(-1) * Y - torch.bmm(G.transpose(1, 2), X))
+        return gx, gy
+
+
+def sq_euclidean_cost(X, Y):
+    """Differentiable squared Euclidean cost matrices (see :class:`SqEuclideanCost`)."""
+    return SqEuclideanCost.apply(X, Y)

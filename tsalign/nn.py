@@ -17,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from ._autograd import sq_euclidean_cost
 from ._constraints import resolve_band
 from ._costs import sq_euclidean
 from ._validation import check_float, series_pair
@@ -85,8 +86,10 @@ class SoftDTWLoss(torch.nn.Module):
 
     Notes
     -----
-    Memory per pair (N x M, floats of s bytes): forward keeps the cost
-    matrix (``N M s``) and the soft-min weights (``2 N M s``); backward
+    Memory per pair (N x M, floats of s bytes): forward builds the cost
+    matrix (``N M s``; with the default cost it is not kept, its backward is
+    two batched matmuls on the series; a ``dist_func`` keeps what its own
+    autograd needs) and keeps the soft-min weights (``2 N M s``); backward
     allocates the expected alignment and the cost gradient (``2 N M s``).
     ``normalize=True`` adds the same for the (X, X) and (Y, Y) pairs.
 
@@ -179,6 +182,8 @@ class SoftDTWLoss(torch.nn.Module):
 
     def _cost(self, be, X, Y):
         if self.dist_func is None:
+            if torch.is_grad_enabled() and (X.requires_grad or Y.requires_grad):
+                return sq_euclidean_cost(X, Y)
             return sq_euclidean(be, X, Y)
         C = self.dist_func(X, Y)
         expected = (X.shape[0], X.shape[1], Y.shape[1])

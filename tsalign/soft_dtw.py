@@ -19,11 +19,12 @@ Memory per pair (N x M, floats of s bytes; what the kernels allocate):
   costs are computed on the fly from the series (three anti-diagonals of N
   values; on the CPU also the band bounds, 2 N int64; on the GPU the
   diagonals sit in shared memory up to 48 KiB, in global memory beyond);
-- with gradients: the cost matrix (``N M s``, kept by autograd) and the
-  soft-min weights (``2 N M s``) in the forward pass; the expected alignment
-  ``E`` (``N M s``) and the cost gradient (``N M s``) in the backward pass.
-  For N = M = 4096 in float32 that is 64 MiB + 128 MiB forward, 2 x 64 MiB
-  backward.
+- with gradients, forward: the cost matrix (``N M s``, transient: autograd
+  keeps only the series, the cost's backward being two batched matmuls) and
+  the soft-min weights (``2 N M s``, kept for the backward pass); backward:
+  the expected alignment ``E`` and the cost gradient (``N M s`` each).  For
+  N = M = 4096 in float32: 64 MiB + 128 MiB forward, 2 x 64 MiB backward.
+  No (N, M, d) tensor is ever built.
 """
 
 from __future__ import annotations
@@ -88,8 +89,9 @@ def _values(be: Backend, a: SeriesBatch, b: SeriesBatch, band, gamma: float):
         return _hard_sq(be, a, b, band)
     if _needs_grad(be, a.X, b.X):
         from ._autograd import soft_dtw_from_cost as _from_cost
+        from ._autograd import sq_euclidean_cost
 
-        C = sq_euclidean(be, a.X, b.X)
+        C = sq_euclidean_cost(a.X, b.X)
         values = _from_cost(C, a.lengths, b.lengths, band, gamma)
     else:
         values = _kernel(
@@ -173,9 +175,10 @@ def soft_dtw(
 
     Notes
     -----
-    Memory per pair: O(N) without gradients; with gradients the cost
-    matrix plus ``2 N M`` soft-min weights in the forward pass and ``2 N M``
-    (E and the cost gradient) in the backward pass (see the module notes).
+    Memory per pair (N x M, floats of s bytes): ``3 N s`` without gradients;
+    with gradients, forward ``N M s`` (transient cost matrix) + ``2 N M s``
+    (soft-min weights, kept), backward ``2 N M s`` (E and the cost
+    gradient); see the module notes.
 
     Examples
     --------
@@ -229,7 +232,8 @@ def soft_dtw_alignment(
 
     Notes
     -----
-    Memory per pair: the cost matrix, ``2 N M`` soft-min weights and E.
+    Memory per pair (floats): the cost matrix ``N M``, the soft-min weights
+    ``2 N M`` and E ``N M``.
 
     Examples
     --------
@@ -258,14 +262,20 @@ def soft_dtw_alignment(
         E = host if be.is_numpy else xp.asarray(host, device=be.device_of(a.X))
         value = dist**2
     else:
-        C = sq_euclidean(be, a.X, b.X)
+        needs_grad = _needs_grad(be, a.X, b.X)
+        if needs_grad:
+            from ._autograd import sq_euclidean_cost
+
+            C = sq_euclidean_cost(a.X, b.X)
+        else:
+            C = sq_euclidean(be, a.X, b.X)
         Cd = C.detach() if be.is_pytorch else C
         values, W = _kernel(
             be, "soft_dtw", "soft_dtw_forward", Cd, Cd, a.lengths, b.lengths, band, gamma
         )
         _check_feasible(be, values, band, a.lengths, b.lengths)
         E = _kernel(be, "soft_dtw", "soft_dtw_backward", W, W, a.lengths, b.lengths, band)
-        if _needs_grad(be, a.X, b.X):
+        if needs_grad:
             from ._autograd import soft_dtw_from_cost as _from_cost
 
             values = _from_cost(C, a.lengths, b.lengths, band, gamma)
