@@ -317,6 +317,30 @@ def test_gradients_in_batch_with_padding_and_cdist():
     assert (A.grad[2] == 0).all()
 
 
+def test_gradient_of_cdist_normalized():
+    torch = _torch()
+    rng = np.random.default_rng(13)
+    A = rng.normal(size=(2, 4, 1))
+    Bn = rng.normal(size=(3, 3, 1))
+    At = torch.tensor(A, requires_grad=True)
+    D = cdist_soft_dtw_normalized(At, torch.tensor(Bn), gamma=0.5)
+    D[1, 2].backward()
+
+    def f(a):
+        return (soft_dtw_ref_value(a, Bn[2], 0.5)
+                - 0.5 * (soft_dtw_ref_value(a, a, 0.5) + soft_dtw_ref_value(Bn[2], Bn[2], 0.5)))
+
+    eps = 1e-6
+    fd = np.zeros_like(A[1])
+    for i in range(4):
+        ap, am = A[1].copy(), A[1].copy()
+        ap[i] += eps
+        am[i] -= eps
+        fd[i] = (f(ap) - f(am)) / (2 * eps)
+    np.testing.assert_allclose(At.grad[1].numpy(), fd, rtol=1e-6, atol=1e-8)
+    assert (At.grad[0] == 0).all()
+
+
 def test_gradient_at_gamma_zero_is_squared_dtw_gradient():
     torch = _torch()
     rng = np.random.default_rng(12)
