@@ -366,6 +366,10 @@ def test_precomputed_cost_gets_gradients():
     expected = (E_ref[:, :, None] * np.sign(x[:, None] - y[None])).sum(1)
     np.testing.assert_allclose(X.grad.numpy(), expected, rtol=1e-10, atol=1e-12)
     assert soft_dtw_from_cost(C_np, gamma=0.0) == pytest.approx(soft_dtw_ref_cost(C_np, 0)[0])
+    # without gradients the forward kernel skips the weights
+    assert soft_dtw_from_cost(C_np, gamma=0.5) == pytest.approx(v_ref, rel=1e-12)
+    with torch.no_grad():
+        assert float(soft_dtw_from_cost(C, gamma=0.5)) == pytest.approx(v_ref, rel=1e-12)
 
 
 # --------------------------------------------------------------------------- published values

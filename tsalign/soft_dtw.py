@@ -120,7 +120,8 @@ def _cost_values(be: Backend, C, lx, ly, band, gamma: float):
         values = _from_cost(C, lx, ly, band, gamma)
     else:
         Cd = C.detach() if be.is_pytorch else C
-        values, _ = _kernel(be, "soft_dtw", "soft_dtw_forward", Cd, Cd, lx, ly, band, gamma)
+        values, _ = _kernel(be, "soft_dtw", "soft_dtw_forward", Cd, Cd, lx, ly, band, gamma,
+                            need_weights=False)
     _check_feasible(be, values, band, lx, ly)
     return values
 

@@ -167,7 +167,7 @@ def _values_kernel(X, Y, lx, ly, ia, ib, out, kind, radius, slope, gamma, big, n
 
 
 @njit_parallel
-def _forward_kernel(C, lx, ly, kind, radius, slope, gamma, big, W, out):
+def _forward_kernel(C, lx, ly, kind, radius, slope, gamma, big, store, W, out):
     B, N, M = C.shape
     inv_gamma = 1.0 / gamma
     for p in prange(B):
@@ -178,7 +178,7 @@ def _forward_kernel(C, lx, ly, kind, radius, slope, gamma, big, W, out):
         buf = np.full((3, N), big, dtype=out.dtype)
         band_ranges(n, m, kind, radius, slope, lo, hi)
         Cp = C[p]
-        Wp = W[p]
+        Wp = W[p] if store else W[0]  # W is a single dummy slot when not storing
         a = -1
         b = 0
         for k in range(n + m - 1):
@@ -214,8 +214,9 @@ def _forward_kernel(C, lx, ly, kind, radius, slope, gamma, big, W, out):
                     eu = 1.0 if ru == mn else (e_md if ru == md else e_mx)
                     wd = ed * inv_s
                     wu = eu * inv_s
-                Wp[i, j, 0] = wd
-                Wp[i, j, 1] = wu
+                if store:
+                    Wp[i, j, 0] = wd
+                    Wp[i, j, 1] = wu
                 cur[i] = v
         v = buf[(n + m - 2) % 3, n - 1]
         out[p] = np.inf if v >= big else v
@@ -305,20 +306,21 @@ def soft_dtw_cdist(X, Y, lx, ly, band, gamma, symmetric, progress=None):
     return out
 
 
-def soft_dtw_forward(C, lx, ly, band, gamma):
+def soft_dtw_forward(C, lx, ly, band, gamma, need_weights=True):
     """Soft-DTW values of cost matrices C (B, N, M) and the soft-min weights.
 
     Returns ``(values (B,), W (B, N, M, 2))``; W holds the normalised weights
     of the diagonal and upper predecessors of each cell (zero outside the band
-    and the lengths), which is all :func:`soft_dtw_backward` needs.
+    and the lengths), which is all :func:`soft_dtw_backward` needs.  With
+    ``need_weights=False`` W is not allocated and ``None`` is returned.
     """
     B, N, M = C.shape
     out = np.empty(B, dtype=C.dtype)
-    W = np.zeros((B, N, M, 2), dtype=C.dtype)
+    W = np.zeros((B, N, M, 2) if need_weights else (1, 1, 1, 2), dtype=C.dtype)
     kind, radius, slope = band
     _forward_kernel(C, lx, ly, int(kind), int(radius), float(slope), float(gamma),
-                    sentinel(C.dtype), W, out)
-    return out, W
+                    sentinel(C.dtype), bool(need_weights), W, out)
+    return out, (W if need_weights else None)
 
 
 def soft_dtw_backward(W, lx, ly, band):

@@ -142,7 +142,8 @@ extern "C" __global__ void soft_dtw_values(
 }
 
 // Forward pass for autograd on cost matrices C (B, N, M): values and the
-// soft-min weights W (B, N, M, 2), which the launcher zero-fills.
+// soft-min weights W (B, N, M, 2), which the launcher zero-fills (W null:
+// values only).
 extern "C" __global__ void soft_dtw_forward(
     const real* __restrict__ C, const long long* __restrict__ lx,
     const long long* __restrict__ ly, long long N, long long M,
@@ -153,7 +154,7 @@ extern "C" __global__ void soft_dtw_forward(
     long long p = blockIdx.x;
     long long n = lx[p], m = ly[p];
     const real* c = C + p * N * M;
-    real* w = W + p * N * M * 2;
+    real* w = W ? W + p * N * M * 2 : nullptr;
     real* diag = scratch ? scratch + p * 3 * N : reinterpret_cast<real*>(smem_raw);
     const real gamma = (real)gamma_d, inv_gamma = (real)(1.0 / gamma_d);
     const real big = (real)big_d;
@@ -173,8 +174,10 @@ extern "C" __global__ void soft_dtw_forward(
                 preds(d1, d2, i, j, big, &rd, &ru, &rl);
                 long long cell = i * M + j;
                 v = sm_cell(rd, ru, rl, c[cell], gamma, inv_gamma, big, &wd, &wu);
-                w[2 * cell] = wd;
-                w[2 * cell + 1] = wu;
+                if (w) {
+                    w[2 * cell] = wd;
+                    w[2 * cell + 1] = wu;
+                }
             }
             cur[i] = v;
         }

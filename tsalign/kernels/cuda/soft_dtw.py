@@ -92,12 +92,12 @@ def soft_dtw_cdist(X, Y, lx, ly, band, gamma, symmetric, progress=None):
     return out
 
 
-def soft_dtw_forward(C, lx, ly, band, gamma):
+def soft_dtw_forward(C, lx, ly, band, gamma, need_weights=True):
     import cupy
 
     B, N, M = (int(s) for s in C.shape)
     out = cupy.empty(B, dtype=C.dtype)
-    W = cupy.zeros((B, N, M, 2), dtype=C.dtype)
+    W = cupy.zeros((B, N, M, 2), dtype=C.dtype) if need_weights else None
     if B == 0:
         return out, W
     kind, radius, slope = band
@@ -113,7 +113,8 @@ def soft_dtw_forward(C, lx, ly, band, gamma):
             (e - s,), (threads,),
             (C[s:e], lx_d[s:e], ly_d[s:e], np.int64(N), np.int64(M), np.int32(kind),
              np.int64(radius), np.float64(slope), np.float64(gamma), np.float64(big),
-             scratch if scratch is not None else np.uint64(0), W[s:e], out[s:e]),
+             scratch if scratch is not None else np.uint64(0),
+             W[s:e] if W is not None else np.uint64(0), out[s:e]),
             shared_mem=smem,
         )
     return out, W
