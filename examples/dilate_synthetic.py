@@ -6,8 +6,7 @@ series, 20 input and 20 output steps, noise 0.01), with batch 100, Adam
 (learning rate 1e-3), gamma = 0.01 and alpha = 0.5, one with each loss:
 
 - MSE;
-- soft-DTW: ``tsalign.nn.SoftDTWLoss`` when available, else the soft-DTW
-  term of ``tsalign.dilate`` (``alpha = 1``), which is the same quantity;
+- soft-DTW: ``tsalign.nn.SoftDTWLoss`` (batch mean);
 - DILATE: ``tsalign.nn.DILATELoss`` (``tsalign.dilate``).
 
 The test split is then scored with MSE, DTW (``tsalign.dtw``: square root of
@@ -88,25 +87,14 @@ class Seq2Seq(torch.nn.Module):
 
 
 def soft_dtw_criterion(gamma: float):
-    try:
-        from tsalign.nn import SoftDTWLoss
-    except ImportError:
-        return ("tsalign.dilate(alpha=1) soft-DTW term",
-                lambda p, t: tsalign.dilate(p, t, alpha=1.0, gamma=gamma)[0])
-    crit = SoftDTWLoss(gamma=gamma)
+    from tsalign.nn import SoftDTWLoss
 
-    def loss(p, t):
-        v = crit(p, t)
-        return v.mean() if v.ndim else v
-
-    return "tsalign.nn.SoftDTWLoss", loss
+    return "tsalign.nn.SoftDTWLoss", SoftDTWLoss(gamma=gamma, reduction="mean")
 
 
 def dilate_criterion(alpha: float, gamma: float):
-    try:
-        from tsalign.nn import DILATELoss
-    except ImportError:  # before tsalign.nn re-exports it
-        from tsalign._nn_dilate import DILATELoss
+    from tsalign.nn import DILATELoss
+
     return DILATELoss(alpha=alpha, gamma=gamma)
 
 

@@ -241,7 +241,7 @@ def test_gradient_float32_close_to_float64(case, rng):
 
 @pytest.mark.parametrize("case", TORCH_CASES)
 def test_dilate_loss_module(case, rng):
-    from tsalign._nn_dilate import DILATELoss
+    from tsalign.nn import DILATELoss
 
     y_pred = rng.normal(size=(3, 6, 1))
     y_true = rng.normal(size=(3, 6, 1))

@@ -515,7 +515,7 @@ def test_lengths_to_padding_mask(backend):
 def test_ssnt_loss_module(tbackend):
     import torch
 
-    from tsalign._nn_ssnt import SSNTLoss
+    from tsalign.nn import SSNTLoss
 
     lp, y, z, le = make_case(seed=15)
     args = (tbackend.asarray(lp), ints(tbackend, y), tbackend.asarray(le), SRC, TGT)

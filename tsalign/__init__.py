@@ -21,6 +21,14 @@ from .dtw import (
     lb_keogh,
     sakoe_chiba_mask,
 )
+from .soft_dtw import (
+    cdist_soft_dtw,
+    cdist_soft_dtw_normalized,
+    soft_dtw,
+    soft_dtw_alignment,
+    soft_dtw_from_cost,
+    soft_dtw_normalized,
+)
 from .ssnt import lengths_to_padding_mask, ssnt
 
 __version__ = "0.1.0"
@@ -38,6 +46,12 @@ __all__ = [
     "compute_mask",
     "lb_envelope",
     "lb_keogh",
+    "soft_dtw",
+    "soft_dtw_alignment",
+    "soft_dtw_normalized",
+    "soft_dtw_from_cost",
+    "cdist_soft_dtw",
+    "cdist_soft_dtw_normalized",
     "dilate",
     "temporal_distortion_index",
     "ssnt",

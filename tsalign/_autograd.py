@@ -43,3 +43,91 @@ def safe_sqrt(x):
     pos = x > 0
     safe = torch.where(pos, x, torch.ones_like(x))
     return torch.where(pos, torch.sqrt(safe), torch.zeros_like(x))
+
+
+class SoftDTWFunction(torch.autograd.Function):
+    """Soft-DTW of cost matrices C (B, N, M), differentiable in C.
+
+    The forward kernel returns the values and the normalised soft-min weights
+    (B, N, M, 2); backward runs the E recursion on them, so the gradient is
+    ``grad[:, None, None] * E``.  Working on the cost matrix means any cost
+    built with torch operations (squared Euclidean, a user's ``dist_func``)
+    receives its gradient through autograd.  The same Function serves CPU
+    tensors (numba on zero-copy views) and CUDA tensors (CuPy RawKernels on
+    DLPack views, on torch's current stream).
+    """
+
+    @staticmethod
+    def forward(ctx, C, lx, ly, band, gamma):
+        from .backend import instantiate_backend
+
+        be = instantiate_backend("pytorch")
+        values, W = be.call_kernel("soft_dtw", "soft_dtw_forward", C, C, lx, ly, band, gamma)
+        values = values.to(C.device)
+        if ctx.needs_input_grad[0]:
+            ctx.save_for_backward(W)
+        ctx.lx, ctx.ly, ctx.band = lx, ly, band
+        return values
+
+    @staticmethod
+    def backward(ctx, grad):
+        if not ctx.needs_input_grad[0]:
+            return None, None, None, None, None
+        from .backend import instantiate_backend
+
+        (W,) = ctx.saved_tensors
+        be = instantiate_backend("pytorch")
+        E = be.call_kernel("soft_dtw", "soft_dtw_backward", W, W, ctx.lx, ctx.ly, ctx.band)
+        return grad.to(E.dtype)[:, None, None] * E, None, None, None, None
+
+
+@torch.compiler.disable
+def soft_dtw_from_cost(C, lx, ly, band, gamma):
+    """Soft-DTW values (B,) of cost matrices C (B, N, M), differentiable in C.
+
+    Opaque to torch.compile (one graph break): dynamo cannot trace the numba
+    or CuPy calls inside the Function.
+    """
+    return SoftDTWFunction.apply(C, lx, ly, band, gamma)
+
+
+@torch.compiler.disable
+def eager_kernel(be, family, name, ref, *args, **kwargs):
+    """``be.call_kernel`` outside torch.compile's graphs (a graph break, not a crash)."""
+    return be.call_kernel(family, name, ref, *args, **kwargs)
+
+
+class SqEuclideanCost(torch.autograd.Function):
+    """Squared Euclidean cost matrices C (B, N, M) of X (B, N, d) and Y (B, M, d).
+
+    Differentiating ``tsalign._costs.sq_euclidean`` through autograd would
+    keep one (B, N, M) difference per feature for the backward pass (its
+    direct form, used for d <= 8); this Function keeps only X and Y and
+    applies the closed form ``dX = 2 (rowsum(G) X - G Y)``,
+    ``dY = 2 (colsum(G) Y - G^T X)`` for the incoming gradient G: two
+    batched matmuls, no N x M x d work and no N x M memory of its own.
+    """
+
+    @staticmethod
+    def forward(ctx, X, Y):
+        from ._costs import sq_euclidean
+        from .backend import instantiate_backend
+
+        ctx.save_for_backward(X, Y)
+        return sq_euclidean(instantiate_backend("pytorch"), X, Y)
+
+    @staticmethod
+    def backward(ctx, G):
+        X, Y = ctx.saved_tensors
+        G = G.to(X.dtype)
+        gx = gy = None
+        if ctx.needs_input_grad[0]:
+            gx = 2 * (G.sum(2).unsqueeze(-1) * X - torch.bmm(G, Y))
+        if ctx.needs_input_grad[1]:
+            gy = 2 * (G.sum(1).unsqueeze(-1) * Y - torch.bmm(G.transpose(1, 2), X))
+        return gx, gy
+
+
+def sq_euclidean_cost(X, Y):
+    """Differentiable squared Euclidean cost matrices (see :class:`SqEuclideanCost`)."""
+    return SqEuclideanCost.apply(X, Y)

@@ -24,7 +24,7 @@ class DILATELoss(torch.nn.Module):
     Examples
     --------
     >>> import torch
-    >>> from tsalign._nn_dilate import DILATELoss
+    >>> from tsalign.nn import DILATELoss
     >>> y_true = torch.tensor([[0., 1., 3., 2., 0.]])
     >>> y_pred = torch.tensor([[0., 0., 1., 3., 2.]], requires_grad=True)
     >>> loss = DILATELoss(alpha=0.5, gamma=0.01)(y_pred, y_true)

@@ -18,7 +18,7 @@ class SSNTLoss(torch.nn.Module):
     Examples
     --------
     >>> import torch
-    >>> from tsalign._nn_ssnt import SSNTLoss
+    >>> from tsalign.nn import SSNTLoss
     >>> log_probs = torch.full((1, 1, 1, 2), 0.5).log().requires_grad_()
     >>> loss = SSNTLoss()(log_probs, torch.tensor([[1]]), torch.tensor([[[0.25]]]).log())
     >>> loss.backward()

@@ -1,0 +1,332 @@
+"""Soft-DTW on the CPU (numba).
+
+The recurrence (Cuturi & Blondel, 2017) on a cost matrix ``C``::
+
+    R[i, j] = C[i, j] + softmin_g(R[i-1, j-1], R[i-1, j], R[i, j-1]),   R[-1, -1] = 0
+    softmin_g(a, b, c) = -g log(exp(-a/g) + exp(-b/g) + exp(-c/g))
+
+is evaluated as a log-sum-exp shifted by the smallest argument, so one of the
+three exponentials is exp(0) = 1 and is not computed.  Cells are visited by
+anti-diagonals, whose cells are independent: the CPU overlaps their exp/log
+latencies, which a row-by-row walk (each cell waiting on its left
+neighbour) cannot, and the soft-min has no data-dependent branch that could
+be mispredicted.  The arithmetic is float64 for float32 inputs too (results
+are stored in the input's dtype).  Unreachable cells (outside the lengths or
+the band) hold a *finite* sentinel ``big``; a
+soft-min whose smallest argument is the sentinel returns the sentinel without
+any arithmetic on it, so no ``inf - inf`` (and no NaN) can arise.  Pairs that
+the band makes infeasible come back as ``inf``.
+
+Gradients.  The forward pass used for autograd stores, for every cell, the
+*normalised* soft-min weights of its diagonal and upper predecessors,
+``W[i, j] = (p_diag, p_up)``, with ``p_left = 1 - p_diag - p_up``.  The
+expected alignment ``E = dR[n-1, m-1] / dC`` then follows the backward
+recursion (the Cuturi-Blondel E recursion written with these weights)::
+
+    E[i, j] = E[i+1, j+1] p_diag(i+1, j+1) + E[i+1, j] p_up(i+1, j) + E[i, j+1] p_left(i, j+1)
+
+with no exponential at all.  Recomputing the weights from ``R`` and ``C`` as
+``exp((R[s] - C[s] - R[p]) / g)`` (tslearn, pytorch-softdtw-cuda) subtracts two
+large, rounded numbers and divides by ``g``: in float32 with small ``g`` the
+weights leave [0, 1] and ``E`` blows up (tslearn 0.10's SoftDTWLossPyTorch at
+N = M = 4096, g = 1e-3, float32: max |grad| 2e16 where float64 gives 1.3e4).
+Stored weights sum to one by construction, so ``E`` stays a probability (each
+entry in [0, 1]) at any ``g`` and length.
+
+Memory per pair (N x M, floats of s bytes): values only, ``3 N s`` (three
+anti-diagonals) and ``2 N`` int64 band bounds, costs computed on the fly;
+forward for autograd, the same plus ``2 N M s`` for the weights; backward,
+``N M s`` for ``E``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import prange
+
+from ._band import band_ranges
+from ._jit import n_threads, njit, njit_parallel
+
+
+def sentinel(dtype) -> float:
+    """The finite value of unreachable cells for a dtype (a quarter of its max)."""
+    return float(np.finfo(np.dtype(dtype)).max) / 4.0
+
+
+@njit
+def _sorted3(a, b, c):
+    """(smallest, middle, largest) of three floats with min/max only (no branches)."""
+    lo_ab = min(a, b)
+    hi_ab = max(a, b)
+    return min(lo_ab, c), max(lo_ab, min(hi_ab, c)), max(hi_ab, c)
+
+
+@njit
+def _softmin(a, b, c, gamma, inv_gamma, big):
+    """soft-min of three values; ``big`` if all three are unreachable.
+
+    Branch-free apart from the (predictable) sentinel test: which predecessor
+    is smallest is random, and a mispredicted branch per cell would stall the
+    overlap of neighbouring cells' exp/log.  The smallest term is exp(0) = 1
+    and is not computed; a sentinel argument gives exp(-inf) = 0.
+    """
+    mn, md, mx = _sorted3(a, b, c)
+    if mn >= big:
+        return big
+    s = 1.0 + math.exp(-(md - mn) * inv_gamma) + math.exp(-(mx - mn) * inv_gamma)
+    return mn - gamma * math.log(s)
+
+
+@njit
+def _diag_step(k, n, lo, hi, a, b):
+    """Advance the in-band rows of anti-diagonal k: rows b..a (inclusive).
+
+    Row i's band is lo[i] <= j < hi[i] with j = k - i; i + lo[i] and i + hi[i]
+    strictly increase with i, so {i : i + lo[i] <= k} is a prefix [0, a] and
+    {i : i + hi[i] > k} a suffix [b, n): the diagonal's band is one interval
+    whose ends move by at most one row per diagonal.
+    """
+    while a + 1 < n and a + 1 + lo[a + 1] <= k:
+        a += 1
+    while b < n and b + hi[b] <= k:
+        b += 1
+    return a, b
+
+
+@njit
+def _sdtw_diags(x, y, n, m, kind, radius, slope, gamma, big, lo, hi, buf):
+    """Soft-DTW of one pair from its series, costs on the fly.
+
+    Walks anti-diagonals (three rolling ones, indexed by row): the cells of a
+    diagonal are independent, so the CPU overlaps their exp/log latencies,
+    where a row-by-row walk waits on each cell's predecessor.
+    """
+    inv_gamma = 1.0 / gamma
+    band_ranges(n, m, kind, radius, slope, lo, hi)
+    d = x.shape[1]
+    for r in range(3):
+        for i in range(n):
+            buf[r, i] = big
+    a = -1
+    b = 0
+    for k in range(n + m - 1):
+        a, b = _diag_step(k, n, lo, hi, a, b)
+        cur = buf[k % 3]
+        d1 = buf[(k + 2) % 3]
+        d2 = buf[(k + 1) % 3]
+        # rows just outside the band: the next two diagonals read them
+        if b >= 1:
+            cur[b - 1] = big
+        if a + 1 < n:
+            cur[a + 1] = big
+        for i in range(b, a + 1):
+            j = k - i
+            if i > 0:
+                ru = d1[i - 1]
+                rd = d2[i - 1] if j > 0 else big
+            else:
+                ru = big
+                rd = 0.0 if j == 0 else big
+            rl = d1[i] if j > 0 else big
+            v = _softmin(rd, ru, rl, gamma, inv_gamma, big)
+            if v < big:
+                if d == 1:
+                    diff = x[i, 0] - y[j, 0]
+                    c = diff * diff
+                else:
+                    c = 0.0
+                    for f in range(d):
+                        diff = x[i, f] - y[j, f]
+                        c += diff * diff
+                v = c + v
+            cur[i] = v
+    return buf[(n + m - 2) % 3, n - 1]
+
+
+@njit_parallel
+def _values_kernel(X, Y, lx, ly, ia, ib, out, kind, radius, slope, gamma, big, n_chunks):
+    n_pairs = out.shape[0]
+    N = X.shape[1]
+    chunk = (n_pairs + n_chunks - 1) // n_chunks
+    for c in prange(n_chunks):
+        start = c * chunk
+        stop = min(n_pairs, start + chunk)
+        if start >= stop:
+            continue
+        lo = np.empty(N, dtype=np.int64)
+        hi = np.empty(N, dtype=np.int64)
+        buf = np.empty((3, N), dtype=out.dtype)
+        for p in range(start, stop):
+            a = ia[p]
+            b = ib[p]
+            v = _sdtw_diags(X[a], Y[b], lx[a], ly[b], kind, radius, slope, gamma, big,
+                            lo, hi, buf)
+            out[p] = np.inf if v >= big else v
+
+
+@njit_parallel
+def _forward_kernel(C, lx, ly, kind, radius, slope, gamma, big, store, W, out):
+    B, N, M = C.shape
+    inv_gamma = 1.0 / gamma
+    for p in prange(B):
+        n = lx[p]
+        m = ly[p]
+        lo = np.empty(N, dtype=np.int64)
+        hi = np.empty(N, dtype=np.int64)
+        buf = np.full((3, N), big, dtype=out.dtype)
+        band_ranges(n, m, kind, radius, slope, lo, hi)
+        Cp = C[p]
+        Wp = W[p] if store else W[0]  # W is a single dummy slot when not storing
+        a = -1
+        b = 0
+        for k in range(n + m - 1):
+            a, b = _diag_step(k, n, lo, hi, a, b)
+            cur = buf[k % 3]
+            d1 = buf[(k + 2) % 3]
+            d2 = buf[(k + 1) % 3]
+            if b >= 1:
+                cur[b - 1] = big
+            if a + 1 < n:
+                cur[a + 1] = big
+            for i in range(b, a + 1):
+                j = k - i
+                if i > 0:
+                    ru = d1[i - 1]
+                    rd = d2[i - 1] if j > 0 else big
+                else:
+                    ru = big
+                    rd = 0.0 if j == 0 else big
+                rl = d1[i] if j > 0 else big
+                mn, md, mx = _sorted3(rd, ru, rl)
+                if mn >= big:
+                    v = big
+                    wd = 0.0
+                    wu = 0.0
+                else:
+                    e_md = math.exp(-(md - mn) * inv_gamma)
+                    e_mx = math.exp(-(mx - mn) * inv_gamma)
+                    inv_s = 1.0 / (1.0 + e_md + e_mx)
+                    v = Cp[i, j] + mn + gamma * math.log(inv_s)
+                    # equal values have equal weights, so ties need no care
+                    ed = 1.0 if rd == mn else (e_md if rd == md else e_mx)
+                    eu = 1.0 if ru == mn else (e_md if ru == md else e_mx)
+                    wd = ed * inv_s
+                    wu = eu * inv_s
+                if store:
+                    Wp[i, j, 0] = wd
+                    Wp[i, j, 1] = wu
+                cur[i] = v
+        v = buf[(n + m - 2) % 3, n - 1]
+        out[p] = np.inf if v >= big else v
+
+
+@njit_parallel
+def _backward_kernel(W, lx, ly, kind, radius, slope, E):
+    B, N, M = E.shape
+    for b in prange(B):
+        n = lx[b]
+        m = ly[b]
+        lo = np.empty(N, dtype=np.int64)
+        hi = np.empty(N, dtype=np.int64)
+        band_ranges(n, m, kind, radius, slope, lo, hi)
+        Eb = E[b]
+        Wb = W[b]
+        # E and W are zero outside the band, so successors outside it add 0
+        for i in range(n - 1, -1, -1):
+            for j in range(hi[i] - 1, lo[i] - 1, -1):
+                if i == n - 1 and j == m - 1:
+                    Eb[i, j] = 1.0
+                    continue
+                acc = 0.0
+                if i + 1 < n:
+                    acc += Eb[i + 1, j] * Wb[i + 1, j, 1]
+                    if j + 1 < m:
+                        acc += Eb[i + 1, j + 1] * Wb[i + 1, j + 1, 0]
+                if j + 1 < m:
+                    wl = 1.0 - Wb[i, j + 1, 0] - Wb[i, j + 1, 1]
+                    if wl > 0.0:
+                        acc += Eb[i, j + 1] * wl
+                Eb[i, j] = acc
+
+
+def _chunks(n_pairs: int) -> int:
+    return max(1, min(n_pairs, 8 * n_threads()))
+
+
+def _run_values(X, Y, lx, ly, ia, ib, band, gamma, out):
+    kind, radius, slope = band
+    if out.shape[0] == 0:
+        return
+    _values_kernel(X, Y, lx, ly, ia, ib, out, int(kind), int(radius), float(slope),
+                   float(gamma), sentinel(out.dtype), _chunks(out.shape[0]))
+
+
+def soft_dtw_values(X, Y, lx, ly, band, gamma):
+    """Soft-DTW of each pair ``(X[b], Y[b])`` straight from the series.
+
+    X: (B, N, d), Y: (B, M, d); lx, ly: (B,) int64 lengths; ``gamma > 0``.
+    Returns (B,) in X's dtype; ``inf`` where the band admits no path.
+    """
+    B = X.shape[0]
+    idx = np.arange(B, dtype=np.int64)
+    out = np.empty(B, dtype=X.dtype)
+    _run_values(X, Y, lx, ly, idx, idx, band, gamma, out)
+    return out
+
+
+def soft_dtw_cdist(X, Y, lx, ly, band, gamma, symmetric, progress=None):
+    """Soft-DTW of every pair of two datasets, (nx, ny).
+
+    With ``symmetric=True`` (Y is X) the pairs a <= b are computed (the
+    diagonal too: soft-DTW of a series with itself is not zero).
+    ``progress(done, total)`` is called between blocks of pairs.
+    """
+    nx, ny = X.shape[0], Y.shape[0]
+    if symmetric:
+        ia, ib = np.triu_indices(nx)
+    else:
+        ia, ib = np.divmod(np.arange(nx * ny), ny)
+    ia = np.ascontiguousarray(ia, dtype=np.int64)
+    ib = np.ascontiguousarray(ib, dtype=np.int64)
+    n_pairs = ia.shape[0]
+    flat = np.empty(n_pairs, dtype=X.dtype)
+    n_blocks = 1 if progress is None else min(max(n_pairs, 1), 20)
+    bounds = np.linspace(0, n_pairs, n_blocks + 1).astype(np.int64)
+    for s, e in zip(bounds[:-1], bounds[1:], strict=True):
+        if e > s:
+            _run_values(X, Y, lx, ly, ia[s:e], ib[s:e], band, gamma, flat[s:e])
+        if progress is not None:
+            progress(int(e), n_pairs)
+    out = np.empty((nx, ny), dtype=X.dtype)
+    out[ia, ib] = flat
+    if symmetric:
+        out[ib, ia] = flat
+    return out
+
+
+def soft_dtw_forward(C, lx, ly, band, gamma, need_weights=True):
+    """Soft-DTW values of cost matrices C (B, N, M) and the soft-min weights.
+
+    Returns ``(values (B,), W (B, N, M, 2))``; W holds the normalised weights
+    of the diagonal and upper predecessors of each cell (zero outside the band
+    and the lengths), which is all :func:`soft_dtw_backward` needs.  With
+    ``need_weights=False`` W is not allocated and ``None`` is returned.
+    """
+    B, N, M = C.shape
+    out = np.empty(B, dtype=C.dtype)
+    W = np.zeros((B, N, M, 2) if need_weights else (1, 1, 1, 2), dtype=C.dtype)
+    kind, radius, slope = band
+    _forward_kernel(C, lx, ly, int(kind), int(radius), float(slope), float(gamma),
+                    sentinel(C.dtype), bool(need_weights), W, out)
+    return out, (W if need_weights else None)
+
+
+def soft_dtw_backward(W, lx, ly, band):
+    """Expected alignments E (B, N, M) = d soft-DTW / d C from the weights W."""
+    B, N, M = W.shape[0], W.shape[1], W.shape[2]
+    E = np.zeros((B, N, M), dtype=W.dtype)
+    kind, radius, slope = band
+    _backward_kernel(W, lx, ly, int(kind), int(radius), float(slope), E)
+    return E

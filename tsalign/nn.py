@@ -1,0 +1,259 @@
+"""torch.nn losses built on the tsalign kernels (importing this module imports torch).
+
+:class:`SoftDTWLoss` is tslearn's ``SoftDTWLossPyTorch`` without its limits
+(per-sample lengths, a choice of reduction, finite gradients under
+constraints, no float32 round trip, no B x N x M x d intermediate);
+:class:`SoftDTW` is the drop-in signature of pytorch-softdtw-cuda.  Both run
+on CPU tensors (numba) and CUDA tensors (CuPy kernels); the device follows the
+inputs.  Under ``torch.autocast`` the costs and the recursion run in float32
+(or float64 for float64 inputs), never in half precision.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from ._autograd import sq_euclidean_cost
+from ._constraints import resolve_band
+from ._costs import sq_euclidean
+from ._nn_dilate import DILATELoss
+from ._nn_ssnt import SSNTLoss
+from ._validation import check_float, series_pair
+from .backend import instantiate_backend
+from .soft_dtw import _cost_values
+
+__all__ = ["SoftDTWLoss", "SoftDTW", "DILATELoss", "SSNTLoss"]
+
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _lengths(value, name: str, B: int, N: int, found: np.ndarray) -> np.ndarray:
+    """Explicit per-sample lengths as host int64, checked against the data."""
+    if value is None:
+        return found
+    if isinstance(value, torch.Tensor):
+        if value.is_floating_point() or value.is_complex():
+            raise TypeError(f"{name} must hold integers, got dtype {value.dtype}")
+        host = value.detach().cpu().numpy()
+    else:
+        host = np.asarray(value)
+        if host.dtype == object or not (np.issubdtype(host.dtype, np.integer) or host.size == 0):
+            raise TypeError(f"{name} must be a sequence of integers, got {value!r}")
+    host = host.astype(np.int64).reshape(-1)
+    if host.shape[0] != B:
+        raise ValueError(f"{name} must have one length per sample ({B}), got {host.shape[0]}")
+    if np.any(host < 1) or np.any(host > N):
+        raise ValueError(f"{name} must be between 1 and {N}, got {host.tolist()}")
+    if np.any(host > found):
+        b = int(np.argmax(host > found))
+        raise ValueError(
+            f"{name}[{b}]={int(host[b])} exceeds the series' length without its trailing NaN "
+            f"padding ({int(found[b])})"
+        )
+    return host
+
+
+class SoftDTWLoss(torch.nn.Module):
+    r"""Soft-DTW loss between batches of sequences.
+
+    .. math::
+
+        \text{soft-DTW}_\gamma(X, Y) = \min_\pi{}^\gamma \sum_{(i, j) \in \pi} d(X_i, Y_j)
+
+    with :math:`d` the squared Euclidean distance or ``dist_func``; with
+    ``normalize=True`` the soft-DTW divergence
+    :math:`\text{sdtw}(X, Y) - \frac12(\text{sdtw}(X, X) + \text{sdtw}(Y, Y))`.
+
+    Parameters
+    ----------
+    gamma : float
+        Smoothing, >= 0 (0 is squared DTW, differentiable along the optimal
+        path).
+    normalize : bool
+        Return the soft-DTW divergence (non-negative, zero for X = Y).
+    reduction : {"none", "mean", "sum"}
+        "none" returns one loss per pair, shape (B,) (what tslearn and
+        pytorch-softdtw-cuda return).
+    dist_func : callable or None
+        ``dist_func(x, y) -> (B, N, M)`` cost between frames, built with torch
+        operations (it receives the gradient of the loss w.r.t. the cost
+        matrix).  Default: squared Euclidean, computed without a
+        (B, N, M, d) intermediate.
+    global_constraint, sakoe_chiba_radius, itakura_max_slope :
+        Global constraint, as in :func:`tsalign.soft_dtw`.
+
+    Notes
+    -----
+    Memory per pair (N x M, floats of s bytes): forward builds the cost
+    matrix (``N M s``; with the default cost it is not kept, its backward is
+    two batched matmuls on the series; a ``dist_func`` keeps what its own
+    autograd needs) and keeps the soft-min weights (``2 N M s``); backward
+    allocates the expected alignment and the cost gradient (``2 N M s``).
+    ``normalize=True`` adds the same for the (X, X) and (Y, Y) pairs.
+
+    Examples
+    --------
+    >>> import torch
+    >>> loss = SoftDTWLoss(gamma=1.0)
+    >>> x = torch.zeros((5, 10, 8), requires_grad=True)
+    >>> loss(x, torch.ones((5, 12, 8)))
+    tensor([91.9806, 91.9806, 91.9806, 91.9806, 91.9806], grad_fn=<...>)
+    >>> SoftDTWLoss(gamma=1.0, normalize=True, reduction="mean")(x, torch.ones((5, 12, 8)))
+    tensor(107.8901, grad_fn=<...>)
+    """
+
+    def __init__(
+        self,
+        gamma: float = 1.0,
+        normalize: bool = False,
+        reduction: str = "none",
+        dist_func: Callable | None = None,
+        global_constraint: str | None = None,
+        sakoe_chiba_radius: int | None = None,
+        itakura_max_slope: float | None = None,
+    ) -> None:
+        super().__init__()
+        self.gamma = check_float(gamma, "gamma", nonnegative=True)
+        if not isinstance(normalize, (bool, np.bool_)):
+            raise TypeError(f"normalize must be a bool, got {normalize!r}")
+        self.normalize = bool(normalize)
+        if reduction not in _REDUCTIONS:
+            raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+        self.reduction = reduction
+        if dist_func is not None and not callable(dist_func):
+            raise TypeError(f"dist_func must be a callable or None, got {type(dist_func).__name__}")
+        self.dist_func = dist_func
+        self.band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
+
+    def extra_repr(self) -> str:
+        return f"gamma={self.gamma}, normalize={self.normalize}, reduction={self.reduction!r}"
+
+    def forward(self, x, y, x_lengths=None, y_lengths=None):
+        """Loss between ``x`` (B, N, d) and ``y`` (B, M, d).
+
+        Parameters
+        ----------
+        x, y : Tensor
+            Batches of sequences (``(N, d)`` and ``(M, d)`` are taken as a
+            batch of one).  Trailing all-NaN rows mark shorter sequences.
+        x_lengths, y_lengths : sequence of int, Tensor or None
+            Per-sample lengths (the rest of each sequence is ignored): the
+            loss of each pair is exactly that of the trimmed pair.
+
+        Returns
+        -------
+        Tensor
+            Shape (B,) with ``reduction="none"``, else a scalar.
+        """
+        for name, t in (("x", x), ("y", y)):
+            if not isinstance(t, torch.Tensor):
+                raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+        # autocast would run the cost matmul in half precision: the costs and
+        # the recursion need float32 at least
+        with torch.autocast(device_type=x.device.type, enabled=False):
+            return self._forward(x, y, x_lengths, y_lengths)
+
+    # The validation reads the data (NaN padding, lengths) and the kernels are
+    # numba / CuPy calls, which dynamo cannot trace: under torch.compile one
+    # graph break here is much cheaper than tracing into them and breaking anyway.
+    @torch.compiler.disable
+    def _forward(self, x, y, x_lengths, y_lengths):
+        be = instantiate_backend("pytorch")
+        if x.ndim == 2:
+            x = x[None]
+        if y.ndim == 2:
+            y = y[None]
+        a, b, _ = series_pair(be, x, y, names=("x", "y"))
+        B, N, M = a.X.shape[0], a.X.shape[1], b.X.shape[1]
+        lx = _lengths(x_lengths, "x_lengths", B, N, a.lengths)
+        ly = _lengths(y_lengths, "y_lengths", B, M, b.lengths)
+        loss = self._sdtw(be, a.X, b.X, lx, ly)
+        if self.normalize:
+            xx = self._sdtw(be, a.X, a.X, lx, lx)
+            yy = self._sdtw(be, b.X, b.X, ly, ly)
+            loss = loss - 0.5 * (xx + yy)
+        if self.reduction == "mean":
+            return loss.mean()
+        if self.reduction == "sum":
+            return loss.sum()
+        return loss
+
+    def _cost(self, be, X, Y):
+        if self.dist_func is None:
+            if torch.is_grad_enabled() and (X.requires_grad or Y.requires_grad):
+                return sq_euclidean_cost(X, Y)
+            return sq_euclidean(be, X, Y)
+        C = self.dist_func(X, Y)
+        expected = (X.shape[0], X.shape[1], Y.shape[1])
+        if not isinstance(C, torch.Tensor) or tuple(C.shape) != expected:
+            shape = tuple(C.shape) if isinstance(C, torch.Tensor) else type(C).__name__
+            raise ValueError(f"dist_func must return a tensor of shape {expected}, got {shape}")
+        if C.dtype not in (torch.float32, torch.float64):
+            C = C.to(X.dtype if X.dtype in (torch.float32, torch.float64) else torch.float32)
+        return C
+
+    def _sdtw(self, be, X, Y, lx, ly):
+        C = self._cost(be, X, Y)
+        if not C.is_contiguous():
+            C = C.contiguous()
+        return _cost_values(be, C, lx, ly, self.band, self.gamma)
+
+
+class SoftDTW(SoftDTWLoss):
+    """Drop-in replacement of pytorch-softdtw-cuda's ``SoftDTW`` module.
+
+    ``SoftDTW(use_cuda, gamma=1.0, normalize=False, bandwidth=None,
+    dist_func=None)(x, y)`` returns the (B,) soft-DTW losses, as the original,
+    without its limits: no cap on the sequence lengths, costs without a
+    (B, N, M, d) tensor, CPU and CUDA tensors alike.
+
+    Parameters
+    ----------
+    use_cuda : bool
+        Accepted for compatibility and ignored: the computation runs where
+        the inputs are.
+    gamma : float
+        Smoothing, >= 0.
+    normalize : bool
+        Return the soft-DTW divergence.
+    bandwidth : float or None
+        Sakoe-Chiba pruning: cells with ``|i - j| > bandwidth`` are skipped
+        (``None`` or 0 disable it, as in the original).  When N != M the band
+        is widened by ``|N - M|`` towards the longer sequence (tslearn's
+        Sakoe-Chiba band of radius ``floor(bandwidth)``): it then contains
+        every cell within ``bandwidth`` of the straight line from (0, 0) to
+        (N-1, M-1), so the end cell stays reachable, where the original
+        returns ``inf`` as soon as ``|N - M| > bandwidth``.
+    dist_func : callable or None
+        ``dist_func(x, y) -> (B, N, M)``; default squared Euclidean.
+
+    Examples
+    --------
+    >>> import torch
+    >>> sdtw = SoftDTW(use_cuda=False, gamma=0.1)
+    >>> x = torch.zeros((2, 5, 3), requires_grad=True)
+    >>> sdtw(x, torch.ones((2, 7, 3))).shape
+    torch.Size([2])
+    """
+
+    def __init__(
+        self,
+        use_cuda: bool,
+        gamma: float = 1.0,
+        normalize: bool = False,
+        bandwidth: float | None = None,
+        dist_func: Callable | None = None,
+    ) -> None:
+        radius = None
+        if bandwidth is not None:
+            bw = check_float(bandwidth, "bandwidth", nonnegative=True)
+            if bw > 0:
+                radius = int(math.floor(bw))
+        super().__init__(gamma=gamma, normalize=normalize, reduction="none", dist_func=dist_func,
+                         sakoe_chiba_radius=radius)
+        self.use_cuda = use_cuda
+        self.bandwidth = bandwidth

@@ -1,0 +1,550 @@
+r"""Soft-DTW: tslearn's API on numpy, PyTorch and CuPy, CPU and GPU.
+
+.. math::
+
+    \text{soft-DTW}_\gamma(X, Y) = \min_\pi{}^\gamma \sum_{(i, j) \in \pi} \|X_i - Y_j\|^2,
+    \qquad \min{}^\gamma(a_1, \dots, a_k) = -\gamma \log \sum_l e^{-a_l / \gamma}
+
+over the warping paths :math:`\pi` from (0, 0) to (N-1, M-1) (Cuturi & Blondel,
+2017).  The cost is the squared Euclidean distance (no square root), so the
+value can be negative; ``gamma=0`` is exactly ``dtw(X, Y) ** 2``.  Shapes and
+padding follow the DTW family: ``(N,)``/``(N, d)`` is one series, ``(B, N, d)``
+with ``(B, M, d)`` a batch of pairs, trailing all-NaN rows mark shorter series.
+With torch tensors that require grad every function is differentiable in both
+inputs (through the cost matrix, see :mod:`tsalign._autograd`).
+
+Memory per pair (N x M, floats of s bytes; what the kernels allocate):
+
+- values without gradients (``soft_dtw``, ``cdist_soft_dtw``...): O(N),
+  costs are computed on the fly from the series (three anti-diagonals of N
+  values; on the CPU also the band bounds, 2 N int64; on the GPU the
+  diagonals sit in shared memory up to 48 KiB, in global memory beyond);
+- with gradients, forward: the cost matrix (``N M s``, transient: autograd
+  keeps only the series, the cost's backward being two batched matmuls) and
+  the soft-min weights (``2 N M s``, kept for the backward pass); backward:
+  the expected alignment ``E`` and the cost gradient (``N M s`` each).  For
+  N = M = 4096 in float32: 64 MiB + 128 MiB forward, 2 x 64 MiB backward.
+  No (N, M, d) tensor is ever built.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._constraints import resolve_band
+from ._costs import sq_euclidean
+from ._validation import (
+    SeriesBatch,
+    as_array,
+    check_float,
+    check_int,
+    dataset,
+    series_pair,
+)
+from .backend import Backend, backend_of
+from .dtw import _check_feasible, _needs_grad, _Progress, _scalar, cdist_dtw, dtw, dtw_path
+
+__all__ = [
+    "soft_dtw",
+    "soft_dtw_alignment",
+    "soft_dtw_normalized",
+    "soft_dtw_from_cost",
+    "cdist_soft_dtw",
+    "cdist_soft_dtw_normalized",
+]
+
+
+# --------------------------------------------------------------------------- helpers
+def _kernel(be: Backend, family: str, name: str, ref, *args, **kwargs):
+    """``be.call_kernel``; for torch, opaque to torch.compile (numba/CuPy can't be traced)."""
+    if be.is_pytorch:
+        from ._autograd import eager_kernel
+
+        return eager_kernel(be, family, name, ref, *args, **kwargs)
+    return be.call_kernel(family, name, ref, *args, **kwargs)
+
+
+def _gamma(gamma) -> float:
+    return check_float(gamma, "gamma", nonnegative=True)
+
+
+def _hard_sq(be: Backend, a: SeriesBatch, b: SeriesBatch, band):
+    """Squared DTW (soft-DTW at gamma = 0) of validated pairs, (B,)."""
+    from .dtw import _differentiable_sq, _end_values, _paths
+
+    if _needs_grad(be, a.X, b.X):
+        R, paths, plen, end_j = _paths(be, a.X, b.X, a.lengths, b.lengths, band)
+        _check_feasible(be, _end_values(be, R, a.lengths, end_j), band, a.lengths, b.lengths)
+        return _differentiable_sq(be, a.X, b.X, paths, plen)
+    sq = _kernel(be, "dtw", "dtw_values", a.X, a.X, b.X, a.lengths, b.lengths, band)
+    _check_feasible(be, sq, band, a.lengths, b.lengths)
+    return sq
+
+
+def _values(be: Backend, a: SeriesBatch, b: SeriesBatch, band, gamma: float):
+    """Soft-DTW of validated pairs, (B,); differentiable for torch inputs with grad."""
+    if gamma == 0.0:
+        return _hard_sq(be, a, b, band)
+    if _needs_grad(be, a.X, b.X):
+        from ._autograd import soft_dtw_from_cost as _from_cost
+        from ._autograd import sq_euclidean_cost
+
+        C = sq_euclidean_cost(a.X, b.X)
+        values = _from_cost(C, a.lengths, b.lengths, band, gamma)
+    else:
+        values = _kernel(
+            be, "soft_dtw", "soft_dtw_values", a.X, a.X, b.X, a.lengths, b.lengths, band, gamma
+        )
+    _check_feasible(be, values, band, a.lengths, b.lengths)
+    return values
+
+
+def _cost_values(be: Backend, C, lx, ly, band, gamma: float):
+    """Soft-DTW of cost matrices C (B, N, M); differentiable in C with torch."""
+    if gamma == 0.0:
+        from .dtw import _end_values, _paths
+
+        R, paths, plen, end_j = _paths(be, None, None, lx, ly, band, C=C)
+        values = _end_values(be, R, lx, end_j)
+        _check_feasible(be, values, band, lx, ly)
+        if _needs_grad(be, C):
+            from ._autograd import path_cost_from_matrix
+
+            values = path_cost_from_matrix(C, paths, plen)
+        return values
+    if _needs_grad(be, C):
+        from ._autograd import soft_dtw_from_cost as _from_cost
+
+        values = _from_cost(C, lx, ly, band, gamma)
+    else:
+        Cd = C.detach() if be.is_pytorch else C
+        values, _ = _kernel(be, "soft_dtw", "soft_dtw_forward", Cd, Cd, lx, ly, band, gamma,
+                            need_weights=False)
+    _check_feasible(be, values, band, lx, ly)
+    return values
+
+
+# --------------------------------------------------------------------------- metrics
+def soft_dtw(
+    s1,
+    s2,
+    gamma: float = 1.0,
+    global_constraint: str | None = None,
+    sakoe_chiba_radius: int | None = None,
+    itakura_max_slope: float | None = None,
+    be: Any = None,
+    compute_with_backend: Any = None,
+):
+    r"""Soft-DTW between two series (or batches of pairs).
+
+    .. math::
+
+        \text{soft-DTW}_\gamma(X, Y) = \min_\pi{}^\gamma \sum_{(i, j) \in \pi}
+        \|X_i - Y_j\|^2
+
+    Parameters
+    ----------
+    s1 : array-like, shape (N,), (N, d) or (B, N, d)
+        A series, or a batch of B series (with ``s2`` of shape (B, M, d)).
+        Trailing all-NaN rows are padding (variable lengths).
+    s2 : array-like, shape (M,), (M, d) or (B, M, d)
+        The other series, or batch.
+    gamma : float
+        Smoothing, >= 0.  ``gamma=0`` gives exactly ``dtw(s1, s2) ** 2``.
+    global_constraint : {"itakura", "sakoe_chiba"} or None
+        Global constraint on the paths (tslearn's names; 1 and 2 also work).
+    sakoe_chiba_radius : int or None
+        Radius of the Sakoe-Chiba band (default 1 when that band is named;
+        widened by ``|N - M|`` for unequal lengths, as in tslearn).
+    itakura_max_slope : float or None
+        Maximum slope of the Itakura parallelogram (default 2 when named).
+    be : Backend, {"numpy", "pytorch", "cupy"} or None
+        Backend; by default the inputs' own library.
+    compute_with_backend : any
+        Accepted for compatibility with tslearn's older API and ignored: the
+        computation always runs with the backend's own kernels.
+
+    Returns
+    -------
+    float or array
+        A Python float for one numpy pair, a 0-d tensor/array for one
+        torch/cupy pair, shape (B,) for a batch.  Differentiable with torch
+        inputs that require grad (gradients w.r.t. both inputs, finite under
+        every constraint).
+
+    Notes
+    -----
+    Memory per pair (N x M, floats of s bytes): ``3 N s`` without gradients;
+    with gradients, forward ``N M s`` (transient cost matrix) + ``2 N M s``
+    (soft-min weights, kept), backward ``2 N M s`` (E and the cost
+    gradient); see the module notes.
+
+    Examples
+    --------
+    >>> soft_dtw([1, 2, 2, 3], [1., 2., 3., 4.], gamma=1.)
+    -0.89544...
+    >>> soft_dtw([1, 2, 3, 3], [1., 2., 2.1, 3.2], gamma=0.01)
+    0.09...
+    >>> soft_dtw([1, 2, 3], [3, 4, -3], gamma=0.0)
+    42.0...
+    >>> import numpy as np
+    >>> soft_dtw(np.zeros((2, 3, 1)), np.ones((2, 4, 1)), gamma=1.0)
+    array([1.82890198, 1.82890198])
+    """
+    gamma = _gamma(gamma)
+    if gamma == 0.0:
+        return dtw(s1, s2, global_constraint, sakoe_chiba_radius, itakura_max_slope, be=be) ** 2
+    be = backend_of(s1, s2, be=be)
+    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    a, b, batched = series_pair(be, s1, s2)
+    values = _values(be, a, b, band, gamma)
+    return values if batched else _scalar(be, values[0])
+
+
+def soft_dtw_alignment(
+    s1,
+    s2,
+    gamma: float = 1.0,
+    global_constraint: str | None = None,
+    sakoe_chiba_radius: int | None = None,
+    itakura_max_slope: float | None = None,
+    be: Any = None,
+    compute_with_backend: Any = None,
+):
+    r"""Soft-DTW and its expected alignment matrix.
+
+    The expected alignment is :math:`E = \partial\, \text{soft-DTW} / \partial C`
+    for the cost matrix :math:`C_{ij} = \|X_i - Y_j\|^2`: the mean of the
+    paths' 0/1 matrices under the Gibbs distribution
+    :math:`p(\pi) \propto e^{-\text{cost}(\pi) / \gamma}`.
+
+    Same arguments as :func:`soft_dtw`.
+
+    Returns
+    -------
+    E : array, shape (N, M), or (B, N, M) for a batch
+        The expected alignment (for a batch, zero outside each pair's
+        lengths and band); for ``gamma=0``, the 0/1 matrix of the optimal
+        path.  Not differentiable.
+    value : float or array
+        As returned by :func:`soft_dtw` (differentiable with torch inputs).
+
+    Notes
+    -----
+    Memory per pair (floats): the cost matrix ``N M``, the soft-min weights
+    ``2 N M`` and E ``N M``.
+
+    Examples
+    --------
+    >>> E, value = soft_dtw_alignment([1, 2, 2, 3], [1., 2., 3., 4.], gamma=1.)
+    >>> value
+    -0.89544...
+    >>> E.round(3)
+    array([[1.   , 0.189, 0.   , 0.   ],
+           [0.34 , 0.817, 0.089, 0.   ],
+           [0.051, 0.71 , 0.53 , 0.007],
+           [0.   , 0.131, 0.73 , 1.   ]])
+    """
+    gamma = _gamma(gamma)
+    be = backend_of(s1, s2, be=be)
+    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    a, b, batched = series_pair(be, s1, s2)
+    xp = be.xp
+    if gamma == 0.0:
+        paths, dist = dtw_path(s1, s2, global_constraint, sakoe_chiba_radius,
+                               itakura_max_slope, be=be)
+        B, N, M = a.X.shape[0], a.X.shape[1], b.X.shape[1]
+        host = np.zeros((B, N, M), dtype=np.dtype(str(a.X.dtype).split(".")[-1]))
+        for k, path in enumerate(paths if batched else [paths]):
+            for i, j in path:
+                host[k, i, j] = 1.0
+        E = host if be.is_numpy else xp.asarray(host, device=be.device_of(a.X))
+        value = dist**2
+    else:
+        needs_grad = _needs_grad(be, a.X, b.X)
+        if needs_grad:
+            from ._autograd import sq_euclidean_cost
+
+            C = sq_euclidean_cost(a.X, b.X)
+        else:
+            C = sq_euclidean(be, a.X, b.X)
+        Cd = C.detach() if be.is_pytorch else C
+        values, W = _kernel(
+            be, "soft_dtw", "soft_dtw_forward", Cd, Cd, a.lengths, b.lengths, band, gamma
+        )
+        _check_feasible(be, values, band, a.lengths, b.lengths)
+        E = _kernel(be, "soft_dtw", "soft_dtw_backward", W, W, a.lengths, b.lengths, band)
+        if needs_grad:
+            from ._autograd import soft_dtw_from_cost as _from_cost
+
+            values = _from_cost(C, a.lengths, b.lengths, band, gamma)
+        value = values if batched else _scalar(be, values[0])
+    if batched:
+        return E, value
+    return E[0, : int(a.lengths[0]), : int(b.lengths[0])], value
+
+
+def soft_dtw_normalized(
+    s1,
+    s2,
+    gamma: float = 1.0,
+    global_constraint: str | None = None,
+    sakoe_chiba_radius: int | None = None,
+    itakura_max_slope: float | None = None,
+    be: Any = None,
+    compute_with_backend: Any = None,
+):
+    r"""Soft-DTW divergence (Blondel, Mensch & Vert, 2021).
+
+    .. math::
+
+        D_\gamma(X, Y) = \text{soft-DTW}_\gamma(X, Y)
+        - \tfrac12 \left(\text{soft-DTW}_\gamma(X, X) + \text{soft-DTW}_\gamma(Y, Y)\right)
+
+    which is zero for ``X == Y`` and non-negative.  Same arguments and
+    shapes as :func:`soft_dtw`; at ``gamma=0`` it equals ``dtw ** 2``.
+
+    Notes
+    -----
+    Three soft-DTW evaluations; memory per evaluation as in :func:`soft_dtw`.
+
+    Examples
+    --------
+    >>> soft_dtw_normalized([1, 2, 2, 3], [1, 2, 2, 3], gamma=0.1)
+    0.0
+    >>> soft_dtw_normalized([1, 2, 2, 3], [1., 2., 3., 4.], gamma=1.)
+    1.309...
+    """
+    gamma = _gamma(gamma)
+    be = backend_of(s1, s2, be=be)
+    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    a, b, batched = series_pair(be, s1, s2)
+    xy = _values(be, a, b, band, gamma)
+    if gamma == 0.0:
+        values = xy
+    else:
+        xx = _values(be, a, a, band, gamma)
+        yy = _values(be, b, b, band, gamma)
+        values = xy - 0.5 * (xx + yy)
+    return values if batched else _scalar(be, values[0])
+
+
+def soft_dtw_from_cost(
+    C,
+    gamma: float = 1.0,
+    global_constraint: str | None = None,
+    sakoe_chiba_radius: int | None = None,
+    itakura_max_slope: float | None = None,
+    be: Any = None,
+):
+    r"""Soft-DTW of a precomputed cost matrix (or a batch of them).
+
+    Use it for costs other than the squared Euclidean distance: with a torch
+    tensor that requires grad the value is differentiable in ``C`` (the
+    gradient is the expected alignment), so gradients flow through whatever
+    built ``C``.
+
+    Parameters
+    ----------
+    C : array-like, shape (N, M) or (B, N, M)
+        Cost matrix (no NaN).
+    gamma, global_constraint, sakoe_chiba_radius, itakura_max_slope, be :
+        As in :func:`soft_dtw`.
+
+    Returns
+    -------
+    float or array
+        Scalar for one matrix, (B,) for a batch.
+
+    Examples
+    --------
+    >>> soft_dtw_from_cost([[0., 1.], [1., 0.]], gamma=1.0)
+    -0.5514...
+    >>> soft_dtw_from_cost([[0., 1.], [1., 0.]], gamma=0.0)
+    0.0
+    """
+    gamma = _gamma(gamma)
+    be = backend_of(C, be=be)
+    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    Ca = as_array(be, C, "C")
+    batched = Ca.ndim == 3
+    if Ca.ndim == 2:
+        Ca = Ca[None]
+    elif Ca.ndim != 3:
+        raise ValueError(f"C must have shape (N, M) or (B, N, M), got {tuple(Ca.shape)}")
+    B, N, M = (int(s) for s in Ca.shape)
+    if N == 0 or M == 0 or B == 0:
+        raise ValueError(f"C must not be empty, got shape {tuple(Ca.shape)}")
+    if bool(be.xp.any(be.xp.isnan(Ca))):
+        raise ValueError("C contains NaN")
+    lx = np.full(B, N, dtype=np.int64)
+    ly = np.full(B, M, dtype=np.int64)
+    values = _cost_values(be, Ca, lx, ly, band, gamma)
+    return values if batched else _scalar(be, values[0])
+
+
+def cdist_soft_dtw(
+    dataset1,
+    dataset2=None,
+    gamma: float = 1.0,
+    global_constraint: str | None = None,
+    sakoe_chiba_radius: int | None = None,
+    itakura_max_slope: float | None = None,
+    n_jobs: int | None = None,
+    verbose: int = 0,
+    be: Any = None,
+    compute_with_backend: Any = None,
+):
+    r"""Soft-DTW between every series of ``dataset1`` and every series of ``dataset2``.
+
+    Parameters
+    ----------
+    dataset1 : array-like, shape (n1, N, d), (n1, N) or (N,); or a list of series
+        A dataset; series of different lengths are fine (NaN padded).
+    dataset2 : same as dataset1, or None
+        The other dataset; None means ``dataset1`` against itself (pairs
+        a <= b are computed, the diagonal included: soft-DTW of a series with
+        itself is not zero).
+    gamma, global_constraint, sakoe_chiba_radius, itakura_max_slope :
+        As in :func:`soft_dtw`.
+    n_jobs : int or None
+        CPU threads: None or -1 = all of numba's threads, k > 0 = k threads.
+    verbose : int
+        If > 0, a progress bar on stderr.
+    be : Backend, str or None
+        Backend.
+    compute_with_backend : any
+        Accepted for compatibility and ignored.
+
+    Returns
+    -------
+    array, shape (n1, n2)
+        Differentiable with torch inputs that require grad.
+
+    Notes
+    -----
+    Memory: O(N) per pair in flight without gradients; with gradients
+    pairs are processed in slices, each pair as in :func:`soft_dtw`.
+
+    Examples
+    --------
+    >>> cdist_soft_dtw([[1, 2, 2, 3], [1., 2., 3., 4.]], gamma=.01)
+    array([[-0.01098612,  1.        ],
+           [ 1.        ,  0.        ]])
+    """
+    from . import kernels
+
+    gamma = _gamma(gamma)
+    if gamma == 0.0:
+        return cdist_dtw(dataset1, dataset2, global_constraint, sakoe_chiba_radius,
+                         itakura_max_slope, n_jobs=n_jobs, verbose=verbose, be=be) ** 2
+    be = backend_of(dataset1, dataset2, be=be)
+    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    verbose = check_int(verbose, "verbose")
+    A, Bd, symmetric = _datasets(be, dataset1, dataset2)
+    if _needs_grad(be, A.X, Bd.X):
+        return _cdist_differentiable(be, A, Bd, band, gamma, symmetric)
+    progress = _Progress("cdist_soft_dtw") if verbose > 0 else None
+    with kernels.threads(n_jobs):
+        out = _kernel(
+            be, "soft_dtw", "soft_dtw_cdist", A.X, A.X, Bd.X, A.lengths, Bd.lengths, band, gamma,
+            symmetric, progress=progress,
+        )
+    lxs = np.repeat(A.lengths, len(Bd.lengths))
+    lys = np.tile(Bd.lengths, len(A.lengths))
+    _check_feasible(be, be.xp.reshape(out, (-1,)), band, lxs, lys)
+    return out
+
+
+def _datasets(be: Backend, dataset1, dataset2):
+    A = dataset(be, dataset1, "dataset1")
+    symmetric = dataset2 is None
+    Bd = A if symmetric else dataset(be, dataset2, "dataset2")
+    if A.X.shape[2] != Bd.X.shape[2]:
+        raise ValueError(
+            "dataset1 and dataset2 must have the same feature size (all input time series must "
+            f"have the same feature size): got d={A.X.shape[2]} and d={Bd.X.shape[2]}"
+        )
+    if A.X.dtype != Bd.X.dtype:
+        xp = be.xp
+        A = SeriesBatch(xp.astype(A.X, xp.float64), A.lengths)
+        Bd = SeriesBatch(xp.astype(Bd.X, xp.float64), Bd.lengths)
+    return A, Bd, symmetric
+
+
+def _cdist_differentiable(be: Backend, A: SeriesBatch, Bd: SeriesBatch, band, gamma, symmetric):
+    """cdist through the autograd Function, in slices of pairs to bound memory."""
+    import torch
+
+    X, Y = A.X, Bd.X
+    nx, ny = X.shape[0], Y.shape[0]
+    if symmetric:
+        ia, ib = np.triu_indices(nx)
+    else:
+        ia, ib = np.divmod(np.arange(nx * ny), ny)
+    N, M = X.shape[1], Y.shape[1]
+    step = max(1, (1 << 24) // max(1, N * M))
+    values = []
+    for s in range(0, len(ia), step):
+        sa, sb = ia[s : s + step], ib[s : s + step]
+        ta = torch.as_tensor(sa, device=X.device)
+        tb = torch.as_tensor(sb, device=X.device)
+        pa = SeriesBatch(X[ta], A.lengths[sa])
+        pb = SeriesBatch(Y[tb], Bd.lengths[sb])
+        values.append(_values(be, pa, pb, band, gamma))
+    vals = torch.cat(values) if values else X.new_zeros(0)
+    ta = torch.as_tensor(ia, device=X.device)
+    tb = torch.as_tensor(ib, device=X.device)
+    out = X.new_zeros((nx, ny)).index_put((ta, tb), vals)
+    if symmetric:
+        out = out.index_put((tb, ta), vals)
+    return out
+
+
+def cdist_soft_dtw_normalized(
+    dataset1,
+    dataset2=None,
+    gamma: float = 1.0,
+    global_constraint: str | None = None,
+    sakoe_chiba_radius: int | None = None,
+    itakura_max_slope: float | None = None,
+    n_jobs: int | None = None,
+    verbose: int = 0,
+    be: Any = None,
+    compute_with_backend: Any = None,
+):
+    r"""Soft-DTW divergence between every pair of series of two datasets.
+
+    ``D[a, b] = sdtw(x_a, y_b) - (sdtw(x_a, x_a) + sdtw(y_b, y_b)) / 2``,
+    non-negative and zero on identical series.  Same arguments as
+    :func:`cdist_soft_dtw`; at ``gamma=0`` it equals ``cdist_dtw ** 2``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(5, 12, 1))
+    >>> D = cdist_soft_dtw_normalized(X, gamma=0.5)
+    >>> bool(np.all(D >= 0)), bool(np.allclose(np.diag(D), 0))
+    (True, True)
+    >>> cdist_soft_dtw_normalized([[1, 2, 2, 3], [1., 2., 3., 4.]], gamma=1.0)
+    array([[0.        , 1.30...],
+           [1.30..., 0.        ]])
+    """
+    gamma = _gamma(gamma)
+    cd = cdist_soft_dtw(dataset1, dataset2, gamma, global_constraint, sakoe_chiba_radius,
+                        itakura_max_slope, n_jobs=n_jobs, verbose=verbose, be=be)
+    if gamma == 0.0:
+        return cd
+    be = backend_of(dataset1, dataset2, be=be)
+    xp = be.xp
+    if dataset2 is None:
+        sx = xp.linalg.diagonal(cd)
+        sy = sx
+    else:
+        band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
+        A, Bd, _ = _datasets(be, dataset1, dataset2)
+        sx = _values(be, A, A, band, gamma)
+        sy = _values(be, Bd, Bd, band, gamma)
+    return cd - 0.5 * (sx[:, None] + sy[None, :])
