@@ -91,12 +91,6 @@ def soft_dtw_from_cost(C, lx, ly, band, gamma):
     return SoftDTWFunction.apply(C, lx, ly, band, gamma)
 
 
-@torch.compiler.disable
-def eager_kernel(be, family, name, ref, *args, **kwargs):
-    """``be.call_kernel`` outside torch.compile's graphs (a graph break, not a crash)."""
-    return be.call_kernel(family, name, ref, *args, **kwargs)
-
-
 class SqEuclideanCost(torch.autograd.Function):
     """Squared Euclidean cost matrices C (B, N, M) of X (B, N, d) and Y (B, M, d).
 

@@ -153,6 +153,14 @@ class Backend:
             return tuple(self._wrap(o) for o in out)
         return self._wrap(out)
 
+    def needs_grad(self, *arrays) -> bool:
+        """Whether autograd must see a computation on ``arrays`` (torch only)."""
+        return False
+
+    def scalar(self, v):
+        """One result of an unbatched call: a Python float on numpy, 0-d otherwise."""
+        return float(v) if self.is_numpy else v
+
     def _wrap(self, y):
         if isinstance(y, np.ndarray) or type(y).__module__.startswith("cupy"):
             return self.from_kernel(y)
@@ -240,6 +248,30 @@ class PyTorchBackend(Backend):
         if not self.on_gpu(x):
             return contextlib.nullcontext()
         return _torch_cuda_context(x)
+
+    def needs_grad(self, *arrays) -> bool:
+        torch = self.torch
+        return torch.is_grad_enabled() and any(
+            getattr(a, "requires_grad", False) for a in arrays
+        )
+
+    def call_kernel(self, family: str, name: str, ref, *args, **kwargs):
+        # numba and CuPy calls cannot be traced by torch.compile: run them
+        # eagerly (a graph break there, not a crash)
+        return _eager(Backend.call_kernel)(self, family, name, ref, *args, **kwargs)
+
+
+_EAGER: dict = {}
+
+
+def _eager(fn):
+    """``fn`` wrapped in ``torch.compiler.disable`` (built on first use: torch is lazy)."""
+    wrapped = _EAGER.get(fn)
+    if wrapped is None:
+        import torch
+
+        wrapped = _EAGER[fn] = torch.compiler.disable(fn)
+    return wrapped
 
 
 @contextlib.contextmanager

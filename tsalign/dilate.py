@@ -73,16 +73,6 @@ def _validate(be: Backend, y_pred, y_true) -> tuple[SeriesBatch, SeriesBatch]:
     return ps, ts
 
 
-def _needs_grad(be: Backend, *arrays) -> bool:
-    if not be.is_pytorch:
-        return False
-    import torch
-
-    return torch.is_grad_enabled() and any(a.requires_grad for a in arrays)
-
-
-def _scalar(be: Backend, v):
-    return float(v) if be.is_numpy else v
 
 
 def dilate(y_pred, y_true, alpha: float = 0.5, gamma: float = 0.01, be: Any = None):
@@ -153,7 +143,7 @@ def dilate(y_pred, y_true, alpha: float = 0.5, gamma: float = 0.01, be: Any = No
     pred, true = _validate(be, y_pred, y_true)
     D = sq_euclidean(be, true.X, pred.X)
     lx, ly = true.lengths, pred.lengths
-    if _needs_grad(be, pred.X, true.X):
+    if be.needs_grad(pred.X, true.X):
         from ._autograd_dilate import dilate_terms
 
         shape_b, temporal_b = dilate_terms(D, lx, ly, gamma)
@@ -166,7 +156,7 @@ def dilate(y_pred, y_true, alpha: float = 0.5, gamma: float = 0.01, be: Any = No
     shape = xp.mean(shape_b)
     temporal = xp.mean(temporal_b)
     loss = alpha * shape + (1.0 - alpha) * temporal
-    return _scalar(be, loss), _scalar(be, shape), _scalar(be, temporal)
+    return be.scalar(loss), be.scalar(shape), be.scalar(temporal)
 
 
 def temporal_distortion_index(y_pred, y_true, be: Any = None):

@@ -41,17 +41,6 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- helpers
-def _needs_grad(be: Backend, *arrays) -> bool:
-    if not be.is_pytorch:
-        return False
-    import torch
-
-    return torch.is_grad_enabled() and any(a.requires_grad for a in arrays)
-
-
-def _scalar(be: Backend, v):
-    """One result of an unbatched call: Python float on numpy, 0-d array otherwise."""
-    return float(v) if be.is_numpy else v
 
 
 def _check_feasible(be: Backend, sq, band, lx, ly) -> None:
@@ -173,7 +162,7 @@ def dtw(
     be = backend_of(s1, s2, be=be)
     band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
     a, b, batched = series_pair(be, s1, s2)
-    if _needs_grad(be, a.X, b.X):
+    if be.needs_grad(a.X, b.X):
         R, paths, plen, end_j = _paths(be, a.X, b.X, a.lengths, b.lengths, band)
         _check_feasible(be, _end_values(be, R, a.lengths, end_j), band, a.lengths, b.lengths)
         sq = _differentiable_sq(be, a.X, b.X, paths, plen)
@@ -181,7 +170,7 @@ def dtw(
         sq = be.call_kernel("dtw", "dtw_values", a.X, a.X, b.X, a.lengths, b.lengths, band)
         _check_feasible(be, sq, band, a.lengths, b.lengths)
     value = _sqrt(be, sq)
-    return value if batched else _scalar(be, value[0])
+    return value if batched else be.scalar(value[0])
 
 
 def dtw_path(
@@ -221,13 +210,13 @@ def dtw_path(
     R, paths, plen, end_j = _paths(be, a.X, b.X, a.lengths, b.lengths, band)
     sq = _end_values(be, R, a.lengths, end_j)
     _check_feasible(be, sq, band, a.lengths, b.lengths)
-    if _needs_grad(be, a.X, b.X):
+    if be.needs_grad(a.X, b.X):
         sq = _differentiable_sq(be, a.X, b.X, paths, plen)
     value = _sqrt(be, sq)
     path_list = _path_lists(be, paths, plen)
     if batched:
         return path_list, value
-    return path_list[0], _scalar(be, value[0])
+    return path_list[0], be.scalar(value[0])
 
 
 _METRICS = ("euclidean", "sqeuclidean", "cityblock", "manhattan", "l1", "l2", "chebyshev",
@@ -351,11 +340,11 @@ def dtw_path_from_metric(
     R, paths, plen, end_j = _paths(be, None, None, lx, ly, band, C=be.xp.asarray(C3))
     cost = _end_values(be, R, lx, end_j)
     _check_feasible(be, cost, band, lx, ly)
-    if _needs_grad(be, C3):
+    if be.needs_grad(C3):
         from ._autograd import path_cost_from_matrix
 
         cost = path_cost_from_matrix(C3, paths, plen)
-    return _path_lists(be, paths, plen)[0], _scalar(be, cost[0])
+    return _path_lists(be, paths, plen)[0], be.scalar(cost[0])
 
 
 class _Progress:
@@ -435,7 +424,7 @@ def cdist_dtw(
         X = be.xp.astype(X, be.xp.float64)
         Y = be.xp.astype(Y, be.xp.float64)
     progress = _Progress("cdist_dtw") if verbose > 0 else None
-    if _needs_grad(be, X, Y):
+    if be.needs_grad(X, Y):
         out = _cdist_differentiable(be, X, Y, A.lengths, Bd.lengths, band, symmetric)
     else:
         with kernels.threads(n_jobs):
@@ -511,9 +500,9 @@ def dtw_subsequence_path(subseq, longseq, be: Any = None):
     lx, ly = a.lengths, b.lengths
     R, paths, plen, end_j = _paths(be, X, Y, lx, ly, resolve_band(), subsequence=True)
     sq = _end_values(be, R, lx, end_j)
-    if _needs_grad(be, X, Y):
+    if be.needs_grad(X, Y):
         sq = _differentiable_sq(be, X, Y, paths, plen)
-    return _path_lists(be, paths, plen)[0], _scalar(be, _sqrt(be, sq)[0])
+    return _path_lists(be, paths, plen)[0], be.scalar(_sqrt(be, sq)[0])
 
 
 # --------------------------------------------------------------------------- masks
@@ -681,7 +670,7 @@ def lb_keogh(ts_query, ts_candidate=None, radius: int = 1, envelope_candidate=No
     above = xp.where(q > up, q - up, zero)
     below = xp.where(q < down, down - q, zero)
     value = xp.sqrt(xp.sum(above * above + below * below))
-    return _scalar(be, value)
+    return be.scalar(value)
 
 
 def _as_column(be: Backend, x, name: str):

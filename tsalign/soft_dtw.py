@@ -44,7 +44,7 @@ from ._validation import (
     series_pair,
 )
 from .backend import Backend, backend_of
-from .dtw import _check_feasible, _needs_grad, _Progress, _scalar, cdist_dtw, dtw, dtw_path
+from .dtw import _check_feasible, _Progress, cdist_dtw, dtw, dtw_path
 
 __all__ = [
     "soft_dtw",
@@ -57,15 +57,6 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- helpers
-def _kernel(be: Backend, family: str, name: str, ref, *args, **kwargs):
-    """``be.call_kernel``; for torch, opaque to torch.compile (numba/CuPy can't be traced)."""
-    if be.is_pytorch:
-        from ._autograd import eager_kernel
-
-        return eager_kernel(be, family, name, ref, *args, **kwargs)
-    return be.call_kernel(family, name, ref, *args, **kwargs)
-
-
 def _gamma(gamma) -> float:
     return check_float(gamma, "gamma", nonnegative=True)
 
@@ -74,11 +65,11 @@ def _hard_sq(be: Backend, a: SeriesBatch, b: SeriesBatch, band):
     """Squared DTW (soft-DTW at gamma = 0) of validated pairs, (B,)."""
     from .dtw import _differentiable_sq, _end_values, _paths
 
-    if _needs_grad(be, a.X, b.X):
+    if be.needs_grad(a.X, b.X):
         R, paths, plen, end_j = _paths(be, a.X, b.X, a.lengths, b.lengths, band)
         _check_feasible(be, _end_values(be, R, a.lengths, end_j), band, a.lengths, b.lengths)
         return _differentiable_sq(be, a.X, b.X, paths, plen)
-    sq = _kernel(be, "dtw", "dtw_values", a.X, a.X, b.X, a.lengths, b.lengths, band)
+    sq = be.call_kernel("dtw", "dtw_values", a.X, a.X, b.X, a.lengths, b.lengths, band)
     _check_feasible(be, sq, band, a.lengths, b.lengths)
     return sq
 
@@ -87,15 +78,15 @@ def _values(be: Backend, a: SeriesBatch, b: SeriesBatch, band, gamma: float):
     """Soft-DTW of validated pairs, (B,); differentiable for torch inputs with grad."""
     if gamma == 0.0:
         return _hard_sq(be, a, b, band)
-    if _needs_grad(be, a.X, b.X):
+    if be.needs_grad(a.X, b.X):
         from ._autograd import soft_dtw_from_cost as _from_cost
         from ._autograd import sq_euclidean_cost
 
         C = sq_euclidean_cost(a.X, b.X)
         values = _from_cost(C, a.lengths, b.lengths, band, gamma)
     else:
-        values = _kernel(
-            be, "soft_dtw", "soft_dtw_values", a.X, a.X, b.X, a.lengths, b.lengths, band, gamma
+        values = be.call_kernel(
+            "soft_dtw", "soft_dtw_values", a.X, a.X, b.X, a.lengths, b.lengths, band, gamma
         )
     _check_feasible(be, values, band, a.lengths, b.lengths)
     return values
@@ -109,18 +100,18 @@ def _cost_values(be: Backend, C, lx, ly, band, gamma: float):
         R, paths, plen, end_j = _paths(be, None, None, lx, ly, band, C=C)
         values = _end_values(be, R, lx, end_j)
         _check_feasible(be, values, band, lx, ly)
-        if _needs_grad(be, C):
+        if be.needs_grad(C):
             from ._autograd import path_cost_from_matrix
 
             values = path_cost_from_matrix(C, paths, plen)
         return values
-    if _needs_grad(be, C):
+    if be.needs_grad(C):
         from ._autograd import soft_dtw_from_cost as _from_cost
 
         values = _from_cost(C, lx, ly, band, gamma)
     else:
         Cd = C.detach() if be.is_pytorch else C
-        values, _ = _kernel(be, "soft_dtw", "soft_dtw_forward", Cd, Cd, lx, ly, band, gamma,
+        values, _ = be.call_kernel("soft_dtw", "soft_dtw_forward", Cd, Cd, lx, ly, band, gamma,
                             need_weights=False)
     _check_feasible(be, values, band, lx, ly)
     return values
@@ -200,7 +191,7 @@ def soft_dtw(
     band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
     a, b, batched = series_pair(be, s1, s2)
     values = _values(be, a, b, band, gamma)
-    return values if batched else _scalar(be, values[0])
+    return values if batched else be.scalar(values[0])
 
 
 def soft_dtw_alignment(
@@ -263,7 +254,7 @@ def soft_dtw_alignment(
         E = host if be.is_numpy else xp.asarray(host, device=be.device_of(a.X))
         value = dist**2
     else:
-        needs_grad = _needs_grad(be, a.X, b.X)
+        needs_grad = be.needs_grad(a.X, b.X)
         if needs_grad:
             from ._autograd import sq_euclidean_cost
 
@@ -271,16 +262,16 @@ def soft_dtw_alignment(
         else:
             C = sq_euclidean(be, a.X, b.X)
         Cd = C.detach() if be.is_pytorch else C
-        values, W = _kernel(
-            be, "soft_dtw", "soft_dtw_forward", Cd, Cd, a.lengths, b.lengths, band, gamma
+        values, W = be.call_kernel(
+            "soft_dtw", "soft_dtw_forward", Cd, Cd, a.lengths, b.lengths, band, gamma
         )
         _check_feasible(be, values, band, a.lengths, b.lengths)
-        E = _kernel(be, "soft_dtw", "soft_dtw_backward", W, W, a.lengths, b.lengths, band)
+        E = be.call_kernel("soft_dtw", "soft_dtw_backward", W, W, a.lengths, b.lengths, band)
         if needs_grad:
             from ._autograd import soft_dtw_from_cost as _from_cost
 
             values = _from_cost(C, a.lengths, b.lengths, band, gamma)
-        value = values if batched else _scalar(be, values[0])
+        value = values if batched else be.scalar(values[0])
     if batched:
         return E, value
     return E[0, : int(a.lengths[0]), : int(b.lengths[0])], value
@@ -328,7 +319,7 @@ def soft_dtw_normalized(
         xx = _values(be, a, a, band, gamma)
         yy = _values(be, b, b, band, gamma)
         values = xy - 0.5 * (xx + yy)
-    return values if batched else _scalar(be, values[0])
+    return values if batched else be.scalar(values[0])
 
 
 def soft_dtw_from_cost(
@@ -382,7 +373,7 @@ def soft_dtw_from_cost(
     lx = np.full(B, N, dtype=np.int64)
     ly = np.full(B, M, dtype=np.int64)
     values = _cost_values(be, Ca, lx, ly, band, gamma)
-    return values if batched else _scalar(be, values[0])
+    return values if batched else be.scalar(values[0])
 
 
 def cdist_soft_dtw(
@@ -444,12 +435,12 @@ def cdist_soft_dtw(
     band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
     verbose = check_int(verbose, "verbose")
     A, Bd, symmetric = _datasets(be, dataset1, dataset2)
-    if _needs_grad(be, A.X, Bd.X):
+    if be.needs_grad(A.X, Bd.X):
         return _cdist_differentiable(be, A, Bd, band, gamma, symmetric)
     progress = _Progress("cdist_soft_dtw") if verbose > 0 else None
     with kernels.threads(n_jobs):
-        out = _kernel(
-            be, "soft_dtw", "soft_dtw_cdist", A.X, A.X, Bd.X, A.lengths, Bd.lengths, band, gamma,
+        out = be.call_kernel(
+            "soft_dtw", "soft_dtw_cdist", A.X, A.X, Bd.X, A.lengths, Bd.lengths, band, gamma,
             symmetric, progress=progress,
         )
     lxs = np.repeat(A.lengths, len(Bd.lengths))

@@ -142,13 +142,6 @@ def check_flags(be: Backend, flags, mode: int, V: int) -> None:
         _raise_flags(np.asarray(host), mode, V)
 
 
-def _needs_grad(be: Backend, *arrays) -> bool:
-    if not be.is_pytorch:
-        return False
-    import torch
-
-    return torch.is_grad_enabled() and any(a.requires_grad for a in arrays)
-
 
 # --------------------------------------------------------------------------- public API
 def ssnt(
@@ -324,7 +317,7 @@ def ssnt(
     flat_lp = be.xp.reshape(lp, (-1, S, V))
     flat_emit = be.xp.reshape(emit, (-1, S))
     flat_tg = be.xp.reshape(tg, (-1,))
-    if _needs_grad(be, lp, emit):
+    if be.needs_grad(lp, emit):
         from ._autograd_ssnt import ssnt_nll
 
         loss = ssnt_nll(be, flat_lp.contiguous(), flat_emit.contiguous(), flat_tg,
