@@ -181,3 +181,44 @@ def test_ssnt_forward_and_backward(gpu_family, rng, mode, dtype):
     np.testing.assert_allclose(grads[1][0], grads[0][0], rtol=rtol, atol=rtol)
     np.testing.assert_allclose(grads[1][1], grads[0][1], rtol=rtol, atol=rtol)
     assert np.abs(grads[0][0]).sum() > 0 and np.abs(grads[0][1]).sum() > 0
+
+
+@pytest.mark.parametrize("gamma", [0.01, 1.0])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("band", [(0, 0, 2.0), (2, 2, 2.0), (1, 0, 3.0)], ids=str)
+def test_soft_dtw_kernels(gpu_family, rng, gamma, dtype, band):
+    from tsalign.kernels.cpu import soft_dtw as cpu
+
+    gpu = gpu_family("soft_dtw")
+    lx = np.array([6, 3, 40, 1, 7], dtype=np.int64)
+    ly = np.array([6, 5, 36, 1, 9], dtype=np.int64)
+    X, Y = _batch(rng, lx, 40, 2, dtype), _batch(rng, ly, 40, 2, dtype)
+    rtol = 1e-4 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(gpu.soft_dtw_values(X, Y, lx, ly, band, gamma),
+                               cpu.soft_dtw_values(X, Y, lx, ly, band, gamma), rtol=rtol,
+                               atol=rtol)
+    for sym in (True, False):
+        np.testing.assert_allclose(
+            gpu.soft_dtw_cdist(X, X if sym else Y, lx, lx if sym else ly, band, gamma, sym),
+            cpu.soft_dtw_cdist(X, X if sym else Y, lx, lx if sym else ly, band, gamma, sym),
+            rtol=rtol, atol=rtol)
+    C = np.ascontiguousarray(((X[:, :, None, :] - Y[:, None, :, :]) ** 2).sum(-1), dtype=dtype)
+    v_cpu, W_cpu = cpu.soft_dtw_forward(C, lx, ly, band, gamma)
+    v_gpu, W_gpu = gpu.soft_dtw_forward(C, lx, ly, band, gamma)
+    np.testing.assert_allclose(v_gpu, v_cpu, rtol=rtol)
+    np.testing.assert_allclose(W_gpu, W_cpu, rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(gpu.soft_dtw_backward(W_cpu, lx, ly, band),
+                               cpu.soft_dtw_backward(W_cpu, lx, ly, band), rtol=rtol, atol=rtol)
+
+
+def test_soft_dtw_values_global_scratch(gpu_family, rng, monkeypatch):
+    from tsalign.kernels.cpu import soft_dtw as cpu
+
+    gpu = gpu_family("soft_dtw")
+    monkeypatch.setattr(gpu, "_SMEM_BYTES", 64)
+    monkeypatch.setattr(gpu, "_SCRATCH_BYTES", 3 * 50 * 8 * 2)
+    lx = np.array([50, 20, 33], dtype=np.int64)
+    ly = np.array([45, 50, 10], dtype=np.int64)
+    X, Y = _batch(rng, lx, 50, 1, np.float64), _batch(rng, ly, 50, 1, np.float64)
+    np.testing.assert_allclose(gpu.soft_dtw_values(X, Y, lx, ly, (0, 0, 2.0), 0.1),
+                               cpu.soft_dtw_values(X, Y, lx, ly, (0, 0, 2.0), 0.1), rtol=1e-12)
