@@ -14,17 +14,21 @@ import time
 from collections.abc import Callable
 
 
-def machine() -> str:
-    """One line naming the machine the numbers come from."""
-    cpu = platform.processor() or "unknown CPU"
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo where there is one)."""
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
                 if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
+                    return line.split(":", 1)[1].strip()
     except OSError:
         pass
+    return platform.processor() or "unknown CPU"
+
+
+def machine() -> str:
+    """One line naming the machine the numbers come from."""
+    cpu = cpu_model()
     gpu = "no CUDA device"
     try:
         import torch

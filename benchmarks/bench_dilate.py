@@ -18,12 +18,12 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import platform
 import statistics
 import time
 
 import numpy as np
 import torch
+from _harness import cpu_model
 
 import tsalign
 
@@ -31,16 +31,6 @@ SHAPES = [(100, 20), (32, 256)]
 GAMMA = 0.01
 ALPHA = 0.5
 
-
-def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def soft_dtw_peer():
@@ -122,7 +112,7 @@ def main() -> None:
         torch.set_num_threads(args.threads)
 
     print(f"date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}")
-    print(f"CPU: {cpu_name()}, {os.cpu_count()} cores visible, numba threads "
+    print(f"CPU: {cpu_model()}, {os.cpu_count()} cores visible, numba threads "
           f"{numba.get_num_threads()}, torch {torch.__version__} "
           f"({torch.get_num_threads()} threads)")
     bench("cpu", args.repeats)
