@@ -15,7 +15,7 @@ evaluation) and TDI (``tsalign.temporal_distortion_index``), printed next to
 the paper's Table 1 (MSE x100, DTW x100, TDI x10).
 
 The default is the paper's 500 epochs per model: the three models trained in
-8 minutes on a 2-core CPU shared with other jobs (``--epochs`` to change; the
+4.5 to 8 minutes on a 2-core CPU shared with other jobs (``--epochs`` to change; the
 output says which was used).  Runs on CUDA when torch sees a device
 (``--device``).  Results: docs/dilate_results.md.
 
