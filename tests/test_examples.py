@@ -40,3 +40,14 @@ def test_make_cbf_is_deterministic_and_separable():
         make_cbf(2, 8)
     with pytest.raises(ValueError, match="n_per_class"):
         make_cbf(0, 64)
+
+
+def test_dilate_synthetic_example_runs_short():
+    pytest.importorskip("torch")
+    res = subprocess.run([sys.executable, str(EXAMPLES / "dilate_synthetic.py"), "--epochs", "2"],
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    assert "2 epochs per model" in out
+    for row in ("MSE", "soft-DTW", "DILATE"):
+        assert any(line.startswith(row) for line in out.splitlines())
