@@ -10,8 +10,11 @@ three exponentials is exp(0) = 1 and is not computed.  Cells are visited by
 anti-diagonals, whose cells are independent: the CPU overlaps their exp/log
 latencies, which a row-by-row walk (each cell waiting on its left
 neighbour) cannot, and the soft-min has no data-dependent branch that could
-be mispredicted.  The arithmetic is float64 for float32 inputs too (results
-are stored in the input's dtype).  Unreachable cells (outside the lengths or
+be mispredicted.  The arithmetic is in the input's dtype: float32 inputs run
+float32 ``expf``/``logf`` (numba compiles one specialisation per dtype; the
+scalars ``gamma``, ``big``, 1 and 0 are passed or derived in that dtype so
+that no float64 literal promotes the cell's arithmetic).  The stored weights
+keep float32 gradients stable (see below).  Unreachable cells (outside the lengths or
 the band) hold a *finite* sentinel ``big``; a
 soft-min whose smallest argument is the sentinel returns the sentinel without
 any arithmetic on it, so no ``inf - inf`` (and no NaN) can arise.  Pairs that
@@ -64,7 +67,7 @@ def _sorted3(a, b, c):
 
 
 @njit
-def _softmin(a, b, c, gamma, inv_gamma, big):
+def _softmin(a, b, c, gamma, inv_gamma, big, one):
     """soft-min of three values; ``big`` if all three are unreachable.
 
     Branch-free apart from the (predictable) sentinel test: which predecessor
@@ -75,7 +78,7 @@ def _softmin(a, b, c, gamma, inv_gamma, big):
     mn, md, mx = _sorted3(a, b, c)
     if mn >= big:
         return big
-    s = 1.0 + math.exp(-(md - mn) * inv_gamma) + math.exp(-(mx - mn) * inv_gamma)
+    s = one + math.exp(-(md - mn) * inv_gamma) + math.exp(-(mx - mn) * inv_gamma)
     return mn - gamma * math.log(s)
 
 
@@ -103,7 +106,9 @@ def _sdtw_diags(x, y, n, m, kind, radius, slope, gamma, big, lo, hi, buf):
     diagonal are independent, so the CPU overlaps their exp/log latencies,
     where a row-by-row walk waits on each cell's predecessor.
     """
-    inv_gamma = 1.0 / gamma
+    one = big / big  # 1 in the working dtype: a float64 literal would promote float32
+    zero = big - big
+    inv_gamma = one / gamma
     band_ranges(n, m, kind, radius, slope, lo, hi)
     d = x.shape[1]
     for r in range(3):
@@ -128,15 +133,15 @@ def _sdtw_diags(x, y, n, m, kind, radius, slope, gamma, big, lo, hi, buf):
                 rd = d2[i - 1] if j > 0 else big
             else:
                 ru = big
-                rd = 0.0 if j == 0 else big
+                rd = zero if j == 0 else big
             rl = d1[i] if j > 0 else big
-            v = _softmin(rd, ru, rl, gamma, inv_gamma, big)
+            v = _softmin(rd, ru, rl, gamma, inv_gamma, big, one)
             if v < big:
                 if d == 1:
                     diff = x[i, 0] - y[j, 0]
                     c = diff * diff
                 else:
-                    c = 0.0
+                    c = zero
                     for f in range(d):
                         diff = x[i, f] - y[j, f]
                         c += diff * diff
@@ -169,7 +174,9 @@ def _values_kernel(X, Y, lx, ly, ia, ib, out, kind, radius, slope, gamma, big, n
 @njit_parallel
 def _forward_kernel(C, lx, ly, kind, radius, slope, gamma, big, store, W, out):
     B, N, M = C.shape
-    inv_gamma = 1.0 / gamma
+    one = big / big  # 1 and 0 in the working dtype (C's): float64 literals would promote
+    zero = big - big
+    inv_gamma = one / gamma
     for p in prange(B):
         n = lx[p]
         m = ly[p]
@@ -197,21 +204,21 @@ def _forward_kernel(C, lx, ly, kind, radius, slope, gamma, big, store, W, out):
                     rd = d2[i - 1] if j > 0 else big
                 else:
                     ru = big
-                    rd = 0.0 if j == 0 else big
+                    rd = zero if j == 0 else big
                 rl = d1[i] if j > 0 else big
                 mn, md, mx = _sorted3(rd, ru, rl)
                 if mn >= big:
                     v = big
-                    wd = 0.0
-                    wu = 0.0
+                    wd = zero
+                    wu = zero
                 else:
                     e_md = math.exp(-(md - mn) * inv_gamma)
                     e_mx = math.exp(-(mx - mn) * inv_gamma)
-                    inv_s = 1.0 / (1.0 + e_md + e_mx)
+                    inv_s = one / (one + e_md + e_mx)
                     v = Cp[i, j] + mn + gamma * math.log(inv_s)
                     # equal values have equal weights, so ties need no care
-                    ed = 1.0 if rd == mn else (e_md if rd == md else e_mx)
-                    eu = 1.0 if ru == mn else (e_md if ru == md else e_mx)
+                    ed = one if rd == mn else (e_md if rd == md else e_mx)
+                    eu = one if ru == mn else (e_md if ru == md else e_mx)
                     wd = ed * inv_s
                     wu = eu * inv_s
                 if store:
@@ -223,7 +230,7 @@ def _forward_kernel(C, lx, ly, kind, radius, slope, gamma, big, store, W, out):
 
 
 @njit_parallel
-def _backward_kernel(W, lx, ly, kind, radius, slope, E):
+def _backward_kernel(W, lx, ly, kind, radius, slope, one, E):
     B, N, M = E.shape
     for b in prange(B):
         n = lx[b]
@@ -239,13 +246,13 @@ def _backward_kernel(W, lx, ly, kind, radius, slope, E):
                 if i == n - 1 and j == m - 1:
                     Eb[i, j] = 1.0
                     continue
-                acc = 0.0
+                acc = one - one  # W's dtype: float32 stays float32
                 if i + 1 < n:
                     acc += Eb[i + 1, j] * Wb[i + 1, j, 1]
                     if j + 1 < m:
                         acc += Eb[i + 1, j + 1] * Wb[i + 1, j + 1, 0]
                 if j + 1 < m:
-                    wl = 1.0 - Wb[i, j + 1, 0] - Wb[i, j + 1, 1]
+                    wl = one - Wb[i, j + 1, 0] - Wb[i, j + 1, 1]
                     if wl > 0.0:
                         acc += Eb[i, j + 1] * wl
                 Eb[i, j] = acc
@@ -259,8 +266,9 @@ def _run_values(X, Y, lx, ly, ia, ib, band, gamma, out):
     kind, radius, slope = band
     if out.shape[0] == 0:
         return
+    dt = out.dtype.type  # scalars in the data's dtype: float32 inputs compute in float32
     _values_kernel(X, Y, lx, ly, ia, ib, out, int(kind), int(radius), float(slope),
-                   float(gamma), sentinel(out.dtype), _chunks(out.shape[0]))
+                   dt(gamma), dt(sentinel(out.dtype)), _chunks(out.shape[0]))
 
 
 def soft_dtw_values(X, Y, lx, ly, band, gamma):
@@ -318,8 +326,9 @@ def soft_dtw_forward(C, lx, ly, band, gamma, need_weights=True):
     out = np.empty(B, dtype=C.dtype)
     W = np.zeros((B, N, M, 2) if need_weights else (1, 1, 1, 2), dtype=C.dtype)
     kind, radius, slope = band
-    _forward_kernel(C, lx, ly, int(kind), int(radius), float(slope), float(gamma),
-                    sentinel(C.dtype), bool(need_weights), W, out)
+    dt = C.dtype.type  # scalars in C's dtype: float32 inputs compute in float32
+    _forward_kernel(C, lx, ly, int(kind), int(radius), float(slope), dt(gamma),
+                    dt(sentinel(C.dtype)), bool(need_weights), W, out)
     return out, (W if need_weights else None)
 
 
@@ -328,5 +337,5 @@ def soft_dtw_backward(W, lx, ly, band):
     B, N, M = W.shape[0], W.shape[1], W.shape[2]
     E = np.zeros((B, N, M), dtype=W.dtype)
     kind, radius, slope = band
-    _backward_kernel(W, lx, ly, int(kind), int(radius), float(slope), E)
+    _backward_kernel(W, lx, ly, int(kind), int(radius), float(slope), W.dtype.type(1), E)
     return E
