@@ -50,7 +50,8 @@ import numpy as np
 from numba import prange
 
 from ._band import band_ranges
-from ._jit import n_threads, njit, njit_parallel
+from ._jit import n_threads, njit, njit_parallel, njit_vec
+from ._vmath32 import exp32, log32
 
 
 def sentinel(dtype) -> float:
@@ -229,6 +230,102 @@ def _forward_kernel(C, lx, ly, kind, radius, slope, gamma, big, store, W, out):
         out[p] = np.inf if v >= big else v
 
 
+@njit_vec
+def _softmin_weights32(tc, td, tu, tl, gamma, inv_gamma, big, cur, twd, twu):
+    """The cells of one anti-diagonal (float32), from contiguous inputs.
+
+    tc: costs, td/tu/tl: diagonal, upper and left predecessors; writes the
+    values into ``cur`` and the normalised weights into ``twd``/``twu``.  No
+    calls and no branches (selects only): LLVM vectorises it, with
+    :func:`exp32`/:func:`log32` in SIMD registers.  The caller passes slices
+    so that the loop starts at 0: an index that might be negative gets
+    numba's wrap-around select, which stops the vectoriser.
+    """
+    one = big / big
+    zero = big - big
+    for i in range(cur.shape[0]):
+        rd = td[i]
+        ru = tu[i]
+        rl = tl[i]
+        # selects, not the builtin min (which this numba lowers to a slow
+        # out-of-line path on ties and which blocks vectorisation)
+        mn = rd if rd < ru else ru
+        mn = mn if mn < rl else rl
+        # three SIMD exps are cheaper than sorting out which one is exp(0) = 1
+        # (exactly 1 here too) with data-dependent selects
+        e_d = exp32((mn - rd) * inv_gamma)
+        e_u = exp32((mn - ru) * inv_gamma)
+        e_l = exp32((mn - rl) * inv_gamma)
+        s = e_d + e_u + e_l
+        inv_s = one / s
+        v = tc[i] + mn - gamma * log32(s)
+        unreachable = mn >= big
+        cur[i] = big if unreachable else v
+        twd[i] = zero if unreachable else e_d * inv_s
+        twu[i] = zero if unreachable else e_u * inv_s
+
+
+@njit_parallel
+def _forward_kernel32(C, lx, ly, kind, radius, slope, gamma, big, store, W, out):
+    """:func:`_forward_kernel` for float32, each diagonal in three passes.
+
+    Gather (predecessors and the strided costs into contiguous rows), the
+    soft-min of the whole diagonal in SIMD (:func:`_softmin_weights32`), then
+    scatter the weights into W's row-major layout.
+    """
+    B, N, M = C.shape
+    one = big / big
+    zero = big - big
+    inv_gamma = one / gamma
+    for p in prange(B):
+        n = lx[p]
+        m = ly[p]
+        lo = np.empty(N, dtype=np.int64)
+        hi = np.empty(N, dtype=np.int64)
+        buf = np.full((3, N), big, dtype=out.dtype)
+        tmp = np.empty((6, N), dtype=out.dtype)
+        tc = tmp[0]
+        td = tmp[1]
+        tu = tmp[2]
+        tl = tmp[3]
+        twd = tmp[4]
+        twu = tmp[5]
+        band_ranges(n, m, kind, radius, slope, lo, hi)
+        Cp = C[p]
+        Wp = W[p] if store else W[0]
+        a = -1
+        b = 0
+        for k in range(n + m - 1):
+            a, b = _diag_step(k, n, lo, hi, a, b)
+            cur = buf[k % 3]
+            d1 = buf[(k + 2) % 3]
+            d2 = buf[(k + 1) % 3]
+            if b >= 1:
+                cur[b - 1] = big
+            if a + 1 < n:
+                cur[a + 1] = big
+            for i in range(b, a + 1):
+                j = k - i
+                if i > 0:
+                    tu[i] = d1[i - 1]
+                    td[i] = d2[i - 1] if j > 0 else big
+                else:
+                    tu[i] = big
+                    td[i] = zero if j == 0 else big
+                tl[i] = d1[i] if j > 0 else big
+                tc[i] = Cp[i, j]
+            e = a + 1
+            _softmin_weights32(tc[b:e], td[b:e], tu[b:e], tl[b:e], gamma, inv_gamma, big,
+                               cur[b:e], twd[b:e], twu[b:e])
+            if store:
+                for i in range(b, a + 1):
+                    j = k - i
+                    Wp[i, j, 0] = twd[i]
+                    Wp[i, j, 1] = twu[i]
+        v = buf[(n + m - 2) % 3, n - 1]
+        out[p] = np.inf if v >= big else v
+
+
 @njit_parallel
 def _backward_kernel(W, lx, ly, kind, radius, slope, one, E):
     B, N, M = E.shape
@@ -327,8 +424,9 @@ def soft_dtw_forward(C, lx, ly, band, gamma, need_weights=True):
     W = np.zeros((B, N, M, 2) if need_weights else (1, 1, 1, 2), dtype=C.dtype)
     kind, radius, slope = band
     dt = C.dtype.type  # scalars in C's dtype: float32 inputs compute in float32
-    _forward_kernel(C, lx, ly, int(kind), int(radius), float(slope), dt(gamma),
-                    dt(sentinel(C.dtype)), bool(need_weights), W, out)
+    kernel = _forward_kernel32 if C.dtype == np.float32 else _forward_kernel
+    kernel(C, lx, ly, int(kind), int(radius), float(slope), dt(gamma),
+           dt(sentinel(C.dtype)), bool(need_weights), W, out)
     return out, (W if need_weights else None)
 
 
