@@ -42,3 +42,8 @@ def njit_vec(fn):
     """Serial helper whose loops may be vectorised (see ``_VEC_FLAGS``)."""
     return _jit(fn, fastmath=_VEC_FLAGS, error_model="numpy")
 
+
+
+def njit_parallel_sum(fn):
+    """Kernel parallel over pairs with vectorised sums (reassociated, like BLAS)."""
+    return _jit(fn, parallel=True, fastmath=_VEC_FLAGS | {"reassoc"}, error_model="numpy")
