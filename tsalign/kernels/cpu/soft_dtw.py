@@ -329,6 +329,7 @@ def _forward_kernel32(C, lx, ly, kind, radius, slope, gamma, big, store, W, out)
 @njit_parallel
 def _backward_kernel(W, lx, ly, kind, radius, slope, one, E):
     B, N, M = E.shape
+    zero = one - one  # W's dtype: float32 stays float32
     for b in prange(B):
         n = lx[b]
         m = ly[b]
@@ -339,20 +340,34 @@ def _backward_kernel(W, lx, ly, kind, radius, slope, one, E):
         Wb = W[b]
         # E and W are zero outside the band, so successors outside it add 0
         for i in range(n - 1, -1, -1):
-            for j in range(hi[i] - 1, lo[i] - 1, -1):
-                if i == n - 1 and j == m - 1:
-                    Eb[i, j] = 1.0
-                    continue
-                acc = one - one  # W's dtype: float32 stays float32
-                if i + 1 < n:
-                    acc += Eb[i + 1, j] * Wb[i + 1, j, 1]
-                    if j + 1 < m:
-                        acc += Eb[i + 1, j + 1] * Wb[i + 1, j + 1, 0]
-                if j + 1 < m:
+            j0 = lo[i]
+            j1 = hi[i]
+            if j1 <= j0:
+                continue
+            if i == n - 1:
+                for j in range(j1 - 1, j0 - 1, -1):
+                    if j == m - 1:
+                        Eb[i, j] = one
+                        continue
                     wl = one - Wb[i, j + 1, 0] - Wb[i, j + 1, 1]
-                    if wl > 0.0:
-                        acc += Eb[i, j + 1] * wl
-                Eb[i, j] = acc
+                    Eb[i, j] = Eb[i, j + 1] * wl if wl > zero else zero
+                continue
+            # last cell of the row: its left successor E[i, j1] is 0 (outside
+            # the band or past the end)
+            j = j1 - 1
+            acc = Eb[i + 1, j] * Wb[i + 1, j, 1]
+            if j + 1 < m:
+                acc += Eb[i + 1, j + 1] * Wb[i + 1, j + 1, 0]
+            Eb[i, j] = acc
+            prev = acc
+            # the rest: j + 1 < m, no branch; only prev * wl is on the
+            # dependency chain from cell to cell
+            for j in range(j1 - 2, j0 - 1, -1):
+                wl = one - Wb[i, j + 1, 0] - Wb[i, j + 1, 1]
+                wl = wl if wl > zero else zero
+                acc = Eb[i + 1, j] * Wb[i + 1, j, 1] + Eb[i + 1, j + 1] * Wb[i + 1, j + 1, 0]
+                prev = acc + prev * wl
+                Eb[i, j] = prev
 
 
 def _chunks(n_pairs: int) -> int:
