@@ -197,6 +197,16 @@ class SoftDTWLoss(torch.nn.Module):
         return C
 
     def _sdtw(self, be, X, Y, lx, ly):
+        if (self.dist_func is None and self.gamma > 0 and X.device.type == "cpu"
+                and X.dtype == torch.float32 and Y.dtype == torch.float32
+                and torch.is_grad_enabled() and (X.requires_grad or Y.requires_grad)):
+            # fused CPU path: costs on the fly, no (B, N, M) cost matrix
+            from ._autograd import SoftDTWSqEuclideanFunction
+            from .dtw import _check_feasible
+
+            values = SoftDTWSqEuclideanFunction.apply(X, Y, lx, ly, self.band, self.gamma)
+            _check_feasible(be, values, self.band, lx, ly)
+            return values
         C = self._cost(be, X, Y)
         if not C.is_contiguous():
             C = C.contiguous()

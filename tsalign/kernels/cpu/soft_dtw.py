@@ -266,14 +266,17 @@ def _softmin_weights32(tc, td, tu, tl, gamma, inv_gamma, big, cur, twd, twu):
 
 
 @njit_parallel
-def _forward_kernel32(C, lx, ly, kind, radius, slope, gamma, big, store, W, out):
+def _forward_kernel32(C, X, Y, series, lx, ly, kind, radius, slope, gamma, big, store, W, out):
     """:func:`_forward_kernel` for float32, each diagonal in three passes.
 
     Gather (predecessors and the strided costs into contiguous rows), the
     soft-min of the whole diagonal in SIMD (:func:`_softmin_weights32`), then
-    scatter the weights into W's row-major layout.
+    scatter the weights into W's row-major layout.  With ``series`` the
+    squared Euclidean costs come from X (B, N, d) and Y (B, M, d) on the fly
+    (contiguous reads) and C is a dummy; otherwise X and Y are.
     """
-    B, N, M = C.shape
+    B = out.shape[0]
+    N = max(C.shape[1], X.shape[1])  # C or X, Y is a one-slot dummy
     one = big / big
     zero = big - big
     inv_gamma = one / gamma
@@ -291,7 +294,11 @@ def _forward_kernel32(C, lx, ly, kind, radius, slope, gamma, big, store, W, out)
         twd = tmp[4]
         twu = tmp[5]
         band_ranges(n, m, kind, radius, slope, lo, hi)
-        Cp = C[p]
+        # the dummy arrays have one slot: p % 1 = 0
+        Cp = C[p % C.shape[0]]
+        Xp = X[p % X.shape[0]]
+        Yp = Y[p % Y.shape[0]]
+        n_feat = X.shape[2]
         Wp = W[p] if store else W[0]
         a = -1
         b = 0
@@ -313,7 +320,16 @@ def _forward_kernel32(C, lx, ly, kind, radius, slope, gamma, big, store, W, out)
                     tu[i] = big
                     td[i] = zero if j == 0 else big
                 tl[i] = d1[i] if j > 0 else big
-                tc[i] = Cp[i, j]
+            if series:
+                for i in range(b, a + 1):
+                    cost = zero
+                    for f in range(n_feat):
+                        df = Xp[i, f] - Yp[k - i, f]
+                        cost += df * df
+                    tc[i] = cost
+            else:
+                for i in range(b, a + 1):
+                    tc[i] = Cp[i, k - i]
             e = a + 1
             _softmin_weights32(tc[b:e], td[b:e], tu[b:e], tl[b:e], gamma, inv_gamma, big,
                                cur[b:e], twd[b:e], twu[b:e])
@@ -439,10 +455,31 @@ def soft_dtw_forward(C, lx, ly, band, gamma, need_weights=True):
     W = np.zeros((B, N, M, 2) if need_weights else (1, 1, 1, 2), dtype=C.dtype)
     kind, radius, slope = band
     dt = C.dtype.type  # scalars in C's dtype: float32 inputs compute in float32
-    kernel = _forward_kernel32 if C.dtype == np.float32 else _forward_kernel
-    kernel(C, lx, ly, int(kind), int(radius), float(slope), dt(gamma),
-           dt(sentinel(C.dtype)), bool(need_weights), W, out)
+    args = (lx, ly, int(kind), int(radius), float(slope), dt(gamma), dt(sentinel(C.dtype)),
+            bool(need_weights), W, out)
+    if C.dtype == np.float32:
+        dummy = np.zeros((1, 1, 1), dtype=C.dtype)
+        _forward_kernel32(C, dummy, dummy, False, *args)
+    else:
+        _forward_kernel(C, *args)
     return out, (W if need_weights else None)
+
+
+def soft_dtw_forward_series32(X, Y, lx, ly, band, gamma):
+    """:func:`soft_dtw_forward` of the squared Euclidean costs of float32 series.
+
+    X: (B, N, d), Y: (B, M, d) float32; the costs are computed on the fly (no
+    (B, N, M) cost matrix, no strided reads of one).  Returns ``(values, W)``.
+    """
+    B, N, M = X.shape[0], X.shape[1], Y.shape[1]
+    out = np.empty(B, dtype=np.float32)
+    W = np.zeros((B, N, M, 2), dtype=np.float32)
+    kind, radius, slope = band
+    dummy = np.zeros((1, 1, 1), dtype=np.float32)
+    f = np.float32
+    _forward_kernel32(dummy, X, Y, True, lx, ly, int(kind), int(radius), float(slope), f(gamma),
+                      f(sentinel(np.float32)), True, W, out)
+    return out, W
 
 
 def soft_dtw_backward(W, lx, ly, band):
