@@ -93,6 +93,10 @@ class SoftDTWLoss(torch.nn.Module):
     two batched matmuls on the series; a ``dist_func`` keeps what its own
     autograd needs) and keeps the soft-min weights (``2 N M s``); backward
     allocates the expected alignment and the cost gradient (``2 N M s``).
+    float32 CPU inputs with the default cost take a fused path: the costs
+    are computed inside the forward kernel (no cost matrix) and backward
+    turns the expected alignment into the series' gradients in one pass
+    (``N M s`` in all for backward).
     ``normalize=True`` adds the same for the (X, X) and (Y, Y) pairs.
 
     Examples
