@@ -320,7 +320,11 @@ def _forward_kernel32(C, X, Y, series, lx, ly, kind, radius, slope, gamma, big, 
                     tu[i] = big
                     td[i] = zero if j == 0 else big
                 tl[i] = d1[i] if j > 0 else big
-            if series:
+            if series and n_feat == 1:
+                for i in range(b, a + 1):
+                    df = Xp[i, 0] - Yp[k - i, 0]
+                    tc[i] = df * df
+            elif series:
                 for i in range(b, a + 1):
                     cost = zero
                     for f in range(n_feat):
