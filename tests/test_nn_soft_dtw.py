@@ -85,6 +85,22 @@ def test_fused_float32_cpu_path_matches_cost_matrix_path(band):
         np.testing.assert_allclose(fused, ref, rtol=1e-4, atol=1e-5)
 
 
+def test_fused_float32_path_long_small_gamma_tracks_float64():
+    rng = np.random.default_rng(0)
+    n = 4096
+    xn = rng.normal(size=(1, n, 1)).cumsum(1) * 0.05
+    yn = rng.normal(size=(1, n, 1)).cumsum(1) * 0.05
+    out = []
+    for dt in (torch.float32, torch.float64):
+        x = torch.tensor(xn, dtype=dt, requires_grad=True)
+        v = SoftDTWLoss(gamma=1e-3)(x, torch.tensor(yn, dtype=dt))
+        v.sum().backward()
+        assert torch.isfinite(v).all() and torch.isfinite(x.grad).all()
+        out.append((float(v.detach()[0]), x.grad.double().numpy()))
+    assert out[0][0] == pytest.approx(out[1][0], rel=1e-5)
+    assert np.linalg.norm(out[0][1] - out[1][1]) <= 1e-4 * np.linalg.norm(out[1][1])
+
+
 def test_reductions():
     rng = np.random.default_rng(2)
     x = torch.tensor(rng.normal(size=(3, 6, 2)))
