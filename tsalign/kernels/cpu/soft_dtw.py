@@ -275,9 +275,10 @@ def _softmin_weights32(tc, td, tu, tl, gamma, inv_gamma, big, cur, twd, twu):
 def _forward_kernel32(C, X, Y, series, lx, ly, kind, radius, slope, gamma, big, store, W, out):
     """:func:`_forward_kernel` for float32, each diagonal in three passes.
 
-    Gather (predecessors and the strided costs into contiguous rows), the
-    soft-min of the whole diagonal in SIMD (:func:`_softmin_weights32`), then
-    scatter the weights into W's row-major layout.  With ``series`` the
+    Gather the costs into a contiguous row (the predecessors are slices of
+    the rolling diagonals already), the soft-min of the whole diagonal in
+    SIMD (:func:`_softmin_weights32`), then scatter the weights into W's
+    row-major layout.  With ``series`` the
     squared Euclidean costs come from X (B, N, d) and Y (B, M, d) on the fly
     (contiguous reads) and C is a dummy; otherwise X and Y are.
     """
@@ -291,14 +292,14 @@ def _forward_kernel32(C, X, Y, series, lx, ly, kind, radius, slope, gamma, big, 
         m = ly[p]
         lo = np.empty(N, dtype=np.int64)
         hi = np.empty(N, dtype=np.int64)
-        buf = np.full((3, N), big, dtype=out.dtype)
-        tmp = np.empty((6, N), dtype=out.dtype)
+        # rolling diagonals shifted by one: slot i + 1 holds row i, slot 0 is
+        # row -1 (always big, except R[-1, -1] = 0 for the first cell), so the
+        # three predecessors of a diagonal's cells are plain slices
+        buf = np.full((3, N + 1), big, dtype=out.dtype)
+        tmp = np.empty((3, N), dtype=out.dtype)
         tc = tmp[0]
-        td = tmp[1]
-        tu = tmp[2]
-        tl = tmp[3]
-        twd = tmp[4]
-        twu = tmp[5]
+        twd = tmp[1]
+        twu = tmp[2]
         band_ranges(n, m, kind, radius, slope, lo, hi)
         # the dummy arrays have one slot: p % 1 = 0
         Cp = C[p % C.shape[0]]
@@ -313,19 +314,14 @@ def _forward_kernel32(C, X, Y, series, lx, ly, kind, radius, slope, gamma, big, 
             cur = buf[k % 3]
             d1 = buf[(k + 2) % 3]
             d2 = buf[(k + 1) % 3]
+            # rows just outside the band: the next two diagonals read them.
+            # A cell (k, 0) reads rows k and k - 1 of the two previous
+            # diagonals: (k, -1) and (k - 1, -1), which are big (set here as
+            # "a + 1" or never written); a cell (0, k) reads slot 0 (row -1).
             if b >= 1:
-                cur[b - 1] = big
+                cur[b] = big
             if a + 1 < n:
-                cur[a + 1] = big
-            for i in range(b, a + 1):
-                j = k - i
-                if i > 0:
-                    tu[i] = d1[i - 1]
-                    td[i] = d2[i - 1] if j > 0 else big
-                else:
-                    tu[i] = big
-                    td[i] = zero if j == 0 else big
-                tl[i] = d1[i] if j > 0 else big
+                cur[a + 2] = big
             if series and n_feat == 1:
                 for i in range(b, a + 1):
                     df = Xp[i, 0] - Yp[k - i, 0]
@@ -341,14 +337,18 @@ def _forward_kernel32(C, X, Y, series, lx, ly, kind, radius, slope, gamma, big, 
                 for i in range(b, a + 1):
                     tc[i] = Cp[i, k - i]
             e = a + 1
-            _softmin_weights32(tc[b:e], td[b:e], tu[b:e], tl[b:e], gamma, inv_gamma, big,
-                               cur[b:e], twd[b:e], twu[b:e])
+            if k == 0:
+                d2[0] = zero  # R[-1, -1]
+            _softmin_weights32(tc[b:e], d2[b:e], d1[b:e], d1[b + 1:e + 1], gamma, inv_gamma,
+                               big, cur[b + 1:e + 1], twd[b:e], twu[b:e])
+            if k == 0:
+                d2[0] = big
             if store:
                 for i in range(b, a + 1):
                     j = k - i
                     Wp[i, j, 0] = twd[i]
                     Wp[i, j, 1] = twu[i]
-        v = buf[(n + m - 2) % 3, n - 1]
+        v = buf[(n + m - 2) % 3, n]
         out[p] = np.inf if v >= big else v
 
 
