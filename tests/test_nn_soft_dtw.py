@@ -63,6 +63,44 @@ def test_values_and_gradients_match_reference():
         np.testing.assert_allclose(yt.grad[b].numpy(), gy, rtol=1e-6, atol=1e-8)
 
 
+@pytest.mark.parametrize("band", [{}, {"sakoe_chiba_radius": 2}, {"itakura_max_slope": 3.0}])
+def test_fused_float32_cpu_path_matches_cost_matrix_path(band):
+    # float32 CPU inputs with the default cost take a fused path (costs on the
+    # fly, cost gradient in one pass); a dist_func computing the same squared
+    # Euclidean cost takes the cost-matrix path: same values and gradients
+    rng = np.random.default_rng(7)
+    x = torch.tensor(rng.normal(size=(4, 9, 3)).astype(np.float32), requires_grad=True)
+    y = torch.tensor(rng.normal(size=(4, 8, 3)).astype(np.float32), requires_grad=True)
+    lx, ly = [9, 7, 9, 8], [8, 8, 6, 7]
+
+    def sq(a, b):
+        return ((a[:, :, None] - b[:, None]) ** 2).sum(-1)
+
+    grads = []
+    for dist in (None, sq):
+        loss = SoftDTWLoss(gamma=0.3, dist_func=dist, **band)(x, y, lx, ly)
+        gx, gy = torch.autograd.grad((loss * torch.arange(1.0, 5.0)).sum(), (x, y))
+        grads.append((loss.detach().numpy(), gx.numpy(), gy.numpy()))
+    for fused, ref in zip(*grads, strict=True):
+        np.testing.assert_allclose(fused, ref, rtol=1e-4, atol=1e-5)
+
+
+def test_fused_float32_path_long_small_gamma_tracks_float64():
+    rng = np.random.default_rng(0)
+    n = 4096
+    xn = rng.normal(size=(1, n, 1)).cumsum(1) * 0.05
+    yn = rng.normal(size=(1, n, 1)).cumsum(1) * 0.05
+    out = []
+    for dt in (torch.float32, torch.float64):
+        x = torch.tensor(xn, dtype=dt, requires_grad=True)
+        v = SoftDTWLoss(gamma=1e-3)(x, torch.tensor(yn, dtype=dt))
+        v.sum().backward()
+        assert torch.isfinite(v).all() and torch.isfinite(x.grad).all()
+        out.append((float(v.detach()[0]), x.grad.double().numpy()))
+    assert out[0][0] == pytest.approx(out[1][0], rel=1e-5)
+    assert np.linalg.norm(out[0][1] - out[1][1]) <= 1e-4 * np.linalg.norm(out[1][1])
+
+
 def test_reductions():
     rng = np.random.default_rng(2)
     x = torch.tensor(rng.normal(size=(3, 6, 2)))

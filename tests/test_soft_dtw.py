@@ -298,6 +298,29 @@ def test_gradcheck_sq_euclidean_cost(d):
                                rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("d", [1, 3])
+def test_sq_euclidean_cost_cpu_gradient_matches_matmul_form(dtype, d):
+    # the CPU backward is one numba pass over G; check it against the
+    # closed form with matmuls, on non-contiguous inputs, one side without grad
+    torch = _torch()
+    from tsalign._autograd import SqEuclideanCost
+
+    rng = np.random.default_rng(d)
+    X = torch.tensor(rng.normal(size=(3, d, 7)).astype(dtype)).transpose(1, 2).requires_grad_()
+    Y = torch.tensor(rng.normal(size=(3, 5, d)).astype(dtype))
+    G = torch.tensor(rng.random(size=(3, 7, 5)).astype(dtype))
+    SqEuclideanCost.apply(X, Y).backward(G)
+    want = 2 * (G.sum(2, keepdim=True) * X - torch.bmm(G, Y))
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(X.grad.numpy(), want.detach().numpy(), rtol=tol, atol=tol)
+    Y.requires_grad_()
+    X.grad = None
+    SqEuclideanCost.apply(X, Y).backward(G)
+    want_y = 2 * (G.sum(1)[..., None] * Y - torch.bmm(G.transpose(1, 2), X))
+    np.testing.assert_allclose(Y.grad.numpy(), want_y.detach().numpy(), rtol=tol, atol=tol)
+
+
 def test_gradients_in_batch_with_padding_and_cdist():
     torch = _torch()
     rng = np.random.default_rng(6)

@@ -93,6 +93,10 @@ class SoftDTWLoss(torch.nn.Module):
     two batched matmuls on the series; a ``dist_func`` keeps what its own
     autograd needs) and keeps the soft-min weights (``2 N M s``); backward
     allocates the expected alignment and the cost gradient (``2 N M s``).
+    float32 CPU inputs with the default cost take a fused path: the costs
+    are computed inside the forward kernel (no cost matrix) and backward
+    turns the expected alignment into the series' gradients in one pass
+    (``N M s`` in all for backward).
     ``normalize=True`` adds the same for the (X, X) and (Y, Y) pairs.
 
     Examples
@@ -197,6 +201,16 @@ class SoftDTWLoss(torch.nn.Module):
         return C
 
     def _sdtw(self, be, X, Y, lx, ly):
+        if (self.dist_func is None and self.gamma > 0 and X.device.type == "cpu"
+                and X.dtype == torch.float32 and Y.dtype == torch.float32
+                and torch.is_grad_enabled() and (X.requires_grad or Y.requires_grad)):
+            # fused CPU path: costs on the fly, no (B, N, M) cost matrix
+            from ._autograd import SoftDTWSqEuclideanFunction
+            from .dtw import _check_feasible
+
+            values = SoftDTWSqEuclideanFunction.apply(X, Y, lx, ly, self.band, self.gamma)
+            _check_feasible(be, values, self.band, lx, ly)
+            return values
         C = self._cost(be, X, Y)
         if not C.is_contiguous():
             C = C.contiguous()

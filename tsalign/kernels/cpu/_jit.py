@@ -29,3 +29,21 @@ def njit_parallel(fn):
 
 def n_threads() -> int:
     return numba.get_num_threads()
+
+
+# Flags that let LLVM vectorise loops of plain float arithmetic (FMA
+# contraction, reciprocal, no signed zeros) without assuming away inf or NaN;
+# error_model="numpy" drops the zero-divisor check (a branch that would stop
+# the vectoriser; the divisors of these kernels are >= 1).
+_VEC_FLAGS = {"contract", "arcp", "nsz", "afn"}
+
+
+def njit_vec(fn):
+    """Serial helper whose loops may be vectorised (see ``_VEC_FLAGS``)."""
+    return _jit(fn, fastmath=_VEC_FLAGS, error_model="numpy")
+
+
+
+def njit_parallel_sum(fn):
+    """Kernel parallel over pairs with vectorised sums (reassociated, like BLAS)."""
+    return _jit(fn, parallel=True, fastmath=_VEC_FLAGS | {"reassoc"}, error_model="numpy")

@@ -10,8 +10,17 @@ three exponentials is exp(0) = 1 and is not computed.  Cells are visited by
 anti-diagonals, whose cells are independent: the CPU overlaps their exp/log
 latencies, which a row-by-row walk (each cell waiting on its left
 neighbour) cannot, and the soft-min has no data-dependent branch that could
-be mispredicted.  The arithmetic is float64 for float32 inputs too (results
-are stored in the input's dtype).  Unreachable cells (outside the lengths or
+be mispredicted.  The arithmetic is in the input's dtype: float32 inputs run
+float32 ``expf``/``logf`` (numba compiles one specialisation per dtype; the
+scalars ``gamma``, ``big``, 1 and 0 are passed or derived in that dtype so
+that no float64 literal promotes the cell's arithmetic).  The stored weights
+keep float32 gradients stable (see below).  The float32 forward for autograd
+(:func:`_forward_kernel32`) goes further: each anti-diagonal is gathered into
+contiguous rows (predecessors, costs), its soft-min is one vectorised loop
+with inline polynomial ``exp``/``log`` (:mod:`._vmath32`, about 10x cheaper
+per value than libm's ``expf``/``logf`` on AVX-512), and the weights are
+scattered back; it can also compute squared Euclidean costs from the series
+on the fly (:func:`soft_dtw_forward_series32`).  Unreachable cells (outside the lengths or
 the band) hold a *finite* sentinel ``big``; a
 soft-min whose smallest argument is the sentinel returns the sentinel without
 any arithmetic on it, so no ``inf - inf`` (and no NaN) can arise.  Pairs that
@@ -47,7 +56,8 @@ import numpy as np
 from numba import prange
 
 from ._band import band_ranges
-from ._jit import n_threads, njit, njit_parallel
+from ._jit import n_threads, njit, njit_parallel, njit_vec
+from ._vmath32 import exp32, log32
 
 
 def sentinel(dtype) -> float:
@@ -64,7 +74,7 @@ def _sorted3(a, b, c):
 
 
 @njit
-def _softmin(a, b, c, gamma, inv_gamma, big):
+def _softmin(a, b, c, gamma, inv_gamma, big, one):
     """soft-min of three values; ``big`` if all three are unreachable.
 
     Branch-free apart from the (predictable) sentinel test: which predecessor
@@ -75,7 +85,7 @@ def _softmin(a, b, c, gamma, inv_gamma, big):
     mn, md, mx = _sorted3(a, b, c)
     if mn >= big:
         return big
-    s = 1.0 + math.exp(-(md - mn) * inv_gamma) + math.exp(-(mx - mn) * inv_gamma)
+    s = one + math.exp(-(md - mn) * inv_gamma) + math.exp(-(mx - mn) * inv_gamma)
     return mn - gamma * math.log(s)
 
 
@@ -103,7 +113,9 @@ def _sdtw_diags(x, y, n, m, kind, radius, slope, gamma, big, lo, hi, buf):
     diagonal are independent, so the CPU overlaps their exp/log latencies,
     where a row-by-row walk waits on each cell's predecessor.
     """
-    inv_gamma = 1.0 / gamma
+    one = big / big  # 1 in the working dtype: a float64 literal would promote float32
+    zero = big - big
+    inv_gamma = one / gamma
     band_ranges(n, m, kind, radius, slope, lo, hi)
     d = x.shape[1]
     for r in range(3):
@@ -128,15 +140,15 @@ def _sdtw_diags(x, y, n, m, kind, radius, slope, gamma, big, lo, hi, buf):
                 rd = d2[i - 1] if j > 0 else big
             else:
                 ru = big
-                rd = 0.0 if j == 0 else big
+                rd = zero if j == 0 else big
             rl = d1[i] if j > 0 else big
-            v = _softmin(rd, ru, rl, gamma, inv_gamma, big)
+            v = _softmin(rd, ru, rl, gamma, inv_gamma, big, one)
             if v < big:
                 if d == 1:
                     diff = x[i, 0] - y[j, 0]
                     c = diff * diff
                 else:
-                    c = 0.0
+                    c = zero
                     for f in range(d):
                         diff = x[i, f] - y[j, f]
                         c += diff * diff
@@ -169,7 +181,9 @@ def _values_kernel(X, Y, lx, ly, ia, ib, out, kind, radius, slope, gamma, big, n
 @njit_parallel
 def _forward_kernel(C, lx, ly, kind, radius, slope, gamma, big, store, W, out):
     B, N, M = C.shape
-    inv_gamma = 1.0 / gamma
+    one = big / big  # 1 and 0 in the working dtype (C's): float64 literals would promote
+    zero = big - big
+    inv_gamma = one / gamma
     for p in prange(B):
         n = lx[p]
         m = ly[p]
@@ -197,21 +211,21 @@ def _forward_kernel(C, lx, ly, kind, radius, slope, gamma, big, store, W, out):
                     rd = d2[i - 1] if j > 0 else big
                 else:
                     ru = big
-                    rd = 0.0 if j == 0 else big
+                    rd = zero if j == 0 else big
                 rl = d1[i] if j > 0 else big
                 mn, md, mx = _sorted3(rd, ru, rl)
                 if mn >= big:
                     v = big
-                    wd = 0.0
-                    wu = 0.0
+                    wd = zero
+                    wu = zero
                 else:
                     e_md = math.exp(-(md - mn) * inv_gamma)
                     e_mx = math.exp(-(mx - mn) * inv_gamma)
-                    inv_s = 1.0 / (1.0 + e_md + e_mx)
+                    inv_s = one / (one + e_md + e_mx)
                     v = Cp[i, j] + mn + gamma * math.log(inv_s)
                     # equal values have equal weights, so ties need no care
-                    ed = 1.0 if rd == mn else (e_md if rd == md else e_mx)
-                    eu = 1.0 if ru == mn else (e_md if ru == md else e_mx)
+                    ed = one if rd == mn else (e_md if rd == md else e_mx)
+                    eu = one if ru == mn else (e_md if ru == md else e_mx)
                     wd = ed * inv_s
                     wu = eu * inv_s
                 if store:
@@ -222,9 +236,126 @@ def _forward_kernel(C, lx, ly, kind, radius, slope, gamma, big, store, W, out):
         out[p] = np.inf if v >= big else v
 
 
+@njit_vec
+def _softmin_weights32(tc, td, tu, tl, gamma, inv_gamma, big, cur, twd, twu):
+    """The cells of one anti-diagonal (float32), from contiguous inputs.
+
+    tc: costs, td/tu/tl: diagonal, upper and left predecessors; writes the
+    values into ``cur`` and the normalised weights into ``twd``/``twu``.  No
+    calls and no branches (selects only): LLVM vectorises it, with
+    :func:`exp32`/:func:`log32` in SIMD registers.  The caller passes slices
+    so that the loop starts at 0: an index that might be negative gets
+    numba's wrap-around select, which stops the vectoriser.
+    """
+    one = big / big
+    zero = big - big
+    for i in range(cur.shape[0]):
+        rd = td[i]
+        ru = tu[i]
+        rl = tl[i]
+        # selects, not the builtin min (which this numba lowers to a slow
+        # out-of-line path on ties and which blocks vectorisation)
+        mn = rd if rd < ru else ru
+        mn = mn if mn < rl else rl
+        # three SIMD exps are cheaper than sorting out which one is exp(0) = 1
+        # (exactly 1 here too) with data-dependent selects
+        e_d = exp32((mn - rd) * inv_gamma)
+        e_u = exp32((mn - ru) * inv_gamma)
+        e_l = exp32((mn - rl) * inv_gamma)
+        s = e_d + e_u + e_l
+        inv_s = one / s
+        v = tc[i] + mn - gamma * log32(s)
+        unreachable = mn >= big
+        cur[i] = big if unreachable else v
+        twd[i] = zero if unreachable else e_d * inv_s
+        twu[i] = zero if unreachable else e_u * inv_s
+
+
 @njit_parallel
-def _backward_kernel(W, lx, ly, kind, radius, slope, E):
+def _forward_kernel32(C, X, Y, series, lx, ly, kind, radius, slope, gamma, big, store, W, out):
+    """:func:`_forward_kernel` for float32, each diagonal in three passes.
+
+    Gather the costs into a contiguous row (the predecessors are slices of
+    the rolling diagonals already), the soft-min of the whole diagonal in
+    SIMD (:func:`_softmin_weights32`), then scatter the weights into W's
+    row-major layout.  With ``series`` the
+    squared Euclidean costs come from X (B, N, d) and Y (B, M, d) on the fly
+    (contiguous reads) and C is a dummy; otherwise X and Y are.
+    """
+    B = out.shape[0]
+    N = max(C.shape[1], X.shape[1])  # C or X, Y is a one-slot dummy
+    one = big / big
+    zero = big - big
+    inv_gamma = one / gamma
+    for p in prange(B):
+        n = lx[p]
+        m = ly[p]
+        lo = np.empty(N, dtype=np.int64)
+        hi = np.empty(N, dtype=np.int64)
+        # rolling diagonals shifted by one: slot i + 1 holds row i, slot 0 is
+        # row -1 (always big, except R[-1, -1] = 0 for the first cell), so the
+        # three predecessors of a diagonal's cells are plain slices
+        buf = np.full((3, N + 1), big, dtype=out.dtype)
+        tmp = np.empty((3, N), dtype=out.dtype)
+        tc = tmp[0]
+        twd = tmp[1]
+        twu = tmp[2]
+        band_ranges(n, m, kind, radius, slope, lo, hi)
+        # the dummy arrays have one slot: p % 1 = 0
+        Cp = C[p % C.shape[0]]
+        Xp = X[p % X.shape[0]]
+        Yp = Y[p % Y.shape[0]]
+        n_feat = X.shape[2]
+        Wp = W[p] if store else W[0]
+        a = -1
+        b = 0
+        for k in range(n + m - 1):
+            a, b = _diag_step(k, n, lo, hi, a, b)
+            cur = buf[k % 3]
+            d1 = buf[(k + 2) % 3]
+            d2 = buf[(k + 1) % 3]
+            # rows just outside the band: the next two diagonals read them.
+            # A cell (k, 0) reads rows k and k - 1 of the two previous
+            # diagonals: (k, -1) and (k - 1, -1), which are big (set here as
+            # "a + 1" or never written); a cell (0, k) reads slot 0 (row -1).
+            if b >= 1:
+                cur[b] = big
+            if a + 1 < n:
+                cur[a + 2] = big
+            if series and n_feat == 1:
+                for i in range(b, a + 1):
+                    df = Xp[i, 0] - Yp[k - i, 0]
+                    tc[i] = df * df
+            elif series:
+                for i in range(b, a + 1):
+                    cost = zero
+                    for f in range(n_feat):
+                        df = Xp[i, f] - Yp[k - i, f]
+                        cost += df * df
+                    tc[i] = cost
+            else:
+                for i in range(b, a + 1):
+                    tc[i] = Cp[i, k - i]
+            e = a + 1
+            if k == 0:
+                d2[0] = zero  # R[-1, -1]
+            _softmin_weights32(tc[b:e], d2[b:e], d1[b:e], d1[b + 1:e + 1], gamma, inv_gamma,
+                               big, cur[b + 1:e + 1], twd[b:e], twu[b:e])
+            if k == 0:
+                d2[0] = big
+            if store:
+                for i in range(b, a + 1):
+                    j = k - i
+                    Wp[i, j, 0] = twd[i]
+                    Wp[i, j, 1] = twu[i]
+        v = buf[(n + m - 2) % 3, n]
+        out[p] = np.inf if v >= big else v
+
+
+@njit_parallel
+def _backward_kernel(W, lx, ly, kind, radius, slope, one, E):
     B, N, M = E.shape
+    zero = one - one  # W's dtype: float32 stays float32
     for b in prange(B):
         n = lx[b]
         m = ly[b]
@@ -235,20 +366,34 @@ def _backward_kernel(W, lx, ly, kind, radius, slope, E):
         Wb = W[b]
         # E and W are zero outside the band, so successors outside it add 0
         for i in range(n - 1, -1, -1):
-            for j in range(hi[i] - 1, lo[i] - 1, -1):
-                if i == n - 1 and j == m - 1:
-                    Eb[i, j] = 1.0
-                    continue
-                acc = 0.0
-                if i + 1 < n:
-                    acc += Eb[i + 1, j] * Wb[i + 1, j, 1]
-                    if j + 1 < m:
-                        acc += Eb[i + 1, j + 1] * Wb[i + 1, j + 1, 0]
-                if j + 1 < m:
-                    wl = 1.0 - Wb[i, j + 1, 0] - Wb[i, j + 1, 1]
-                    if wl > 0.0:
-                        acc += Eb[i, j + 1] * wl
-                Eb[i, j] = acc
+            j0 = lo[i]
+            j1 = hi[i]
+            if j1 <= j0:
+                continue
+            if i == n - 1:
+                for j in range(j1 - 1, j0 - 1, -1):
+                    if j == m - 1:
+                        Eb[i, j] = one
+                        continue
+                    wl = one - Wb[i, j + 1, 0] - Wb[i, j + 1, 1]
+                    Eb[i, j] = Eb[i, j + 1] * wl if wl > zero else zero
+                continue
+            # last cell of the row: its left successor E[i, j1] is 0 (outside
+            # the band or past the end)
+            j = j1 - 1
+            acc = Eb[i + 1, j] * Wb[i + 1, j, 1]
+            if j + 1 < m:
+                acc += Eb[i + 1, j + 1] * Wb[i + 1, j + 1, 0]
+            Eb[i, j] = acc
+            prev = acc
+            # the rest: j + 1 < m, no branch; only prev * wl is on the
+            # dependency chain from cell to cell
+            for j in range(j1 - 2, j0 - 1, -1):
+                wl = one - Wb[i, j + 1, 0] - Wb[i, j + 1, 1]
+                wl = wl if wl > zero else zero
+                acc = Eb[i + 1, j] * Wb[i + 1, j, 1] + Eb[i + 1, j + 1] * Wb[i + 1, j + 1, 0]
+                prev = acc + prev * wl
+                Eb[i, j] = prev
 
 
 def _chunks(n_pairs: int) -> int:
@@ -259,8 +404,9 @@ def _run_values(X, Y, lx, ly, ia, ib, band, gamma, out):
     kind, radius, slope = band
     if out.shape[0] == 0:
         return
+    dt = out.dtype.type  # scalars in the data's dtype: float32 inputs compute in float32
     _values_kernel(X, Y, lx, ly, ia, ib, out, int(kind), int(radius), float(slope),
-                   float(gamma), sentinel(out.dtype), _chunks(out.shape[0]))
+                   dt(gamma), dt(sentinel(out.dtype)), _chunks(out.shape[0]))
 
 
 def soft_dtw_values(X, Y, lx, ly, band, gamma):
@@ -318,9 +464,32 @@ def soft_dtw_forward(C, lx, ly, band, gamma, need_weights=True):
     out = np.empty(B, dtype=C.dtype)
     W = np.zeros((B, N, M, 2) if need_weights else (1, 1, 1, 2), dtype=C.dtype)
     kind, radius, slope = band
-    _forward_kernel(C, lx, ly, int(kind), int(radius), float(slope), float(gamma),
-                    sentinel(C.dtype), bool(need_weights), W, out)
+    dt = C.dtype.type  # scalars in C's dtype: float32 inputs compute in float32
+    args = (lx, ly, int(kind), int(radius), float(slope), dt(gamma), dt(sentinel(C.dtype)),
+            bool(need_weights), W, out)
+    if C.dtype == np.float32:
+        dummy = np.zeros((1, 1, 1), dtype=C.dtype)
+        _forward_kernel32(C, dummy, dummy, False, *args)
+    else:
+        _forward_kernel(C, *args)
     return out, (W if need_weights else None)
+
+
+def soft_dtw_forward_series32(X, Y, lx, ly, band, gamma):
+    """:func:`soft_dtw_forward` of the squared Euclidean costs of float32 series.
+
+    X: (B, N, d), Y: (B, M, d) float32; the costs are computed on the fly (no
+    (B, N, M) cost matrix, no strided reads of one).  Returns ``(values, W)``.
+    """
+    B, N, M = X.shape[0], X.shape[1], Y.shape[1]
+    out = np.empty(B, dtype=np.float32)
+    W = np.zeros((B, N, M, 2), dtype=np.float32)
+    kind, radius, slope = band
+    dummy = np.zeros((1, 1, 1), dtype=np.float32)
+    f = np.float32
+    _forward_kernel32(dummy, X, Y, True, lx, ly, int(kind), int(radius), float(slope), f(gamma),
+                      f(sentinel(np.float32)), True, W, out)
+    return out, W
 
 
 def soft_dtw_backward(W, lx, ly, band):
@@ -328,5 +497,5 @@ def soft_dtw_backward(W, lx, ly, band):
     B, N, M = W.shape[0], W.shape[1], W.shape[2]
     E = np.zeros((B, N, M), dtype=W.dtype)
     kind, radius, slope = band
-    _backward_kernel(W, lx, ly, int(kind), int(radius), float(slope), E)
+    _backward_kernel(W, lx, ly, int(kind), int(radius), float(slope), W.dtype.type(1), E)
     return E
