@@ -106,6 +106,23 @@ def _diag_step(k, n, lo, hi, a, b):
 
 
 @njit
+def _predecessors(d1, d2, i, j, big, zero):
+    """R of the diagonal, upper and left predecessors of cell (i, j).
+
+    ``d1`` / ``d2`` hold the previous two anti-diagonals indexed by row; the
+    virtual origin R[-1, -1] is 0 and every other cell off the grid is ``big``.
+    """
+    if i > 0:
+        ru = d1[i - 1]
+        rd = d2[i - 1] if j > 0 else big
+    else:
+        ru = big
+        rd = zero if j == 0 else big
+    rl = d1[i] if j > 0 else big
+    return rd, ru, rl
+
+
+@njit
 def _sdtw_diags(x, y, n, m, kind, radius, slope, gamma, big, lo, hi, buf):
     """Soft-DTW of one pair from its series, costs on the fly.
 
@@ -135,13 +152,7 @@ def _sdtw_diags(x, y, n, m, kind, radius, slope, gamma, big, lo, hi, buf):
             cur[a + 1] = big
         for i in range(b, a + 1):
             j = k - i
-            if i > 0:
-                ru = d1[i - 1]
-                rd = d2[i - 1] if j > 0 else big
-            else:
-                ru = big
-                rd = zero if j == 0 else big
-            rl = d1[i] if j > 0 else big
+            rd, ru, rl = _predecessors(d1, d2, i, j, big, zero)
             v = _softmin(rd, ru, rl, gamma, inv_gamma, big, one)
             if v < big:
                 if d == 1:
@@ -206,13 +217,7 @@ def _forward_kernel(C, lx, ly, kind, radius, slope, gamma, big, store, W, out):
                 cur[a + 1] = big
             for i in range(b, a + 1):
                 j = k - i
-                if i > 0:
-                    ru = d1[i - 1]
-                    rd = d2[i - 1] if j > 0 else big
-                else:
-                    ru = big
-                    rd = zero if j == 0 else big
-                rl = d1[i] if j > 0 else big
+                rd, ru, rl = _predecessors(d1, d2, i, j, big, zero)
                 mn, md, mx = _sorted3(rd, ru, rl)
                 if mn >= big:
                     v = big
