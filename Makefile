@@ -31,8 +31,11 @@ test: $(STAMP)
 # CI: the test suite, then the documentation (Sphinx -W, gallery executed)
 ci: test docs
 
+LINTED := tsalign tests examples benchmarks docs
+
 lint: $(STAMP)
-	$(VENV)/bin/ruff check tsalign tests examples benchmarks
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[bench]"

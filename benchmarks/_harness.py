@@ -41,8 +41,12 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {gpu}, Python {platform.python_version()}, {date}"
 
 
-def interleaved(contenders: dict[str, Callable[[], object]], rounds: int = 15,
-                warmup: int = 2, min_time: float = 0.0) -> dict[str, float]:
+def interleaved(
+    contenders: dict[str, Callable[[], object]],
+    rounds: int = 15,
+    warmup: int = 2,
+    min_time: float = 0.0,
+) -> dict[str, float]:
     """Median seconds per call of each contender, timed round-robin."""
     for _ in range(warmup):
         for fn in contenders.values():

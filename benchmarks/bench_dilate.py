@@ -32,7 +32,6 @@ GAMMA = 0.01
 ALPHA = 0.5
 
 
-
 def soft_dtw_peer():
     try:
         from tsalign.nn import SoftDTWLoss
@@ -48,8 +47,10 @@ def soft_dtw_peer():
         from tslearn.metrics import SoftDTWLossPyTorch
 
         crit = SoftDTWLossPyTorch(gamma=GAMMA)
-        return "tslearn SoftDTWLossPyTorch (tsalign.nn.SoftDTWLoss not importable)", \
-            lambda p, t: crit(p, t).mean()
+        return (
+            "tslearn SoftDTWLossPyTorch (tsalign.nn.SoftDTWLoss not importable)",
+            lambda p, t: crit(p, t).mean(),
+        )
 
 
 def make_runs(peer):
@@ -59,9 +60,11 @@ def make_runs(peer):
     def shape_only(p, t):
         return tsalign.dilate(p, t, alpha=1.0, gamma=GAMMA)[0]
 
-    return {"tsalign.dilate (alpha=0.5)": dilate_run,
-            "tsalign.dilate (alpha=1, no HVP)": shape_only,
-            peer[0]: peer[1]}
+    return {
+        "tsalign.dilate (alpha=0.5)": dilate_run,
+        "tsalign.dilate (alpha=1, no HVP)": shape_only,
+        peer[0]: peer[1],
+    }
 
 
 def time_once(fn, p0, t0, sync):
@@ -91,19 +94,24 @@ def bench(device: str, repeats: int) -> None:
                 times[name].append(time_once(fn, p0, t0, sync))
         wall = {name: statistics.median(t[0] for t in v) for name, v in times.items()}
         cpu = {name: statistics.median(t[1] for t in v) for name, v in times.items()}
-        print(f"\n[{device}] B={B}, N={N}, d=1, float32, gamma={GAMMA}: medians of {repeats} "
-              "(wall clock; process CPU time, all threads, which is steadier on shared cores)")
+        print(
+            f"\n[{device}] B={B}, N={N}, d=1, float32, gamma={GAMMA}: medians of {repeats} "
+            "(wall clock; process CPU time, all threads, which is steadier on shared cores)"
+        )
         rw, rc = wall[peer[0]], cpu[peer[0]]
         for name in runs:
-            print(f"  {name:<68s} wall {1e3 * wall[name]:8.2f} ms {wall[name] / rw:5.2f}x"
-                  f" | cpu {1e3 * cpu[name]:8.2f} ms {cpu[name] / rc:5.2f}x")
+            print(
+                f"  {name:<68s} wall {1e3 * wall[name]:8.2f} ms {wall[name] / rw:5.2f}x"
+                f" | cpu {1e3 * cpu[name]:8.2f} ms {cpu[name] / rc:5.2f}x"
+            )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
-    parser.add_argument("--threads", type=int, default=None,
-                        help="CPU threads for numba and torch (default: all)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="CPU threads for numba and torch (default: all)"
+    )
     args = parser.parse_args()
     import numba
 
@@ -112,9 +120,11 @@ def main() -> None:
         torch.set_num_threads(args.threads)
 
     print(f"date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}")
-    print(f"CPU: {cpu_model()}, {os.cpu_count()} cores visible, numba threads "
-          f"{numba.get_num_threads()}, torch {torch.__version__} "
-          f"({torch.get_num_threads()} threads)")
+    print(
+        f"CPU: {cpu_model()}, {os.cpu_count()} cores visible, numba threads "
+        f"{numba.get_num_threads()}, torch {torch.__version__} "
+        f"({torch.get_num_threads()} threads)"
+    )
     bench("cpu", args.repeats)
     if torch.cuda.is_available():
         print(f"\nGPU: {torch.cuda.get_device_name()}")

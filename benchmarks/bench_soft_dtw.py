@@ -104,8 +104,10 @@ def interleaved(fns: dict, repeats: int, sync=None) -> dict[str, float]:
 
 def row(label: str, med: dict[str, float], ours: str, peer: str, target: str) -> str:
     ratio = med[ours] / med[peer]
-    return (f"| {label} | {med[ours] * 1e3:.2f} ms | {med[peer] * 1e3:.2f} ms | {ratio:.3f} "
-            f"| {target} |")
+    return (
+        f"| {label} | {med[ours] * 1e3:.2f} ms | {med[peer] * 1e3:.2f} ms | {ratio:.3f} "
+        f"| {target} |"
+    )
 
 
 def cpu_rows(repeats: int) -> list[str]:
@@ -121,19 +123,41 @@ def cpu_rows(repeats: int) -> list[str]:
 
     x = rng.normal(size=1000)
     y = rng.normal(size=1000)
-    med = interleaved({"tsalign": lambda: soft_dtw(x, y, gamma=1.0),
-                       "tslearn": lambda: ts_soft_dtw(x, y, gamma=1.0)}, repeats)
-    out.append(row("soft_dtw, 1 pair, N=M=1000, d=1, float64 (vs tslearn)", med, "tsalign",
-                   "tslearn", "<= 0.5"))
+    med = interleaved(
+        {
+            "tsalign": lambda: soft_dtw(x, y, gamma=1.0),
+            "tslearn": lambda: ts_soft_dtw(x, y, gamma=1.0),
+        },
+        repeats,
+    )
+    out.append(
+        row(
+            "soft_dtw, 1 pair, N=M=1000, d=1, float64 (vs tslearn)",
+            med,
+            "tsalign",
+            "tslearn",
+            "<= 0.5",
+        )
+    )
 
     X = rng.normal(size=(32, 1000, 1))
     Y = rng.normal(size=(32, 1000, 1))
-    med = interleaved({
-        "tsalign": lambda: soft_dtw(X, Y, gamma=1.0),
-        "tslearn": lambda: [ts_soft_dtw(X[b], Y[b], gamma=1.0) for b in range(32)],
-    }, max(3, repeats // 3))
-    out.append(row("soft_dtw, batch of 32 pairs N=M=1000 in one call (vs tslearn loop)", med,
-                   "tsalign", "tslearn", "-"))
+    med = interleaved(
+        {
+            "tsalign": lambda: soft_dtw(X, Y, gamma=1.0),
+            "tslearn": lambda: [ts_soft_dtw(X[b], Y[b], gamma=1.0) for b in range(32)],
+        },
+        max(3, repeats // 3),
+    )
+    out.append(
+        row(
+            "soft_dtw, batch of 32 pairs N=M=1000 in one call (vs tslearn loop)",
+            med,
+            "tsalign",
+            "tslearn",
+            "-",
+        )
+    )
 
     B, N, d = 32, 200, 1
     xt = torch.randn(B, N, d, requires_grad=True)
@@ -145,11 +169,19 @@ def cpu_rows(repeats: int) -> list[str]:
         def run():
             xt.grad = None
             loss(xt, yt).mean().backward()
+
         return run
 
     med = interleaved({"tsalign": step(ours), "tslearn": step(theirs)}, repeats)
-    out.append(row("SoftDTWLoss fwd+bwd, B=32, N=M=200, d=1, float32 (vs SoftDTWLossPyTorch)",
-                   med, "tsalign", "tslearn", "<= 0.2"))
+    out.append(
+        row(
+            "SoftDTWLoss fwd+bwd, B=32, N=M=200, d=1, float32 (vs SoftDTWLossPyTorch)",
+            med,
+            "tsalign",
+            "tslearn",
+            "<= 0.2",
+        )
+    )
     return out
 
 
@@ -185,6 +217,7 @@ def gpu_rows(repeats: int, quick: bool) -> list[str]:
         def run():
             x.grad = None
             loss(x, y).mean().backward()
+
         return run
 
     fns = {"tsalign": step(ours)}
@@ -196,19 +229,30 @@ def gpu_rows(repeats: int, quick: bool) -> list[str]:
         out.append(f"pysdtw unavailable: {exc!r}")
     med = interleaved(fns, repeats, sync=sync)
     if "pysdtw" in med:
-        out.append(row(f"SoftDTWLoss fwd+bwd B={B}, N=M={N}, d={d}, float32 (vs pysdtw)", med,
-                       "tsalign", "pysdtw", ">= 10x faster (ratio <= 0.1)"))
+        out.append(
+            row(
+                f"SoftDTWLoss fwd+bwd B={B}, N=M={N}, d={d}, float32 (vs pysdtw)",
+                med,
+                "tsalign",
+                "pysdtw",
+                ">= 10x faster (ratio <= 0.1)",
+            )
+        )
     else:
-        out.append(f"| tsalign fwd+bwd B={B}, N=M={N}, d={d} | {med['tsalign'] * 1e3:.2f} ms "
-                   "| - | - | - |")
+        out.append(
+            f"| tsalign fwd+bwd B={B}, N=M={N}, d={d} | {med['tsalign'] * 1e3:.2f} ms | - | - | - |"
+        )
 
     props = cupy.cuda.runtime.getDeviceProperties(cupy.cuda.Device().id)
     bw = 2 * props["memoryClockRate"] * 1e3 * props["memoryBusWidth"] / 8  # bytes/s
     bpc = hbm_bytes_per_cell(4)
-    out += ["", f"HBM bandwidth from the device properties: {bw / 1e12:.2f} TB/s; bound = "
-            f"{bw / bpc / 1e9:.1f} Gcells/s at {bpc} B/cell (float32, fwd+bwd)",
-            "| N=M | B | fwd+bwd time | Gcells/s | fraction of HBM bound |",
-            "|---|---|---|---|---|"]
+    out += [
+        "",
+        f"HBM bandwidth from the device properties: {bw / 1e12:.2f} TB/s; bound = "
+        f"{bw / bpc / 1e9:.1f} Gcells/s at {bpc} B/cell (float32, fwd+bwd)",
+        "| N=M | B | fwd+bwd time | Gcells/s | fraction of HBM bound |",
+        "|---|---|---|---|---|",
+    ]
     sizes = [128, 256, 512, 1024, 2048, 4096, 8192, 16384]
     if quick:
         sizes = sizes[:4]

@@ -50,10 +50,12 @@ def machine() -> str:
     import numba
     import torch
 
-    return (f"{cpu_model()}, {os.cpu_count()} cores visible, torch {torch.__version__} "
-            f"({torch.get_num_threads()} threads), numba {numba.__version__} "
-            f"({numba.get_num_threads()} threads), {platform.python_version()}, "
-            f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}")
+    return (
+        f"{cpu_model()}, {os.cpu_count()} cores visible, torch {torch.__version__} "
+        f"({torch.get_num_threads()} threads), numba {numba.__version__} "
+        f"({numba.get_num_threads()} threads), {platform.python_version()}, "
+        f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}"
+    )
 
 
 def make_inputs(B, T, S, V, dtype, device, seed=0):
@@ -64,7 +66,8 @@ def make_inputs(B, T, S, V, dtype, device, seed=0):
     log_probs = torch.log_softmax(log_probs, dim=-1).to(device)
     targets = torch.randint(0, V, (B, T), generator=g).to(device)
     log_p_choose = torch.nn.functional.logsigmoid(
-        torch.randn(B, T, S, generator=g, dtype=dtype)).to(device)
+        torch.randn(B, T, S, generator=g, dtype=dtype)
+    ).to(device)
     src = torch.randint(S // 2, S + 1, (B,), generator=g)
     tgt = torch.randint(max(1, T // 2), T + 1, (B,), generator=g)
     src[0], tgt[0] = S, T
@@ -82,7 +85,8 @@ def peers(per_row: bool):
     }
     if per_row:
         out["torch-ref-per-row"] = lambda lp, y, lpc, s, t, r: ssnt_torch_reference(
-            lp, y, lpc, s, t, r, gather="per_row")
+            lp, y, lpc, s, t, r, gather="per_row"
+        )
     return out
 
 
@@ -114,8 +118,10 @@ def time_peers(args, device):
     base = values["tsalign"]
     for k, v in values.items():
         if k != "tsalign":
-            print(f"  agreement {k} vs tsalign: max |loss difference| = "
-                  f"{(v - base).abs().max().item():.3g} (losses ~{base.mean().item():.4g})")
+            print(
+                f"  agreement {k} vs tsalign: max |loss difference| = "
+                f"{(v - base).abs().max().item():.3g} (losses ~{base.mean().item():.4g})"
+            )
     times = {k: [] for k in fns}
     fwd_times = {k: [] for k in fns}
     for f in fns.values():  # warm-up (numba compilation, allocator)
@@ -189,9 +195,24 @@ def _route_cupy_through_torch():
 def measure_memory(args, device, names):
     out = {}
     for name in names:
-        cmd = [sys.executable, __file__, "--child-memory", name, "--device", device,
-               "--B", str(args.B), "--T", str(args.T), "--S", str(args.S), "--V", str(args.V),
-               "--dtype", args.dtype]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--child-memory",
+            name,
+            "--device",
+            device,
+            "--B",
+            str(args.B),
+            "--T",
+            str(args.T),
+            "--S",
+            str(args.S),
+            "--V",
+            str(args.V),
+            "--dtype",
+            args.dtype,
+        ]
         res = subprocess.run(cmd, capture_output=True, text=True)
         if res.returncode != 0:
             out[name] = f"failed: {res.stderr.strip().splitlines()[-1:]}"
@@ -205,10 +226,14 @@ def report(label, args, device, names):
     med = {k: statistics.median(v) for k, v in times.items()}
     fmed = {k: statistics.median(v) for k, v in fwd.items()}
     mem = measure_memory(args, device, names) if args.memory else {}
-    print(f"\n{label}: B={args.B} T={args.T} S={args.S} V={args.V} {args.dtype}, "
-          f"{args.repeats} repeats (median)")
-    print(f"  {'peer':<20}{'fwd+bwd s':>12}{'(min-max)':>16}{'ratio':>8}{'fwd s':>10}"
-          f"{'peak MiB':>12}{'ratio':>9}")
+    print(
+        f"\n{label}: B={args.B} T={args.T} S={args.S} V={args.V} {args.dtype}, "
+        f"{args.repeats} repeats (median)"
+    )
+    print(
+        f"  {'peer':<20}{'fwd+bwd s':>12}{'(min-max)':>16}{'ratio':>8}{'fwd s':>10}"
+        f"{'peak MiB':>12}{'ratio':>9}"
+    )
     for k in med:
         ratio = med[k] / med["tsalign"]
         m = mem.get(k, "n/a")

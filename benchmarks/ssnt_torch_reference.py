@@ -29,12 +29,20 @@ import torch.nn.functional as F
 
 def log1mexp(x: torch.Tensor) -> torch.Tensor:
     """log(1 - exp(x)) for x <= 0."""
-    return torch.where(x > -0.6931471805599453, torch.log(-torch.expm1(x)),
-                       torch.log1p(-torch.exp(x)))
+    return torch.where(
+        x > -0.6931471805599453, torch.log(-torch.expm1(x)), torch.log1p(-torch.exp(x))
+    )
 
 
-def ssnt_torch_reference(log_probs, targets, log_p_choose, source_lengths, target_lengths,
-                         reduction: str = "mean", gather: str = "once"):
+def ssnt_torch_reference(
+    log_probs,
+    targets,
+    log_p_choose,
+    source_lengths,
+    target_lengths,
+    reduction: str = "mean",
+    gather: str = "once",
+):
     B, T, S, V = log_probs.shape
     if gather == "once":
         index = targets[:, :, None, None].expand(B, T, S, 1)

@@ -92,8 +92,12 @@ def md_to_rst(text: str, top_level: int = 2) -> str:
             continue
         bullet = re.match(r"(\s*)[-*+]\s+(.*)", line)
         if bullet:
-            if out and out[-1].strip() and not re.match(r"\s*- ", out[-1]) \
-                    and not out[-1].startswith("  "):
+            if (
+                out
+                and out[-1].strip()
+                and not re.match(r"\s*- ", out[-1])
+                and not out[-1].startswith("  ")
+            ):
                 out.append("")
             out.append(f"{bullet.group(1)}- {_inline(bullet.group(2))}")
             i += 1
@@ -115,7 +119,8 @@ def rst_is_clean(text: str) -> bool:
     import docutils.nodes
 
     doctree = docutils.core.publish_doctree(
-        text, settings_overrides={"report_level": 5, "halt_level": 5, "warning_stream": False},
+        text,
+        settings_overrides={"report_level": 5, "halt_level": 5, "warning_stream": False},
     )
     return not any(m["level"] >= 2 for m in doctree.findall(docutils.nodes.system_message))
 

@@ -56,9 +56,12 @@ def timed(fn, repeat=3):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write-series", metavar="DIR",
-                        help="also save a cylinder and a bell series as .npy files in DIR "
-                             "(for the command-line demo)")
+    parser.add_argument(
+        "--write-series",
+        metavar="DIR",
+        help="also save a cylinder and a bell series as .npy files in DIR "
+        "(for the command-line demo)",
+    )
     args = parser.parse_args(argv)
     print(f"tsalign {tsalign.__version__}")
     X, y = make_cbf(n_per_class=20, length=128, seed=1)
@@ -70,8 +73,10 @@ def main(argv=None):
     train, test = np.arange(0, 60, 2), np.arange(1, 60, 2)
     a, b = X[0], X[25]
     print(f"data: Cylinder-Bell-Funnel, {len(X)} series of length {X.shape[1]}\n")
-    print(f"{'backend':<14} {'dtw(a, b)':>12} {'dtw_path len':>13} {'cdist 30x30':>12} "
-          f"{'1-NN error':>11} {'time dtw':>10} {'time cdist':>11}")
+    print(
+        f"{'backend':<14} {'dtw(a, b)':>12} {'dtw_path len':>13} {'cdist 30x30':>12} "
+        f"{'1-NN error':>11} {'time dtw':>10} {'time cdist':>11}"
+    )
     reference = None
     for name, conv in backends():
         xa, xb, Xtr, Xte = conv(a), conv(b), conv(X[train]), conv(X[test])
@@ -85,8 +90,10 @@ def main(argv=None):
             reference = (value, D)
         else:
             assert np.isclose(value, reference[0]) and np.allclose(D, reference[1])
-        print(f"{name:<14} {value:>12.6f} {len(path):>13d} {D.mean():>12.4f} {err:>11.3f} "
-              f"{t_dtw * 1e3:>8.2f}ms {t_cd * 1e3:>9.2f}ms")
+        print(
+            f"{name:<14} {value:>12.6f} {len(path):>13d} {D.mean():>12.4f} {err:>11.3f} "
+            f"{t_dtw * 1e3:>8.2f}ms {t_cd * 1e3:>9.2f}ms"
+        )
     print("\nall backends agree.")
 
 

@@ -41,8 +41,7 @@ PAPER = {  # Table 1, synthetic dataset: MSE x100, DTW x100, TDI x10
 }
 
 
-def synthetic_dataset(n_series: int, n_input: int, n_output: int, sigma: float,
-                      rng: random.Random):
+def synthetic_dataset(n_series: int, n_input: int, n_output: int, sigma: float, rng: random.Random):
     """The paper's generator: two input peaks, then a step whose time and
     height depend on them.  Returns train/test (inputs, targets) as float32
     arrays of shape (n_series, length, 1)."""
@@ -111,8 +110,10 @@ def train(model, loss_fn, data, epochs, batch_size, lr, device, generator, label
             loss.backward()
             opt.step()
         if (epoch + 1) % 50 == 0 or epoch == epochs - 1:
-            print(f"  [{label}] epoch {epoch + 1:4d}/{epochs}  last batch loss {loss.item():.5f}",
-                  flush=True)
+            print(
+                f"  [{label}] epoch {epoch + 1:4d}/{epochs}  last batch loss {loss.item():.5f}",
+                flush=True,
+            )
 
 
 @torch.no_grad()
@@ -130,10 +131,14 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=500)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="CPU threads for torch and tsalign's kernels (default 1: this "
-                             "small GRU and batch gain little from more, and lose a lot when "
-                             "the cores are shared)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="CPU threads for torch and tsalign's kernels (default 1: this "
+        "small GRU and batch gain little from more, and lose a lot when "
+        "the cores are shared)",
+    )
     args = parser.parse_args()
     device = torch.device(args.device)
     torch.set_num_threads(args.threads)
@@ -147,9 +152,11 @@ def main() -> None:
         "soft-DTW": sdtw_loss,
         "DILATE": dilate_criterion(alpha, gamma),
     }
-    print(f"device {device}; {args.epochs} epochs per model (the paper: 500); "
-          f"gamma={gamma}, alpha={alpha}, batch {batch_size}, Adam lr {lr}; "
-          f"soft-DTW loss: {sdtw_name}")
+    print(
+        f"device {device}; {args.epochs} epochs per model (the paper: 500); "
+        f"gamma={gamma}, alpha={alpha}, batch {batch_size}, Adam lr {lr}; "
+        f"soft-DTW loss: {sdtw_name}"
+    )
     results = {}
     start = time.perf_counter()
     for name, loss_fn in losses.items():
@@ -162,15 +169,20 @@ def main() -> None:
             results[name] = evaluate(model, test_data, device)
         print(f"  [{name}] trained in {time.perf_counter() - t0:.0f} s", flush=True)
 
-    print(f"\nTest split, {args.epochs} epochs per model "
-          f"({time.perf_counter() - start:.0f} s in all on {device})")
+    print(
+        f"\nTest split, {args.epochs} epochs per model "
+        f"({time.perf_counter() - start:.0f} s in all on {device})"
+    )
     print(f"{'trained with':<10} | {'MSE x100':>17} | {'DTW x100':>17} | {'TDI x10':>17}")
-    print(f"{'':<10} | {'ours':>8} {'paper':>8} | {'ours':>8} {'paper':>8} | "
-          f"{'ours':>8} {'paper':>8}")
+    print(
+        f"{'':<10} | {'ours':>8} {'paper':>8} | {'ours':>8} {'paper':>8} | {'ours':>8} {'paper':>8}"
+    )
     for name, (mse, dtw, tdi) in results.items():
         pm, pd, pt = PAPER[name]
-        print(f"{name:<10} | {100 * mse:8.2f} {pm:8.2f} | {100 * dtw:8.1f} {pd:8.1f} | "
-              f"{10 * tdi:8.1f} {pt:8.1f}")
+        print(
+            f"{name:<10} | {100 * mse:8.2f} {pm:8.2f} | {100 * dtw:8.1f} {pd:8.1f} | "
+            f"{10 * tdi:8.1f} {pt:8.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ def make_data(n, sigma=0.01):
         h1, h2 = rng.random(), rng.random()
         s[i1] += h1
         s[i2] += h2
-        s[i2 + abs(i2 - i1) + rng.integers(-3, 3):] += h2 - h1
+        s[i2 + abs(i2 - i1) + rng.integers(-3, 3) :] += h2 - h1
     series = torch.tensor(series[:, :, None], dtype=torch.float32)
     return series[:, :N_IN], series[:, N_IN:]
 
@@ -60,8 +60,11 @@ x_test, y_test = make_data(500)
 def train(loss_fn, epochs=300, batch=100):
     torch.manual_seed(0)
     model = torch.nn.Sequential(
-        torch.nn.Flatten(), torch.nn.Linear(N_IN, 128), torch.nn.ReLU(),
-        torch.nn.Linear(128, N_OUT), torch.nn.Unflatten(1, (N_OUT, 1)),
+        torch.nn.Flatten(),
+        torch.nn.Linear(N_IN, 128),
+        torch.nn.ReLU(),
+        torch.nn.Linear(128, N_OUT),
+        torch.nn.Unflatten(1, (N_OUT, 1)),
     )
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     for _ in range(epochs):

@@ -32,8 +32,7 @@ def one_nn_error(D):
 
 
 print(f"cdist_dtw: {D_dtw.shape[0]} x {D_dtw.shape[1]} distances in {elapsed:.2f} s")
-print(f"1-NN test error, DTW:       {one_nn_error(D_dtw):.3f} "
-      f"(UCR archive: {PUBLISHED_ERROR:.3f})")
+print(f"1-NN test error, DTW:       {one_nn_error(D_dtw):.3f} (UCR archive: {PUBLISHED_ERROR:.3f})")
 print(f"1-NN test error, Euclidean: {one_nn_error(D_euclid):.3f}")
 
 # %%
@@ -58,8 +57,14 @@ for ax, (name, D) in zip(axes, [("Euclidean", D_euclid), ("DTW", D_dtw)], strict
         ok = (y_test == label) & ~wrong
         bad = (y_test == label) & wrong
         ax.scatter(near_gun[ok], near_point[ok], s=14, color=color, label=f"{cls}")
-        ax.scatter(near_gun[bad], near_point[bad], s=60, color=color, marker="x",
-                   label=f"{cls}, misclassified")
+        ax.scatter(
+            near_gun[bad],
+            near_point[bad],
+            s=60,
+            color=color,
+            marker="x",
+            label=f"{cls}, misclassified",
+        )
     top = max(near_gun.max(), near_point.max()) * 1.05
     ax.plot([0, top], [0, top], color="0.5", linewidth=1)
     ax.set_xlim(0, top)

@@ -50,8 +50,10 @@ for _ in range(300):
     loss.backward()
     optimizer.step()
     history.append(loss.item())
-print(f"mean soft-DTW to the set: {history[0]:.3f} (Euclidean mean) -> "
-      f"{history[-1]:.3f} (barycenter, after {len(history)} steps)")
+print(
+    f"mean soft-DTW to the set: {history[0]:.3f} (Euclidean mean) -> "
+    f"{history[-1]:.3f} (barycenter, after {len(history)} steps)"
+)
 barycenter = z.detach()
 
 # %%
@@ -64,8 +66,7 @@ fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), width_ratios=(1.6, 1)
 for series in X[:, :, 0]:
     left.plot(series, color="0.75", linewidth=0.8)
 left.plot(euclidean_mean[:, 0], color="C0", linewidth=2, label="Euclidean mean")
-left.plot(barycenter[:, 0], color="C3", linewidth=2,
-          label=f"soft-DTW barycenter, γ={gamma:g}")
+left.plot(barycenter[:, 0], color="C3", linewidth=2, label=f"soft-DTW barycenter, γ={gamma:g}")
 left.set_xlabel("frame")
 left.legend(loc="upper left")
 right.plot(history, color="C3")

@@ -51,8 +51,11 @@ x_test, y_test = make_data(100)
 
 def make_model():
     return torch.nn.Sequential(
-        torch.nn.Flatten(), torch.nn.Linear(N_IN, 128), torch.nn.ReLU(),
-        torch.nn.Linear(128, N_OUT), torch.nn.Unflatten(1, (N_OUT, 1)),
+        torch.nn.Flatten(),
+        torch.nn.Linear(N_IN, 128),
+        torch.nn.ReLU(),
+        torch.nn.Linear(128, N_OUT),
+        torch.nn.Unflatten(1, (N_OUT, 1)),
     )
 
 

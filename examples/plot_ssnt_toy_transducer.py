@@ -51,11 +51,21 @@ def make_batch(n):
         targets[b, :J] = symbols
         src_len.append(s)
         tgt_len.append(J)
-        segments.append([(j, f) for j, (e, d) in enumerate(zip(seg_ends, durations, strict=True))
-                     for f in range(e - d + 1, e + 1)])
+        segments.append(
+            [
+                (j, f)
+                for j, (e, d) in enumerate(zip(seg_ends, durations, strict=True))
+                for f in range(e - d + 1, e + 1)
+            ]
+        )
     frames += 0.3 * rng.normal(size=frames.shape).astype(np.float32)
-    return (torch.tensor(frames), torch.tensor(targets), torch.tensor(src_len),
-            torch.tensor(tgt_len), segments)
+    return (
+        torch.tensor(frames),
+        torch.tensor(targets),
+        torch.tensor(src_len),
+        torch.tensor(tgt_len),
+        segments,
+    )
 
 
 class ToyTransducer(torch.nn.Module):
@@ -83,14 +93,17 @@ history = []
 for _ in range(600):
     frames, targets, src_len, tgt_len, _ = make_batch(32)
     log_probs, emit_logits = model(frames, targets)
-    loss = ssnt(log_probs, targets, source_lengths=src_len, target_lengths=tgt_len,
-                emit_logits=emit_logits)
+    loss = ssnt(
+        log_probs, targets, source_lengths=src_len, target_lengths=tgt_len, emit_logits=emit_logits
+    )
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
     history.append(loss.item())
-print(f"SSNT loss per sequence: {np.mean(history[:10]):.2f} (first 10 steps) -> "
-      f"{np.mean(history[-10:]):.2f} (last 10)")
+print(
+    f"SSNT loss per sequence: {np.mean(history[:10]):.2f} (first 10 steps) -> "
+    f"{np.mean(history[-10:]):.2f} (last 10)"
+)
 
 # %%
 # Greedy decoding
@@ -115,8 +128,7 @@ def greedy(frames_b, length):
 
 frames, targets, src_len, tgt_len, segments = make_batch(200)
 correct = sum(
-    greedy(frames[b], int(src_len[b])) == targets[b, : int(tgt_len[b])].tolist()
-    for b in range(200)
+    greedy(frames[b], int(src_len[b])) == targets[b, : int(tgt_len[b])].tolist() for b in range(200)
 )
 print(f"test sequences decoded exactly: {correct}/200")
 
@@ -137,9 +149,14 @@ b = 0
 J, S = int(tgt_len[b]), int(src_len[b])
 log_probs, emit_logits = model(frames[b : b + 1], targets[b : b + 1])
 log_probs = log_probs.detach().requires_grad_(True)
-ssnt(log_probs, targets[b : b + 1], source_lengths=src_len[b : b + 1],
-     target_lengths=tgt_len[b : b + 1], emit_logits=emit_logits.detach(),
-     reduction="sum").backward()
+ssnt(
+    log_probs,
+    targets[b : b + 1],
+    source_lengths=src_len[b : b + 1],
+    target_lengths=tgt_len[b : b + 1],
+    emit_logits=emit_logits.detach(),
+    reduction="sum",
+).backward()
 picked = targets[b, :J, None, None].expand(J, S, 1)
 posterior = -log_probs.grad[0, :J, :S].gather(-1, picked)[..., 0]
 ax = plot_alignment_matrix(posterior.numpy(), path=segments[b])

@@ -37,10 +37,13 @@ def main() -> float:
     t0 = time.perf_counter()
     err = one_nn_error(X_train, y_train, X_test, y_test)
     dt = time.perf_counter() - t0
-    print(f"GunPoint: {len(X_train)} train / {len(X_test)} test series of length "
-          f"{X_train.shape[1]}")
-    print(f"1-NN full-window DTW test error: {err:.3f} (UCR archive: {PUBLISHED_ERROR:.3f}),"
-          f" cdist_dtw in {dt:.2f} s")
+    print(
+        f"GunPoint: {len(X_train)} train / {len(X_test)} test series of length {X_train.shape[1]}"
+    )
+    print(
+        f"1-NN full-window DTW test error: {err:.3f} (UCR archive: {PUBLISHED_ERROR:.3f}),"
+        f" cdist_dtw in {dt:.2f} s"
+    )
     return err
 
 

@@ -40,8 +40,12 @@ class Case:
 
     def __init__(self, name: str):
         self.name = name
-        self.be_string = {"numpy": "numpy", "torch": "pytorch", "cupy": "cupy",
-                          "torch-cuda": "pytorch"}[name]
+        self.be_string = {
+            "numpy": "numpy",
+            "torch": "pytorch",
+            "cupy": "cupy",
+            "torch-cuda": "pytorch",
+        }[name]
         self.gpu = name in ("cupy", "torch-cuda")
 
     def __repr__(self) -> str:

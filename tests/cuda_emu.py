@@ -113,8 +113,19 @@ def build(family: str, real: str) -> ctypes.CDLL:
         if not so.exists():
             cpp = _BUILD / f"{family}_{real}_{digest}.cpp"
             cpp.write_text(code)
-            cmd = [compiler(), "-std=c++20", "-O1", "-shared", "-fPIC", "-pthread",
-                   "-w", f"-I{SOURCE_DIR}", "-o", str(so) + ".tmp", str(cpp)]
+            cmd = [
+                compiler(),
+                "-std=c++20",
+                "-O1",
+                "-shared",
+                "-fPIC",
+                "-pthread",
+                "-w",
+                f"-I{SOURCE_DIR}",
+                "-o",
+                str(so) + ".tmp",
+                str(cpp),
+            ]
             res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
             if res.returncode != 0:
                 raise RuntimeError(f"emulated build of {family}.cu failed:\n{res.stderr}")
@@ -207,8 +218,7 @@ class FakeCupy:
 class EmulatedKernel:
     def __init__(self, family: str, name: str, dtype):
         self.family, self.name = family, name
-        self.real = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}[
-            np.dtype(dtype)]
+        self.real = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}[np.dtype(dtype)]
 
     def __call__(self, grid, block, args, shared_mem=0, **_):
         g = grid[0] if isinstance(grid, tuple) else grid

@@ -90,8 +90,9 @@ def expected_alignment_ref(D: np.ndarray, gamma: float) -> np.ndarray:
     return soft_dtw_and_alignment(np.asarray(D, dtype=np.float64), gamma)[1]
 
 
-def dilate_grad_fd(y_pred, y_true, alpha: float, gamma: float, wrt: str = "pred",
-                   which: int = 0, h: float = 1e-5) -> np.ndarray:
+def dilate_grad_fd(
+    y_pred, y_true, alpha: float, gamma: float, wrt: str = "pred", which: int = 0, h: float = 1e-5
+) -> np.ndarray:
     """Central finite differences of output ``which`` (0 loss, 1 shape, 2
     temporal) of :func:`dilate_ref` in ``y_pred`` (or ``y_true``); padded
     (NaN) entries get 0."""

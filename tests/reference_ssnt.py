@@ -57,8 +57,9 @@ def _emit_logs(emit: np.ndarray, logits: bool):
         return emit, np.log(-np.expm1(emit))
 
 
-def ssnt_padded_ref(log_probs, targets, emit, source_lengths, target_lengths,
-                    logits: bool = False) -> np.ndarray:
+def ssnt_padded_ref(
+    log_probs, targets, emit, source_lengths, target_lengths, logits: bool = False
+) -> np.ndarray:
     """Per-sequence losses (B,) of the padded layout (B, T, S, V)."""
     log_probs = np.asarray(log_probs, dtype=np.float64)
     targets = np.asarray(targets)

@@ -102,8 +102,9 @@ def test_import_is_light():
         "heavy = [m for m in ('torch', 'cupy', 'numba') if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "", f"import tsalign imported {out}"
 
 
@@ -115,6 +116,7 @@ def test_detection_does_not_import_frameworks():
         "dtw([1., 2.], [2., 3.])\n"
         "print('torch' in sys.modules, 'cupy' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "False False"

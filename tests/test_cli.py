@@ -23,7 +23,11 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env["MPLBACKEND"] = "Agg"
     return subprocess.run(
         [sys.executable, "-m", "tsalign", *args],
-        capture_output=True, text=True, cwd=cwd or ROOT, env=env, timeout=300,
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env=env,
+        timeout=300,
     )
 
 
@@ -149,8 +153,9 @@ def test_bad_files(series):
     assert_usage_error(run("align", good, str(d / "missing.csv")), "B", "no such file")
     assert_usage_error(run("align", _write(d, "x.json", "[1, 2]"), good), "A", ".json")
     assert_usage_error(run("align", str(d), good), "A", "not a file")
-    assert_usage_error(run("align", good, _write(d, "words.csv", "a,b\nc,d\ne,f\n")),
-                       "B", "cannot read", "numbers")
+    assert_usage_error(
+        run("align", good, _write(d, "words.csv", "a,b\nc,d\ne,f\n")), "B", "cannot read", "numbers"
+    )
     assert_usage_error(run("align", _write(d, "empty.txt", ""), good), "A", "no series")
     np.save(d / "cube.npy", np.zeros((2, 3, 1)))
     assert_usage_error(run("align", str(d / "cube.npy"), good), "A", "(N,) or (N, d)")

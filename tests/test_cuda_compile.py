@@ -35,16 +35,27 @@ def test_there_are_cuda_sources():
 def test_cuda_source_compiles(src, real, tmp_path):
     nvcc = shutil.which("nvcc")
     if nvcc:
-        cmd = [nvcc, *NVCC_OPTIONS, "-ptx", f"-DREAL_T={real}", f"-I{SOURCE_DIR}",
-               "-Werror", "all-warnings", "-o", str(tmp_path / "out.ptx"), str(src)]
+        cmd = [
+            nvcc,
+            *NVCC_OPTIONS,
+            "-ptx",
+            f"-DREAL_T={real}",
+            f"-I{SOURCE_DIR}",
+            "-Werror",
+            "all-warnings",
+            "-o",
+            str(tmp_path / "out.ptx"),
+            str(src),
+        ]
         res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
         assert res.returncode == 0, res.stderr
         assert (tmp_path / "out.ptx").stat().st_size > 0
     elif _nvrtc_ok():
         import cupy
 
-        mod = cupy.RawModule(code=src.read_text(),
-                             options=(*NVCC_OPTIONS, f"-DREAL_T={real}", f"-I{SOURCE_DIR}"))
+        mod = cupy.RawModule(
+            code=src.read_text(), options=(*NVCC_OPTIONS, f"-DREAL_T={real}", f"-I{SOURCE_DIR}")
+        )
         mod.compile()
     else:
         pytest.skip("no CUDA compiler (nvcc or NVRTC) on this machine")

@@ -60,7 +60,8 @@ def test_dtw_values_and_paths(gpu_family, rng, dtype, band):
     for b in range(4):
         if np.isfinite(want[b]) and band[0] == 0:
             assert np.sqrt(got[b]) == pytest.approx(
-                dtw_ref_value(X[b, : lx[b]], Y[b, : ly[b]]), rel=1e-5)
+                dtw_ref_value(X[b, : lx[b]], Y[b, : ly[b]]), rel=1e-5
+            )
     C = np.ascontiguousarray(((X[:, :, None, :] - Y[:, None, :, :]) ** 2).sum(-1), dtype=dtype)
     R_cpu = cpu.dtw_acc(C, lx, ly, band)
     R_gpu = gpu.dtw_acc(C, lx, ly, band)
@@ -83,8 +84,9 @@ def test_dtw_values_use_global_scratch_for_long_series(gpu_family, rng, monkeypa
     lx = np.array([50, 20, 33], dtype=np.int64)
     ly = np.array([45, 50, 10], dtype=np.int64)
     X, Y = _batch(rng, lx, 50, 1, np.float64), _batch(rng, ly, 50, 1, np.float64)
-    np.testing.assert_allclose(gpu.dtw_values(X, Y, lx, ly, BANDS[0]),
-                               cpu.dtw_values(X, Y, lx, ly, BANDS[0]), rtol=1e-12)
+    np.testing.assert_allclose(
+        gpu.dtw_values(X, Y, lx, ly, BANDS[0]), cpu.dtw_values(X, Y, lx, ly, BANDS[0]), rtol=1e-12
+    )
 
 
 def test_dtw_cdist_and_subsequence(gpu_family, rng):
@@ -96,8 +98,11 @@ def test_dtw_cdist_and_subsequence(gpu_family, rng):
     ly = np.array([4, 7, 2], dtype=np.int64)
     Y = _batch(rng, ly, 7, 1, np.float64)
     for sym, (B, lb) in ((True, (X, lx)), (False, (Y, ly))):
-        np.testing.assert_allclose(gpu.dtw_cdist(X, B, lx, lb, BANDS[0], sym),
-                                   cpu.dtw_cdist(X, B, lx, lb, BANDS[0], sym), rtol=1e-12)
+        np.testing.assert_allclose(
+            gpu.dtw_cdist(X, B, lx, lb, BANDS[0], sym),
+            cpu.dtw_cdist(X, B, lx, lb, BANDS[0], sym),
+            rtol=1e-12,
+        )
     # subsequence: free start on the first row, free end chosen by the caller
     q, s = rng.normal(size=(1, 3, 1)), rng.normal(size=(1, 8, 1))
     C = sq_cost(q[0], s[0])[None]
@@ -140,9 +145,12 @@ def test_dilate_forward_and_backward(gpu_family, rng, gamma, dtype):
     gs = rng.normal(size=4).astype(dtype)
     gt = rng.normal(size=4).astype(dtype)
     W, E = want[3], want[2]
-    np.testing.assert_allclose(gpu.dilate_backward(W, E, gs, gt, lx, ly, gamma),
-                               cpu.dilate_backward(W, E, gs, gt, lx, ly, gamma),
-                               rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(
+        gpu.dilate_backward(W, E, gs, gt, lx, ly, gamma),
+        cpu.dilate_backward(W, E, gs, gt, lx, ly, gamma),
+        rtol=rtol,
+        atol=rtol,
+    )
 
 
 @pytest.mark.parametrize("mode", [0, 1])
@@ -157,8 +165,9 @@ def test_ssnt_forward_and_backward(gpu_family, rng, mode, dtype):
     row_off = np.concatenate([[0], np.cumsum(tgt_len)[:-1]]).astype(np.int64)
     R = int(tgt_len.sum())
     logits = rng.normal(size=(R, S, V))
-    log_probs = np.ascontiguousarray(logits - np.log(np.exp(logits).sum(-1, keepdims=True)),
-                                     dtype=dtype)
+    log_probs = np.ascontiguousarray(
+        logits - np.log(np.exp(logits).sum(-1, keepdims=True)), dtype=dtype
+    )
     targets = rng.integers(0, V, size=R).astype(np.int64)
     z = rng.normal(size=(R, S))
     emit = np.ascontiguousarray(z if mode == 1 else -np.log1p(np.exp(-z)), dtype=dtype)
@@ -194,21 +203,30 @@ def test_soft_dtw_kernels(gpu_family, rng, gamma, dtype, band):
     ly = np.array([6, 5, 36, 1, 9], dtype=np.int64)
     X, Y = _batch(rng, lx, 40, 2, dtype), _batch(rng, ly, 40, 2, dtype)
     rtol = 1e-4 if dtype == np.float32 else 1e-10
-    np.testing.assert_allclose(gpu.soft_dtw_values(X, Y, lx, ly, band, gamma),
-                               cpu.soft_dtw_values(X, Y, lx, ly, band, gamma), rtol=rtol,
-                               atol=rtol)
+    np.testing.assert_allclose(
+        gpu.soft_dtw_values(X, Y, lx, ly, band, gamma),
+        cpu.soft_dtw_values(X, Y, lx, ly, band, gamma),
+        rtol=rtol,
+        atol=rtol,
+    )
     for sym in (True, False):
         np.testing.assert_allclose(
             gpu.soft_dtw_cdist(X, X if sym else Y, lx, lx if sym else ly, band, gamma, sym),
             cpu.soft_dtw_cdist(X, X if sym else Y, lx, lx if sym else ly, band, gamma, sym),
-            rtol=rtol, atol=rtol)
+            rtol=rtol,
+            atol=rtol,
+        )
     C = np.ascontiguousarray(((X[:, :, None, :] - Y[:, None, :, :]) ** 2).sum(-1), dtype=dtype)
     v_cpu, W_cpu = cpu.soft_dtw_forward(C, lx, ly, band, gamma)
     v_gpu, W_gpu = gpu.soft_dtw_forward(C, lx, ly, band, gamma)
     np.testing.assert_allclose(v_gpu, v_cpu, rtol=rtol)
     np.testing.assert_allclose(W_gpu, W_cpu, rtol=rtol, atol=rtol)
-    np.testing.assert_allclose(gpu.soft_dtw_backward(W_cpu, lx, ly, band),
-                               cpu.soft_dtw_backward(W_cpu, lx, ly, band), rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(
+        gpu.soft_dtw_backward(W_cpu, lx, ly, band),
+        cpu.soft_dtw_backward(W_cpu, lx, ly, band),
+        rtol=rtol,
+        atol=rtol,
+    )
 
 
 def test_soft_dtw_values_global_scratch(gpu_family, rng, monkeypatch):
@@ -220,5 +238,8 @@ def test_soft_dtw_values_global_scratch(gpu_family, rng, monkeypatch):
     lx = np.array([50, 20, 33], dtype=np.int64)
     ly = np.array([45, 50, 10], dtype=np.int64)
     X, Y = _batch(rng, lx, 50, 1, np.float64), _batch(rng, ly, 50, 1, np.float64)
-    np.testing.assert_allclose(gpu.soft_dtw_values(X, Y, lx, ly, (0, 0, 2.0), 0.1),
-                               cpu.soft_dtw_values(X, Y, lx, ly, (0, 0, 2.0), 0.1), rtol=1e-12)
+    np.testing.assert_allclose(
+        gpu.soft_dtw_values(X, Y, lx, ly, (0, 0, 2.0), 0.1),
+        cpu.soft_dtw_values(X, Y, lx, ly, (0, 0, 2.0), 0.1),
+        rtol=1e-12,
+    )

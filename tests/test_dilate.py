@@ -41,8 +41,9 @@ def test_values_match_reference(backend, dtype, rng, d, alpha, gamma):
     y_pred = rng.normal(size=(B, N, d))
     y_true = rng.normal(size=(B, N, d))
     ref = dilate_ref(y_pred, y_true, alpha, gamma)
-    got = dilate(backend.asarray(y_pred, dtype), backend.asarray(y_true, dtype),
-                 alpha=alpha, gamma=gamma)
+    got = dilate(
+        backend.asarray(y_pred, dtype), backend.asarray(y_true, dtype), alpha=alpha, gamma=gamma
+    )
     for g, r in zip(got, ref, strict=True):
         np.testing.assert_allclose(_out(backend, g), r, **tol(dtype))
 
@@ -60,8 +61,9 @@ def test_unequal_lengths(backend, dtype, rng):
     y_true = rng.normal(size=(2, 5, 2))
     for alpha, gamma in [(0.5, 0.05), (0.2, 1.0)]:
         ref = dilate_ref(y_pred, y_true, alpha, gamma)
-        got = dilate(backend.asarray(y_pred, dtype), backend.asarray(y_true, dtype),
-                     alpha=alpha, gamma=gamma)
+        got = dilate(
+            backend.asarray(y_pred, dtype), backend.asarray(y_true, dtype), alpha=alpha, gamma=gamma
+        )
         np.testing.assert_allclose([_out(backend, g) for g in got], ref, **tol(dtype))
 
 
@@ -69,8 +71,9 @@ def test_nan_padding_uses_each_pairs_lengths(backend, dtype, rng):
     y_pred = _padded(rng, 3, 5, 1, [5, 3, 4])
     y_true = _padded(rng, 3, 5, 1, [4, 5, 2])
     ref = dilate_ref(y_pred, y_true, 0.5, 0.1)
-    got = dilate(backend.asarray(y_pred, dtype), backend.asarray(y_true, dtype),
-                 alpha=0.5, gamma=0.1)
+    got = dilate(
+        backend.asarray(y_pred, dtype), backend.asarray(y_true, dtype), alpha=0.5, gamma=0.1
+    )
     np.testing.assert_allclose([_out(backend, g) for g in got], ref, **tol(dtype))
 
 
@@ -79,10 +82,13 @@ def test_paper_normalisation_equal_lengths():
     rng = np.random.default_rng(3)
     y_pred = rng.normal(size=(4, 5))
     y_true = rng.normal(size=(4, 5))
-    Abar = np.mean([
-        expected_alignment_ref((y_true[b][:, None] - y_pred[b][None, :]) ** 2, 0.01)
-        for b in range(4)
-    ], axis=0)
+    Abar = np.mean(
+        [
+            expected_alignment_ref((y_true[b][:, None] - y_pred[b][None, :]) ** 2, 0.01)
+            for b in range(4)
+        ],
+        axis=0,
+    )
     expected = float((Abar * omega(5, 5)).sum() / 25)
     assert dilate(y_pred, y_true, gamma=0.01)[2] == pytest.approx(expected, rel=1e-10)
 
@@ -107,8 +113,9 @@ def test_kernel_expected_alignment_per_pair(rng):
         shape, temporal, E, W = dilate_forward(D, lx, ly, gamma)
         for b in range(3):
             n, m = lx[b], ly[b]
-            np.testing.assert_allclose(E[b, :n, :m], expected_alignment_ref(D[b, :n, :m], gamma),
-                                       rtol=1e-10, atol=1e-12)
+            np.testing.assert_allclose(
+                E[b, :n, :m], expected_alignment_ref(D[b, :n, :m], gamma), rtol=1e-10, atol=1e-12
+            )
             assert not E[b, n:].any() and not E[b, :, m:].any()
             np.testing.assert_allclose(W[b, :n, :m].sum(-1), 1.0, rtol=1e-12)
 
@@ -157,12 +164,18 @@ def test_gradient_matches_finite_differences(case, rng, alpha, gamma):
     t = case.asarray(y_true, requires_grad=True)
     loss = dilate(p, t, alpha=alpha, gamma=gamma)[0]
     loss.backward()
-    np.testing.assert_allclose(case.to_numpy(p.grad),
-                               dilate_grad_fd(y_pred, y_true, alpha, gamma, "pred"),
-                               rtol=1e-6, atol=1e-8)
-    np.testing.assert_allclose(case.to_numpy(t.grad),
-                               dilate_grad_fd(y_pred, y_true, alpha, gamma, "true"),
-                               rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(
+        case.to_numpy(p.grad),
+        dilate_grad_fd(y_pred, y_true, alpha, gamma, "pred"),
+        rtol=1e-6,
+        atol=1e-8,
+    )
+    np.testing.assert_allclose(
+        case.to_numpy(t.grad),
+        dilate_grad_fd(y_pred, y_true, alpha, gamma, "true"),
+        rtol=1e-6,
+        atol=1e-8,
+    )
 
 
 @pytest.mark.parametrize("case", TORCH_CASES)
@@ -176,7 +189,8 @@ def test_gradient_of_each_term(case, rng):
         np.testing.assert_allclose(
             case.to_numpy(p.grad),
             dilate_grad_fd(y_pred, y_true, 0.5, 0.2, "pred", which=which),
-            rtol=1e-6, atol=1e-8,
+            rtol=1e-6,
+            atol=1e-8,
         )
 
 
@@ -188,12 +202,18 @@ def test_gradient_unequal_lengths_and_padding(case, rng):
     t = case.asarray(y_true, requires_grad=True)
     loss = dilate(p, t, alpha=0.4, gamma=0.3)[0]
     loss.backward()
-    np.testing.assert_allclose(np.nan_to_num(case.to_numpy(p.grad)),
-                               dilate_grad_fd(y_pred, y_true, 0.4, 0.3, "pred"),
-                               rtol=1e-6, atol=1e-8)
-    np.testing.assert_allclose(np.nan_to_num(case.to_numpy(t.grad)),
-                               dilate_grad_fd(y_pred, y_true, 0.4, 0.3, "true"),
-                               rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(
+        np.nan_to_num(case.to_numpy(p.grad)),
+        dilate_grad_fd(y_pred, y_true, 0.4, 0.3, "pred"),
+        rtol=1e-6,
+        atol=1e-8,
+    )
+    np.testing.assert_allclose(
+        np.nan_to_num(case.to_numpy(t.grad)),
+        dilate_grad_fd(y_pred, y_true, 0.4, 0.3, "true"),
+        rtol=1e-6,
+        atol=1e-8,
+    )
     # padded rows get exactly zero gradient, never NaN
     g = case.to_numpy(p.grad)
     assert np.all(g[np.isnan(y_pred)] == 0)
@@ -207,9 +227,12 @@ def test_gradient_gamma_zero(case, rng):
     y_true = rng.normal(size=(2, 4))
     p = case.asarray(y_pred, requires_grad=True)
     dilate(p, case.asarray(y_true), alpha=0.6, gamma=0.0)[0].backward()
-    np.testing.assert_allclose(case.to_numpy(p.grad),
-                               dilate_grad_fd(y_pred, y_true, 0.6, 0.0, "pred"),
-                               rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(
+        case.to_numpy(p.grad),
+        dilate_grad_fd(y_pred, y_true, 0.6, 0.0, "pred"),
+        rtol=1e-6,
+        atol=1e-8,
+    )
     p2 = case.asarray(y_pred, requires_grad=True)
     dilate(p2, case.asarray(y_true), gamma=0.0)[2].backward()
     assert not np.any(case.to_numpy(p2.grad))
@@ -309,8 +332,9 @@ def test_tdi_matches_reference(backend, dtype, rng):
     for d, n, m in [(1, 5, 5), (2, 4, 6)]:
         y_pred = rng.normal(size=(4, m, d))
         y_true = rng.normal(size=(4, n, d))
-        got = temporal_distortion_index(backend.asarray(y_pred, dtype),
-                                        backend.asarray(y_true, dtype))
+        got = temporal_distortion_index(
+            backend.asarray(y_pred, dtype), backend.asarray(y_true, dtype)
+        )
         assert tuple(got.shape) == (4,)
         np.testing.assert_allclose(backend.to_numpy(got), tdi_ref(y_pred, y_true), **tol(dtype))
 

@@ -18,7 +18,10 @@ PAGES = sorted(p.name for p in DOCS.glob("*.rst") if ">>> " in p.read_text())
 @pytest.mark.parametrize("page", PAGES)
 def test_page_snippets_run(page):
     result = doctest.testfile(
-        str(DOCS / page), module_relative=False, verbose=False, report=True,
+        str(DOCS / page),
+        module_relative=False,
+        verbose=False,
+        report=True,
         optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
     )
     assert result.attempted > 0 and result.failed == 0

@@ -83,8 +83,10 @@ def test_matches_tslearn_on_longer_random_series(rng):
     for n, m, d in [(30, 30, 1), (40, 25, 3), (17, 61, 2)]:
         x, y = rng.normal(size=(n, d)), rng.normal(size=(m, d))
         assert dtw(x, y) == pytest.approx(ts.dtw(x, y), rel=1e-12)
-        for kw in ({"sakoe_chiba_radius": 3}, {"global_constraint": "itakura",
-                                                "itakura_max_slope": 3.0}):
+        for kw in (
+            {"sakoe_chiba_radius": 3},
+            {"global_constraint": "itakura", "itakura_max_slope": 3.0},
+        ):
             try:
                 expected = ts.dtw(x, y, **kw)
             except RuntimeWarning:
@@ -191,23 +193,32 @@ def test_itakura_mask_matches_tslearn():
 
 def test_compute_mask_rules():
     np.testing.assert_array_equal(compute_mask(4, 4), np.ones((4, 4), bool))
-    np.testing.assert_array_equal(compute_mask(4, 5, sakoe_chiba_radius=1),
-                                  sakoe_chiba_mask(4, 5, 1))
-    np.testing.assert_array_equal(compute_mask(4, 4, itakura_max_slope=2),
-                                  itakura_mask(4, 4, 2.0))
-    np.testing.assert_array_equal(compute_mask(4, 4, global_constraint="sakoe_chiba"),
-                                  sakoe_chiba_mask(4, 4, 1))
-    np.testing.assert_array_equal(compute_mask(4, 4, 2, sakoe_chiba_radius=2,
-                                               itakura_max_slope=3.0),
-                                  sakoe_chiba_mask(4, 4, 2))
-    np.testing.assert_array_equal(compute_mask(np.zeros(4), np.zeros((6, 1)), 1),
-                                  itakura_mask(4, 6, 2.0))
+    np.testing.assert_array_equal(
+        compute_mask(4, 5, sakoe_chiba_radius=1), sakoe_chiba_mask(4, 5, 1)
+    )
+    np.testing.assert_array_equal(compute_mask(4, 4, itakura_max_slope=2), itakura_mask(4, 4, 2.0))
+    np.testing.assert_array_equal(
+        compute_mask(4, 4, global_constraint="sakoe_chiba"), sakoe_chiba_mask(4, 4, 1)
+    )
+    np.testing.assert_array_equal(
+        compute_mask(4, 4, 2, sakoe_chiba_radius=2, itakura_max_slope=3.0),
+        sakoe_chiba_mask(4, 4, 2),
+    )
+    np.testing.assert_array_equal(
+        compute_mask(np.zeros(4), np.zeros((6, 1)), 1), itakura_mask(4, 6, 2.0)
+    )
 
 
 @pytest.mark.parametrize("n, m", [(3, 3), (4, 5), (5, 4), (2, 5), (5, 5)])
-@pytest.mark.parametrize("kw", [{"sakoe_chiba_radius": 0}, {"sakoe_chiba_radius": 1},
-                                {"global_constraint": "itakura"},
-                                {"global_constraint": "itakura", "itakura_max_slope": 3.0}])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"sakoe_chiba_radius": 0},
+        {"sakoe_chiba_radius": 1},
+        {"global_constraint": "itakura"},
+        {"global_constraint": "itakura", "itakura_max_slope": 3.0},
+    ],
+)
 def test_constrained_dtw_matches_masked_enumeration(backend, dtype, rng, n, m, kw):
     x, y = _rand(rng, n, 1), _rand(rng, m, 1)
     try:
@@ -226,13 +237,16 @@ def test_constrained_dtw_matches_masked_enumeration(backend, dtype, rng, n, m, k
 def test_constraints_follow_each_pairs_own_lengths(rng):
     lx, ly = [5, 3, 6], [6, 5, 4]
     X, Y = _padded_batch(rng, lx, 6, 1), _padded_batch(rng, ly, 6, 1)
-    for kw in ({"sakoe_chiba_radius": 1}, {"global_constraint": "itakura",
-                                           "itakura_max_slope": 4.0}):
+    for kw in (
+        {"sakoe_chiba_radius": 1},
+        {"global_constraint": "itakura", "itakura_max_slope": 4.0},
+    ):
         got = dtw(X, Y, **kw)
         expected = [dtw(X[b, : lx[b]], Y[b, : ly[b]], **kw) for b in range(3)]
         np.testing.assert_allclose(got, expected, rtol=1e-12)
-        got_c = cdist_dtw([X[b, : lx[b]] for b in range(3)], [Y[b, : ly[b]] for b in range(3)],
-                          **kw)
+        got_c = cdist_dtw(
+            [X[b, : lx[b]] for b in range(3)], [Y[b, : ly[b]] for b in range(3)], **kw
+        )
         np.testing.assert_allclose(np.diag(got_c), expected, rtol=1e-12)
 
 
@@ -274,8 +288,9 @@ def test_cdist_matches_tslearn(rng):
     X = rng.normal(size=(7, 20, 2))
     Y = rng.normal(size=(5, 15, 2))
     np.testing.assert_allclose(cdist_dtw(X, Y), ts.cdist_dtw(X, Y), rtol=1e-12)
-    np.testing.assert_allclose(cdist_dtw(X, sakoe_chiba_radius=2),
-                               ts.cdist_dtw(X, sakoe_chiba_radius=2), rtol=1e-12)
+    np.testing.assert_allclose(
+        cdist_dtw(X, sakoe_chiba_radius=2), ts.cdist_dtw(X, sakoe_chiba_radius=2), rtol=1e-12
+    )
 
 
 def test_cdist_verbose_progress_bar(capsys, rng):
@@ -296,8 +311,9 @@ def test_cdist_torch_is_differentiable():
         sum(dtw(xa, Y[b]) for b in range(2)).backward()
         g_manual[a] = xa.grad
     torch.testing.assert_close(X.grad, g_manual)
-    np.testing.assert_allclose(D.detach().numpy(), cdist_dtw(X.detach().numpy(),
-                                                             Y.numpy()), rtol=1e-12)
+    np.testing.assert_allclose(
+        D.detach().numpy(), cdist_dtw(X.detach().numpy(), Y.numpy()), rtol=1e-12
+    )
 
 
 # ------------------------------------------------------------------ gradients
@@ -328,10 +344,12 @@ def test_gradient_matches_finite_differences_of_reference(rng, n, m, d):
     tx = torch.tensor(x, requires_grad=True)
     ty = torch.tensor(y, requires_grad=True)
     dtw(tx, ty).backward()
-    np.testing.assert_allclose(tx.grad.numpy(), _fd_grad(lambda z: dtw_ref_value(z, y), x),
-                               atol=1e-6)
-    np.testing.assert_allclose(ty.grad.numpy(), _fd_grad(lambda z: dtw_ref_value(x, z), y),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        tx.grad.numpy(), _fd_grad(lambda z: dtw_ref_value(z, y), x), atol=1e-6
+    )
+    np.testing.assert_allclose(
+        ty.grad.numpy(), _fd_grad(lambda z: dtw_ref_value(x, z), y), atol=1e-6
+    )
 
 
 def test_batched_gradient_with_padding_is_per_pair(rng):
@@ -344,7 +362,7 @@ def test_batched_gradient_with_padding_is_per_pair(rng):
     for b in range(2):
         fd = _fd_grad(lambda z, b=b: dtw_ref_value(z, Y[b, : ly[b]]), X[b, : lx[b]])
         np.testing.assert_allclose(g[b, : lx[b]], fd, atol=1e-6)
-        assert np.all(g[b, lx[b]:] == 0)
+        assert np.all(g[b, lx[b] :] == 0)
 
 
 def test_zero_distance_has_zero_gradient_not_nan():
@@ -500,8 +518,10 @@ def test_int_and_bool_inputs_become_float64():
 
 def test_half_precision_torch_computes_in_float32():
     torch = pytest.importorskip("torch")
-    v = dtw(torch.tensor([1.0, 2.0, 3.0], dtype=torch.bfloat16),
-            torch.tensor([3.0, 4.0, -3.0], dtype=torch.bfloat16))
+    v = dtw(
+        torch.tensor([1.0, 2.0, 3.0], dtype=torch.bfloat16),
+        torch.tensor([3.0, 4.0, -3.0], dtype=torch.bfloat16),
+    )
     assert v.dtype == torch.float32 and float(v) == pytest.approx(6.4807, abs=1e-3)
 
 

@@ -24,8 +24,9 @@ def test_gunpoint_1nn_dtw_reproduces_ucr_error():
 
 
 def test_demo_runs_and_backends_agree():
-    res = subprocess.run([sys.executable, str(EXAMPLES / "demo.py")], capture_output=True,
-                         text=True, timeout=600)
+    res = subprocess.run(
+        [sys.executable, str(EXAMPLES / "demo.py")], capture_output=True, text=True, timeout=600
+    )
     assert res.returncode == 0, res.stderr
     assert "all backends agree." in res.stdout
     assert "numpy" in res.stdout
@@ -44,8 +45,12 @@ def test_make_cbf_is_deterministic_and_separable():
 
 def test_dilate_synthetic_example_runs_short():
     pytest.importorskip("torch")
-    res = subprocess.run([sys.executable, str(EXAMPLES / "dilate_synthetic.py"), "--epochs", "2"],
-                         capture_output=True, text=True, timeout=600)
+    res = subprocess.run(
+        [sys.executable, str(EXAMPLES / "dilate_synthetic.py"), "--epochs", "2"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert res.returncode == 0, res.stderr
     out = res.stdout
     assert "2 epochs per model" in out

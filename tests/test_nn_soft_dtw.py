@@ -56,7 +56,8 @@ def test_values_and_gradients_match_reference():
     loss = SoftDTWLoss(gamma=0.3, reduction="sum")(xt, yt)
     loss.backward()
     assert float(loss.detach()) == pytest.approx(
-        sum(soft_dtw_ref(x[b], y[b], 0.3)[0] for b in range(2)), rel=1e-12)
+        sum(soft_dtw_ref(x[b], y[b], 0.3)[0] for b in range(2)), rel=1e-12
+    )
     for b in range(2):
         gx, gy = soft_dtw_ref_grad(x[b], y[b], 0.3)
         np.testing.assert_allclose(xt.grad[b].numpy(), gx, rtol=1e-6, atol=1e-8)
@@ -116,8 +117,7 @@ def test_gamma_zero_loss_is_squared_dtw():
     x = torch.tensor(rng.normal(size=(2, 5, 1)), requires_grad=True)
     y = torch.tensor(rng.normal(size=(2, 6, 1)))
     loss = SoftDTWLoss(gamma=0.0)(x, y)
-    np.testing.assert_allclose(loss.detach().numpy(), dtw(x.detach(), y).numpy() ** 2,
-                               rtol=1e-12)
+    np.testing.assert_allclose(loss.detach().numpy(), dtw(x.detach(), y).numpy() ** 2, rtol=1e-12)
     loss.sum().backward()
     x2 = x.detach().clone().requires_grad_(True)
     (dtw(x2, y) ** 2).sum().backward()
@@ -287,8 +287,13 @@ def _ddp_worker(rank: int, world: int, port: int, out_dir: str) -> None:
     faulthandler.dump_traceback_later(150, file=log)
     log.write("started\n")
     log.flush()
-    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
-                            world_size=world, timeout=datetime.timedelta(seconds=180))
+    dist.init_process_group(
+        "gloo",
+        init_method=f"tcp://127.0.0.1:{port}",
+        rank=rank,
+        world_size=world,
+        timeout=datetime.timedelta(seconds=180),
+    )
     try:
         torch.manual_seed(0)
         model = torch.nn.Linear(3, 3).double()
@@ -317,17 +322,22 @@ def test_distributed_data_parallel_gloo_two_processes():
     import torch.multiprocessing as mp
 
     with tempfile.TemporaryDirectory() as tmp:
-        ctx = mp.start_processes(_ddp_worker, args=(2, _free_port(), tmp), nprocs=2,
-                                 join=False, start_method="spawn")
+        ctx = mp.start_processes(
+            _ddp_worker, args=(2, _free_port(), tmp), nprocs=2, join=False, start_method="spawn"
+        )
         deadline = time.monotonic() + 300
         while not ctx.join(timeout=5):
             if time.monotonic() > deadline:
                 for p in ctx.processes:
                     p.kill()
                 logs = [Path(tmp, f"log{r}.txt") for r in range(2)]
-                pytest.fail("DDP workers did not finish within 300 s:\n" + "\n".join(
-                    f"rank {r}: " + (p.read_text() if p.exists() else "no log")
-                    for r, p in enumerate(logs)))
+                pytest.fail(
+                    "DDP workers did not finish within 300 s:\n"
+                    + "\n".join(
+                        f"rank {r}: " + (p.read_text() if p.exists() else "no log")
+                        for r, p in enumerate(logs)
+                    )
+                )
         g0 = torch.load(os.path.join(tmp, "g0.pt"))
         g1 = torch.load(os.path.join(tmp, "g1.pt"))
     torch.manual_seed(0)

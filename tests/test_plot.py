@@ -200,6 +200,7 @@ def test_png_is_drawn(tmp_path, rng):
 
 def test_import_is_lazy():
     code = "import sys, tsalign.plot; print('matplotlib' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=ROOT, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     assert out.stdout.strip() == "False"

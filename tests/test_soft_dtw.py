@@ -42,8 +42,10 @@ def _band_kwargs(kind, param):
 
 
 def _num(x):
-    return np.asarray(x.detach().cpu().numpy() if hasattr(x, "detach") else
-                      (x.get() if hasattr(x, "get") else x), dtype=np.float64)
+    return np.asarray(
+        x.detach().cpu().numpy() if hasattr(x, "detach") else (x.get() if hasattr(x, "get") else x),
+        dtype=np.float64,
+    )
 
 
 # --------------------------------------------------------------------------- values
@@ -64,8 +66,9 @@ def test_bands_match_reference(backend, dtype, kind, param, shape):
     rng = np.random.default_rng(n + m)
     x, y = rng.normal(size=(n, 2)), rng.normal(size=(m, 2))
     mask = band_mask(n, m, kind, param)
-    got = soft_dtw(backend.asarray(x, dtype), backend.asarray(y, dtype), gamma=0.5,
-                   **_band_kwargs(kind, param))
+    got = soft_dtw(
+        backend.asarray(x, dtype), backend.asarray(y, dtype), gamma=0.5, **_band_kwargs(kind, param)
+    )
     expected = soft_dtw_ref_value(x.astype(dtype), y.astype(dtype), 0.5, mask)
     np.testing.assert_allclose(_num(got), expected, **tol(dtype))
 
@@ -125,17 +128,19 @@ def test_alignment_under_bands(backend, kind, param, shape):
     n, m = shape
     rng = np.random.default_rng(7)
     x, y = rng.normal(size=n), rng.normal(size=m)
-    E, _ = soft_dtw_alignment(backend.asarray(x), backend.asarray(y), gamma=0.3,
-                              **_band_kwargs(kind, param))
+    E, _ = soft_dtw_alignment(
+        backend.asarray(x), backend.asarray(y), gamma=0.3, **_band_kwargs(kind, param)
+    )
     _, E_ref = soft_dtw_ref(x, y, 0.3, band_mask(n, m, kind, param))
     np.testing.assert_allclose(_num(E), E_ref, rtol=1e-10, atol=1e-12)
 
 
 def test_alignment_matches_tslearn_doc():
-    E, v = soft_dtw_alignment([1, 2, 2, 3], [1., 2., 3., 4.], gamma=1.)
+    E, v = soft_dtw_alignment([1, 2, 2, 3], [1.0, 2.0, 3.0, 4.0], gamma=1.0)
     assert v == pytest.approx(-0.8954437807217475, rel=1e-12)
-    np.testing.assert_allclose(E[0], [1.0, 1.88929819e-01, 2.83818995e-04, 4.19122160e-11],
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        E[0], [1.0, 1.88929819e-01, 2.83818995e-04, 4.19122160e-11], rtol=1e-6
+    )
 
 
 # --------------------------------------------------------------------------- batches
@@ -162,19 +167,21 @@ def test_batch_with_nan_padding(backend, dtype):
     for b in range(4):
         _, E_ref = soft_dtw_ref(X[b, : lx[b]].astype(dtype), Y[b, : ly[b]].astype(dtype), 0.4)
         np.testing.assert_allclose(E[b, : lx[b], : ly[b]], E_ref, **tol(dtype))
-        assert not E[b, lx[b]:].any() and not E[b, :, ly[b]:].any()
+        assert not E[b, lx[b] :].any() and not E[b, :, ly[b] :].any()
     norm = _num(soft_dtw_normalized(backend.asarray(X, dtype), backend.asarray(Y, dtype), 0.4))
     for b in range(4):
         x, y = X[b, : lx[b]], Y[b, : ly[b]]
-        ref = (soft_dtw_ref_value(x, y, 0.4)
-               - 0.5 * (soft_dtw_ref_value(x, x, 0.4) + soft_dtw_ref_value(y, y, 0.4)))
+        ref = soft_dtw_ref_value(x, y, 0.4) - 0.5 * (
+            soft_dtw_ref_value(x, x, 0.4) + soft_dtw_ref_value(y, y, 0.4)
+        )
         np.testing.assert_allclose(norm[b], ref, **tol(dtype))
 
 
 def test_single_series_with_trailing_nans_is_trimmed():
     x = np.array([1.0, 2.0, np.nan, np.nan])
     assert soft_dtw(x, [1.0, 3.0], gamma=0.5) == pytest.approx(
-        soft_dtw_ref_value([1.0, 2.0], [1.0, 3.0], 0.5), rel=1e-12)
+        soft_dtw_ref_value([1.0, 2.0], [1.0, 3.0], 0.5), rel=1e-12
+    )
 
 
 # --------------------------------------------------------------------------- cdist
@@ -185,12 +192,14 @@ def test_cdist_matches_reference(backend, dtype):
     Ab = [backend.asarray(a, dtype) for a in A]
     Bb = [backend.asarray(b, dtype) for b in Bs]
     got = _num(cdist_soft_dtw(Ab, Bb, gamma=0.5))
-    ref = np.array([[soft_dtw_ref_value(a.astype(dtype), b.astype(dtype), 0.5) for b in Bs]
-                    for a in A])
+    ref = np.array(
+        [[soft_dtw_ref_value(a.astype(dtype), b.astype(dtype), 0.5) for b in Bs] for a in A]
+    )
     np.testing.assert_allclose(got, ref, **tol(dtype))
     sym = _num(cdist_soft_dtw(Ab, gamma=0.5))
-    ref_sym = np.array([[soft_dtw_ref_value(a.astype(dtype), b.astype(dtype), 0.5) for b in A]
-                        for a in A])
+    ref_sym = np.array(
+        [[soft_dtw_ref_value(a.astype(dtype), b.astype(dtype), 0.5) for b in A] for a in A]
+    )
     np.testing.assert_allclose(sym, ref_sym, **tol(dtype))
     norm = _num(cdist_soft_dtw_normalized(Ab, Bb, gamma=0.5))
     selfA = np.array([soft_dtw_ref_value(a, a, 0.5) for a in A])
@@ -222,10 +231,18 @@ def _torch():
     return torch
 
 
-@pytest.mark.parametrize("n,m,band", [
-    (3, 4, None), (4, 3, None), (1, 3, None), (4, 4, ("sakoe_chiba", 1)),
-    (4, 6, ("sakoe_chiba", 0)), (5, 5, ("itakura", 2.0)), (5, 6, ("itakura", 3.0)),
-])
+@pytest.mark.parametrize(
+    "n,m,band",
+    [
+        (3, 4, None),
+        (4, 3, None),
+        (1, 3, None),
+        (4, 4, ("sakoe_chiba", 1)),
+        (4, 6, ("sakoe_chiba", 0)),
+        (5, 5, ("itakura", 2.0)),
+        (5, 6, ("itakura", 3.0)),
+    ],
+)
 def test_gradients_match_finite_differences(n, m, band):
     torch = _torch()
     rng = np.random.default_rng(n + 2 * m)
@@ -250,8 +267,9 @@ def test_gradient_of_normalized_and_alignment_value():
     soft_dtw_normalized(X, torch.tensor(y), gamma=0.5).backward()
 
     def f(xx):
-        return (soft_dtw_ref_value(xx, y, 0.5)
-                - 0.5 * (soft_dtw_ref_value(xx, xx, 0.5) + soft_dtw_ref_value(y, y, 0.5)))
+        return soft_dtw_ref_value(xx, y, 0.5) - 0.5 * (
+            soft_dtw_ref_value(xx, xx, 0.5) + soft_dtw_ref_value(y, y, 0.5)
+        )
 
     eps = 1e-6
     fd = np.zeros_like(x)
@@ -293,9 +311,12 @@ def test_gradcheck_sq_euclidean_cost(d):
     X = torch.tensor(rng.normal(size=(2, 4, d)), requires_grad=True)
     Y = torch.tensor(rng.normal(size=(2, 3, d)), requires_grad=True)
     assert torch.autograd.gradcheck(SqEuclideanCost.apply, (X, Y))
-    np.testing.assert_allclose(SqEuclideanCost.apply(X, Y).detach().numpy(),
-                               ((X[:, :, None] - Y[:, None]) ** 2).sum(-1).detach().numpy(),
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        SqEuclideanCost.apply(X, Y).detach().numpy(),
+        ((X[:, :, None] - Y[:, None]) ** 2).sum(-1).detach().numpy(),
+        rtol=1e-12,
+        atol=1e-12,
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -351,8 +372,9 @@ def test_gradient_of_cdist_normalized():
     D[1, 2].backward()
 
     def f(a):
-        return (soft_dtw_ref_value(a, Bn[2], 0.5)
-                - 0.5 * (soft_dtw_ref_value(a, a, 0.5) + soft_dtw_ref_value(Bn[2], Bn[2], 0.5)))
+        return soft_dtw_ref_value(a, Bn[2], 0.5) - 0.5 * (
+            soft_dtw_ref_value(a, a, 0.5) + soft_dtw_ref_value(Bn[2], Bn[2], 0.5)
+        )
 
     eps = 1e-6
     fd = np.zeros_like(A[1])
@@ -408,13 +430,19 @@ def test_seed_call_verbatim():
 
 
 def test_tslearn_published_values():
-    assert soft_dtw([1, 2, 2, 3], [1., 2., 3., 4.], gamma=1.) == pytest.approx(-0.8954437807, 1e-9)
-    assert soft_dtw([1, 2, 3, 3], [1., 2., 2.1, 3.2], gamma=0.01) == pytest.approx(0.09, abs=1e-9)
+    assert soft_dtw([1, 2, 2, 3], [1.0, 2.0, 3.0, 4.0], gamma=1.0) == pytest.approx(
+        -0.8954437807, 1e-9
+    )
+    assert soft_dtw([1, 2, 3, 3], [1.0, 2.0, 2.1, 3.2], gamma=0.01) == pytest.approx(0.09, abs=1e-9)
     assert soft_dtw_normalized([1, 2, 2, 3], [1, 2, 2, 3], gamma=0.1) == 0.0
-    assert soft_dtw_normalized([1, 2, 2, 3], [1., 2., 3., 4.], gamma=1.) == pytest.approx(
-        1.309, abs=1e-3)
-    np.testing.assert_allclose(cdist_soft_dtw([[1, 2, 2, 3], [1., 2., 3., 4.]], gamma=.01),
-                               [[-0.01098612, 1.0], [1.0, 0.0]], atol=1e-8)
+    assert soft_dtw_normalized([1, 2, 2, 3], [1.0, 2.0, 3.0, 4.0], gamma=1.0) == pytest.approx(
+        1.309, abs=1e-3
+    )
+    np.testing.assert_allclose(
+        cdist_soft_dtw([[1, 2, 2, 3], [1.0, 2.0, 3.0, 4.0]], gamma=0.01),
+        [[-0.01098612, 1.0], [1.0, 0.0]],
+        atol=1e-8,
+    )
 
 
 @pytest.mark.parametrize("kw", [{}, {"sakoe_chiba_radius": 2}, {"itakura_max_slope": 2.5}])
@@ -424,16 +452,21 @@ def test_agrees_with_installed_tslearn(kw):
     rng = np.random.default_rng(21)
     x, y = rng.normal(size=(9, 2)), rng.normal(size=(9, 2))
     assert soft_dtw(x, y, gamma=0.3, **kw) == pytest.approx(
-        ts.soft_dtw(x, y, gamma=0.3, **kw), rel=1e-10)
+        ts.soft_dtw(x, y, gamma=0.3, **kw), rel=1e-10
+    )
     E, v = soft_dtw_alignment(x, y, gamma=0.3)
     E_t, v_t = ts.soft_dtw_alignment(x, y, gamma=0.3)
     np.testing.assert_allclose(E, E_t, rtol=1e-8, atol=1e-12)
     X = rng.normal(size=(3, 6, 1))
-    np.testing.assert_allclose(cdist_soft_dtw(X, gamma=0.7, **kw),
-                               ts.cdist_soft_dtw(X, gamma=0.7, **kw), rtol=1e-10)
-    np.testing.assert_allclose(cdist_soft_dtw_normalized(X, X[:2], gamma=0.7, **kw),
-                               ts.cdist_soft_dtw_normalized(X, X[:2], gamma=0.7, **kw),
-                               rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        cdist_soft_dtw(X, gamma=0.7, **kw), ts.cdist_soft_dtw(X, gamma=0.7, **kw), rtol=1e-10
+    )
+    np.testing.assert_allclose(
+        cdist_soft_dtw_normalized(X, X[:2], gamma=0.7, **kw),
+        ts.cdist_soft_dtw_normalized(X, X[:2], gamma=0.7, **kw),
+        rtol=1e-9,
+        atol=1e-12,
+    )
 
 
 # --------------------------------------------------------------------------- numerics
@@ -558,7 +591,9 @@ def test_import_stays_light():
     import subprocess
     import sys
 
-    code = ("import sys, tsalign, tsalign.soft_dtw; "
-            "print(sorted(m for m in ('torch', 'cupy', 'numba') if m in sys.modules))")
+    code = (
+        "import sys, tsalign, tsalign.soft_dtw; "
+        "print(sorted(m for m in ('torch', 'cupy', 'numba') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

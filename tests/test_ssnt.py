@@ -37,11 +37,11 @@ def make_case(seed=0, B=B, T=T, S=S, V=V, src=SRC, tgt=TGT, pad=np.nan):
     y = rng.integers(0, V, size=(B, T))
     z = rng.normal(scale=1.5, size=(B, T, S))
     for b in range(B):
-        lp[b, tgt[b]:] = pad
-        lp[b, :, src[b]:] = pad
-        z[b, tgt[b]:] = pad
-        z[b, :, src[b]:] = pad
-        y[b, tgt[b]:] = -1
+        lp[b, tgt[b] :] = pad
+        lp[b, :, src[b] :] = pad
+        z[b, tgt[b] :] = pad
+        z[b, :, src[b] :] = pad
+        y[b, tgt[b] :] = -1
     with np.errstate(invalid="ignore"):
         le = -np.logaddexp(0.0, -z)
     return lp, y, z, le
@@ -81,10 +81,19 @@ def test_matches_enumeration(backend, dtype, logits):
     lp, y, z, le = make_case()
     emit = z if logits else le
     ref = ssnt_padded_ref(lp.astype(dtype), y, emit.astype(dtype), SRC, TGT, logits=logits)
-    kw = {"emit_logits": backend.asarray(z, dtype)} if logits else {
-        "log_p_choose": backend.asarray(le, dtype)}
-    out = ssnt(backend.asarray(lp, dtype), ints(backend, y), source_lengths=SRC,
-               target_lengths=ints(backend, TGT), reduction="none", **kw)
+    kw = (
+        {"emit_logits": backend.asarray(z, dtype)}
+        if logits
+        else {"log_p_choose": backend.asarray(le, dtype)}
+    )
+    out = ssnt(
+        backend.asarray(lp, dtype),
+        ints(backend, y),
+        source_lengths=SRC,
+        target_lengths=ints(backend, TGT),
+        reduction="none",
+        **kw,
+    )
     got = backend.to_numpy(out)
     assert got.shape == (B,)
     assert got.dtype == dtype
@@ -95,8 +104,9 @@ def test_longer_sequences_match_enumeration(backend):
     src, tgt = np.array([8, 7]), np.array([4, 5])
     lp, y, z, le = make_case(seed=3, B=2, T=5, S=9, V=3, src=src, tgt=tgt)
     ref = ssnt_padded_ref(lp, y, le, src, tgt)
-    out = ssnt(backend.asarray(lp), ints(backend, y), backend.asarray(le), src, tgt,
-               reduction="none")
+    out = ssnt(
+        backend.asarray(lp), ints(backend, y), backend.asarray(le), src, tgt, reduction="none"
+    )
     np.testing.assert_allclose(backend.to_numpy(out), ref, rtol=1e-10)
 
 
@@ -104,10 +114,22 @@ def test_packed_equals_padded(backend, dtype):
     lp, y, z, le = make_case(seed=1)
     plp, py, ple = packed(lp, y, le, TGT)
     assert plp.shape == (TGT.sum(), S, V)
-    a = ssnt(backend.asarray(lp, dtype), ints(backend, y), backend.asarray(le, dtype), SRC, TGT,
-             reduction="none")
-    b = ssnt(backend.asarray(plp, dtype), ints(backend, py), backend.asarray(ple, dtype), SRC,
-             TGT, reduction="none")
+    a = ssnt(
+        backend.asarray(lp, dtype),
+        ints(backend, y),
+        backend.asarray(le, dtype),
+        SRC,
+        TGT,
+        reduction="none",
+    )
+    b = ssnt(
+        backend.asarray(plp, dtype),
+        ints(backend, py),
+        backend.asarray(ple, dtype),
+        SRC,
+        TGT,
+        reduction="none",
+    )
     np.testing.assert_allclose(backend.to_numpy(a), backend.to_numpy(b), **tol(dtype))
     ref = ssnt_padded_ref(lp.astype(dtype), y, le.astype(dtype), SRC, TGT)
     np.testing.assert_allclose(backend.to_numpy(b), ref, **tol(dtype))
@@ -143,8 +165,18 @@ def test_padding_never_changes_the_loss(backend):
         lp, y, z, le = make_case(seed=5, pad=pad)
         if pad == -3.0:
             y = np.where(y < 0, 0, y)
-        outs.append(backend.to_numpy(ssnt(backend.asarray(lp), ints(backend, y),
-                                          backend.asarray(le), SRC, TGT, reduction="none")))
+        outs.append(
+            backend.to_numpy(
+                ssnt(
+                    backend.asarray(lp),
+                    ints(backend, y),
+                    backend.asarray(le),
+                    SRC,
+                    TGT,
+                    reduction="none",
+                )
+            )
+        )
     np.testing.assert_array_equal(outs[0], outs[1])
 
 
@@ -167,8 +199,12 @@ def test_emit_logits_stay_accurate_where_e_rounds_to_one(backend, dtype):
     y = np.array([[1]])
     ref = ssnt_padded_ref(lp, y, z, [2], [1], logits=True)
     np.testing.assert_allclose(ref, [800 + np.log(2) + np.log(2)], rtol=1e-12)
-    out = ssnt(backend.asarray(lp, dtype), ints(backend, y), emit_logits=backend.asarray(z, dtype),
-               reduction="none")
+    out = ssnt(
+        backend.asarray(lp, dtype),
+        ints(backend, y),
+        emit_logits=backend.asarray(z, dtype),
+        reduction="none",
+    )
     np.testing.assert_allclose(backend.to_numpy(out), ref, **tol(dtype))
 
 
@@ -180,8 +216,9 @@ def test_probability_zero_and_one(backend):
     le[0, 1, 2] = 0.0
     le[3, 0, 1] = 0.0
     ref = ssnt_padded_ref(lp, y, le, SRC, TGT)
-    out = ssnt(backend.asarray(lp), ints(backend, y), backend.asarray(le), SRC, TGT,
-               reduction="none")
+    out = ssnt(
+        backend.asarray(lp), ints(backend, y), backend.asarray(le), SRC, TGT, reduction="none"
+    )
     np.testing.assert_allclose(backend.to_numpy(out), ref, rtol=1e-10)
     assert np.all(np.isfinite(ref))
 
@@ -190,8 +227,9 @@ def test_impossible_sequence_is_inf(backend):
     # the last token can never be emitted at the last frame
     lp, y, z, le = make_case(seed=7)
     le[1, 0, 2] = -np.inf  # sequence 1: one token, three frames
-    out = backend.to_numpy(ssnt(backend.asarray(lp), ints(backend, y), backend.asarray(le), SRC,
-                                TGT, reduction="none"))
+    out = backend.to_numpy(
+        ssnt(backend.asarray(lp), ints(backend, y), backend.asarray(le), SRC, TGT, reduction="none")
+    )
     assert out[1] == np.inf
     assert np.all(np.isfinite(np.delete(out, 1)))
 
@@ -208,10 +246,18 @@ def test_dtype_promotion_and_half():
 
 def test_explicit_numpy_backend_with_torch_inputs():
     import torch
+
     lp, y, z, le = make_case(seed=16)
     ref = ssnt_padded_ref(lp, y, le, SRC, TGT)
-    out = ssnt(torch.tensor(lp), torch.tensor(y), torch.tensor(le), torch.tensor(SRC),
-               torch.tensor(TGT), reduction="sum", be="numpy")
+    out = ssnt(
+        torch.tensor(lp),
+        torch.tensor(y),
+        torch.tensor(le),
+        torch.tensor(SRC),
+        torch.tensor(TGT),
+        reduction="sum",
+        be="numpy",
+    )
     assert type(out) is float
     np.testing.assert_allclose(out, ref.sum(), rtol=1e-10)
 
@@ -244,11 +290,14 @@ def test_gradients_match_finite_differences(tbackend, dtype, logits, layout):
         return float(np.dot(weights, ssnt_padded_ref(lp_, y, emit_, SRC, TGT, logits=logits)))
 
     valid = ~np.isnan(emit)
-    fd_lp = finite_diff(lambda a: ref_total(a, emit), lp,
-                        entries=[(*i, k) for i in zip(*np.nonzero(valid), strict=True)
-                                 for k in range(V)])
-    fd_emit = finite_diff(lambda a: ref_total(lp, a), emit,
-                          entries=list(zip(*np.nonzero(valid), strict=True)))
+    fd_lp = finite_diff(
+        lambda a: ref_total(a, emit),
+        lp,
+        entries=[(*i, k) for i in zip(*np.nonzero(valid), strict=True) for k in range(V)],
+    )
+    fd_emit = finite_diff(
+        lambda a: ref_total(lp, a), emit, entries=list(zip(*np.nonzero(valid), strict=True))
+    )
 
     tl = tbackend.asarray(lp, dtype, requires_grad=True)
     te = tbackend.asarray(emit, dtype, requires_grad=True)
@@ -256,8 +305,14 @@ def test_gradients_match_finite_differences(tbackend, dtype, logits, layout):
     kw = {"emit_logits": te} if logits else {"log_p_choose": te}
     if layout == "packed":
         keep = torch.as_tensor(~lengths_to_padding_mask(TGT), device=tl.device)
-        loss = ssnt(tl[keep], ty[keep], source_lengths=SRC, target_lengths=TGT,
-                    reduction="none", **{k: v[keep] for k, v in kw.items()})
+        loss = ssnt(
+            tl[keep],
+            ty[keep],
+            source_lengths=SRC,
+            target_lengths=TGT,
+            reduction="none",
+            **{k: v[keep] for k, v in kw.items()},
+        )
     else:
         loss = ssnt(tl, ty, source_lengths=SRC, target_lengths=TGT, reduction="none", **kw)
     (loss * torch.as_tensor(weights, dtype=loss.dtype, device=loss.device)).sum().backward()
@@ -299,8 +354,9 @@ def test_gradient_occupancy_sums_to_one(tbackend):
     # it sums to -1 for every token, whatever the inputs
     lp, y, z, le = make_case(seed=12, pad=0.0)
     tl = tbackend.asarray(lp, requires_grad=True)
-    ssnt(tl, ints(tbackend, np.where(y < 0, 0, y)), tbackend.asarray(le), SRC, TGT,
-         reduction="sum").backward()
+    ssnt(
+        tl, ints(tbackend, np.where(y < 0, 0, y)), tbackend.asarray(le), SRC, TGT, reduction="sum"
+    ).backward()
     per_token = tl.grad.cpu().numpy().sum(axis=(2, 3))
     expected = -(np.arange(T)[None, :] < TGT[:, None]).astype(float)
     np.testing.assert_allclose(per_token, expected, rtol=1e-10, atol=1e-12)
@@ -395,11 +451,17 @@ def test_seed_minimal_example_runs():
 
     # the same joint in the padded layout gives the same loss
     with torch.no_grad():
-        full = F.relu(src_feats.transpose(0, 1).unsqueeze(1)
-                      + tgt_feats.transpose(0, 1).unsqueeze(2))
-        padded = ssnt(joiner_trans(full).log_softmax(-1), targets,
-                      F.logsigmoid(joiner_alpha(full)).squeeze(-1), source_lengths,
-                      target_lengths, reduction="sum") / (B * T)
+        full = F.relu(
+            src_feats.transpose(0, 1).unsqueeze(1) + tgt_feats.transpose(0, 1).unsqueeze(2)
+        )
+        padded = ssnt(
+            joiner_trans(full).log_softmax(-1),
+            targets,
+            F.logsigmoid(joiner_alpha(full)).squeeze(-1),
+            source_lengths,
+            target_lengths,
+            reduction="sum",
+        ) / (B * T)
     np.testing.assert_allclose(padded.item(), loss.item(), rtol=1e-5)
 
 
@@ -408,10 +470,20 @@ def _bad_calls():
     lp, y, z, le = make_case(seed=14, pad=-1.0)
     y = np.where(y < 0, 0, y)
     plp, py, ple = packed(lp, y, le, TGT)
-    good = {"log_probs": lp, "targets": y, "log_p_choose": le, "source_lengths": SRC,
-            "target_lengths": TGT}
-    pgood = {"log_probs": plp, "targets": py, "log_p_choose": ple, "source_lengths": SRC,
-             "target_lengths": TGT}
+    good = {
+        "log_probs": lp,
+        "targets": y,
+        "log_p_choose": le,
+        "source_lengths": SRC,
+        "target_lengths": TGT,
+    }
+    pgood = {
+        "log_probs": plp,
+        "targets": py,
+        "log_p_choose": ple,
+        "source_lengths": SRC,
+        "target_lengths": TGT,
+    }
     over_t = y.copy()
     over_t[0, 0] = V
     pos = le.copy()
@@ -474,15 +546,17 @@ def _convert(backend, kwargs):
     return out
 
 
-@pytest.mark.parametrize("name,kwargs", _VALUE_CASES, ids=[f"{i}-{c[0]}" for i, c in
-                                                            enumerate(_VALUE_CASES)])
+@pytest.mark.parametrize(
+    "name,kwargs", _VALUE_CASES, ids=[f"{i}-{c[0]}" for i, c in enumerate(_VALUE_CASES)]
+)
 def test_bad_values_raise_value_error(backend, name, kwargs):
     with pytest.raises(ValueError, match=name):
         ssnt(**_convert(backend, kwargs))
 
 
-@pytest.mark.parametrize("name,kwargs", _TYPE_CASES, ids=[f"{i}-{c[0]}" for i, c in
-                                                           enumerate(_TYPE_CASES)])
+@pytest.mark.parametrize(
+    "name,kwargs", _TYPE_CASES, ids=[f"{i}-{c[0]}" for i, c in enumerate(_TYPE_CASES)]
+)
 def test_bad_types_raise_type_error(backend, name, kwargs):
     with pytest.raises(TypeError, match=name):
         ssnt(**_convert(backend, kwargs))
@@ -490,6 +564,7 @@ def test_bad_types_raise_type_error(backend, name, kwargs):
 
 def test_mixed_libraries_raise_type_error():
     import torch
+
     lp, y, z, le = make_case(pad=-1.0)
     with pytest.raises(TypeError, match="mix"):
         ssnt(torch.tensor(lp), np.where(y < 0, 0, y), torch.tensor(le), SRC, TGT)
@@ -520,8 +595,7 @@ def test_ssnt_loss_module(tbackend):
     lp, y, z, le = make_case(seed=15)
     args = (tbackend.asarray(lp), ints(tbackend, y), tbackend.asarray(le), SRC, TGT)
     for reduction in ("none", "sum", "mean"):
-        torch.testing.assert_close(SSNTLoss(reduction)(*args),
-                                   ssnt(*args, reduction=reduction))
+        torch.testing.assert_close(SSNTLoss(reduction)(*args), ssnt(*args, reduction=reduction))
     assert "mean" in repr(SSNTLoss())
     with pytest.raises(ValueError, match="reduction"):
         SSNTLoss("max")
@@ -530,7 +604,9 @@ def test_ssnt_loss_module(tbackend):
 def test_public_names_and_lazy_imports():
     assert tsalign.ssnt is ssnt and "ssnt" in tsalign.__all__
     assert "lengths_to_padding_mask" in tsalign.__all__
-    code = ("import sys, tsalign, tsalign.ssnt; "
-            "bad = [m for m in ('torch', 'cupy', 'numba') if m in sys.modules]; "
-            "assert not bad, bad")
+    code = (
+        "import sys, tsalign, tsalign.ssnt; "
+        "bad = [m for m in ('torch', 'cupy', 'numba') if m in sys.modules]; "
+        "assert not bad, bad"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -27,11 +27,13 @@ def _ulps(got32, exact64):
 
 def test_exp32_on_nonpositive_inputs():
     rng = np.random.default_rng(0)
-    x = np.concatenate([
-        -rng.exponential(scale=5.0, size=100_000),
-        np.linspace(-87.0, 0.0, 20_001),
-        [0.0, -1e-30, -1e-7],
-    ]).astype(np.float32)
+    x = np.concatenate(
+        [
+            -rng.exponential(scale=5.0, size=100_000),
+            np.linspace(-87.0, 0.0, 20_001),
+            [0.0, -1e-30, -1e-7],
+        ]
+    ).astype(np.float32)
     out = np.empty_like(x)
     _map_exp(x, out)
     exact = np.exp(x.astype(np.float64))
@@ -47,11 +49,13 @@ def test_exp32_on_nonpositive_inputs():
 
 def test_log32_on_inputs_at_least_one():
     rng = np.random.default_rng(1)
-    x = np.concatenate([
-        np.linspace(1.0, 3.0, 50_001),  # the soft-min's sums lie in [1, 3]
-        np.exp(rng.uniform(0, 80, size=50_000)),
-        [1.0, np.nextafter(np.float32(1), np.float32(2))],
-    ]).astype(np.float32)
+    x = np.concatenate(
+        [
+            np.linspace(1.0, 3.0, 50_001),  # the soft-min's sums lie in [1, 3]
+            np.exp(rng.uniform(0, 80, size=50_000)),
+            [1.0, np.nextafter(np.float32(1), np.float32(2))],
+        ]
+    ).astype(np.float32)
     out = np.empty_like(x)
     _map_log(x, out)
     exact = np.log(x.astype(np.float64))

@@ -75,8 +75,10 @@ def _torch_lines() -> list[str]:
     lines = [f"pytorch  torch {torch.__version__}: CPU tensors (numba kernels on zero-copy views)"]
     if torch.cuda.is_available():
         for k in range(torch.cuda.device_count()):
-            lines.append(f"         cuda:{k} {torch.cuda.get_device_name(k)} (CuPy kernels via "
-                         "DLPack, on torch's current stream)")
+            lines.append(
+                f"         cuda:{k} {torch.cuda.get_device_name(k)} (CuPy kernels via "
+                "DLPack, on torch's current stream)"
+            )
     else:
         lines.append("         CUDA: not available")
     return lines
@@ -118,9 +120,11 @@ def _cmd_info(args) -> int:
     print(f"tsalign {tsalign.__version__}")
     print(f"python  {platform.python_version()} ({sys.executable})")
     print(f"machine {_cpu_model()}, {os.cpu_count()} logical cores, {platform.system()}")
-    print(f"numpy {_version('numpy')}, numba {numba_v} ({threads} threads), "
-          f"array-api-compat {_version('array-api-compat')}, "
-          f"matplotlib {_version('matplotlib') or 'not installed'}")
+    print(
+        f"numpy {_version('numpy')}, numba {numba_v} ({threads} threads), "
+        f"array-api-compat {_version('array-api-compat')}, "
+        f"matplotlib {_version('matplotlib') or 'not installed'}"
+    )
     print("metrics: " + ", ".join(_metrics_found()))
     print("backends:")
     print("numpy    always: CPU (numba kernels)")
@@ -141,8 +145,10 @@ def _load_series(path: str, name: str):
         raise UsageError(f"{name}: not a file: {path}")
     suffix = p.suffix.lower()
     if suffix not in SUFFIXES:
-        raise UsageError(f"{name}: unsupported file type {suffix or '(none)'!r} for {path} "
-                         f"(expected {', '.join(SUFFIXES)})")
+        raise UsageError(
+            f"{name}: unsupported file type {suffix or '(none)'!r} for {path} "
+            f"(expected {', '.join(SUFFIXES)})"
+        )
     try:
         if suffix == ".npy":
             data = np.load(p, allow_pickle=False)
@@ -150,14 +156,14 @@ def _load_series(path: str, name: str):
             data = _load_text(p, "," if suffix == ".csv" else None)
     except (OSError, ValueError, EOFError) as exc:
         raise UsageError(f"{name}: cannot read {path}: {_one_line(exc)}") from None
-    if data.dtype == object or not (np.issubdtype(data.dtype, np.number)
-                                    or data.dtype == np.bool_):
+    if data.dtype == object or not (np.issubdtype(data.dtype, np.number) or data.dtype == np.bool_):
         raise UsageError(f"{name}: {path} does not hold numbers (dtype {data.dtype})")
     if data.ndim == 0 or data.size == 0:
         raise UsageError(f"{name}: {path} holds no series (shape {data.shape})")
     if data.ndim > 2:
-        raise UsageError(f"{name}: {path} must hold one series of shape (N,) or (N, d), "
-                         f"got shape {data.shape}")
+        raise UsageError(
+            f"{name}: {path} must hold one series of shape (N,) or (N, d), got shape {data.shape}"
+        )
     return data
 
 
@@ -178,9 +184,11 @@ def _load_text(p: Path, delimiter):
         if data is not None:
             # one frame per row; a single row is a univariate series written across
             return data[0] if data.shape[0] == 1 else data
-    raise ValueError("expected numbers only, one frame per row "
-                     f"({'comma' if delimiter else 'whitespace'}-separated columns, "
-                     "optionally one header line)")
+    raise ValueError(
+        "expected numbers only, one frame per row "
+        f"({'comma' if delimiter else 'whitespace'}-separated columns, "
+        "optionally one header line)"
+    )
 
 
 def _soft_dtw(name: str):
@@ -188,8 +196,10 @@ def _soft_dtw(name: str):
 
     fn = getattr(tsalign, name, None)
     if fn is None:
-        raise UsageError(f"--metric soft-dtw needs tsalign.{name}, which this version of "
-                         f"tsalign ({tsalign.__version__}) does not have")
+        raise UsageError(
+            f"--metric soft-dtw needs tsalign.{name}, which this version of "
+            f"tsalign ({tsalign.__version__}) does not have"
+        )
     return fn
 
 
@@ -299,33 +309,59 @@ def _build_parser() -> argparse.ArgumentParser:
     p_info.set_defaults(func=_cmd_info)
 
     p_align = sub.add_parser(
-        "align", help="align two series read from files and print the value",
+        "align",
+        help="align two series read from files and print the value",
         description="Read two series (.csv, .npy or .txt: one frame per row, one feature per "
-                    "column; trailing NaN rows are padding) and print their DTW or soft-DTW.",
+        "column; trailing NaN rows are padding) and print their DTW or soft-DTW.",
     )
     p_align.add_argument("a", metavar="A", help="first series file")
     p_align.add_argument("b", metavar="B", help="second series file")
-    p_align.add_argument("--metric", choices=("dtw", "soft-dtw"), default="dtw",
-                         help="dtw (default): sqrt of the cheapest path's cost; soft-dtw: "
-                              "smoothed minimum of the path costs (no square root)")
-    p_align.add_argument("--gamma", type=float, default=None,
-                         help="soft-DTW smoothing (default 1.0); only with --metric soft-dtw")
-    p_align.add_argument("--global-constraint", choices=("sakoe_chiba", "itakura"), default=None,
-                         help="name the constraint (otherwise inferred from the parameter "
-                              "given, as in tslearn)")
-    p_align.add_argument("--sakoe-chiba-radius", type=int, default=None, metavar="R",
-                         help="Sakoe-Chiba band of radius R")
-    p_align.add_argument("--itakura-max-slope", type=float, default=None, metavar="S",
-                         help="Itakura parallelogram of maximum slope S")
-    p_align.add_argument("--plot", metavar="OUT.png", default=None,
-                         help="also write a figure of the alignment to this file")
+    p_align.add_argument(
+        "--metric",
+        choices=("dtw", "soft-dtw"),
+        default="dtw",
+        help="dtw (default): sqrt of the cheapest path's cost; soft-dtw: "
+        "smoothed minimum of the path costs (no square root)",
+    )
+    p_align.add_argument(
+        "--gamma",
+        type=float,
+        default=None,
+        help="soft-DTW smoothing (default 1.0); only with --metric soft-dtw",
+    )
+    p_align.add_argument(
+        "--global-constraint",
+        choices=("sakoe_chiba", "itakura"),
+        default=None,
+        help="name the constraint (otherwise inferred from the parameter given, as in tslearn)",
+    )
+    p_align.add_argument(
+        "--sakoe-chiba-radius",
+        type=int,
+        default=None,
+        metavar="R",
+        help="Sakoe-Chiba band of radius R",
+    )
+    p_align.add_argument(
+        "--itakura-max-slope",
+        type=float,
+        default=None,
+        metavar="S",
+        help="Itakura parallelogram of maximum slope S",
+    )
+    p_align.add_argument(
+        "--plot",
+        metavar="OUT.png",
+        default=None,
+        help="also write a figure of the alignment to this file",
+    )
     p_align.set_defaults(func=_cmd_align)
 
     p_bench = sub.add_parser("bench", help="run the benchmark suite and print its table")
-    p_bench.add_argument("--script", default=None,
-                         help=f"the suite to run (default: {BENCH_SCRIPT} of the checkout)")
-    p_bench.add_argument("args", nargs=argparse.REMAINDER,
-                         help="arguments passed on to the suite")
+    p_bench.add_argument(
+        "--script", default=None, help=f"the suite to run (default: {BENCH_SCRIPT} of the checkout)"
+    )
+    p_bench.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed on to the suite")
     p_bench.set_defaults(func=_cmd_bench)
     return parser
 

@@ -121,10 +121,13 @@ class SqEuclideanCost(torch.autograd.Function):
         if G.device.type == "cpu" and X.dtype in (torch.float32, torch.float64):
             from .kernels.cpu.sq_euclidean import sq_euclidean_grad
 
-            gx, gy = sq_euclidean_grad(G.detach().contiguous().numpy(), X.detach().numpy(),
-                                       Y.detach().numpy())
-            return (torch.from_numpy(gx) if ctx.needs_input_grad[0] else None,
-                    torch.from_numpy(gy) if ctx.needs_input_grad[1] else None)
+            gx, gy = sq_euclidean_grad(
+                G.detach().contiguous().numpy(), X.detach().numpy(), Y.detach().numpy()
+            )
+            return (
+                torch.from_numpy(gx) if ctx.needs_input_grad[0] else None,
+                torch.from_numpy(gy) if ctx.needs_input_grad[1] else None,
+            )
         if ctx.needs_input_grad[0]:
             gx = 2 * (G.sum(2).unsqueeze(-1) * X - torch.bmm(G, Y))
         if ctx.needs_input_grad[1]:
@@ -162,9 +165,14 @@ class SoftDTWSqEuclideanFunction(torch.autograd.Function):
         E = soft_dtw_backward(W.numpy(), ctx.lx, ctx.ly, ctx.band)
         E *= grad.detach().to(torch.float32).numpy()[:, None, None]
         gx, gy = sq_euclidean_grad(E, X.detach().numpy(), Y.detach().numpy())
-        return (torch.from_numpy(gx) if ctx.needs_input_grad[0] else None,
-                torch.from_numpy(gy) if ctx.needs_input_grad[1] else None,
-                None, None, None, None)
+        return (
+            torch.from_numpy(gx) if ctx.needs_input_grad[0] else None,
+            torch.from_numpy(gy) if ctx.needs_input_grad[1] else None,
+            None,
+            None,
+            None,
+            None,
+        )
 
 
 def sq_euclidean_cost(X, Y):

@@ -35,8 +35,7 @@ class DilateFunction(torch.autograd.Function):
         be = instantiate_backend("pytorch")
         gs = g_shape.to(E.dtype).contiguous()
         gt = g_temporal.to(E.dtype).contiguous()
-        G = be.call_kernel("dilate", "dilate_backward", E, W, E, gs, gt, ctx.lx, ctx.ly,
-                           ctx.gamma)
+        G = be.call_kernel("dilate", "dilate_backward", E, W, E, gs, gt, ctx.lx, ctx.ly, ctx.gamma)
         return G, None, None, None
 
 

@@ -21,8 +21,16 @@ class SSNTFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, log_probs, emit, targets, src_len, tgt_len, row_off, mode, be):
         total, alpha, flags = be.call_kernel(
-            "ssnt", "ssnt_forward", log_probs, log_probs, targets, emit, src_len, tgt_len,
-            row_off, mode,
+            "ssnt",
+            "ssnt_forward",
+            log_probs,
+            log_probs,
+            targets,
+            emit,
+            src_len,
+            tgt_len,
+            row_off,
+            mode,
         )
         check_flags(be, flags, mode, int(log_probs.shape[-1]))
         ctx.save_for_backward(log_probs, emit, targets, alpha, total)
@@ -43,9 +51,21 @@ class SSNTFunction(torch.autograd.Function):
         grad_lp = torch.zeros(log_probs.shape, **kw) if need_lp else None
         grad_emit = torch.zeros(emit.shape, **kw) if need_emit else None
         ctx.be.call_kernel(
-            "ssnt", "ssnt_backward", log_probs, log_probs, targets, emit, src_len, tgt_len,
-            row_off, ctx.mode, alpha, total, grad_out.to(log_probs.dtype),
-            grad_log_probs=grad_lp, grad_emit=grad_emit,
+            "ssnt",
+            "ssnt_backward",
+            log_probs,
+            log_probs,
+            targets,
+            emit,
+            src_len,
+            tgt_len,
+            row_off,
+            ctx.mode,
+            alpha,
+            total,
+            grad_out.to(log_probs.dtype),
+            grad_log_probs=grad_lp,
+            grad_emit=grad_emit,
         )
         return grad_lp, grad_emit, None, None, None, None, None, None
 

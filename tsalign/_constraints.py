@@ -43,8 +43,7 @@ def resolve_band(global_constraint=None, sakoe_chiba_radius=None, itakura_max_sl
         kind = _CODES[global_constraint]
     except (KeyError, TypeError):
         raise ValueError(
-            "global_constraint must be None, 'sakoe_chiba' or 'itakura', "
-            f"got {global_constraint!r}"
+            f"global_constraint must be None, 'sakoe_chiba' or 'itakura', got {global_constraint!r}"
         ) from None
     if kind == BAND_NONE:
         if sakoe_chiba_radius is not None and itakura_max_slope is not None:

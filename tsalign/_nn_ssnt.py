@@ -34,11 +34,26 @@ class SSNTLoss(torch.nn.Module):
             raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
         self.reduction = reduction
 
-    def forward(self, log_probs, targets, log_p_choose=None, source_lengths=None,
-                target_lengths=None, *, emit_logits=None):
+    def forward(
+        self,
+        log_probs,
+        targets,
+        log_p_choose=None,
+        source_lengths=None,
+        target_lengths=None,
+        *,
+        emit_logits=None,
+    ):
         """Loss of a batch; arguments as in :func:`tsalign.ssnt`."""
-        return ssnt(log_probs, targets, log_p_choose, source_lengths, target_lengths,
-                    reduction=self.reduction, emit_logits=emit_logits)
+        return ssnt(
+            log_probs,
+            targets,
+            log_p_choose,
+            source_lengths,
+            target_lengths,
+            reduction=self.reduction,
+            emit_logits=emit_logits,
+        )
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}"

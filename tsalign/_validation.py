@@ -219,8 +219,9 @@ def dataset(be: Backend, ds, name: str) -> SeriesBatch:
 
 
 def _is_flat_numbers(seq) -> bool:
-    return all(isinstance(v, Number) or (np.ndim(v) == 0 and not isinstance(v, (list, tuple)))
-               for v in seq)
+    return all(
+        isinstance(v, Number) or (np.ndim(v) == 0 and not isinstance(v, (list, tuple))) for v in seq
+    )
 
 
 def _ragged(be: Backend, ds, name: str) -> SeriesBatch:

@@ -251,9 +251,7 @@ class PyTorchBackend(Backend):
 
     def needs_grad(self, *arrays) -> bool:
         torch = self.torch
-        return torch.is_grad_enabled() and any(
-            getattr(a, "requires_grad", False) for a in arrays
-        )
+        return torch.is_grad_enabled() and any(getattr(a, "requires_grad", False) for a in arrays)
 
     def call_kernel(self, family: str, name: str, ref, *args, **kwargs):
         # numba and CuPy calls cannot be traced by torch.compile: run them

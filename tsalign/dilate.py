@@ -61,8 +61,7 @@ def _validate(be: Backend, y_pred, y_true) -> tuple[SeriesBatch, SeriesBatch]:
     t = _batch_array(be, y_true, "y_true")
     if p.shape[0] != t.shape[0]:
         raise ValueError(
-            f"y_pred and y_true must have the same batch size: got {p.shape[0]} and "
-            f"{t.shape[0]}"
+            f"y_pred and y_true must have the same batch size: got {p.shape[0]} and {t.shape[0]}"
         )
     check_features(p, t, ("y_pred", "y_true"))
     p, t = common_float(be, p, t)
@@ -71,8 +70,6 @@ def _validate(be: Backend, y_pred, y_true) -> tuple[SeriesBatch, SeriesBatch]:
     _check_finite(be, ps, "y_pred")
     _check_finite(be, ts, "y_true")
     return ps, ts
-
-
 
 
 def dilate(y_pred, y_true, alpha: float = 0.5, gamma: float = 0.01, be: Any = None):
@@ -150,8 +147,7 @@ def dilate(y_pred, y_true, alpha: float = 0.5, gamma: float = 0.01, be: Any = No
     else:
         if be.is_pytorch:
             D = D.detach()
-        shape_b, temporal_b, _, _ = be.call_kernel("dilate", "dilate_forward", D, D, lx, ly,
-                                                   gamma)
+        shape_b, temporal_b, _, _ = be.call_kernel("dilate", "dilate_forward", D, D, lx, ly, gamma)
     xp = be.xp
     shape = xp.mean(shape_b)
     temporal = xp.mean(temporal_b)

@@ -219,8 +219,7 @@ def dtw_path(
     return path_list[0], be.scalar(value[0])
 
 
-_METRICS = ("euclidean", "sqeuclidean", "cityblock", "manhattan", "l1", "l2", "chebyshev",
-            "cosine")
+_METRICS = ("euclidean", "sqeuclidean", "cityblock", "manhattan", "l1", "l2", "chebyshev", "cosine")
 
 
 def _pairwise(be: Backend, x, y, metric: str, **kwds):
@@ -309,8 +308,10 @@ def dtw_path_from_metric(
     if isinstance(metric, str) and metric == "precomputed":
         C = as_array(be, s1, "s1")
         if C.ndim != 2:
-            raise ValueError(f"s1 must be an (N, M) cost matrix with metric='precomputed', "
-                             f"got shape {tuple(C.shape)}")
+            raise ValueError(
+                f"s1 must be an (N, M) cost matrix with metric='precomputed', "
+                f"got shape {tuple(C.shape)}"
+            )
         if bool(be.xp.any(be.xp.isnan(C))):
             raise ValueError("s1 (the precomputed cost matrix) contains NaN")
     else:
@@ -320,8 +321,9 @@ def dtw_path_from_metric(
         x = a.X[0, : int(a.lengths[0])]
         y = b.X[0, : int(b.lengths[0])]
         if callable(metric):
-            rows = [[metric(x[i], y[j], **kwds) for j in range(y.shape[0])]
-                    for i in range(x.shape[0])]
+            rows = [
+                [metric(x[i], y[j], **kwds) for j in range(y.shape[0])] for i in range(x.shape[0])
+            ]
             if be.is_numpy:
                 C = np.asarray(rows, dtype=x.dtype)
             else:
@@ -429,7 +431,15 @@ def cdist_dtw(
     else:
         with kernels.threads(n_jobs):
             sq = be.call_kernel(
-                "dtw", "dtw_cdist", X, X, Y, A.lengths, Bd.lengths, band, symmetric,
+                "dtw",
+                "dtw_cdist",
+                X,
+                X,
+                Y,
+                A.lengths,
+                Bd.lengths,
+                band,
+                symmetric,
                 progress=progress,
             )
         lxs = np.repeat(A.lengths, len(Bd.lengths))
@@ -649,8 +659,9 @@ def lb_keogh(ts_query, ts_candidate=None, radius: int = 1, envelope_candidate=No
         try:
             down, up = envelope_candidate
         except (TypeError, ValueError):
-            raise ValueError("envelope_candidate must be a pair (envelope_down, envelope_up)") \
-                from None
+            raise ValueError(
+                "envelope_candidate must be a pair (envelope_down, envelope_up)"
+            ) from None
         be = backend_of(ts_query, down, up)
         down = _as_column(be, down, "envelope_candidate[0]")
         up = _as_column(be, up, "envelope_candidate[1]")
@@ -661,8 +672,7 @@ def lb_keogh(ts_query, ts_candidate=None, radius: int = 1, envelope_candidate=No
             raise ValueError(f"{name}: LB_Keogh is available only for univariate time series")
     if q.shape[0] != down.shape[0]:
         raise ValueError(
-            f"ts_query and {cname} must have the same length: got {q.shape[0]} and "
-            f"{down.shape[0]}"
+            f"ts_query and {cname} must have the same length: got {q.shape[0]} and {down.shape[0]}"
         )
     xp = be.xp
     q, down, up = (xp.astype(v, xp.float64) if v.dtype != q.dtype else v for v in (q, down, up))

@@ -201,9 +201,15 @@ class SoftDTWLoss(torch.nn.Module):
         return C
 
     def _sdtw(self, be, X, Y, lx, ly):
-        if (self.dist_func is None and self.gamma > 0 and X.device.type == "cpu"
-                and X.dtype == torch.float32 and Y.dtype == torch.float32
-                and torch.is_grad_enabled() and (X.requires_grad or Y.requires_grad)):
+        if (
+            self.dist_func is None
+            and self.gamma > 0
+            and X.device.type == "cpu"
+            and X.dtype == torch.float32
+            and Y.dtype == torch.float32
+            and torch.is_grad_enabled()
+            and (X.requires_grad or Y.requires_grad)
+        ):
             # fused CPU path: costs on the fly, no (B, N, M) cost matrix
             from ._autograd import SoftDTWSqEuclideanFunction
             from .dtw import _check_feasible
@@ -267,7 +273,12 @@ class SoftDTW(SoftDTWLoss):
             bw = check_float(bandwidth, "bandwidth", nonnegative=True)
             if bw > 0:
                 radius = int(math.floor(bw))
-        super().__init__(gamma=gamma, normalize=normalize, reduction="none", dist_func=dist_func,
-                         sakoe_chiba_radius=radius)
+        super().__init__(
+            gamma=gamma,
+            normalize=normalize,
+            reduction="none",
+            dist_func=dist_func,
+            sakoe_chiba_radius=radius,
+        )
         self.use_cuda = use_cuda
         self.bandwidth = bandwidth

@@ -36,9 +36,7 @@ def _pyplot():
     try:
         import matplotlib.pyplot as plt
     except ImportError as exc:  # pragma: no cover - depends on the install
-        raise ImportError(
-            "tsalign.plot needs matplotlib: pip install 'tsalign[plot]'"
-        ) from exc
+        raise ImportError("tsalign.plot needs matplotlib: pip install 'tsalign[plot]'") from exc
     return plt
 
 
@@ -258,9 +256,7 @@ def plot_alignment_matrix(
             host = np.asarray(E)
         except ValueError:
             raise ValueError("E must be a rectangular (N, M) matrix of numbers") from None
-    if host.dtype == object or not (
-        np.issubdtype(host.dtype, np.number) or host.dtype == np.bool_
-    ):
+    if host.dtype == object or not (np.issubdtype(host.dtype, np.number) or host.dtype == np.bool_):
         raise TypeError(f"E must hold numbers, got dtype {host.dtype}")
     host = np.asarray(host, dtype=np.float64)
     if host.ndim != 2 or 0 in host.shape:
@@ -350,10 +346,12 @@ def plot_matches(
     if isinstance(feature, bool) or not isinstance(feature, (int, np.integer)):
         raise TypeError(f"feature must be an integer, got {feature!r}")
     if not 0 <= feature < d:
-        raise ValueError(f"feature must be in [0, {d}) for series with {d} feature(s), "
-                         f"got {feature}")
-    p = _resolve_path(path, x, y, _constraints(global_constraint, sakoe_chiba_radius,
-                                                 itakura_max_slope))
+        raise ValueError(
+            f"feature must be in [0, {d}) for series with {d} feature(s), got {feature}"
+        )
+    p = _resolve_path(
+        path, x, y, _constraints(global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    )
     u, v = x[:, feature], y[:, feature]
     if offset is None:
         span = float(max(u.max(), v.max()) - min(u.min(), v.min()))
@@ -368,9 +366,11 @@ def plot_matches(
         _, ax = plt.subplots(figsize=(8.0, 4.0))
     ax.plot(np.arange(u.shape[0]), u + offset, color="C0", label="s1", zorder=3)
     ax.plot(np.arange(v.shape[0]), v, color="C1", label="s2", zorder=3)
-    segments = [] if p is None else [
-        [(float(i), float(u[i] + offset)), (float(j), float(v[j]))] for i, j in p
-    ]
+    segments = (
+        []
+        if p is None
+        else [[(float(i), float(u[i] + offset)), (float(j), float(v[j]))] for i, j in p]
+    )
     ax.add_collection(LineCollection(segments, colors=match_color, linewidths=0.8, zorder=1))
     ax.set_xlabel("frame")
     _integer_ticks(ax)

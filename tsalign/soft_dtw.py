@@ -111,8 +111,9 @@ def _cost_values(be: Backend, C, lx, ly, band, gamma: float):
         values = _from_cost(C, lx, ly, band, gamma)
     else:
         Cd = C.detach() if be.is_pytorch else C
-        values, _ = be.call_kernel("soft_dtw", "soft_dtw_forward", Cd, Cd, lx, ly, band, gamma,
-                            need_weights=False)
+        values, _ = be.call_kernel(
+            "soft_dtw", "soft_dtw_forward", Cd, Cd, lx, ly, band, gamma, need_weights=False
+        )
     _check_feasible(be, values, band, lx, ly)
     return values
 
@@ -244,8 +245,9 @@ def soft_dtw_alignment(
     a, b, batched = series_pair(be, s1, s2)
     xp = be.xp
     if gamma == 0.0:
-        paths, dist = dtw_path(s1, s2, global_constraint, sakoe_chiba_radius,
-                               itakura_max_slope, be=be)
+        paths, dist = dtw_path(
+            s1, s2, global_constraint, sakoe_chiba_radius, itakura_max_slope, be=be
+        )
         B, N, M = a.X.shape[0], a.X.shape[1], b.X.shape[1]
         host = np.zeros((B, N, M), dtype=np.dtype(str(a.X.dtype).split(".")[-1]))
         for k, path in enumerate(paths if batched else [paths]):
@@ -429,8 +431,19 @@ def cdist_soft_dtw(
 
     gamma = _gamma(gamma)
     if gamma == 0.0:
-        return cdist_dtw(dataset1, dataset2, global_constraint, sakoe_chiba_radius,
-                         itakura_max_slope, n_jobs=n_jobs, verbose=verbose, be=be) ** 2
+        return (
+            cdist_dtw(
+                dataset1,
+                dataset2,
+                global_constraint,
+                sakoe_chiba_radius,
+                itakura_max_slope,
+                n_jobs=n_jobs,
+                verbose=verbose,
+                be=be,
+            )
+            ** 2
+        )
     be = backend_of(dataset1, dataset2, be=be)
     band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
     verbose = check_int(verbose, "verbose")
@@ -440,8 +453,17 @@ def cdist_soft_dtw(
     progress = _Progress("cdist_soft_dtw") if verbose > 0 else None
     with kernels.threads(n_jobs):
         out = be.call_kernel(
-            "soft_dtw", "soft_dtw_cdist", A.X, A.X, Bd.X, A.lengths, Bd.lengths, band, gamma,
-            symmetric, progress=progress,
+            "soft_dtw",
+            "soft_dtw_cdist",
+            A.X,
+            A.X,
+            Bd.X,
+            A.lengths,
+            Bd.lengths,
+            band,
+            gamma,
+            symmetric,
+            progress=progress,
         )
     lxs = np.repeat(A.lengths, len(Bd.lengths))
     lys = np.tile(Bd.lengths, len(A.lengths))
@@ -524,8 +546,17 @@ def cdist_soft_dtw_normalized(
            [1.30..., 0.        ]])
     """
     gamma = _gamma(gamma)
-    cd = cdist_soft_dtw(dataset1, dataset2, gamma, global_constraint, sakoe_chiba_radius,
-                        itakura_max_slope, n_jobs=n_jobs, verbose=verbose, be=be)
+    cd = cdist_soft_dtw(
+        dataset1,
+        dataset2,
+        gamma,
+        global_constraint,
+        sakoe_chiba_radius,
+        itakura_max_slope,
+        n_jobs=n_jobs,
+        verbose=verbose,
+        be=be,
+    )
     if gamma == 0.0:
         return cd
     be = backend_of(dataset1, dataset2, be=be)

@@ -124,8 +124,10 @@ def _raise_flags(flags: np.ndarray, mode: int, V: int) -> None:
             continue
         b = int(hit[0])
         if bit == _FLAG_TARGET:
-            raise ValueError(f"targets must be class indices in [0, {V}) (V = log_probs.shape[-1]);"
-                             f" sequence {b} has one outside that range")
+            raise ValueError(
+                f"targets must be class indices in [0, {V}) (V = log_probs.shape[-1]);"
+                f" sequence {b} has one outside that range"
+            )
         if bit == _FLAG_EMIT and mode == _MODE_LOGITS:
             raise ValueError(f"emit_logits contains NaN (sequence {b})")
         if bit == _FLAG_EMIT:
@@ -140,7 +142,6 @@ def check_flags(be: Backend, flags, mode: int, V: int) -> None:
     host = flags if isinstance(flags, np.ndarray) else be.to_numpy(flags)
     if np.any(host):
         _raise_flags(np.asarray(host), mode, V)
-
 
 
 # --------------------------------------------------------------------------- public API
@@ -285,17 +286,24 @@ def ssnt(
         raise ValueError(f"log_probs must not be empty, got shape {tuple(lp.shape)}")
 
     if layout == "padded":
-        tgt_len = (np.full(B, T, dtype=np.int64) if target_lengths is None
-                   else _host_lengths(target_lengths, "target_lengths"))
+        tgt_len = (
+            np.full(B, T, dtype=np.int64)
+            if target_lengths is None
+            else _host_lengths(target_lengths, "target_lengths")
+        )
         if tgt_len.shape[0] != B:
-            raise ValueError(f"target_lengths must have shape ({B},) (the batch size of "
-                             f"log_probs), got ({tgt_len.shape[0]},)")
+            raise ValueError(
+                f"target_lengths must have shape ({B},) (the batch size of "
+                f"log_probs), got ({tgt_len.shape[0]},)"
+            )
         _check_lengths(tgt_len, "target_lengths", T, "log_probs.shape[1]")
         row_off = np.arange(B, dtype=np.int64) * T
     else:
         if target_lengths is None:
-            raise ValueError("target_lengths is required with the packed layout "
-                             "(log_probs of shape (T_flat, S, V))")
+            raise ValueError(
+                "target_lengths is required with the packed layout "
+                "(log_probs of shape (T_flat, S, V))"
+            )
         tgt_len = _host_lengths(target_lengths, "target_lengths")
         B = int(tgt_len.shape[0])
         if B == 0:
@@ -307,11 +315,15 @@ def ssnt(
                 f"layout, got sum {int(tgt_len.sum())}"
             )
         row_off = np.concatenate([[0], np.cumsum(tgt_len)[:-1]]).astype(np.int64)
-    src_len = (np.full(B, S, dtype=np.int64) if source_lengths is None
-               else _host_lengths(source_lengths, "source_lengths"))
+    src_len = (
+        np.full(B, S, dtype=np.int64)
+        if source_lengths is None
+        else _host_lengths(source_lengths, "source_lengths")
+    )
     if src_len.shape[0] != B:
-        raise ValueError(f"source_lengths must have shape ({B},) (the batch size), got "
-                         f"({src_len.shape[0]},)")
+        raise ValueError(
+            f"source_lengths must have shape ({B},) (the batch size), got ({src_len.shape[0]},)"
+        )
     _check_lengths(src_len, "source_lengths", S, "log_probs' source dimension")
 
     flat_lp = be.xp.reshape(lp, (-1, S, V))
@@ -320,13 +332,31 @@ def ssnt(
     if be.needs_grad(lp, emit):
         from ._autograd_ssnt import ssnt_nll
 
-        loss = ssnt_nll(be, flat_lp.contiguous(), flat_emit.contiguous(), flat_tg,
-                        src_len, tgt_len, row_off, mode)
+        loss = ssnt_nll(
+            be,
+            flat_lp.contiguous(),
+            flat_emit.contiguous(),
+            flat_tg,
+            src_len,
+            tgt_len,
+            row_off,
+            mode,
+        )
     else:
         if be.is_pytorch:
             flat_lp, flat_emit = flat_lp.detach(), flat_emit.detach()
-        total, _, flags = be.call_kernel("ssnt", "ssnt_forward", flat_lp, flat_lp, flat_tg,
-                                         flat_emit, src_len, tgt_len, row_off, mode)
+        total, _, flags = be.call_kernel(
+            "ssnt",
+            "ssnt_forward",
+            flat_lp,
+            flat_lp,
+            flat_tg,
+            flat_emit,
+            src_len,
+            tgt_len,
+            row_off,
+            mode,
+        )
         check_flags(be, flags, mode, V)
         loss = -total
     if reduction == "none":

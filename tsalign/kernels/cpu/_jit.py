@@ -43,7 +43,6 @@ def njit_vec(fn):
     return _jit(fn, fastmath=_VEC_FLAGS, error_model="numpy")
 
 
-
 def njit_parallel_sum(fn):
     """Kernel parallel over pairs with vectorised sums (reassociated, like BLAS)."""
     return _jit(fn, parallel=True, fastmath=_VEC_FLAGS | {"reassoc"}, error_model="numpy")

@@ -88,7 +88,18 @@ def log32(x):
     ef = _F(e - np.int32(1)) if small else _F(e)
     xm = (m + m - _ONE) if small else (m - _ONE)
     z = xm * xm
-    y = ((((((((_L0 * xm + _L1) * xm + _L2) * xm + _L3) * xm + _L4) * xm + _L5) * xm + _L6)
-          * xm + _L7) * xm + _L8) * xm * z
+    y = (
+        (
+            (
+                ((((((_L0 * xm + _L1) * xm + _L2) * xm + _L3) * xm + _L4) * xm + _L5) * xm + _L6)
+                * xm
+                + _L7
+            )
+            * xm
+            + _L8
+        )
+        * xm
+        * z
+    )
     y = y + ef * _C2 - _HALF * z
     return xm + y + ef * _C1

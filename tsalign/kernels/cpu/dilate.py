@@ -276,8 +276,14 @@ def dilate_backward(W, E, gs, gt, lx, ly, gamma):
     dtype.  Returns G (B, N, M), zero outside each pair's block.
     """
     G = np.zeros_like(E)
-    _backward_kernel(W, E, np.ascontiguousarray(gs, dtype=E.dtype),
-                     np.ascontiguousarray(gt, dtype=E.dtype),
-                     np.ascontiguousarray(lx, dtype=np.int64),
-                     np.ascontiguousarray(ly, dtype=np.int64), float(gamma), G)
+    _backward_kernel(
+        W,
+        E,
+        np.ascontiguousarray(gs, dtype=E.dtype),
+        np.ascontiguousarray(gt, dtype=E.dtype),
+        np.ascontiguousarray(lx, dtype=np.int64),
+        np.ascontiguousarray(ly, dtype=np.int64),
+        float(gamma),
+        G,
+    )
     return G

@@ -117,9 +117,7 @@ def _dtw_values_kernel(X, Y, lx, ly, mode, p_start, out, kind, radius, slope, n_
                 b = p % ny
             else:
                 a, b = _triangle_index(p, nx)
-            out[q] = _dtw_rows(
-                X[a], Y[b], lx[a], ly[b], kind, radius, slope, lo, hi, prev, cur
-            )
+            out[q] = _dtw_rows(X[a], Y[b], lx[a], ly[b], kind, radius, slope, lo, hi, prev, cur)
 
 
 @njit
@@ -179,7 +177,16 @@ def dtw_cdist(X, Y, lx, ly, band, symmetric, progress=None):
         if e > s:
             part = flat[s:e]
             _dtw_values_kernel(
-                X, Y, lx, ly, mode, int(s), part, int(kind), int(radius), float(slope),
+                X,
+                Y,
+                lx,
+                ly,
+                mode,
+                int(s),
+                part,
+                int(kind),
+                int(radius),
+                float(slope),
                 _chunks(int(e - s)),
             )
         if progress is not None:
@@ -289,6 +296,7 @@ def dtw_paths(R, lx, ly, end_j=None, subsequence=False):
         end_j = ly - 1
     paths = np.zeros((B, N + M - 1, 2), dtype=np.int64)
     plen = np.zeros(B, dtype=np.int64)
-    _dtw_backtrack_kernel(R, lx, np.ascontiguousarray(end_j, dtype=np.int64),
-                          bool(subsequence), paths, plen)
+    _dtw_backtrack_kernel(
+        R, lx, np.ascontiguousarray(end_j, dtype=np.int64), bool(subsequence), paths, plen
+    )
     return paths, plen

@@ -184,8 +184,7 @@ def _values_kernel(X, Y, lx, ly, ia, ib, out, kind, radius, slope, gamma, big, n
         for p in range(start, stop):
             a = ia[p]
             b = ib[p]
-            v = _sdtw_diags(X[a], Y[b], lx[a], ly[b], kind, radius, slope, gamma, big,
-                            lo, hi, buf)
+            v = _sdtw_diags(X[a], Y[b], lx[a], ly[b], kind, radius, slope, gamma, big, lo, hi, buf)
             out[p] = np.inf if v >= big else v
 
 
@@ -344,8 +343,18 @@ def _forward_kernel32(C, X, Y, series, lx, ly, kind, radius, slope, gamma, big, 
             e = a + 1
             if k == 0:
                 d2[0] = zero  # R[-1, -1]
-            _softmin_weights32(tc[b:e], d2[b:e], d1[b:e], d1[b + 1:e + 1], gamma, inv_gamma,
-                               big, cur[b + 1:e + 1], twd[b:e], twu[b:e])
+            _softmin_weights32(
+                tc[b:e],
+                d2[b:e],
+                d1[b:e],
+                d1[b + 1 : e + 1],
+                gamma,
+                inv_gamma,
+                big,
+                cur[b + 1 : e + 1],
+                twd[b:e],
+                twu[b:e],
+            )
             if k == 0:
                 d2[0] = big
             if store:
@@ -410,8 +419,21 @@ def _run_values(X, Y, lx, ly, ia, ib, band, gamma, out):
     if out.shape[0] == 0:
         return
     dt = out.dtype.type  # scalars in the data's dtype: float32 inputs compute in float32
-    _values_kernel(X, Y, lx, ly, ia, ib, out, int(kind), int(radius), float(slope),
-                   dt(gamma), dt(sentinel(out.dtype)), _chunks(out.shape[0]))
+    _values_kernel(
+        X,
+        Y,
+        lx,
+        ly,
+        ia,
+        ib,
+        out,
+        int(kind),
+        int(radius),
+        float(slope),
+        dt(gamma),
+        dt(sentinel(out.dtype)),
+        _chunks(out.shape[0]),
+    )
 
 
 def soft_dtw_values(X, Y, lx, ly, band, gamma):
@@ -470,8 +492,18 @@ def soft_dtw_forward(C, lx, ly, band, gamma, need_weights=True):
     W = np.zeros((B, N, M, 2) if need_weights else (1, 1, 1, 2), dtype=C.dtype)
     kind, radius, slope = band
     dt = C.dtype.type  # scalars in C's dtype: float32 inputs compute in float32
-    args = (lx, ly, int(kind), int(radius), float(slope), dt(gamma), dt(sentinel(C.dtype)),
-            bool(need_weights), W, out)
+    args = (
+        lx,
+        ly,
+        int(kind),
+        int(radius),
+        float(slope),
+        dt(gamma),
+        dt(sentinel(C.dtype)),
+        bool(need_weights),
+        W,
+        out,
+    )
     if C.dtype == np.float32:
         dummy = np.zeros((1, 1, 1), dtype=C.dtype)
         _forward_kernel32(C, dummy, dummy, False, *args)
@@ -492,8 +524,22 @@ def soft_dtw_forward_series32(X, Y, lx, ly, band, gamma):
     kind, radius, slope = band
     dummy = np.zeros((1, 1, 1), dtype=np.float32)
     f = np.float32
-    _forward_kernel32(dummy, X, Y, True, lx, ly, int(kind), int(radius), float(slope), f(gamma),
-                      f(sentinel(np.float32)), True, W, out)
+    _forward_kernel32(
+        dummy,
+        X,
+        Y,
+        True,
+        lx,
+        ly,
+        int(kind),
+        int(radius),
+        float(slope),
+        f(gamma),
+        f(sentinel(np.float32)),
+        True,
+        W,
+        out,
+    )
     return out, W
 
 

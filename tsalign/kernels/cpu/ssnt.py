@@ -122,8 +122,22 @@ def _forward_kernel(lp, targets, emit, src_len, tgt_len, row_off, mode, alpha, t
 
 
 @njit_parallel
-def _backward_kernel(lp, targets, emit, src_len, tgt_len, row_off, mode, alpha, total, gout,
-                     glp, gem, need_lp, need_em):
+def _backward_kernel(
+    lp,
+    targets,
+    emit,
+    src_len,
+    tgt_len,
+    row_off,
+    mode,
+    alpha,
+    total,
+    gout,
+    glp,
+    gem,
+    need_lp,
+    need_em,
+):
     B = src_len.shape[0]
     S = emit.shape[1]
     ninf = -np.inf
@@ -199,13 +213,35 @@ def ssnt_forward(log_probs, targets, emit, src_len, tgt_len, row_off, mode):
     alpha = np.full((R + B, S), -np.inf, dtype=log_probs.dtype)
     total = np.empty(B, dtype=log_probs.dtype)
     flags = np.zeros(B, dtype=np.int32)
-    _forward_kernel(log_probs, _ints(targets), emit, _ints(src_len), _ints(tgt_len),
-                    _ints(row_off), int(mode), alpha, total, flags)
+    _forward_kernel(
+        log_probs,
+        _ints(targets),
+        emit,
+        _ints(src_len),
+        _ints(tgt_len),
+        _ints(row_off),
+        int(mode),
+        alpha,
+        total,
+        flags,
+    )
     return total, alpha, flags
 
 
-def ssnt_backward(log_probs, targets, emit, src_len, tgt_len, row_off, mode, alpha, total,
-                  grad_out, grad_log_probs=None, grad_emit=None):
+def ssnt_backward(
+    log_probs,
+    targets,
+    emit,
+    src_len,
+    tgt_len,
+    row_off,
+    mode,
+    alpha,
+    total,
+    grad_out,
+    grad_log_probs=None,
+    grad_emit=None,
+):
     """Gradients of ``loss = -total`` scaled by ``grad_out`` (B,).
 
     Writes into ``grad_log_probs`` (R, S, V) and ``grad_emit`` (R, S), which
@@ -217,6 +253,19 @@ def ssnt_backward(log_probs, targets, emit, src_len, tgt_len, row_off, mode, alp
     need_em = grad_emit is not None
     glp = grad_log_probs if need_lp else np.empty((0, 0, 0), dtype=dt)
     gem = grad_emit if need_em else np.empty((0, 0), dtype=dt)
-    _backward_kernel(log_probs, _ints(targets), emit, _ints(src_len), _ints(tgt_len),
-                     _ints(row_off), int(mode), alpha, total,
-                     np.ascontiguousarray(grad_out, dtype=dt), glp, gem, need_lp, need_em)
+    _backward_kernel(
+        log_probs,
+        _ints(targets),
+        emit,
+        _ints(src_len),
+        _ints(tgt_len),
+        _ints(row_off),
+        int(mode),
+        alpha,
+        total,
+        np.ascontiguousarray(grad_out, dtype=dt),
+        glp,
+        gem,
+        need_lp,
+        need_em,
+    )

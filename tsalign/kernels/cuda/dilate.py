@@ -10,8 +10,10 @@ from ._module import kernel, threads_for
 def _lengths(lx, ly):
     import cupy
 
-    return (cupy.asarray(np.asarray(lx), dtype=cupy.int64),
-            cupy.asarray(np.asarray(ly), dtype=cupy.int64))
+    return (
+        cupy.asarray(np.asarray(lx), dtype=cupy.int64),
+        cupy.asarray(np.asarray(ly), dtype=cupy.int64),
+    )
 
 
 def dilate_forward(D, lx, ly, gamma):
@@ -31,9 +33,9 @@ def dilate_forward(D, lx, ly, gamma):
     lx_d, ly_d = _lengths(lx, ly)
     k = kernel("dilate", "dilate_forward", D.dtype)
     k(
-        (B,), (threads_for(min(N, M)),),
-        (D, lx_d, ly_d, np.int64(N), np.int64(M), np.float64(gamma), R, LC, W, E,
-         shape, temporal),
+        (B,),
+        (threads_for(min(N, M)),),
+        (D, lx_d, ly_d, np.int64(N), np.int64(M), np.float64(gamma), R, LC, W, E, shape, temporal),
     )
     return shape, temporal, E, W
 
@@ -51,8 +53,20 @@ def dilate_backward(W, E, gs, gt, lx, ly, gamma):
     lx_d, ly_d = _lengths(lx, ly)
     k = kernel("dilate", "dilate_backward", E.dtype)
     k(
-        (B,), (threads_for(min(N, M)),),
-        (cupy.ascontiguousarray(W), cupy.ascontiguousarray(E), gs, gt, lx_d, ly_d,
-         np.int64(N), np.int64(M), np.float64(gamma), Rd, G),
+        (B,),
+        (threads_for(min(N, M)),),
+        (
+            cupy.ascontiguousarray(W),
+            cupy.ascontiguousarray(E),
+            gs,
+            gt,
+            lx_d,
+            ly_d,
+            np.int64(N),
+            np.int64(M),
+            np.float64(gamma),
+            Rd,
+            G,
+        ),
     )
     return G

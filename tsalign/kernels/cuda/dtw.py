@@ -34,10 +34,25 @@ def _values(X, Y, lx, ly, ia, ib, band, out):
     for s in range(0, n_pairs, step):
         e = min(n_pairs, s + step)
         k(
-            (e - s,), (threads,),
-            (X, Y, lx, ly, ia[s:e], ib[s:e], np.int64(e - s), np.int64(N), np.int64(M),
-             np.int64(d), np.int32(kind), np.int64(radius), np.float64(slope),
-             scratch if scratch is not None else np.uint64(0), out[s:e]),
+            (e - s,),
+            (threads,),
+            (
+                X,
+                Y,
+                lx,
+                ly,
+                ia[s:e],
+                ib[s:e],
+                np.int64(e - s),
+                np.int64(N),
+                np.int64(M),
+                np.int64(d),
+                np.int32(kind),
+                np.int64(radius),
+                np.float64(slope),
+                scratch if scratch is not None else np.uint64(0),
+                out[s:e],
+            ),
             shared_mem=smem,
         )
 
@@ -88,9 +103,20 @@ def dtw_acc(C, lx, ly, band, subsequence=False):
     kind, radius, slope = band
     k = kernel("dtw", "dtw_acc", C.dtype)
     k(
-        (B,), (threads_for(min(N, M)),),
-        (C, cupy.asarray(lx), cupy.asarray(ly), np.int64(N), np.int64(M), np.int32(kind),
-         np.int64(radius), np.float64(slope), np.int32(bool(subsequence)), R),
+        (B,),
+        (threads_for(min(N, M)),),
+        (
+            C,
+            cupy.asarray(lx),
+            cupy.asarray(ly),
+            np.int64(N),
+            np.int64(M),
+            np.int32(kind),
+            np.int64(radius),
+            np.float64(slope),
+            np.int32(bool(subsequence)),
+            R,
+        ),
     )
     return R
 
@@ -106,8 +132,18 @@ def dtw_paths(R, lx, ly, end_j=None, subsequence=False):
     k = kernel("dtw", "dtw_backtrack", R.dtype)
     threads = 128
     k(
-        ((B + threads - 1) // threads,), (threads,),
-        (R, cupy.asarray(lx), cupy.asarray(end_j, dtype=cupy.int64), np.int64(B), np.int64(N),
-         np.int64(M), np.int32(bool(subsequence)), paths, plen),
+        ((B + threads - 1) // threads,),
+        (threads,),
+        (
+            R,
+            cupy.asarray(lx),
+            cupy.asarray(end_j, dtype=cupy.int64),
+            np.int64(B),
+            np.int64(N),
+            np.int64(M),
+            np.int32(bool(subsequence)),
+            paths,
+            plen,
+        ),
     )
     return paths, plen

@@ -46,11 +46,27 @@ def _values(X, Y, lx, ly, ia, ib, band, gamma, out):
     for s in range(0, n_pairs, step):
         e = min(n_pairs, s + step)
         k(
-            (e - s,), (threads,),
-            (X, Y, lx, ly, ia[s:e], ib[s:e], np.int64(e - s), np.int64(N), np.int64(M),
-             np.int64(d), np.int32(kind), np.int64(radius), np.float64(slope),
-             np.float64(gamma), np.float64(big),
-             scratch if scratch is not None else np.uint64(0), out[s:e]),
+            (e - s,),
+            (threads,),
+            (
+                X,
+                Y,
+                lx,
+                ly,
+                ia[s:e],
+                ib[s:e],
+                np.int64(e - s),
+                np.int64(N),
+                np.int64(M),
+                np.int64(d),
+                np.int32(kind),
+                np.int64(radius),
+                np.float64(slope),
+                np.float64(gamma),
+                np.float64(big),
+                scratch if scratch is not None else np.uint64(0),
+                out[s:e],
+            ),
             shared_mem=smem,
         )
 
@@ -110,11 +126,23 @@ def soft_dtw_forward(C, lx, ly, band, gamma, need_weights=True):
     for s in range(0, B, step):
         e = min(B, s + step)
         k(
-            (e - s,), (threads,),
-            (C[s:e], lx_d[s:e], ly_d[s:e], np.int64(N), np.int64(M), np.int32(kind),
-             np.int64(radius), np.float64(slope), np.float64(gamma), np.float64(big),
-             scratch if scratch is not None else np.uint64(0),
-             W[s:e] if W is not None else np.uint64(0), out[s:e]),
+            (e - s,),
+            (threads,),
+            (
+                C[s:e],
+                lx_d[s:e],
+                ly_d[s:e],
+                np.int64(N),
+                np.int64(M),
+                np.int32(kind),
+                np.int64(radius),
+                np.float64(slope),
+                np.float64(gamma),
+                np.float64(big),
+                scratch if scratch is not None else np.uint64(0),
+                W[s:e] if W is not None else np.uint64(0),
+                out[s:e],
+            ),
             shared_mem=smem,
         )
     return out, W
@@ -130,8 +158,18 @@ def soft_dtw_backward(W, lx, ly, band):
     kind, radius, slope = band
     k = kernel("soft_dtw", "soft_dtw_backward", W.dtype)
     k(
-        (B,), (threads_for(min(N, M)),),
-        (W, cupy.asarray(lx), cupy.asarray(ly), np.int64(N), np.int64(M), np.int32(kind),
-         np.int64(radius), np.float64(slope), E),
+        (B,),
+        (threads_for(min(N, M)),),
+        (
+            W,
+            cupy.asarray(lx),
+            cupy.asarray(ly),
+            np.int64(N),
+            np.int64(M),
+            np.int32(kind),
+            np.int64(radius),
+            np.float64(slope),
+            E,
+        ),
     )
     return E

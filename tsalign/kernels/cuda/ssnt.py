@@ -39,16 +39,41 @@ def ssnt_forward(log_probs, targets, emit, src_len, tgt_len, row_off, mode):
     flags = cupy.zeros(B, dtype=cupy.int32)
     k = kernel("ssnt", "ssnt_forward", log_probs.dtype)
     k(
-        (B,), (_threads(tgt_len, src_len),),
-        (log_probs, _dev_ints(targets), emit, _dev_ints(src_len), _dev_ints(tgt_len),
-         _dev_ints(row_off), np.int64(B), np.int64(S), np.int64(V), np.int32(mode),
-         alpha, total, flags),
+        (B,),
+        (_threads(tgt_len, src_len),),
+        (
+            log_probs,
+            _dev_ints(targets),
+            emit,
+            _dev_ints(src_len),
+            _dev_ints(tgt_len),
+            _dev_ints(row_off),
+            np.int64(B),
+            np.int64(S),
+            np.int64(V),
+            np.int32(mode),
+            alpha,
+            total,
+            flags,
+        ),
     )
     return total, alpha, flags
 
 
-def ssnt_backward(log_probs, targets, emit, src_len, tgt_len, row_off, mode, alpha, total,
-                  grad_out, grad_log_probs=None, grad_emit=None):
+def ssnt_backward(
+    log_probs,
+    targets,
+    emit,
+    src_len,
+    tgt_len,
+    row_off,
+    mode,
+    alpha,
+    total,
+    grad_out,
+    grad_log_probs=None,
+    grad_emit=None,
+):
     import cupy
 
     R, S, V = (int(n) for n in log_probs.shape)
@@ -58,22 +83,49 @@ def ssnt_backward(log_probs, targets, emit, src_len, tgt_len, row_off, mode, alp
     sl, tl, ro = _dev_ints(src_len), _dev_ints(tgt_len), _dev_ints(row_off)
     beta = cupy.full((R + B, S), -cupy.inf, dtype=dt)
     kernel("ssnt", "ssnt_beta", dt)(
-        (B,), (_threads(tgt_len, src_len),),
-        (log_probs, tg, emit, sl, tl, ro, np.int64(B), np.int64(S), np.int64(V),
-         np.int32(mode), beta),
+        (B,),
+        (_threads(tgt_len, src_len),),
+        (
+            log_probs,
+            tg,
+            emit,
+            sl,
+            tl,
+            ro,
+            np.int64(B),
+            np.int64(S),
+            np.int64(V),
+            np.int32(mode),
+            beta,
+        ),
     )
     row_seq = np.full(R, -1, dtype=np.int64)
     h_tl, h_ro = _host_ints(tgt_len), _host_ints(row_off)
     for b in range(B):
-        row_seq[h_ro[b]: h_ro[b] + h_tl[b]] = b
+        row_seq[h_ro[b] : h_ro[b] + h_tl[b]] = b
     n = R * S
     blocks = max(1, min(_GRAD_MAX_BLOCKS, (n + _GRAD_THREADS - 1) // _GRAD_THREADS))
     null = np.uint64(0)
     kernel("ssnt", "ssnt_grad", dt)(
-        (blocks,), (_GRAD_THREADS,),
-        (log_probs, tg, emit, sl, tl, ro, cupy.asarray(row_seq), np.int64(R), np.int64(S),
-         np.int64(V), np.int32(mode), alpha, beta, total,
-         cupy.ascontiguousarray(grad_out, dtype=dt),
-         grad_log_probs if grad_log_probs is not None else null,
-         grad_emit if grad_emit is not None else null),
+        (blocks,),
+        (_GRAD_THREADS,),
+        (
+            log_probs,
+            tg,
+            emit,
+            sl,
+            tl,
+            ro,
+            cupy.asarray(row_seq),
+            np.int64(R),
+            np.int64(S),
+            np.int64(V),
+            np.int32(mode),
+            alpha,
+            beta,
+            total,
+            cupy.ascontiguousarray(grad_out, dtype=dt),
+            grad_log_probs if grad_log_probs is not None else null,
+            grad_emit if grad_emit is not None else null,
+        ),
     )
