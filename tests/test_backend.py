@@ -50,7 +50,7 @@ def test_tensor_picks_pytorch_and_instance_is_returned_as_is():
 
 def test_cupy_string_gives_cupy_backend_class():
     # the class is chosen without importing cupy; instantiating needs cupy
-    from tsalign.backend import _BY_NAME
+    from tsalign._lib.backend import _BY_NAME
 
     assert _BY_NAME["cupy"] is CuPyBackend
 

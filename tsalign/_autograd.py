@@ -59,7 +59,7 @@ class SoftDTWFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, C, lx, ly, band, gamma):
-        from .backend import instantiate_backend
+        from ._lib.backend import instantiate_backend
 
         be = instantiate_backend("pytorch")
         values, W = be.call_kernel("soft_dtw", "soft_dtw_forward", C, C, lx, ly, band, gamma)
@@ -73,7 +73,7 @@ class SoftDTWFunction(torch.autograd.Function):
     def backward(ctx, grad):
         if not ctx.needs_input_grad[0]:
             return None, None, None, None, None
-        from .backend import instantiate_backend
+        from ._lib.backend import instantiate_backend
 
         (W,) = ctx.saved_tensors
         be = instantiate_backend("pytorch")
@@ -107,8 +107,8 @@ class SqEuclideanCost(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, X, Y):
-        from ._costs import sq_euclidean
-        from .backend import instantiate_backend
+        from ._lib.backend import instantiate_backend
+        from ._lib.costs import sq_euclidean
 
         ctx.save_for_backward(X, Y)
         return sq_euclidean(instantiate_backend("pytorch"), X, Y)

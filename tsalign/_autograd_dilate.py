@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-from .backend import instantiate_backend
+from ._lib.backend import instantiate_backend
 
 
 class DilateFunction(torch.autograd.Function):

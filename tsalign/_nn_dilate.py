@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ._validation import check_float
+from ._lib.validation import check_float
 from .dilate import dilate
 
 

@@ -22,9 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from ._constraints import NO_BAND
-from ._costs import sq_euclidean
-from ._validation import (
+from ._lib.backend import Backend, backend_of
+from ._lib.constraints import NO_BAND
+from ._lib.costs import sq_euclidean
+from ._lib.validation import (
     SeriesBatch,
     _fill_padding,
     as_array,
@@ -32,7 +33,6 @@ from ._validation import (
     check_float,
     common_float,
 )
-from .backend import Backend, backend_of
 
 __all__ = ["dilate", "temporal_distortion_index"]
 

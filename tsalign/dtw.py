@@ -11,20 +11,28 @@ through the optimal path.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import numpy as np
 
-from ._constraints import (
+from ._lib.backend import Backend, backend_of
+from ._lib.constraints import (
     BAND_ITAKURA,
     ConstraintError,
     infeasible_error,
     resolve_band,
 )
-from ._costs import sq_euclidean
-from ._validation import as_array, check_int, dataset, series_pair, single_series
-from .backend import Backend, backend_of
+from ._lib.costs import sq_euclidean
+from ._lib.paths import (
+    check_feasible,
+    differentiable_sq,
+    end_values,
+    optimal_paths,
+    path_lists,
+    sqrt_values,
+)
+from ._lib.progress import Progress
+from ._lib.validation import as_array, check_int, dataset, series_pair, single_series
 
 __all__ = [
     "dtw",
@@ -38,71 +46,6 @@ __all__ = [
     "lb_envelope",
     "lb_keogh",
 ]
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _check_feasible(be: Backend, sq, band, lx, ly) -> None:
-    """Raise if a band left some pair without a path (``lx[k], ly[k]`` its sizes)."""
-    if band[0] != BAND_ITAKURA:
-        return
-    bad = np.ravel(np.isinf(sq) if be.is_numpy else be.to_numpy(be.xp.isinf(sq)))
-    if np.any(bad):
-        k = int(np.argmax(bad))
-        raise infeasible_error(band, int(lx[k]), int(ly[k]))
-
-
-def _sqrt(be: Backend, sq):
-    if be.is_pytorch:
-        from ._autograd import safe_sqrt
-
-        return safe_sqrt(sq)
-    return be.xp.sqrt(sq)
-
-
-def _paths(be: Backend, X, Y, lx, ly, band, *, C=None, subsequence=False):
-    """Accumulated costs and optimal paths of each pair (no autograd).
-
-    Returns ``(R, paths, plen, end_j)``; paths are backend int64 arrays.
-    """
-    if C is None:
-        C = sq_euclidean(be, X, Y)
-    if be.is_pytorch:
-        C = C.detach()
-    R = be.call_kernel("dtw", "dtw_acc", C, C, lx, ly, band, subsequence=subsequence)
-    if subsequence:
-        last = R[0, int(lx[0]) - 1, : int(ly[0])]
-        end_j = np.array([int(be.to_numpy(be.xp.argmin(last)))], dtype=np.int64)
-    else:
-        end_j = ly - 1
-    paths, plen = be.call_kernel(
-        "dtw", "dtw_paths", R, R, lx, ly, end_j=end_j, subsequence=subsequence
-    )
-    return R, paths, plen, end_j
-
-
-def _end_values(be: Backend, R, lx, end_j):
-    """R[b, lx[b]-1, end_j[b]] for each pair (backend array)."""
-    xp = be.xp
-    B = R.shape[0]
-    dev = be.device_of(R)
-    bi = xp.asarray(np.arange(B), device=dev)
-    ii = xp.asarray(np.asarray(lx) - 1, device=dev)
-    jj = xp.asarray(np.asarray(end_j), device=dev)
-    return R[bi, ii, jj]
-
-
-def _path_lists(be: Backend, paths, plen) -> list[list[tuple[int, int]]]:
-    P = be.to_numpy(paths) if not be.is_numpy else paths
-    L = be.to_numpy(plen) if not be.is_numpy else plen
-    return [[(int(i), int(j)) for i, j in P[b, : int(L[b])]] for b in range(P.shape[0])]
-
-
-def _differentiable_sq(be: Backend, X, Y, paths, plen):
-    from ._autograd import path_sq_cost_from_series
-
-    return path_sq_cost_from_series(X, Y, paths, plen)
 
 
 # --------------------------------------------------------------------------- metrics
@@ -163,13 +106,13 @@ def dtw(
     band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
     a, b, batched = series_pair(be, s1, s2)
     if be.needs_grad(a.X, b.X):
-        R, paths, plen, end_j = _paths(be, a.X, b.X, a.lengths, b.lengths, band)
-        _check_feasible(be, _end_values(be, R, a.lengths, end_j), band, a.lengths, b.lengths)
-        sq = _differentiable_sq(be, a.X, b.X, paths, plen)
+        R, paths, plen, end_j = optimal_paths(be, a.X, b.X, a.lengths, b.lengths, band)
+        check_feasible(be, end_values(be, R, a.lengths, end_j), band, a.lengths, b.lengths)
+        sq = differentiable_sq(be, a.X, b.X, paths, plen)
     else:
         sq = be.call_kernel("dtw", "dtw_values", a.X, a.X, b.X, a.lengths, b.lengths, band)
-        _check_feasible(be, sq, band, a.lengths, b.lengths)
-    value = _sqrt(be, sq)
+        check_feasible(be, sq, band, a.lengths, b.lengths)
+    value = sqrt_values(be, sq)
     return value if batched else be.scalar(value[0])
 
 
@@ -207,13 +150,13 @@ def dtw_path(
     be = backend_of(s1, s2, be=be)
     band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
     a, b, batched = series_pair(be, s1, s2)
-    R, paths, plen, end_j = _paths(be, a.X, b.X, a.lengths, b.lengths, band)
-    sq = _end_values(be, R, a.lengths, end_j)
-    _check_feasible(be, sq, band, a.lengths, b.lengths)
+    R, paths, plen, end_j = optimal_paths(be, a.X, b.X, a.lengths, b.lengths, band)
+    sq = end_values(be, R, a.lengths, end_j)
+    check_feasible(be, sq, band, a.lengths, b.lengths)
     if be.needs_grad(a.X, b.X):
-        sq = _differentiable_sq(be, a.X, b.X, paths, plen)
-    value = _sqrt(be, sq)
-    path_list = _path_lists(be, paths, plen)
+        sq = differentiable_sq(be, a.X, b.X, paths, plen)
+    value = sqrt_values(be, sq)
+    path_list = path_lists(be, paths, plen)
     if batched:
         return path_list, value
     return path_list[0], be.scalar(value[0])
@@ -339,29 +282,14 @@ def dtw_path_from_metric(
     C3 = C[None]
     lx = np.array([n], dtype=np.int64)
     ly = np.array([m], dtype=np.int64)
-    R, paths, plen, end_j = _paths(be, None, None, lx, ly, band, C=be.xp.asarray(C3))
-    cost = _end_values(be, R, lx, end_j)
-    _check_feasible(be, cost, band, lx, ly)
+    R, paths, plen, end_j = optimal_paths(be, None, None, lx, ly, band, C=be.xp.asarray(C3))
+    cost = end_values(be, R, lx, end_j)
+    check_feasible(be, cost, band, lx, ly)
     if be.needs_grad(C3):
         from ._autograd import path_cost_from_matrix
 
         cost = path_cost_from_matrix(C3, paths, plen)
-    return _path_lists(be, paths, plen)[0], be.scalar(cost[0])
-
-
-class _Progress:
-    """A text progress bar on stderr for ``verbose`` > 0."""
-
-    def __init__(self, label: str):
-        self.label = label
-
-    def __call__(self, done: int, total: int) -> None:
-        frac = 1.0 if total == 0 else done / total
-        bar = "#" * int(30 * frac)
-        sys.stderr.write(f"\r{self.label} [{bar:<30}] {100 * frac:5.1f}% ({done}/{total} pairs)")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+    return path_lists(be, paths, plen)[0], be.scalar(cost[0])
 
 
 def cdist_dtw(
@@ -425,7 +353,7 @@ def cdist_dtw(
     if X.dtype != Y.dtype:
         X = be.xp.astype(X, be.xp.float64)
         Y = be.xp.astype(Y, be.xp.float64)
-    progress = _Progress("cdist_dtw") if verbose > 0 else None
+    progress = Progress("cdist_dtw") if verbose > 0 else None
     if be.needs_grad(X, Y):
         out = _cdist_differentiable(be, X, Y, A.lengths, Bd.lengths, band, symmetric)
     else:
@@ -444,7 +372,7 @@ def cdist_dtw(
             )
         lxs = np.repeat(A.lengths, len(Bd.lengths))
         lys = np.tile(Bd.lengths, len(A.lengths))
-        _check_feasible(be, be.xp.reshape(sq, (-1,)), band, lxs, lys)
+        check_feasible(be, be.xp.reshape(sq, (-1,)), band, lxs, lys)
         out = be.xp.sqrt(sq)
     return out
 
@@ -466,16 +394,15 @@ def _cdist_differentiable(be: Backend, X, Y, lx, ly, band, symmetric):
         ta = torch.as_tensor(sa, device=X.device)
         tb = torch.as_tensor(sb, device=X.device)
         Xp, Yp = X[ta], Y[tb]
-        R, paths, plen, end_j = _paths(be, Xp, Yp, lx[sa], ly[sb], band)
-        _check_feasible(be, _end_values(be, R, lx[sa], end_j), band, lx[sa], ly[sb])
-        values.append(_differentiable_sq(be, Xp, Yp, paths, plen))
+        R, paths, plen, end_j = optimal_paths(be, Xp, Yp, lx[sa], ly[sb], band)
+        check_feasible(be, end_values(be, R, lx[sa], end_j), band, lx[sa], ly[sb])
+        values.append(differentiable_sq(be, Xp, Yp, paths, plen))
     sq = torch.cat(values) if values else X.new_zeros(0)
     out = X.new_zeros((nx, ny))
     ta = torch.as_tensor(ia, device=X.device)
     tb = torch.as_tensor(ib, device=X.device)
-    from ._autograd import safe_sqrt
 
-    vals = safe_sqrt(sq)
+    vals = sqrt_values(be, sq)
     out = out.index_put((ta, tb), vals)
     if symmetric:
         out = out.index_put((tb, ta), vals)
@@ -508,11 +435,11 @@ def dtw_subsequence_path(subseq, longseq, be: Any = None):
     X = a.X[:, : int(a.lengths[0])]
     Y = b.X[:, : int(b.lengths[0])]
     lx, ly = a.lengths, b.lengths
-    R, paths, plen, end_j = _paths(be, X, Y, lx, ly, resolve_band(), subsequence=True)
-    sq = _end_values(be, R, lx, end_j)
+    R, paths, plen, end_j = optimal_paths(be, X, Y, lx, ly, resolve_band(), subsequence=True)
+    sq = end_values(be, R, lx, end_j)
     if be.needs_grad(X, Y):
-        sq = _differentiable_sq(be, X, Y, paths, plen)
-    return _path_lists(be, paths, plen)[0], be.scalar(_sqrt(be, sq)[0])
+        sq = differentiable_sq(be, X, Y, paths, plen)
+    return path_lists(be, paths, plen)[0], be.scalar(sqrt_values(be, sq)[0])
 
 
 # --------------------------------------------------------------------------- masks

@@ -18,12 +18,12 @@ import numpy as np
 import torch
 
 from ._autograd import sq_euclidean_cost
-from ._constraints import resolve_band
-from ._costs import sq_euclidean
+from ._lib.backend import instantiate_backend
+from ._lib.constraints import resolve_band
+from ._lib.costs import sq_euclidean
+from ._lib.validation import check_float, series_pair
 from ._nn_dilate import DILATELoss
 from ._nn_ssnt import SSNTLoss
-from ._validation import check_float, series_pair
-from .backend import instantiate_backend
 from .soft_dtw import _cost_values
 
 __all__ = ["SoftDTWLoss", "SoftDTW", "DILATELoss", "SSNTLoss"]
@@ -212,10 +212,10 @@ class SoftDTWLoss(torch.nn.Module):
         ):
             # fused CPU path: costs on the fly, no (B, N, M) cost matrix
             from ._autograd import SoftDTWSqEuclideanFunction
-            from .dtw import _check_feasible
+            from ._lib.paths import check_feasible
 
             values = SoftDTWSqEuclideanFunction.apply(X, Y, lx, ly, self.band, self.gamma)
-            _check_feasible(be, values, self.band, lx, ly)
+            check_feasible(be, values, self.band, lx, ly)
             return values
         C = self._cost(be, X, Y)
         if not C.is_contiguous():

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._validation import series_pair
-from .backend import backend_of
+from ._lib.backend import backend_of
+from ._lib.validation import series_pair
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes

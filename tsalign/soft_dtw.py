@@ -33,9 +33,12 @@ from typing import Any
 
 import numpy as np
 
-from ._constraints import resolve_band
-from ._costs import sq_euclidean
-from ._validation import (
+from ._lib.backend import Backend, backend_of
+from ._lib.constraints import resolve_band
+from ._lib.costs import sq_euclidean
+from ._lib.paths import check_feasible, differentiable_sq, end_values, optimal_paths
+from ._lib.progress import Progress
+from ._lib.validation import (
     SeriesBatch,
     as_array,
     check_float,
@@ -43,8 +46,7 @@ from ._validation import (
     dataset,
     series_pair,
 )
-from .backend import Backend, backend_of
-from .dtw import _check_feasible, _Progress, cdist_dtw, dtw, dtw_path
+from .dtw import cdist_dtw, dtw, dtw_path
 
 __all__ = [
     "soft_dtw",
@@ -63,14 +65,13 @@ def _gamma(gamma) -> float:
 
 def _hard_sq(be: Backend, a: SeriesBatch, b: SeriesBatch, band):
     """Squared DTW (soft-DTW at gamma = 0) of validated pairs, (B,)."""
-    from .dtw import _differentiable_sq, _end_values, _paths
 
     if be.needs_grad(a.X, b.X):
-        R, paths, plen, end_j = _paths(be, a.X, b.X, a.lengths, b.lengths, band)
-        _check_feasible(be, _end_values(be, R, a.lengths, end_j), band, a.lengths, b.lengths)
-        return _differentiable_sq(be, a.X, b.X, paths, plen)
+        R, paths, plen, end_j = optimal_paths(be, a.X, b.X, a.lengths, b.lengths, band)
+        check_feasible(be, end_values(be, R, a.lengths, end_j), band, a.lengths, b.lengths)
+        return differentiable_sq(be, a.X, b.X, paths, plen)
     sq = be.call_kernel("dtw", "dtw_values", a.X, a.X, b.X, a.lengths, b.lengths, band)
-    _check_feasible(be, sq, band, a.lengths, b.lengths)
+    check_feasible(be, sq, band, a.lengths, b.lengths)
     return sq
 
 
@@ -88,18 +89,16 @@ def _values(be: Backend, a: SeriesBatch, b: SeriesBatch, band, gamma: float):
         values = be.call_kernel(
             "soft_dtw", "soft_dtw_values", a.X, a.X, b.X, a.lengths, b.lengths, band, gamma
         )
-    _check_feasible(be, values, band, a.lengths, b.lengths)
+    check_feasible(be, values, band, a.lengths, b.lengths)
     return values
 
 
 def _cost_values(be: Backend, C, lx, ly, band, gamma: float):
     """Soft-DTW of cost matrices C (B, N, M); differentiable in C with torch."""
     if gamma == 0.0:
-        from .dtw import _end_values, _paths
-
-        R, paths, plen, end_j = _paths(be, None, None, lx, ly, band, C=C)
-        values = _end_values(be, R, lx, end_j)
-        _check_feasible(be, values, band, lx, ly)
+        R, paths, plen, end_j = optimal_paths(be, None, None, lx, ly, band, C=C)
+        values = end_values(be, R, lx, end_j)
+        check_feasible(be, values, band, lx, ly)
         if be.needs_grad(C):
             from ._autograd import path_cost_from_matrix
 
@@ -114,7 +113,7 @@ def _cost_values(be: Backend, C, lx, ly, band, gamma: float):
         values, _ = be.call_kernel(
             "soft_dtw", "soft_dtw_forward", Cd, Cd, lx, ly, band, gamma, need_weights=False
         )
-    _check_feasible(be, values, band, lx, ly)
+    check_feasible(be, values, band, lx, ly)
     return values
 
 
@@ -267,7 +266,7 @@ def soft_dtw_alignment(
         values, W = be.call_kernel(
             "soft_dtw", "soft_dtw_forward", Cd, Cd, a.lengths, b.lengths, band, gamma
         )
-        _check_feasible(be, values, band, a.lengths, b.lengths)
+        check_feasible(be, values, band, a.lengths, b.lengths)
         E = be.call_kernel("soft_dtw", "soft_dtw_backward", W, W, a.lengths, b.lengths, band)
         if needs_grad:
             from ._autograd import soft_dtw_from_cost as _from_cost
@@ -450,7 +449,7 @@ def cdist_soft_dtw(
     A, Bd, symmetric = _datasets(be, dataset1, dataset2)
     if be.needs_grad(A.X, Bd.X):
         return _cdist_differentiable(be, A, Bd, band, gamma, symmetric)
-    progress = _Progress("cdist_soft_dtw") if verbose > 0 else None
+    progress = Progress("cdist_soft_dtw") if verbose > 0 else None
     with kernels.threads(n_jobs):
         out = be.call_kernel(
             "soft_dtw",
@@ -467,7 +466,7 @@ def cdist_soft_dtw(
         )
     lxs = np.repeat(A.lengths, len(Bd.lengths))
     lys = np.tile(Bd.lengths, len(A.lengths))
-    _check_feasible(be, be.xp.reshape(out, (-1,)), band, lxs, lys)
+    check_feasible(be, be.xp.reshape(out, (-1,)), band, lxs, lys)
     return out
 
 

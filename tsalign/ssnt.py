@@ -24,8 +24,8 @@ from typing import Any
 import array_api_compat
 import numpy as np
 
-from ._validation import _is_any_array, _is_cuda_foreign, _to_host, as_array, common_float
-from .backend import Backend, backend_of
+from ._lib.backend import Backend, backend_of
+from ._lib.validation import _is_any_array, _is_cuda_foreign, _to_host, as_array, common_float
 
 __all__ = ["ssnt", "lengths_to_padding_mask"]
 

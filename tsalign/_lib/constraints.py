@@ -7,7 +7,7 @@ Sakoe-Chiba.
 
 from __future__ import annotations
 
-from ._validation import check_float, check_int
+from .validation import check_float, check_int
 
 BAND_NONE, BAND_ITAKURA, BAND_SAKOE_CHIBA = 0, 1, 2
 NO_BAND = (BAND_NONE, 0, 2.0)

@@ -1,0 +1,431 @@
+"""Backend implementation (public names re-exported by :mod:`tsalign.backend`)."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from typing import Any
+
+import array_api_compat
+import numpy as np
+
+__all__ = [
+    "Backend",
+    "NumPyBackend",
+    "PyTorchBackend",
+    "CuPyBackend",
+    "instantiate_backend",
+    "backend_of",
+]
+
+
+class Backend:
+    """Base class of the backends.
+
+    Attribute access falls through to the array-api-compat namespace of the
+    library (``be.zeros``, ``be.float64``, ``be.sqrt``, ``be.linalg.norm``...),
+    so a backend offers the usual array helpers without re-writing them.
+    """
+
+    backend_string: str = ""
+    is_numpy = False
+    is_pytorch = False
+    is_cupy = False
+
+    def __init__(self) -> None:
+        self.xp = self._namespace()
+
+    # -- plumbing ---------------------------------------------------------------
+    def _namespace(self):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called when normal lookup fails: delegate to the array namespace.
+        if name == "xp":
+            raise AttributeError(name)
+        return getattr(self.xp, name)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    @property
+    def linalg(self):
+        return self.xp.linalg
+
+    # -- arrays -------------------------------------------------------------------
+    def is_array(self, x: Any) -> bool:
+        """Whether ``x`` is an array of this backend's library."""
+        raise NotImplementedError
+
+    def array(self, x: Any, dtype: Any = None):
+        """Convert ``x`` to this backend's array type.
+
+        ``dtype=float`` means float64 (numpy's convention, kept for torch too).
+        """
+        if dtype is float:
+            dtype = self.xp.float64
+        elif dtype is int:
+            dtype = self.xp.int64
+        elif dtype is not None and not isinstance(dtype, str) and self._is_numpy_dtype(dtype):
+            dtype = getattr(self.xp, np.dtype(dtype).name)
+        return self.xp.asarray(x, dtype=dtype)
+
+    @staticmethod
+    def _is_numpy_dtype(dtype) -> bool:
+        try:
+            np.dtype(dtype)
+        except TypeError:
+            return False
+        return True
+
+    def shape(self, x) -> tuple[int, ...]:
+        return tuple(x.shape)
+
+    def to_numpy(self, x) -> np.ndarray:
+        """Explicit copy to a host numpy array (only when the user asks for one)."""
+        raise NotImplementedError
+
+    def float_dtype_of(self, x):
+        """The float dtype a computation on ``x`` runs in (float32 or float64)."""
+        raise NotImplementedError
+
+    # -- kernel hooks -------------------------------------------------------------
+    def on_gpu(self, x) -> bool:
+        """Whether ``x`` lives on a CUDA device."""
+        return False
+
+    def device_of(self, x):
+        return array_api_compat.device(x)
+
+    def kernel_view(self, x):
+        """A zero-copy numpy (CPU) or cupy (GPU) view of ``x`` for the kernels."""
+        raise NotImplementedError
+
+    def from_kernel(self, y, like=None):
+        """Wrap a kernel result (numpy or cupy) as this backend's array."""
+        raise NotImplementedError
+
+    def kernel_context(self, x):
+        """Context in which GPU kernels for ``x`` are launched (device, stream)."""
+        return contextlib.nullcontext()
+
+    def kernel_family(self, name: str, x):
+        """The kernel module ``name`` for where ``x`` lives (cpu or cuda)."""
+        from .. import kernels
+
+        return kernels.family(name, gpu=self.on_gpu(x))
+
+    def call_kernel(self, family: str, name: str, ref, *args, **kwargs):
+        """Run kernel ``family.name`` where ``ref`` lives.
+
+        Arguments that are arrays of this backend are passed as zero-copy
+        kernel views (host arrays such as lengths pass through unchanged);
+        array results come back as this backend's arrays.
+        """
+        from ..kernels._contract import check_launcher
+
+        gpu = self.on_gpu(ref)
+        check_launcher(family, name, gpu)
+        fn = getattr(self.kernel_family(family, ref), name)
+        conv = [self.kernel_view(a) if self.is_array(a) else a for a in args]
+        kw = {k: self.kernel_view(v) if self.is_array(v) else v for k, v in kwargs.items()}
+        with self.kernel_context(ref):
+            out = fn(*conv, **kw)
+        if isinstance(out, tuple):
+            return tuple(self._wrap(o) for o in out)
+        return self._wrap(out)
+
+    def needs_grad(self, *arrays) -> bool:
+        """Whether autograd must see a computation on ``arrays`` (torch only)."""
+        return False
+
+    def scalar(self, v):
+        """One result of an unbatched call: a Python float on numpy, 0-d otherwise."""
+        return float(v) if self.is_numpy else v
+
+    def _wrap(self, y):
+        if isinstance(y, np.ndarray) or type(y).__module__.startswith("cupy"):
+            return self.from_kernel(y)
+        return y
+
+
+class NumPyBackend(Backend):
+    """Backend for numpy arrays (CPU, numba kernels)."""
+
+    backend_string = "numpy"
+    is_numpy = True
+
+    def _namespace(self):
+        import array_api_compat.numpy as xp
+
+        return xp
+
+    def is_array(self, x) -> bool:
+        return isinstance(x, np.ndarray)
+
+    def to_numpy(self, x) -> np.ndarray:
+        return np.asarray(x)
+
+    def float_dtype_of(self, x):
+        return x.dtype if x.dtype in (np.float32, np.float64) else np.float64
+
+    def kernel_view(self, x):
+        return np.ascontiguousarray(x)
+
+    def from_kernel(self, y, like=None):
+        return y
+
+
+class PyTorchBackend(Backend):
+    """Backend for torch tensors, CPU (numba kernels) and CUDA (CuPy kernels)."""
+
+    backend_string = "pytorch"
+    is_pytorch = True
+
+    def _namespace(self):
+        try:
+            import array_api_compat.torch as xp
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise ImportError(
+                "the 'pytorch' backend needs PyTorch: pip install 'tsalign[torch]'"
+            ) from exc
+        return xp
+
+    @property
+    def torch(self):
+        import torch
+
+        return torch
+
+    def is_array(self, x) -> bool:
+        return array_api_compat.is_torch_array(x)
+
+    def to_numpy(self, x) -> np.ndarray:
+        return x.detach().cpu().numpy()
+
+    def float_dtype_of(self, x):
+        torch = self.torch
+        return x.dtype if x.dtype in (torch.float32, torch.float64) else torch.float64
+
+    def on_gpu(self, x) -> bool:
+        return bool(getattr(x, "is_cuda", False))
+
+    def kernel_view(self, x):
+        x = x.detach()
+        if not x.is_contiguous():
+            x = x.contiguous()
+        if x.is_cuda:
+            import cupy
+
+            return cupy.from_dlpack(x)
+        return x.numpy()
+
+    def from_kernel(self, y, like=None):
+        torch = self.torch
+        if isinstance(y, np.ndarray):
+            return torch.from_numpy(y)
+        return torch.from_dlpack(y)
+
+    def kernel_context(self, x):
+        if not self.on_gpu(x):
+            return contextlib.nullcontext()
+        return _torch_cuda_context(x)
+
+    def needs_grad(self, *arrays) -> bool:
+        torch = self.torch
+        return torch.is_grad_enabled() and any(getattr(a, "requires_grad", False) for a in arrays)
+
+    def call_kernel(self, family: str, name: str, ref, *args, **kwargs):
+        # numba and CuPy calls cannot be traced by torch.compile: run them
+        # eagerly (a graph break there, not a crash)
+        return _eager(Backend.call_kernel)(self, family, name, ref, *args, **kwargs)
+
+
+_EAGER: dict = {}
+
+
+def _eager(fn):
+    """``fn`` wrapped in ``torch.compiler.disable`` (built on first use: torch is lazy)."""
+    wrapped = _EAGER.get(fn)
+    if wrapped is None:
+        import torch
+
+        wrapped = _EAGER[fn] = torch.compiler.disable(fn)
+    return wrapped
+
+
+@contextlib.contextmanager
+def _torch_cuda_context(x):
+    """Run CuPy kernels on ``x``'s device and on torch's current stream there."""
+    import cupy
+    import torch
+
+    index = x.device.index if x.device.index is not None else torch.cuda.current_device()
+    stream = torch.cuda.current_stream(index)
+    with cupy.cuda.Device(index):
+        with cupy.cuda.ExternalStream(stream.cuda_stream, index):
+            yield
+
+
+class CuPyBackend(Backend):
+    """Backend for CuPy arrays (GPU, CuPy RawKernels on the current stream)."""
+
+    backend_string = "cupy"
+    is_cupy = True
+
+    def _namespace(self):
+        try:
+            import array_api_compat.cupy as xp
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise ImportError(
+                "the 'cupy' backend needs CuPy: pip install 'tsalign[cuda12]' or 'tsalign[cuda13]'"
+            ) from exc
+        return xp
+
+    def is_array(self, x) -> bool:
+        return array_api_compat.is_cupy_array(x)
+
+    def to_numpy(self, x) -> np.ndarray:
+        return x.get()
+
+    def float_dtype_of(self, x):
+        return x.dtype if x.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+
+    def on_gpu(self, x) -> bool:
+        return True
+
+    def kernel_view(self, x):
+        import cupy
+
+        return cupy.ascontiguousarray(x)
+
+    def from_kernel(self, y, like=None):
+        return y
+
+    def kernel_context(self, x):
+        return x.device
+
+
+_BY_NAME = {
+    "numpy": NumPyBackend,
+    "pytorch": PyTorchBackend,
+    "torch": PyTorchBackend,
+    "cupy": CuPyBackend,
+}
+_INSTANCES: dict[type, Backend] = {}
+_TYPE_CACHE: dict[type, type | None] = {}
+
+
+def _get(cls: type) -> Backend:
+    be = _INSTANCES.get(cls)
+    if be is None:
+        be = _INSTANCES[cls] = cls()
+    return be
+
+
+def _backend_class_of_type(tp: type) -> type | None:
+    """The backend class for arrays of type ``tp`` (None: not an array we know)."""
+    if tp in _TYPE_CACHE:
+        return _TYPE_CACHE[tp]
+    cls = None
+    if issubclass(tp, np.ndarray):
+        cls = NumPyBackend
+    else:
+        torch = sys.modules.get("torch")
+        if torch is not None and issubclass(tp, torch.Tensor):
+            cls = PyTorchBackend
+        else:
+            cupy = sys.modules.get("cupy")
+            if cupy is not None and issubclass(tp, cupy.ndarray):
+                cls = CuPyBackend
+    if cls is not None:
+        _TYPE_CACHE[tp] = cls
+    return cls
+
+
+def instantiate_backend(*args: Any) -> Backend:
+    """Select the backend from the arguments (tslearn's contract).
+
+    Each argument is looked at in turn and the first that decides wins:
+
+    - a :class:`Backend` instance is returned as is;
+    - ``"numpy"``, ``"pytorch"`` (or ``"torch"``), ``"cupy"`` pick that backend;
+    - a numpy array, a torch tensor or a cupy array picks its own library;
+    - anything else (None, other strings, lists, numbers) is skipped.
+
+    If nothing decides, the numpy backend is returned.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tsalign.backend import instantiate_backend
+    >>> instantiate_backend("numpy").backend_string
+    'numpy'
+    >>> instantiate_backend(np.array([0])).backend_string
+    'numpy'
+    >>> instantiate_backend(None, 1, "Hello, World!").backend_string
+    'numpy'
+    >>> be = instantiate_backend("numpy")
+    >>> instantiate_backend(be) is be
+    True
+    >>> float(be.linalg.norm(be.array([[0, 1], [2, 3]], dtype=float)))
+    3.7416...
+    """
+    for arg in args:
+        if isinstance(arg, Backend):
+            return arg
+        if isinstance(arg, str):
+            cls = _BY_NAME.get(arg.lower())
+            if cls is not None:
+                return _get(cls)
+            continue
+        cls = _backend_class_of_type(type(arg))
+        if cls is not None:
+            return _get(cls)
+    return _get(NumPyBackend)
+
+
+def backend_of(*arrays: Any, be: Any = None) -> Backend:
+    """Backend for a metric call: ``be`` if given, else the arrays' library.
+
+    Unlike :func:`instantiate_backend` this refuses arrays of two different
+    libraries when ``be`` does not settle it (TypeError naming both), since
+    one of them would have to be copied behind the user's back.
+    """
+    if be is not None:
+        explicit = instantiate_backend(be)
+        if not isinstance(be, Backend) and not (isinstance(be, str) and be.lower() in _BY_NAME):
+            raise ValueError(
+                f"be: expected a Backend, 'numpy', 'pytorch' (or 'torch'), 'cupy' or None, "
+                f"got {be!r}"
+            )
+        return explicit
+    found: dict[type, str] = {}
+    for a in _flatten_arrays(arrays):
+        cls = _backend_class_of_type(type(a))
+        if cls is not None and cls not in found:
+            found[cls] = type(a).__module__ + "." + type(a).__name__
+    if len(found) > 1:
+        names = " and ".join(found.values())
+        raise TypeError(
+            f"inputs mix arrays of different libraries ({names}); convert them to one "
+            "library or pass be= explicitly"
+        )
+    if found:
+        return _get(next(iter(found)))
+    return _get(NumPyBackend)
+
+
+def _flatten_arrays(args):
+    for a in args:
+        if isinstance(a, (list, tuple)):
+            # ragged datasets: look at the elements (a list of tensors is torch's)
+            yield from _flatten_arrays(a)
+        else:
+            yield a
