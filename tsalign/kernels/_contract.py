@@ -46,6 +46,7 @@ def check_launcher(family: str, name: str, gpu: bool) -> None:
     try:
         where = LAUNCHERS[family][name]
     except KeyError:
-        raise LookupError(f"kernel launcher {family}.{name} is not declared in the contract") from None
+        msg = f"kernel launcher {family}.{name} is not declared in the contract"
+        raise LookupError(msg) from None
     if gpu and where == CPU_ONLY:
         raise LookupError(f"kernel launcher {family}.{name} exists on the CPU only")
