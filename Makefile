@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.tsalign-installed
 TORCH  ?= torch==2.13.0
 
-.PHONY: demo test ci lint bench docs clean venv
+.PHONY: demo test test-all ci lint bench docs clean venv
 
 venv: $(STAMP)
 
@@ -27,6 +27,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+# the default run leaves out tests marked slow; this runs everything
+test-all: $(STAMP)
+	$(PY) -m pytest -q -m "slow or not slow"
 
 # CI: the test suite, then the documentation (Sphinx -W, gallery executed)
 ci: test docs
