@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ._band import BAND_NONE, band_ranges
+from .._contract import BAND_NONE
+from ._band import band_ranges
 from ._jit import n_threads, njit, njit_parallel
 
 
