@@ -548,7 +548,9 @@ def table(results: list[dict]) -> str:
         ratio = r.get("ratio", "–")
         ratio = f"{ratio:.3g}" if isinstance(ratio, float) else ratio
         extra = []
-        if "memory_MiB" in r:
+        if "memory_MiB" in r and r["memory_MiB"] != r["memory_MiB"]:  # NaN: on the CPU
+            extra.append("memory not measured (CPU smoke run)")
+        elif "memory_MiB" in r:
             extra.append(
                 f"memory {r['memory_MiB']:.0f} vs {r['peer_memory_MiB']:.0f} MiB "
                 f"({r['memory_ratio']:.2f})"
