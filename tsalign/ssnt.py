@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ._lib.backend import Backend, backend_of
-from ._lib.ssnt_flags import MODE_LOG_P_CHOOSE, MODE_LOGITS, check_flags
+from ._lib.ssnt_flags import check_flags
 from ._lib.validation import (
     _is_any_array,
     _is_cuda_foreign,
@@ -34,6 +34,7 @@ from ._lib.validation import (
     common_float,
     host_lengths,
 )
+from .kernels._contract import SSNT_MODE_LOG_P_CHOOSE, SSNT_MODE_LOGITS
 
 __all__ = ["ssnt", "lengths_to_padding_mask"]
 
@@ -198,7 +199,7 @@ def ssnt(
     if (log_p_choose is None) == (emit_logits is None):
         raise ValueError("give exactly one of log_p_choose and emit_logits")
     emit_name = "log_p_choose" if emit_logits is None else "emit_logits"
-    mode = MODE_LOG_P_CHOOSE if emit_logits is None else MODE_LOGITS
+    mode = SSNT_MODE_LOG_P_CHOOSE if emit_logits is None else SSNT_MODE_LOGITS
     emit_in = log_p_choose if emit_logits is None else emit_logits
 
     be = backend_of(log_probs, targets, emit_in, be=be)

@@ -1,8 +1,8 @@
-"""The SSNT kernels' emission modes and per-sequence flags, and the errors they stand for.
+"""The errors that the SSNT kernels' per-sequence flags stand for.
 
 The lattice kernels check what only they read cheaply (each target within ``[0, V)``, the
 gathered log-probabilities and emissions free of NaN) and return one flag word per
-sequence; :func:`check_flags` turns a raised flag into the ValueError naming the
+sequence (bits in ``kernels/_contract.py``); :func:`check_flags` turns a raised flag into the ValueError naming the
 argument.  Shared by ``tsalign.ssnt`` and ``_torch/ssnt.py``.
 """
 
@@ -10,29 +10,29 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..kernels._contract import (
+    SSNT_FLAG_EMIT,
+    SSNT_FLAG_LOG_PROBS,
+    SSNT_FLAG_TARGET,
+    SSNT_MODE_LOGITS,
+)
 from .backend import Backend
-
-MODE_LOG_P_CHOOSE = 0
-MODE_LOGITS = 1
-FLAG_TARGET = 1
-FLAG_LOG_PROBS = 2
-FLAG_EMIT = 4
 
 
 def _raise_flags(flags: np.ndarray, mode: int, V: int) -> None:
-    for bit in (FLAG_TARGET, FLAG_EMIT, FLAG_LOG_PROBS):
+    for bit in (SSNT_FLAG_TARGET, SSNT_FLAG_EMIT, SSNT_FLAG_LOG_PROBS):
         hit = np.nonzero(flags & bit)[0]
         if hit.size == 0:
             continue
         b = int(hit[0])
-        if bit == FLAG_TARGET:
+        if bit == SSNT_FLAG_TARGET:
             raise ValueError(
                 f"targets must be class indices in [0, {V}) (V = log_probs.shape[-1]);"
                 f" sequence {b} has one outside that range"
             )
-        if bit == FLAG_EMIT and mode == MODE_LOGITS:
+        if bit == SSNT_FLAG_EMIT and mode == SSNT_MODE_LOGITS:
             raise ValueError(f"emit_logits contains NaN (sequence {b})")
-        if bit == FLAG_EMIT:
+        if bit == SSNT_FLAG_EMIT:
             raise ValueError(
                 f"log_p_choose must hold log-probabilities (<= 0, not NaN) within the lengths; "
                 f"sequence {b} does not (pass logits as emit_logits= instead)"
