@@ -1,9 +1,9 @@
 """The errors that the SSNT kernels' per-sequence flags stand for.
 
 The lattice kernels check what only they read cheaply (each target within ``[0, V)``, the
-gathered log-probabilities and emissions free of NaN) and return one flag word per
-sequence (bits in ``kernels/_contract.py``); :func:`check_flags` turns a raised flag into the ValueError naming the
-argument.  Shared by ``tsalign.ssnt`` and ``_torch/ssnt.py``.
+gathered log-probabilities and emissions free of NaN) and return one flag word per sequence
+(bits in ``kernels/_contract.py``); :func:`check_flags` turns a raised flag into the
+ValueError naming the argument.  Shared by ``tsalign.ssnt`` and ``_torch/ssnt.py``.
 """
 
 from __future__ import annotations
