@@ -85,6 +85,7 @@ LAUNCHERS: dict[str, dict[str, str]] = {
         "dtw_cdist": BOTH,
         "dtw_acc": BOTH,
         "dtw_paths": BOTH,
+        "band_mask": CPU_ONLY,
     },
     "soft_dtw": {
         "soft_dtw_values": BOTH,
