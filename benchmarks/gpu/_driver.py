@@ -86,10 +86,14 @@ class Driver:
     def scratch_path(self):
         """Patch the launcher module so the next launches take the global-scratch path."""
         saved = {}
-        for name, value in (("_SMEM_BYTES", 64), ("_SCRATCH_BYTES", 3 * 128 * 8 * 2)):
-            if hasattr(self.mod, name):
-                saved[name] = getattr(self.mod, name)
-                setattr(self.mod, name, value)
+        small = {"SMEM_BYTES": 64, "SCRATCH_BYTES": 3 * 128 * 8 * 2}
+        for name, value in small.items():
+            for spelled in (name, f"_{name}"):  # the contract's name, or an older private one
+                if hasattr(self.mod, spelled):
+                    saved[spelled] = getattr(self.mod, spelled)
+                    setattr(self.mod, spelled, value)
+        if not saved:
+            raise AttributeError(f"{self.mod.__name__} has no SMEM_BYTES to patch")
         return saved
 
     def restore(self, saved) -> None:
