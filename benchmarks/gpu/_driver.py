@@ -46,7 +46,10 @@ class Driver:
             sys.modules["cupy"] = cuda_emu.FakeCupy
             self.xp = cuda_emu.FakeCupy
             self.mod = importlib.import_module(f"tsalign.kernels.cuda.{family}")
-            self.mod.kernel = cuda_emu.emulated_kernel
+            # every loaded launcher module: a family may run another's (DILATE, soft-DTW's)
+            for name, other in list(sys.modules.items()):
+                if name.startswith("tsalign.kernels.cuda.") and hasattr(other, "kernel"):
+                    other.kernel = cuda_emu.emulated_kernel
         else:
             import cupy
 
