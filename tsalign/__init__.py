@@ -21,6 +21,7 @@ from .dtw import (
     lb_keogh,
     sakoe_chiba_mask,
 )
+from .neighbors import kneighbors_dtw
 from .soft_dtw import (
     cdist_soft_dtw,
     cdist_soft_dtw_normalized,
@@ -46,6 +47,7 @@ __all__ = [
     "compute_mask",
     "lb_envelope",
     "lb_keogh",
+    "kneighbors_dtw",
     "soft_dtw",
     "soft_dtw_alignment",
     "soft_dtw_normalized",
