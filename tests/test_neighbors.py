@@ -351,3 +351,133 @@ def _sklearn_checks():
 @_sklearn_checks()
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+# --------------------------------------------------------------------------- subsequences
+def _znorm(w):
+    """The definition: each feature centred and divided by its (population) std;
+    a flat window (variance below 1e-13 of its mean square) becomes zeros."""
+    m = w.mean(axis=0)
+    m2 = (w * w).mean(axis=0)
+    var = m2 - m * m
+    inv = np.where(var > 1e-13 * m2, 1 / np.sqrt(np.maximum(var, 1e-300)), 0.0)
+    return (w - m) * inv
+
+
+def exhaustive_scan(q, T, radius, k, ez, znorm):
+    """Every window's DTW (cdist_dtw with the band), then the greedy selection."""
+    q = np.asarray(q, float).reshape(len(q), -1)
+    T = np.asarray(T, float).reshape(len(T), -1)
+    n = len(q)
+    W = len(T) - n + 1
+    windows = np.stack([T[s : s + n] for s in range(W)])
+    if znorm:
+        q = _znorm(q)
+        windows = np.stack([_znorm(w) for w in windows])
+    D = np.asarray(cdist_dtw(q[None], windows, sakoe_chiba_radius=radius))[0]
+    acc = []
+    for s in np.lexsort((np.arange(W), D)):
+        if all(abs(int(s) - a) >= ez for a in acc):
+            acc.append(int(s))
+        if len(acc) == k:
+            break
+    return D[acc], np.array(acc)
+
+
+def _walk(rng, n, d=1):
+    return rng.normal(size=(n, d)).cumsum(axis=0)
+
+
+@pytest.mark.parametrize("znorm", [True, False])
+@pytest.mark.parametrize("d", [1, 2])
+def test_subsequence_matches_exhaustive_scan(rng, znorm, d):
+    from tsalign import subsequence_search_dtw
+
+    for _ in range(8):
+        L = int(rng.integers(60, 600))
+        # z-normalised windows of 2 or 3 samples are all alike (ties within rounding)
+        n = int(rng.integers(5 if znorm else 2, 40))
+        T, q = _walk(rng, L, d), _walk(rng, n, d)
+        r = int(rng.integers(0, n))
+        k = int(rng.integers(1, 4))
+        ez = int(rng.choice([0, n // 2, n]))
+        want_d, want_s = exhaustive_scan(q, T, r, k, ez, znorm)
+        got_d, got_s = subsequence_search_dtw(
+            q[:, 0] if d == 1 else q,
+            T[:, 0] if d == 1 else T,
+            n_matches=k,
+            sakoe_chiba_radius=r,
+            exclusion_zone=ez,
+            znormalize=znorm,
+        )
+        m = len(want_s)
+        np.testing.assert_array_equal(got_s[:m], want_s)
+        np.testing.assert_allclose(got_d[:m], want_d, rtol=1e-9, atol=1e-9)
+        assert np.all(got_s[m:] == -1) and np.all(np.isinf(got_d[m:]))
+
+
+def test_subsequence_batch_shares_one_pass_and_chunks_agree(rng):
+    from tsalign import subsequence_search_dtw
+    from tsalign.kernels.cpu.neighbors import dtw_subsequence_search
+
+    T = _walk(rng, 3000)[:, 0]
+    queries = [T[500:532] + 0.1 * rng.normal(size=32), _walk(rng, 32)[:, 0], _walk(rng, 20)[:, 0]]
+    dist, starts, stats = subsequence_search_dtw(
+        queries, T, n_matches=2, sakoe_chiba_radius=0.1, return_stats=True
+    )
+    assert dist.shape == starts.shape == (3, 2)
+    assert starts[0, 0] == 500
+    for qi, q in enumerate(queries):
+        r = int(np.floor(0.1 * len(q)))
+        want_d, want_s = exhaustive_scan(q, T, r, 2, len(q), True)
+        np.testing.assert_array_equal(starts[qi], want_s)
+        np.testing.assert_allclose(dist[qi], want_d, rtol=1e-9)
+    assert stats["candidates"] == 2 * (3000 - 32 + 1) + (3000 - 20 + 1)
+    assert sum(v for k, v in stats.items() if k != "candidates") == stats["candidates"]
+    assert stats["dtw_full"] < 0.6 * stats["candidates"]
+    # the chunking of the series (parallel) does not change the answer
+    Q = np.stack([(q - q.mean()) / q.std() for q in queries[:2]])[:, :, None]
+    one = dtw_subsequence_search(Q, T[:, None], 3, 3, 32, True, n_chunks=1)
+    many = dtw_subsequence_search(Q, T[:, None], 3, 3, 32, True, n_chunks=13)
+    np.testing.assert_array_equal(one[1], many[1])
+    np.testing.assert_allclose(one[0], many[0], rtol=1e-9)
+
+
+def test_subsequence_flat_windows_and_ties(rng):
+    from tsalign import subsequence_search_dtw
+
+    T = np.concatenate([np.zeros(50), rng.normal(size=40), np.zeros(50)])
+    q = np.zeros(10)
+    want_d, want_s = exhaustive_scan(q, T, 2, 3, 10, True)
+    got_d, got_s = subsequence_search_dtw(q, T, 3, sakoe_chiba_radius=2)
+    np.testing.assert_array_equal(got_s, want_s)
+    np.testing.assert_array_equal(got_s, [0, 10, 20])  # ties go to the earliest start
+    np.testing.assert_allclose(got_d, want_d, atol=1e-12)
+
+
+def test_subsequence_radius_and_errors(rng):
+    from tsalign import subsequence_search_dtw
+
+    T = _walk(rng, 200)[:, 0]
+    q = T[40:80].copy()
+    a = subsequence_search_dtw(q, T, sakoe_chiba_radius=0.05)  # floor(0.05 * 40) = 2
+    b = subsequence_search_dtw(q, T, sakoe_chiba_radius=2)
+    np.testing.assert_array_equal(a[1], b[1])
+    assert int(b[1][0]) == 40 and float(b[0][0]) == pytest.approx(0.0, abs=1e-9)
+    with pytest.raises(ValueError, match="longer than series"):
+        subsequence_search_dtw(T, q)
+    with pytest.raises(ValueError, match="n_matches"):
+        subsequence_search_dtw(q, T, 0)
+    bad = T.copy()
+    bad[10] = np.nan
+    with pytest.raises(ValueError, match="series.*NaN"):
+        subsequence_search_dtw(q, bad)
+    bad[10] = np.inf
+    with pytest.raises(ValueError, match="series.*inf"):
+        subsequence_search_dtw(q, bad)
+    with pytest.raises(ValueError, match="feature size"):
+        subsequence_search_dtw(np.zeros((5, 2)), T)
+    with pytest.raises(ValueError, match="sakoe_chiba_radius"):
+        subsequence_search_dtw(q, T, sakoe_chiba_radius=2.5)
+    with pytest.raises(ValueError, match="exclusion_zone"):
+        subsequence_search_dtw(q, T, exclusion_zone=-1)

@@ -21,7 +21,7 @@ from .dtw import (
     lb_keogh,
     sakoe_chiba_mask,
 )
-from .neighbors import kneighbors_dtw
+from .neighbors import kneighbors_dtw, subsequence_search_dtw
 from .soft_dtw import (
     cdist_soft_dtw,
     cdist_soft_dtw_normalized,
@@ -48,6 +48,7 @@ __all__ = [
     "lb_envelope",
     "lb_keogh",
     "kneighbors_dtw",
+    "subsequence_search_dtw",
     "soft_dtw",
     "soft_dtw_alignment",
     "soft_dtw_normalized",

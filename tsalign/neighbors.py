@@ -32,15 +32,18 @@ from ._lib.constraints import resolve_band
 from ._lib.progress import Progress
 from ._lib.search import (
     NN_STATS,
+    SUBSEQ_STATS,
     check_band_feasible,
     check_n_neighbors,
+    check_no_inf,
     datasets_for_search,
     stats_dict,
+    warping_radius,
 )
-from ._lib.validation import check_int
+from ._lib.validation import check_int, dataset, single_series
 
 # KNeighborsTimeSeriesClassifier is built on first access (module __getattr__)
-__all__ = ["kneighbors_dtw", "KNeighborsTimeSeriesClassifier"]  # noqa: F822
+__all__ = ["kneighbors_dtw", "subsequence_search_dtw", "KNeighborsTimeSeriesClassifier"]  # noqa: F822
 
 
 def kneighbors_dtw(
@@ -159,6 +162,161 @@ def kneighbors_dtw(
     out.append(ind)
     if return_stats:
         out.append(stats_dict(be.to_numpy(st), nq * n_ref, NN_STATS))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def subsequence_search_dtw(
+    query,
+    series,
+    n_matches: int = 1,
+    *,
+    sakoe_chiba_radius: int | float | None = None,
+    znormalize: bool = True,
+    exclusion_zone: int | None = None,
+    return_distance: bool = True,
+    return_stats: bool = False,
+    n_jobs: int | None = None,
+    be: Any = None,
+):
+    r"""The windows of a long series nearest to a query under DTW (the UCR suite's search).
+
+    Every window ``series[s : s + n]`` of the query's length ``n`` is compared with
+    the query under DTW with a Sakoe-Chiba band; the ``n_matches`` best windows
+    that start at least ``exclusion_zone`` apart are returned (chosen greedily: the
+    best window, then the best one far enough from it, and so on).  With
+    ``znormalize=True`` (the UCR suite's semantics) each window is z-normalised
+    with its own mean and standard deviation (running sums) and the query once;
+    a flat window (zero variance) becomes zeros.  Exact: the result is the one of
+    an exhaustive scan of every window (up to the rounding of the running
+    statistics), found with LB_Kim, LB_Keogh both ways and an early-abandoned DTW
+    that reject most windows.  A batch of queries of one length shares one pass
+    over the series; chunks of the series run in parallel.
+
+    Parameters
+    ----------
+    query : array-like, shape (n,) or (n, d); or (n_queries, n, d) / a list of queries
+        One query, or a batch (queries of different lengths are searched in one
+        pass per length).
+    series : array-like, shape (L,) or (L, d)
+        The series searched (L >= n).  Multivariate windows are compared with the
+        squared Euclidean cost summed over features, each feature z-normalised.
+    n_matches : int
+        Matches per query.  Fewer come back (start -1, distance inf) when the
+        series has no room for more windows that far apart.
+    sakoe_chiba_radius : int, float or None
+        Warping width as in the UCR suite: an integer is a radius in samples, a
+        float in [0, 1] a fraction of the query length (rounded down, so 0.05 of
+        128 is 6); None: no constraint.
+    znormalize : bool
+        Compare z-normalised windows with the z-normalised query (default), or raw
+        values.
+    exclusion_zone : int or None
+        Two matches start at least this many samples apart; default ``n`` (matches
+        do not overlap); 0 allows any overlap.
+    return_distance : bool
+        Also return the distances.
+    return_stats : bool
+        Also return a dict of pruning counts (``candidates`` = windows x queries,
+        ``lb_kim``, ``lb_keogh_eq`` (window against the query's envelope),
+        ``lb_keogh_ec`` (query against the window's envelope), ``dtw_abandoned``,
+        ``dtw_full``).
+    n_jobs : int or None
+        CPU threads (None or -1: all of numba's threads).
+    be : Backend, str or None
+        Backend of the inputs (the search runs on the CPU).
+
+    Returns
+    -------
+    distances : array, shape (n_matches,) or (n_queries, n_matches)
+        DTW distances (square root of the best path's cost), ascending.  Only if
+        ``return_distance``.
+    starts : array of int64, same shape
+        Start index of each match in ``series``.
+    stats : dict
+        Only if ``return_stats``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> series = np.sin(np.linspace(0, 20, 400))
+    >>> series[300:330] += np.linspace(0, 3, 30)
+    >>> dist, start = subsequence_search_dtw(series[300:330], series)
+    >>> start, dist
+    (array([300]), array([0.]))
+    >>> starts = subsequence_search_dtw(series[:60], series, n_matches=3, return_distance=False)
+    >>> starts.tolist()
+    [0, 125, 242]
+    """
+    from . import kernels
+
+    be = backend_of(query, series, be=be)
+    xp = be.xp
+    if any(be.on_gpu(a) for a in (query, series) if be.is_array(a)):
+        raise TypeError(
+            "subsequence_search_dtw runs on the CPU; move the arrays to the host first "
+            "(tsalign never copies device arrays behind your back)"
+        )
+    k = check_int(n_matches, "n_matches", minimum=1)
+    if not isinstance(znormalize, (bool, np.bool_)):
+        raise TypeError(f"znormalize must be a bool, got {znormalize!r}")
+    S = single_series(be, series, "series")
+    check_no_inf(be, S.X, "series")
+    qarr = query
+    single = False
+    if not isinstance(query, (list, tuple)):
+        nd = len(getattr(query, "shape", np.shape(query)))
+        single = nd <= 2
+    if single:
+        Qd = single_series(be, qarr, "query")
+    else:
+        Qd = dataset(be, qarr, "query")
+    check_no_inf(be, Qd.X, "query")
+    if Qd.X.shape[2] != S.X.shape[2]:
+        raise ValueError(
+            f"query and series must have the same feature size: got d={Qd.X.shape[2]} "
+            f"and d={S.X.shape[2]}"
+        )
+    L = int(S.lengths[0])
+    if int(Qd.lengths.max()) > L:
+        raise ValueError(
+            f"query (length {int(Qd.lengths.max())}) is longer than series (length {L})"
+        )
+    dtype = Qd.X.dtype if Qd.X.dtype == S.X.dtype else xp.float64
+    T = np.ascontiguousarray(be.to_numpy(S.X[0, :L]), dtype=np.float64)
+    Qh = np.asarray(be.to_numpy(Qd.X), dtype=np.float64)
+    nq = Qh.shape[0]
+    res_d = np.full((nq, k), np.inf)
+    res_s = np.full((nq, k), -1, dtype=np.int64)
+    total = np.zeros(len(SUBSEQ_STATS), dtype=np.int64)
+    with kernels.threads(n_jobs):
+        for n in np.unique(Qd.lengths):
+            n = int(n)
+            rows = np.flatnonzero(Qd.lengths == n)
+            ez = n if exclusion_zone is None else check_int(exclusion_zone, "exclusion_zone", 0)
+            r = warping_radius(sakoe_chiba_radius, n)
+            sq, st, stats = be.call_kernel(
+                "neighbors",
+                "dtw_subsequence_search",
+                T,
+                np.ascontiguousarray(Qh[rows, :n]),
+                T,
+                r,
+                k,
+                ez,
+                bool(znormalize),
+            )
+            res_d[rows] = sq
+            res_s[rows] = st
+            total += np.asarray(stats).sum(axis=0)
+    dist = np.sqrt(res_d)
+    if single:
+        dist, res_s = dist[0], res_s[0]
+    out = [be.array(dist, dtype=dtype)] if return_distance else []
+    out.append(be.array(res_s))
+    if return_stats:
+        n_windows = int(sum(L - int(n) + 1 for n in Qd.lengths))
+        st = stats_dict(total[None], n_windows, SUBSEQ_STATS)
+        out.append(st)
     return out[0] if len(out) == 1 else tuple(out)
 
 

@@ -40,6 +40,7 @@ LAUNCHERS: dict[str, dict[str, str]] = {
     },
     "neighbors": {
         "dtw_kneighbors": CPU_ONLY,
+        "dtw_subsequence_search": CPU_ONLY,
     },
 }
 

@@ -72,13 +72,14 @@ def _envelope(v, f, a, b, count, out_lo, out_hi, dq_min, dq_max):
     """Running min / max of ``v[:, f]`` over windows ``[a[w], b[w])``, w < count.
 
     Window bounds are non-decreasing in w and windows are non-empty (a monotone
-    deque, Lemire's streaming min-max: O(len + count)).
+    deque, Lemire's streaming min-max: O(b[count-1] - a[0] + count)); the deques
+    hold ``b[count - 1] - a[0]`` indices at most.
     """
     hmin = 0
     tmin = 0
     hmax = 0
     tmax = 0
-    nxt = 0
+    nxt = a[0] if count > 0 else 0
     for w in range(count):
         stop = b[w]
         while nxt < stop:
@@ -596,3 +597,470 @@ def dtw_kneighbors(X, Y, lx, ly, band, k, improved=True):
         stats,
     )
     return out_d, out_i, stats
+
+
+# --------------------------------------------------------------------------- subsequences
+# columns of the subsequence statistics (kernels/_contract.py SUBSEQ_STATS)
+Z_KIM, Z_KEOGH_EQ, Z_KEOGH_EC, Z_DTW_ABANDONED, Z_DTW_FULL = range(5)
+N_ZSTATS = 5
+_RESTART = 1024  # running sums are recomputed from scratch every this many windows
+_FLAT = 1e-13  # a window whose variance is below this share of its mean square is flat
+
+
+@njit
+def _zc(v, mu, inv):
+    return (v - mu) * inv
+
+
+@njit
+def _kim_window(Q, qi, T, s, n, mu, inv, thr):
+    """UCR's LB_Kim hierarchy on the z-normalised window at ``s`` (abandons past thr).
+
+    Queries are indexed in place (``Q[qi]``): no array view is made per window."""
+    d = Q.shape[2]
+    lb = 0.0
+    for f in range(d):
+        a = Q[qi, 0, f] - _zc(T[s, f], mu[f], inv[f])
+        lb += a * a
+    if n == 1:
+        return lb
+    for f in range(d):
+        a = Q[qi, n - 1, f] - _zc(T[s + n - 1, f], mu[f], inv[f])
+        lb += a * a
+    if lb > thr or n < 6:
+        return lb
+    for level in range(1, 3):
+        best = np.inf
+        best_end = np.inf
+        for t in range(level + 1):
+            for side in range(2):
+                i = level if side == 0 else t
+                j = t if side == 0 else level
+                c = 0.0
+                ce = 0.0
+                for f in range(d):
+                    a = Q[qi, i, f] - _zc(T[s + j, f], mu[f], inv[f])
+                    c += a * a
+                    b = Q[qi, n - 1 - i, f] - _zc(T[s + n - 1 - j, f], mu[f], inv[f])
+                    ce += b * b
+                if c < best:
+                    best = c
+                if ce < best_end:
+                    best_end = ce
+        lb += best + best_end
+        if lb > thr:
+            return lb
+    return lb
+
+
+@njit
+def _keogh_eq_window(q_order, qL, qU, qi, T, s, n, mu, inv, thr, cb):
+    """Window against the query's envelope, rows in ``q_order``; terms into cb."""
+    d = qL.shape[2]
+    lb = 0.0
+    for t in range(n):
+        j = q_order[qi, t]
+        term = 0.0
+        for f in range(d):
+            x = _zc(T[s + j, f], mu[f], inv[f])
+            u = qU[qi, j, f]
+            lo = qL[qi, j, f]
+            if x > u:
+                term += (x - u) * (x - u)
+            elif x < lo:
+                term += (lo - x) * (lo - x)
+        cb[j] = term
+        lb += term
+        if lb > thr:
+            return lb
+    return lb
+
+
+@njit
+def _keogh_ec_window(q_order, Q, qi, tL, tU, off, n, mu, inv, thr, cb):
+    """Query against the window's envelope (the series' envelope, normalised)."""
+    d = Q.shape[2]
+    lb = 0.0
+    for t in range(n):
+        i = q_order[qi, t]
+        term = 0.0
+        for f in range(d):
+            u = _zc(tU[off + i, f], mu[f], inv[f])
+            lo = _zc(tL[off + i, f], mu[f], inv[f])
+            v = Q[qi, i, f]
+            if v > u:
+                term += (v - u) * (v - u)
+            elif v < lo:
+                term += (lo - v) * (lo - v)
+        cb[i] = term
+        lb += term
+        if lb > thr:
+            return lb
+    return lb
+
+
+@njit
+def _greedy(sd, ss, count, k, ez, out_d, out_s):
+    """Sort (distance, start) and accept greedily windows at least ``ez`` apart.
+
+    Returns how many were accepted (<= k); sd / ss are sorted in place.
+    """
+    order = np.argsort(ss[:count], kind="mergesort")
+    tmp_d = sd[:count][order]
+    tmp_s = ss[:count][order]
+    order = np.argsort(tmp_d, kind="mergesort")  # stable: ties keep increasing starts
+    for t in range(count):
+        sd[t] = tmp_d[order[t]]
+        ss[t] = tmp_s[order[t]]
+    got = 0
+    for t in range(count):
+        s = ss[t]
+        ok = True
+        for a in range(got):
+            if abs(s - out_s[a]) < ez:
+                ok = False
+                break
+        if ok:
+            out_d[got] = sd[t]
+            out_s[got] = s
+            got += 1
+            if got == k:
+                break
+    return got
+
+
+@njit
+def _compact(sd, ss, count, kk, ez, acc_d, acc_s):
+    """Keep what can still matter; returns (count, thr_d).
+
+    With ``kk`` windows accepted greedily (pairwise >= ez apart), the final k-th
+    match is no worse than the kk-th accepted one when kk >= 2k - 1 (each accepted
+    match excludes at most two of them), so entries sorted after it are dropped.
+    """
+    got = _greedy(sd, ss, count, kk, ez, acc_d, acc_s)
+    if got < kk:
+        return count, np.inf
+    last_d = acc_d[kk - 1]
+    last_s = acc_s[kk - 1]
+    keep = 0
+    while keep < count and (sd[keep] < last_d or (sd[keep] == last_d and ss[keep] <= last_s)):
+        keep += 1
+    return keep, last_d
+
+
+@njit
+def _search_chunk(
+    Q,
+    q_order,
+    qL,
+    qU,
+    T,
+    s0,
+    s1,
+    radius,
+    znorm,
+    kk,
+    ez,
+    cap,
+    lo,
+    hi,
+    out_d,
+    out_s,
+    out_count,
+    stats,
+):
+    """Scan window starts [s0, s1) for every query of the batch."""
+    nq, n, d = Q.shape
+    L = T.shape[0]
+    span = s1 - s0 + n - 1
+    # the series' envelope over each position +- radius (clipped to the series)
+    tL = np.empty((span, d))
+    tU = np.empty((span, d))
+    a = np.empty(span, dtype=np.int64)
+    b = np.empty(span, dtype=np.int64)
+    for w in range(span):
+        p = s0 + w
+        a[w] = max(0, p - radius)
+        b[w] = min(L, p + radius + 1)
+    dq1 = np.empty(span + 2 * radius + 2, dtype=np.int64)
+    dq2 = np.empty(span + 2 * radius + 2, dtype=np.int64)
+    for f in range(d):
+        _envelope(T, f, a, b, span, tL, tU, dq1, dq2)
+    sd = np.empty((nq, cap))
+    ss = np.empty((nq, cap), dtype=np.int64)
+    count = np.zeros(nq, dtype=np.int64)
+    thr_d = np.full(nq, np.inf)
+    next_compact = np.full(nq, min(cap, 4 * kk + 16), dtype=np.int64)
+    acc_d = np.empty(kk)
+    acc_s = np.empty(kk, dtype=np.int64)
+    mu = np.zeros(d)
+    inv = np.ones(d)
+    ex = np.zeros(d)
+    ex2 = np.zeros(d)
+    xz = np.empty((n, d))
+    cb1 = np.empty(n)
+    cb2 = np.empty(n)
+    cbs = np.empty(n + 1)
+    suffix = np.empty(n + 1)
+    prev = np.empty(n)
+    cur = np.empty(n)
+    margin = _rounding_margin(n, n, d, 2.220446049250313e-16)
+    for s in range(s0, s1):
+        if znorm:
+            if (s - s0) % _RESTART == 0:
+                for f in range(d):
+                    ex[f] = 0.0
+                    ex2[f] = 0.0
+                    for j in range(n):
+                        v = T[s + j, f]
+                        ex[f] += v
+                        ex2[f] += v * v
+            else:
+                for f in range(d):
+                    v_out = T[s - 1, f]
+                    v_in = T[s + n - 1, f]
+                    ex[f] += v_in - v_out
+                    ex2[f] += v_in * v_in - v_out * v_out
+            for f in range(d):
+                m1 = ex[f] / n
+                m2 = ex2[f] / n
+                var = m2 - m1 * m1
+                mu[f] = m1
+                inv[f] = 1.0 / np.sqrt(var) if var > _FLAT * m2 else 0.0
+        have_xz = False
+        for qi in range(nq):
+            thr_exact = thr_d[qi]
+            thr = _inflate(thr_exact, margin)
+            if _kim_window(Q, qi, T, s, n, mu, inv, thr) > thr:
+                stats[qi, Z_KIM] += 1
+                continue
+            lb1 = _keogh_eq_window(q_order, qL, qU, qi, T, s, n, mu, inv, thr, cb1)
+            if lb1 > thr:
+                stats[qi, Z_KEOGH_EQ] += 1
+                continue
+            lb2 = _keogh_ec_window(q_order, Q, qi, tL, tU, s - s0, n, mu, inv, thr, cb2)
+            if lb2 > thr:
+                stats[qi, Z_KEOGH_EC] += 1
+                continue
+            # cumulative bound of the rows still to come after row i: cbs[i + 1]
+            cbs[n] = 0.0
+            if lb1 > lb2:
+                # column terms: rows <= i never reach columns > i + radius
+                acc = 0.0
+                suffix[n] = 0.0
+                for j in range(n - 1, -1, -1):
+                    acc += cb1[j]
+                    suffix[j] = acc
+                for i in range(n + 1):
+                    cbs[i] = suffix[min(i + radius, n)]
+            else:
+                acc = 0.0
+                for i in range(n - 1, -1, -1):
+                    acc += cb2[i]
+                    cbs[i] = acc
+            if not have_xz:
+                for j in range(n):
+                    for f in range(d):
+                        xz[j, f] = _zc(T[s + j, f], mu[f], inv[f])
+                have_xz = True
+            v, abandoned = _ea_dtw(
+                Q[qi], xz, n, n, lo, hi, cbs, thr_exact, thr, prev, cur, np.inf, 0.0
+            )
+            if abandoned or v == np.inf or v >= thr_exact:
+                stats[qi, Z_DTW_ABANDONED] += 1
+                continue
+            stats[qi, Z_DTW_FULL] += 1
+            c = count[qi]
+            sd[qi, c] = v
+            ss[qi, c] = s
+            c += 1
+            if kk == 1:
+                sd[qi, 0] = v
+                ss[qi, 0] = s
+                c = 1
+                thr_d[qi] = v
+            elif c >= next_compact[qi]:
+                # compact when the store has doubled: the threshold tightens as
+                # matches accumulate, at an amortised O(log) cost per insertion
+                c, t = _compact(sd[qi], ss[qi], c, kk, ez, acc_d, acc_s)
+                thr_d[qi] = t
+                next_compact[qi] = min(cap, max(2 * c, c + 4 * kk + 16))
+            count[qi] = c
+    for qi in range(nq):
+        c = count[qi]
+        if kk > 1 and c > 0:
+            c, _ = _compact(sd[qi], ss[qi], c, kk, ez, acc_d, acc_s)
+        out_count[qi] = c
+        for t in range(c):
+            out_d[qi, t] = sd[qi, t]
+            out_s[qi, t] = ss[qi, t]
+
+
+@njit_parallel
+def _subsequence_kernel(
+    Q,
+    q_order,
+    qL,
+    qU,
+    T,
+    radius,
+    znorm,
+    kk,
+    ez,
+    cap,
+    bounds,
+    lo,
+    hi,
+    out_d,
+    out_s,
+    out_count,
+    stats,
+):
+    n_chunks = bounds.shape[0] - 1
+    for c in prange(n_chunks):
+        if bounds[c + 1] > bounds[c]:
+            _search_chunk(
+                Q,
+                q_order,
+                qL,
+                qU,
+                T,
+                bounds[c],
+                bounds[c + 1],
+                radius,
+                znorm,
+                kk,
+                ez,
+                cap,
+                lo,
+                hi,
+                out_d[c],
+                out_s[c],
+                out_count[c],
+                stats[c],
+            )
+
+
+@njit
+def _merge(out_d, out_s, out_count, k, ez, res_d, res_s):
+    n_chunks, nq, cap = out_d.shape
+    for qi in range(nq):
+        total = 0
+        for c in range(n_chunks):
+            total += out_count[c, qi]
+        sd = np.empty(max(total, 1))
+        ss = np.empty(max(total, 1), dtype=np.int64)
+        t = 0
+        for c in range(n_chunks):
+            for u in range(out_count[c, qi]):
+                sd[t] = out_d[c, qi, u]
+                ss[t] = out_s[c, qi, u]
+                t += 1
+        _greedy(sd, ss, total, k, ez, res_d[qi], res_s[qi])
+
+
+@njit
+def _prepare_queries(Q, radius, znorm, lo, hi, Qz, q_order, qL, qU):
+    nq, n, d = Q.shape
+    clo = np.empty(n, dtype=np.int64)
+    chi = np.empty(n, dtype=np.int64)
+    _col_ranges(n, n, lo, hi, clo, chi)
+    dq1 = np.empty(n + 1, dtype=np.int64)
+    dq2 = np.empty(n + 1, dtype=np.int64)
+    key = np.empty(n)
+    for qi in range(nq):
+        for f in range(d):
+            m1 = 0.0
+            m2 = 0.0
+            if znorm:
+                for i in range(n):
+                    m1 += Q[qi, i, f]
+                    m2 += Q[qi, i, f] * Q[qi, i, f]
+                m1 /= n
+                m2 /= n
+                var = m2 - m1 * m1
+                inv = 1.0 / np.sqrt(var) if var > _FLAT * m2 else 0.0
+            else:
+                inv = 1.0
+            for i in range(n):
+                Qz[qi, i, f] = (Q[qi, i, f] - m1) * inv
+        for f in range(d):
+            _envelope(Qz[qi], f, clo, chi, n, qL[qi], qU[qi], dq1, dq2)
+        for i in range(n):
+            t = 0.0
+            for f in range(d):
+                t += abs(Qz[qi, i, f])
+            key[i] = -t
+        q_order[qi] = np.argsort(key, kind="mergesort")
+
+
+def dtw_subsequence_search(Q, T, radius, n_matches, exclusion_zone, znormalize, n_chunks=None):
+    """The ``n_matches`` best windows of T for each query, exactly, UCR-suite style.
+
+    Q: (nq, n, d) float64 queries (one length), T: (L, d) float64 series,
+    ``radius``: Sakoe-Chiba radius, ``exclusion_zone``: two matches start at least
+    this far apart (<= 1: no exclusion), ``znormalize``: compare z-normalised
+    windows with z-normalised queries (running mean and standard deviation; a flat
+    window becomes zeros).  Returns ``(sq, starts, stats)``: squared distances
+    (nq, n_matches) float64 (``inf`` / start -1 where fewer matches exist),
+    starts int64, and the per-query counts (nq, 5) of ``SUBSEQ_STATS``.
+
+    Each window meets LB_Kim (hierarchy of the first and last three cells), LB_Keogh
+    of the window against the query's envelope (query rows taken by decreasing
+    |z|), LB_Keogh of the query against the series' envelope, then the EAPruned DTW
+    carrying the cumulative bound of the better LB_Keogh; all abandon past the
+    current threshold.  With ``n_matches = k`` and an exclusion zone, the threshold
+    is the (2k - 1)-th best of the matches found so far that are pairwise apart
+    (which bounds the final k-th match); windows below it are kept and the greedy
+    selection is made at the end over all chunks, so the result is exactly the
+    greedy selection over every window.  Chunks of the series run in parallel.
+    """
+    from ._jit import n_threads
+
+    nq, n, d = Q.shape
+    L = T.shape[0]
+    n_windows = L - n + 1
+    k = int(n_matches)
+    ez = int(exclusion_zone)
+    kk = 2 * k - 1 if ez > 1 else k
+    lo = np.empty(n, dtype=np.int64)
+    hi = np.empty(n, dtype=np.int64)
+    band_ranges(n, n, 2, int(radius), 2.0, lo, hi)
+    Qz = np.empty_like(Q)
+    q_order = np.empty((nq, n), dtype=np.int64)
+    qL = np.empty_like(Q)
+    qU = np.empty_like(Q)
+    _prepare_queries(Q, int(radius), bool(znormalize), lo, hi, Qz, q_order, qL, qU)
+    if n_chunks is None:
+        n_chunks = max(1, min(n_windows // max(4 * n, 256), 4 * n_threads()))
+    n_chunks = max(1, min(int(n_chunks), n_windows))
+    bounds = np.linspace(0, n_windows, n_chunks + 1).astype(np.int64)
+    longest = int(np.max(np.diff(bounds)))
+    cap = int(min(2 * kk * max(2 * ez - 1, 1) + 64, longest + 1))
+    out_d = np.empty((n_chunks, nq, cap))
+    out_s = np.empty((n_chunks, nq, cap), dtype=np.int64)
+    out_count = np.zeros((n_chunks, nq), dtype=np.int64)
+    stats = np.zeros((n_chunks, nq, N_ZSTATS), dtype=np.int64)
+    _subsequence_kernel(
+        Qz,
+        q_order,
+        qL,
+        qU,
+        T,
+        int(radius),
+        bool(znormalize),
+        kk,
+        ez,
+        cap,
+        bounds,
+        lo,
+        hi,
+        out_d,
+        out_s,
+        out_count,
+        stats,
+    )
+    res_d = np.full((nq, k), np.inf)
+    res_s = np.full((nq, k), -1, dtype=np.int64)
+    _merge(out_d, out_s, out_count, k, ez, res_d, res_s)
+    return res_d, res_s, stats.sum(axis=0)
