@@ -106,7 +106,7 @@ LAUNCHERS: dict[str, dict[str, str]] = {
         "ssnt_backward": BOTH,
     },
     "neighbors": {
-        "dtw_kneighbors": CPU_ONLY,
+        "dtw_kneighbors": BOTH,
         "dtw_subsequence_search": CPU_ONLY,
     },
 }
