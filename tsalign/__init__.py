@@ -5,8 +5,6 @@ torch, cupy and numba are imported when a computation needs them (the
 public modules import their kernels lazily).
 """
 
-from __future__ import annotations
-
 from .backend import Backend, instantiate_backend
 from .dilate import dilate, temporal_distortion_index
 from .dtw import (

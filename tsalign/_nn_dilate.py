@@ -42,7 +42,24 @@ class DILATELoss(torch.nn.Module):
         self.gamma = check_float(gamma, "gamma", nonnegative=True)
 
     def forward(self, y_pred: torch.Tensor, y_true: torch.Tensor) -> torch.Tensor:
-        """Loss between predictions (B, M[, d]) and targets (B, N[, d])."""
+        """DILATE loss of a batch, as :func:`tsalign.dilate` computes it.
+
+        Parameters
+        ----------
+        y_pred : Tensor, shape (B, M) or (B, M, d)
+            Predicted series.  Per-sample lengths are given by padding:
+            trailing all-NaN rows mark a shorter series, and each pair is then
+            computed on its own lengths (the temporal term of a pair of
+            lengths n and m is normalised by ``n * m``).
+        y_true : Tensor, shape (B, N) or (B, N, d)
+            Target series, padded the same way; N may differ from M.
+
+        Returns
+        -------
+        Tensor
+            The scalar loss (the batch mean of ``alpha * shape + (1 - alpha)
+            * temporal``), differentiable with respect to both inputs.
+        """
         return dilate(y_pred, y_true, alpha=self.alpha, gamma=self.gamma)[0]
 
     def extra_repr(self) -> str:

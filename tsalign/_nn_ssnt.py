@@ -44,7 +44,32 @@ class SSNTLoss(torch.nn.Module):
         *,
         emit_logits=None,
     ):
-        """Loss of a batch; arguments as in :func:`tsalign.ssnt`."""
+        """SSNT loss of a batch, as :func:`tsalign.ssnt` computes it.
+
+        Parameters
+        ----------
+        log_probs : Tensor, shape (B, T, S, V) or (T_flat, S, V)
+            Token log-probabilities (padded or packed layout).
+        targets : int Tensor, shape (B, T) or (T_flat,)
+            Target class indices in ``[0, V)``.
+        log_p_choose : Tensor, shape (B, T, S) or (T_flat, S), or None
+            Emission log-probabilities; give this or ``emit_logits``.
+        source_lengths : int Tensor or sequence, shape (B,), or None
+            Frames of each sample (``1 <= S_b <= S``); None: all ``S``.
+        target_lengths : int Tensor or sequence, shape (B,), or None
+            Targets of each sample (``1 <= J_b <= T``); None: all ``T``
+            (needed by the packed layout).  Entries beyond a sample's
+            lengths are never read.
+        emit_logits : Tensor, shape as ``log_p_choose``, or None
+            Emission logits ``z`` instead of ``log_p_choose``: ``log e =
+            logsigmoid(z)`` and ``log(1 - e) = logsigmoid(-z)``.
+
+        Returns
+        -------
+        Tensor
+            Per-sample losses, shape (B,), with ``reduction="none"``; their
+            sum or mean (a scalar) otherwise.
+        """
         return ssnt(
             log_probs,
             targets,

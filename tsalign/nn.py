@@ -83,8 +83,12 @@ class SoftDTWLoss(torch.nn.Module):
         operations (it receives the gradient of the loss w.r.t. the cost
         matrix).  Default: squared Euclidean, computed without a
         (B, N, M, d) intermediate.
-    global_constraint, sakoe_chiba_radius, itakura_max_slope :
-        Global constraint, as in :func:`tsalign.soft_dtw`.
+    global_constraint : {"itakura", "sakoe_chiba"} or None
+        Global constraint on the paths, as in :func:`tsalign.soft_dtw`.
+    sakoe_chiba_radius : int or None
+        Radius of the Sakoe-Chiba band, as in :func:`tsalign.soft_dtw`.
+    itakura_max_slope : float or None
+        Maximum slope of the Itakura parallelogram, as in :func:`tsalign.soft_dtw`.
 
     Notes
     -----
