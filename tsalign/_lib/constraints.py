@@ -1,16 +1,16 @@
 """Global constraints: tslearn's parameters resolved to a band description.
 
 A band is the tuple ``(kind, radius, slope)`` understood by every kernel
-family (see ``kernels/cpu/_band.py``): kind 0 = none, 1 = Itakura, 2 =
-Sakoe-Chiba.
+family (see ``kernels/cpu/_band.py``); the kind codes are those of
+``kernels/_contract.py``.
 """
 
 from __future__ import annotations
 
-from .validation import check_float, check_int
+import numpy as np
 
-BAND_NONE, BAND_ITAKURA, BAND_SAKOE_CHIBA = 0, 1, 2
-NO_BAND = (BAND_NONE, 0, 2.0)
+from ..kernels._contract import BAND_ITAKURA, BAND_NONE, BAND_SAKOE_CHIBA, NO_BAND
+from .validation import check_float, check_int
 
 _CODES = {
     None: BAND_NONE,
@@ -75,3 +75,19 @@ def infeasible_error(band, n, m) -> ValueError:
             f"for time series of sizes {n} and {m}"
         )
     return ValueError(f"the global constraint admits no path for sizes {n} and {m}")
+
+
+def band_mask(n: int, m: int, band) -> np.ndarray:
+    """Boolean (n, m) host mask of the cells a band allows (True = allowed).
+
+    The cells come from the kernels' own band bounds (``kernels/cpu/_band.py``, reached
+    through the dispatch like every kernel), so a mask shows exactly the cells the
+    recurrences use; a second, vectorised copy of the Itakura rounding here could drift.
+    Raises when an Itakura band leaves a row or a column without a cell.
+    """
+    from .backend import instantiate_backend
+
+    host = instantiate_backend("numpy").call_kernel("dtw", "band_mask", np.empty(0), n, m, band)
+    if band[0] == BAND_ITAKURA and (not host.any(axis=1).all() or not host.any(axis=0).all()):
+        raise ConstraintError(str(infeasible_error(band, n, m)))
+    return host
