@@ -156,6 +156,7 @@ API_SECTIONS: list[tuple[str, str, list[str]]] = [
         ],
     ),
     ("tsalign.plot", "Plots", ["plot_cost_matrix", "plot_alignment_matrix", "plot_matches"]),
+    ("tsalign.datasets", "Example data", ["make_cbf"]),
 ]
 
 MODULE_INTROS = {
@@ -164,6 +165,7 @@ MODULE_INTROS = {
     "tsalign.nn": "``torch.nn.Module`` losses (imports PyTorch).",
     "tsalign.backend": "Backend selection and the array glue; ``tsalign.instantiate_backend`` "
     "and ``tsalign.Backend`` are the same objects as here.",
+    "tsalign.datasets": "Example data generated on the fly (nothing is downloaded).",
     "tsalign.plot": "Figures of alignments (needs matplotlib: "
     '``pip install "tsalign-metrics[plot]"``).',
 }

@@ -9,7 +9,7 @@
     rows are padding), prints the value.
 ``tsalign bench [--script PATH] [ARGS ...]``
     Runs the benchmark suite (``benchmarks/run_all.py`` of a source checkout)
-    and prints its table.
+    and prints its table; without a checkout, runs the built-in quick benchmark.
 ``tsalign bench --quick``
     A short benchmark built into the package (tsalign only, no peers): works
     from an installed wheel.
@@ -307,11 +307,21 @@ def _cmd_bench(args) -> int:
         roots = [Path.cwd(), Path(__file__).resolve().parent.parent]
         script = _find_bench_script(roots)
         if script is None:
-            raise UsageError(
-                f"no benchmark suite found ({BENCH_SCRIPT} in {' or '.join(map(str, roots))}): "
-                "it ships with the source tree; run from a checkout, pass --script, or run "
-                "the built-in quick benchmark with --quick"
+            if args.args:
+                raise UsageError(
+                    f"no benchmark suite found ({BENCH_SCRIPT} in "
+                    f"{' or '.join(map(str, roots))}) to pass arguments to: it ships with the "
+                    "source tree; run from a checkout or pass --script"
+                )
+            # an installed wheel has no suite: run the one built into the package
+            print(
+                f"{PROG}: no benchmark suite ({BENCH_SCRIPT}) here, it ships with the source "
+                "tree; running the built-in quick benchmark (tsalign bench --quick)",
+                file=sys.stderr,
             )
+            from tsalign._quickbench import run_quick
+
+            return run_quick()
     extra = list(args.args)
     if extra[:1] == ["--"]:
         extra = extra[1:]
