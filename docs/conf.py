@@ -421,7 +421,9 @@ sphinx_gallery_conf = {
     # the computation-times page loads jQuery and DataTables from CDNs: the site stays offline
     "write_computation_times": False,
 }
-(HERE / "sg_execution_times.rst").unlink(missing_ok=True)  # left by builds before the setting
+# pages left by builds made before that setting
+(HERE / "sg_execution_times.rst").unlink(missing_ok=True)
+(HERE / "auto_examples" / "sg_execution_times.rst").unlink(missing_ok=True)
 
 
 def setup(app):
