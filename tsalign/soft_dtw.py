@@ -82,8 +82,14 @@ def soft_dtw(
         (trailing all-NaN rows are padding).
     gamma : float
         Smoothing, >= 0.  ``gamma=0`` gives exactly ``dtw(s1, s2) ** 2``.
-    global_constraint, sakoe_chiba_radius, itakura_max_slope, be :
-        The global constraint and the backend, as in :func:`tsalign.dtw`.
+    global_constraint : {"itakura", "sakoe_chiba"} or None
+        Global constraint on the paths, as in :func:`tsalign.dtw`.
+    sakoe_chiba_radius : int or None
+        Radius of the Sakoe-Chiba band, as in :func:`tsalign.dtw`.
+    itakura_max_slope : float or None
+        Maximum slope of the Itakura parallelogram, as in :func:`tsalign.dtw`.
+    be : Backend, {"numpy", "pytorch", "cupy"} or None
+        Backend; by default the inputs' own library.
     compute_with_backend : any
         Accepted for compatibility with tslearn's older API and ignored: the
         computation always runs with the backend's own kernels.
