@@ -169,7 +169,7 @@ MODULE_INTROS = {
     "tensors (CPU and CUDA) and CuPy arrays; see :doc:`../backends`.",
     "tsalign.nn": "``torch.nn.Module`` losses (imports PyTorch).",
     "tsalign.neighbors": "Exact DTW neighbours with pruning; the classifier needs scikit-learn "
-    '(``pip install "tsalign[sklearn]"``).',
+    '(``pip install "tsalign-metrics[sklearn]"``).',
     "tsalign.backend": "Backend selection and the array glue; ``tsalign.instantiate_backend`` "
     "and ``tsalign.Backend`` are the same objects as here.",
     "tsalign.datasets": "Example data generated on the fly (nothing is downloaded).",
