@@ -147,6 +147,17 @@ API_SECTIONS: list[tuple[str, str, list[str]]] = [
     ),
     ("tsalign", "DILATE", ["dilate", "temporal_distortion_index"]),
     ("tsalign", "SSNT", ["ssnt", "lengths_to_padding_mask"]),
+    (
+        "tsalign.barycenters",
+        "Barycenters",
+        [
+            "euclidean_barycenter",
+            "dtw_barycenter_averaging",
+            "dtw_barycenter_averaging_subgradient",
+            "softdtw_barycenter",
+        ],
+    ),
+    ("tsalign.clustering", "Clustering", ["TimeSeriesKMeans"]),
     ("tsalign.nn", "PyTorch losses", ["SoftDTWLoss", "SoftDTW", "DILATELoss", "SSNTLoss"]),
     (
         "tsalign.backend",
@@ -167,6 +178,10 @@ API_SECTIONS: list[tuple[str, str, list[str]]] = [
 MODULE_INTROS = {
     "tsalign": "The metrics. Every function takes ``be=`` and runs on numpy arrays, torch "
     "tensors (CPU and CUDA) and CuPy arrays; see :doc:`../backends`.",
+    "tsalign.barycenters": "Averages of series under the Euclidean distance, DTW (DBA) and "
+    "soft-DTW, with tslearn's names (the soft-DTW barycenter needs scipy on the CPU).",
+    "tsalign.clustering": "k-means under DTW and soft-DTW (a scikit-learn estimator: "
+    '``pip install "tsalign[clustering]"``).',
     "tsalign.nn": "``torch.nn.Module`` losses (imports PyTorch).",
     "tsalign.neighbors": "Exact DTW neighbours with pruning; the classifier needs scikit-learn "
     '(``pip install "tsalign-metrics[sklearn]"``).',
