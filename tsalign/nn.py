@@ -15,13 +15,21 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-import torch
+
+try:
+    import torch
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
+    from ._lib.dist import install_hint
+
+    raise ImportError(
+        f"tsalign.nn needs PyTorch, which is not installed: {install_hint('torch')}"
+    ) from exc
 
 from ._autograd import sq_euclidean_cost
 from ._lib.backend import instantiate_backend
 from ._lib.constraints import resolve_band
 from ._lib.costs import sq_euclidean
-from ._lib.validation import check_float, series_pair
+from ._lib.validation import check_finite, check_float, series_pair
 from ._nn_dilate import DILATELoss
 from ._nn_ssnt import SSNTLoss
 from .soft_dtw import _cost_values
@@ -198,6 +206,7 @@ class SoftDTWLoss(torch.nn.Module):
             raise ValueError(f"dist_func must return a tensor of shape {expected}, got {shape}")
         if C.dtype not in (torch.float32, torch.float64):
             C = C.to(X.dtype if X.dtype in (torch.float32, torch.float64) else torch.float32)
+        check_finite(be, C.detach(), "dist_func", " output")
         return C
 
     def _sdtw(self, be, X, Y, lx, ly):

@@ -37,12 +37,12 @@ from ._lib.backend import Backend, backend_of
 from ._lib.constraints import resolve_band
 from ._lib.costs import sq_euclidean
 from ._lib.paths import check_feasible, differentiable_sq, end_values, optimal_paths
-from ._lib.progress import Progress
+from ._lib.progress import Progress, check_verbose
 from ._lib.validation import (
     SeriesBatch,
     as_array,
+    check_finite,
     check_float,
-    check_int,
     dataset,
     series_pair,
 )
@@ -369,8 +369,7 @@ def soft_dtw_from_cost(
     B, N, M = (int(s) for s in Ca.shape)
     if N == 0 or M == 0 or B == 0:
         raise ValueError(f"C must not be empty, got shape {tuple(Ca.shape)}")
-    if bool(be.xp.any(be.xp.isnan(Ca))):
-        raise ValueError("C contains NaN")
+    check_finite(be, Ca, "C")
     lx = np.full(B, N, dtype=np.int64)
     ly = np.full(B, M, dtype=np.int64)
     values = _cost_values(be, Ca, lx, ly, band, gamma)
@@ -403,8 +402,9 @@ def cdist_soft_dtw(
         As in :func:`soft_dtw`.
     n_jobs : int or None
         CPU threads: None or -1 = all of numba's threads, k > 0 = k threads.
-    verbose : int
-        If > 0, a progress bar on stderr.
+    verbose : int or bool
+        If > 0 (or True), a progress bar on stderr with the rate and the time
+        left (tqdm's when it is installed, the ``progress`` extra).
     be : Backend, str or None
         Backend.
     compute_with_backend : any
@@ -445,7 +445,7 @@ def cdist_soft_dtw(
         )
     be = backend_of(dataset1, dataset2, be=be)
     band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
-    verbose = check_int(verbose, "verbose")
+    verbose = check_verbose(verbose)
     A, Bd, symmetric = _datasets(be, dataset1, dataset2)
     if be.needs_grad(A.X, Bd.X):
         return _cdist_differentiable(be, A, Bd, band, gamma, symmetric)

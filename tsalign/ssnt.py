@@ -144,6 +144,50 @@ def check_flags(be: Backend, flags, mode: int, V: int) -> None:
         _raise_flags(np.asarray(host), mode, V)
 
 
+# Rounding allowance of the log-probability checks: a frame's probabilities may
+# sum to exp(1e-3) ~ 1.001 (log_softmax in float32 or half, then cast).
+LOG_PROB_TOL = 1e-3
+
+
+def _frame_logsumexp(be: Backend, x):
+    """logsumexp over the last axis, on x's device (-inf rows give -inf, +inf gives +inf)."""
+    if be.is_pytorch:
+        return be.torch.logsumexp(x.detach(), dim=-1)
+    xp = be.xp
+    m = xp.max(x, axis=-1)
+    m_safe = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        total = xp.sum(xp.exp(x - m_safe[..., None]), axis=-1)
+        return m_safe + xp.log(total)
+
+
+def _check_log_probs(be: Backend, flat_lp, layout, T, src_len, tgt_len, row_off) -> None:
+    """Refuse log_probs that are not log-probabilities within the lengths.
+
+    Each frame a sequence uses must log-sum-exp to <= 0 over V (so every entry
+    is <= 0), up to LOG_PROB_TOL; padding is not looked at.  One pass over
+    log_probs on its device and one bool back to the host.
+    """
+    R, S = int(flat_lp.shape[0]), int(flat_lp.shape[1])
+    # frames each row uses: src_len of its sequence for the rows within the
+    # target lengths, 0 for padded rows (host ints of size R, sent once)
+    frames = np.zeros(R, dtype=np.int64)
+    for b in range(len(tgt_len)):
+        start = b * T if layout == "padded" else int(row_off[b])
+        frames[start : start + int(tgt_len[b])] = int(src_len[b])
+    xp = be.xp
+    lse = _frame_logsumexp(be, flat_lp)  # (R, S)
+    dev = be.device_of(lse)
+    used = xp.asarray(frames, device=dev)[:, None] > xp.arange(S, device=dev)[None, :]
+    bad = xp.logical_and(used, lse > LOG_PROB_TOL)
+    if bool(xp.any(bad)):
+        raise ValueError(
+            "log_probs must hold log-probabilities (the output of a log-softmax over V): "
+            f"each entry <= 0 and each frame's logsumexp over V <= 0 (tolerance {LOG_PROB_TOL}); "
+            "some frame within the lengths sums to more than 1"
+        )
+
+
 # --------------------------------------------------------------------------- public API
 def ssnt(
     log_probs,
@@ -221,7 +265,10 @@ def ssnt(
     ValueError
         For shapes that do not match a layout, lengths outside ``[1, S]`` /
         ``[1, T]`` or of the wrong batch size, an unknown reduction, targets
-        outside ``[0, V)``, ``log_p_choose > 0`` or NaN within the lengths.
+        outside ``[0, V)``, ``log_p_choose > 0`` or NaN within the lengths,
+        ``log_probs`` that are not log-probabilities within the lengths (an
+        entry > 0, or a frame whose logsumexp over V is > 0, beyond a rounding
+        allowance of 1e-3).
     TypeError
         For non-integer targets or lengths.
 
@@ -327,6 +374,7 @@ def ssnt(
     _check_lengths(src_len, "source_lengths", S, "log_probs' source dimension")
 
     flat_lp = be.xp.reshape(lp, (-1, S, V))
+    _check_log_probs(be, flat_lp, layout, T if layout == "padded" else 0, src_len, tgt_len, row_off)
     flat_emit = be.xp.reshape(emit, (-1, S))
     flat_tg = be.xp.reshape(tg, (-1,))
     if be.needs_grad(lp, emit):
@@ -379,7 +427,7 @@ def lengths_to_padding_mask(lengths, *, max_len: int | None = None):
     lengths : int array, shape (B,)
         Non-negative lengths (numpy, torch or cupy; a list is taken as numpy).
     max_len : int or None
-        Width of the mask; default ``max(lengths)``.
+        Width of the mask, ``>= max(lengths)``; default ``max(lengths)``.
 
     Returns
     -------
@@ -406,6 +454,12 @@ def lengths_to_padding_mask(lengths, *, max_len: int | None = None):
         width = int(max_len)
         if width < 0:
             raise ValueError(f"max_len must be >= 0, got {width}")
+        longest = int(host.max()) if host.size else 0
+        if width < longest:
+            raise ValueError(
+                f"max_len must be >= max(lengths) = {longest} (a narrower mask would drop "
+                f"positions of the longest sequences), got {width}"
+            )
     if not be.is_array(lengths):
         return np.arange(width)[None, :] >= host[:, None]
     xp = be.xp
