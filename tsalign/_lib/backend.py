@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import sys
 from typing import Any
 
@@ -61,6 +62,12 @@ class Backend:
                 )
             return super().__new__(cls)
         return _select(data)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # subclasses are built without arguments: say so to inspect/numpydoc
+        # (``data`` exists only so that Backend(data) can return one of them)
+        cls.__signature__ = inspect.Signature()
 
     def __init__(self, data: Any = None) -> None:
         # Backend(data) returns a shared, already initialised instance
