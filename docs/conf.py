@@ -181,7 +181,7 @@ MODULE_INTROS = {
     "tsalign.barycenters": "Averages of series under the Euclidean distance, DTW (DBA) and "
     "soft-DTW, with tslearn's names (the soft-DTW barycenter needs scipy on the CPU).",
     "tsalign.clustering": "k-means under DTW and soft-DTW (a scikit-learn estimator: "
-    '``pip install "tsalign[clustering]"``).',
+    '``pip install "tsalign-metrics[clustering]"``).',
     "tsalign.nn": "``torch.nn.Module`` losses (imports PyTorch).",
     "tsalign.neighbors": "Exact DTW neighbours with pruning; the classifier needs scikit-learn "
     '(``pip install "tsalign-metrics[sklearn]"``).',

@@ -6,7 +6,7 @@ tsalign's kernels: assignments are one cross-distance kernel call (DTW /
 soft-DTW of every series to every centre, in parallel), and the DTW centre
 update runs the DBA of every cluster in lockstep, one pass over the dataset per
 DBA iteration.  It is a scikit-learn estimator (``pip install
-"tsalign[clustering]"``); importing :mod:`tsalign` does not import this module.
+"tsalign-metrics[clustering]"``); importing :mod:`tsalign` does not import this module.
 """
 
 from __future__ import annotations
@@ -186,11 +186,13 @@ class TimeSeriesKMeans(TransformerMixin, ClusterMixin, BaseEstimator):
         X : array-like, shape (n_ts, sz, d) or (n_ts, sz), or a list of series
             Time series dataset (NaN padding for variable lengths, except with
             the Euclidean metric).
-        y : ignored
+        y : None
+            Ignored (scikit-learn's estimator API).
 
         Returns
         -------
-        self
+        self : TimeSeriesKMeans
+            The fitted estimator.
         """
         from . import kernels
 
@@ -338,6 +340,7 @@ class TimeSeriesKMeans(TransformerMixin, ClusterMixin, BaseEstimator):
         Returns
         -------
         ndarray of int, shape (n_ts,)
+            The index of each series' cluster.
         """
         from . import kernels
 
@@ -353,11 +356,13 @@ class TimeSeriesKMeans(TransformerMixin, ClusterMixin, BaseEstimator):
         ----------
         X : array-like, shape (n_ts, sz, d) or (n_ts, sz), or a list of series
             Time series dataset.
-        y : ignored
+        y : None
+            Ignored (scikit-learn's estimator API).
 
         Returns
         -------
         ndarray of int, shape (n_ts,)
+            The index of each series' cluster.
         """
         return self.fit(X, y).labels_
 
