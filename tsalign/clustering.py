@@ -187,11 +187,11 @@ class TimeSeriesKMeans(TransformerMixin, ClusterMixin, BaseEstimator):
             Time series dataset (NaN padding for variable lengths, except with
             the Euclidean metric).
         y : None
-            Ignored (scikit-learn's signature).
+            Ignored (scikit-learn's estimator API).
 
         Returns
         -------
-        TimeSeriesKMeans
+        self : TimeSeriesKMeans
             The fitted estimator.
         """
         from . import kernels
@@ -340,7 +340,7 @@ class TimeSeriesKMeans(TransformerMixin, ClusterMixin, BaseEstimator):
         Returns
         -------
         ndarray of int, shape (n_ts,)
-            The index of the closest centre of each series.
+            The index of each series' cluster.
         """
         from . import kernels
 
@@ -357,12 +357,12 @@ class TimeSeriesKMeans(TransformerMixin, ClusterMixin, BaseEstimator):
         X : array-like, shape (n_ts, sz, d) or (n_ts, sz), or a list of series
             Time series dataset.
         y : None
-            Ignored (scikit-learn's signature).
+            Ignored (scikit-learn's estimator API).
 
         Returns
         -------
         ndarray of int, shape (n_ts,)
-            The cluster of each series.
+            The index of each series' cluster.
         """
         return self.fit(X, y).labels_
 
