@@ -7,54 +7,22 @@ public modules import their kernels lazily).
 
 from __future__ import annotations
 
+# Each family lists its public names once, in its own __all__; they are re-exported here.
+from . import dilate as _dilate_api
+from . import dtw as _dtw_api
+from . import soft_dtw as _soft_dtw_api
+from . import ssnt as _ssnt_api
 from .backend import Backend, instantiate_backend
-from .dilate import dilate, temporal_distortion_index
-from .dtw import (
-    cdist_dtw,
-    compute_mask,
-    dtw,
-    dtw_path,
-    dtw_path_from_metric,
-    dtw_subsequence_path,
-    itakura_mask,
-    lb_envelope,
-    lb_keogh,
-    sakoe_chiba_mask,
-)
-from .soft_dtw import (
-    cdist_soft_dtw,
-    cdist_soft_dtw_normalized,
-    soft_dtw,
-    soft_dtw_alignment,
-    soft_dtw_from_cost,
-    soft_dtw_normalized,
-)
-from .ssnt import lengths_to_padding_mask, ssnt
+from .dilate import *  # noqa: F403
+from .dtw import *  # noqa: F403
+from .soft_dtw import *  # noqa: F403
+from .ssnt import *  # noqa: F403
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Backend",
-    "instantiate_backend",
-    "dtw",
-    "dtw_path",
-    "dtw_path_from_metric",
-    "cdist_dtw",
-    "dtw_subsequence_path",
-    "sakoe_chiba_mask",
-    "itakura_mask",
-    "compute_mask",
-    "lb_envelope",
-    "lb_keogh",
-    "soft_dtw",
-    "soft_dtw_alignment",
-    "soft_dtw_normalized",
-    "soft_dtw_from_cost",
-    "cdist_soft_dtw",
-    "cdist_soft_dtw_normalized",
-    "dilate",
-    "temporal_distortion_index",
-    "ssnt",
-    "lengths_to_padding_mask",
-    "__version__",
-]
+__all__ = ["Backend", "instantiate_backend"]
+__all__ += _dtw_api.__all__
+__all__ += _soft_dtw_api.__all__
+__all__ += _dilate_api.__all__
+__all__ += _ssnt_api.__all__
+__all__ += ["__version__"]
