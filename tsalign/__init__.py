@@ -15,6 +15,10 @@ from . import ssnt as _ssnt_api
 from .backend import Backend, instantiate_backend
 from .dilate import *  # noqa: F403
 from .dtw import *  # noqa: F403
+
+# explicit: a star import would build the scikit-learn classifier (tsalign.neighbors'
+# __all__ names it; it is made on first access) and import scikit-learn with tsalign
+from .neighbors import kneighbors_dtw, subsequence_search_dtw
 from .soft_dtw import *  # noqa: F403
 from .ssnt import *  # noqa: F403
 
@@ -22,6 +26,7 @@ __version__ = "0.1.0"
 
 __all__ = ["Backend", "instantiate_backend"]
 __all__ += _dtw_api.__all__
+__all__ += ["kneighbors_dtw", "subsequence_search_dtw"]
 __all__ += _soft_dtw_api.__all__
 __all__ += _dilate_api.__all__
 __all__ += _ssnt_api.__all__
