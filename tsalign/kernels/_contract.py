@@ -34,6 +34,14 @@ SSNT_FLAG_TARGET = 1  # a target out of range
 SSNT_FLAG_LOG_PROBS = 2  # NaN or +inf in log_probs
 SSNT_FLAG_EMIT = 4  # log e > 0 or NaN (a NaN logit)
 
+# Pairs of a kernel run over many pairs: pair p is (X[p], Y[p]) (batch), (X[p // ny],
+# Y[p % ny]) (cross), or the p-th pair a < b (triangle) / a <= b (upper) of X
+# against itself, row-major (kernels/_pairs.py, kernels/cpu/_pairs.py).
+PAIRS_BATCH = 0
+PAIRS_CROSS = 1
+PAIRS_TRIANGLE = 2
+PAIRS_UPPER = 3
+
 # DILATE: soft-min weights and expected-alignment entries below TINY are set to 0:
 # at small gamma they reach the subnormal range, where x86 arithmetic is very slow.
 TINY = 1e-30

@@ -23,13 +23,16 @@ def _round2(x):
 
 
 @njit
+def _itakura_edges(j, n, m, s_a, s_b):
+    """The two rounded lines bounding column ``j``: slope s_a from (0, 0), s_b into (n-1, m-1)."""
+    return _round2(s_a * j), _round2((n - 1) - s_b * (m - 1) + s_b * j)
+
+
+@njit
 def itakura_col_lo(j, n, m, slope):
     """First row allowed in column ``j`` (Itakura)."""
     ratio = n / m
-    smax = slope * ratio
-    smin = ratio / slope
-    a = _round2(smin * j)
-    b = _round2((n - 1) - smax * (m - 1) + smax * j)
+    a, b = _itakura_edges(j, n, m, ratio / slope, slope * ratio)
     return int(np.ceil(max(a, b)))
 
 
@@ -37,10 +40,7 @@ def itakura_col_lo(j, n, m, slope):
 def itakura_col_hi(j, n, m, slope):
     """One past the last row allowed in column ``j`` (Itakura), capped at n."""
     ratio = n / m
-    smax = slope * ratio
-    smin = ratio / slope
-    a = _round2(smax * j)
-    b = _round2((n - 1) - smin * (m - 1) + smin * j)
+    a, b = _itakura_edges(j, n, m, slope * ratio, ratio / slope)
     return min(int(np.floor(min(a, b) + 1.0)), n)
 
 
@@ -75,6 +75,15 @@ def band_ranges(n, m, kind, radius, slope, lo, hi):
         for i in range(n):
             lo[i] = 0
             hi[i] = m
+
+
+@njit
+def pair_band(N, n, m, kind, radius, slope):
+    """(lo, hi) int64 arrays of N slots holding the band of an n x m pair."""
+    lo = np.empty(N, dtype=np.int64)
+    hi = np.empty(N, dtype=np.int64)
+    band_ranges(n, m, kind, radius, slope, lo, hi)
+    return lo, hi
 
 
 def band_mask(n: int, m: int, band) -> np.ndarray:

@@ -164,11 +164,11 @@ def dilate_forward(D, lx, ly, gamma):
     outside each pair's block.
 
     For gamma > 0 the soft-DTW forward pass and the E recursion are the soft-DTW
-    family's (anti-diagonal, vectorised in float32: about 3x faster than this
-    family's row-major sweep), whose stored weights are the same normalised
-    soft-min weights; only the third (left) weight and the temporal term are
-    added here.  gamma = 0 (hard weights that split exact ties by path counts)
-    keeps this family's own sweep.
+    family's (anti-diagonal, vectorised in float32; timings in
+    ``benchmarks/bench_dilate.py``), whose stored weights are the same
+    normalised soft-min weights; only the third (left) weight and the temporal
+    term are added here.  gamma = 0 (hard weights that split exact ties by path
+    counts) keeps this family's own sweep.
     """
     B, N, M = D.shape
     lx = np.ascontiguousarray(lx, dtype=np.int64)

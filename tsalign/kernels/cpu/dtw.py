@@ -18,27 +18,11 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ._band import band_mask, band_ranges  # noqa: F401 - band_mask is a launcher
-from ._jit import n_threads, njit, njit_parallel, pair_cells
-
-MODE_BATCH = 0  # pair p = (X[p], Y[p])
-MODE_CROSS = 1  # pair p = (X[p // ny], Y[p % ny])
-MODE_TRIANGLE = 2  # pair p = p-th (a, b), a < b, of X against itself, row-major
-
-
-@njit
-def _triangle_index(p, n):
-    """(a, b) of the p-th pair a < b in row-major order over an n x n triangle."""
-    # row a starts at off(a) = a * (2n - a - 1) / 2
-    a = int((2 * n - 1 - np.sqrt((2.0 * n - 1) ** 2 - 8.0 * p)) // 2)
-    if a < 0:
-        a = 0
-    while a > 0 and a * (2 * n - a - 1) // 2 > p:
-        a -= 1
-    while (a + 1) * (2 * n - a - 2) // 2 <= p:
-        a += 1
-    b = p - a * (2 * n - a - 1) // 2 + a + 1
-    return a, b
+from .. import _pairs
+from .._contract import PAIRS_BATCH
+from ._band import band_mask, band_ranges, pair_band  # noqa: F401 - band_mask is a launcher
+from ._jit import njit, njit_parallel, pair_cells
+from ._pairs import block_cells, chunk_of, n_chunks, pair_of
 
 
 @njit
@@ -91,32 +75,19 @@ def _dtw_rows(x, y, n, m, kind, radius, slope, lo, hi, prev, cur):
 
 @njit_parallel
 def _dtw_values_kernel(X, Y, lx, ly, mode, p_start, out, kind, radius, slope, n_chunks):
+    """out[q] = DTW of pair p_start + q (see ``_pairs.pair_of``), in n_chunks chunks."""
     n_pairs = out.shape[0]
     N = X.shape[1]
     M = Y.shape[1]
-    ny = Y.shape[0]
-    nx = X.shape[0]
-    chunk = (n_pairs + n_chunks - 1) // n_chunks
     for c in prange(n_chunks):
-        start = c * chunk
-        stop = min(n_pairs, start + chunk)
-        if start >= stop:
-            continue
-        # per-chunk scratch: no allocation per pair
+        start, stop = chunk_of(c, n_chunks, n_pairs)
+        # per-chunk scratch: no allocation per pair (an empty chunk loops zero times)
         lo = np.empty(N, dtype=np.int64)
         hi = np.empty(N, dtype=np.int64)
         prev = np.empty(M + 1, dtype=out.dtype)
         cur = np.empty(M + 1, dtype=out.dtype)
         for q in range(start, stop):
-            p = p_start + q
-            if mode == MODE_BATCH:
-                a = p
-                b = p
-            elif mode == MODE_CROSS:
-                a = p // ny
-                b = p % ny
-            else:
-                a, b = _triangle_index(p, nx)
+            a, b = pair_of(p_start + q, mode, X.shape[0], Y.shape[0])
             out[q] = _dtw_rows(X[a], Y[b], lx[a], ly[b], kind, radius, slope, lo, hi, prev, cur)
 
 
@@ -128,10 +99,6 @@ def _dtw_value_single(x, y, n, m, kind, radius, slope, dtype_like):
     prev = np.empty(m + 1, dtype=dtype_like.dtype)
     cur = np.empty(m + 1, dtype=dtype_like.dtype)
     return _dtw_rows(x, y, n, m, kind, radius, slope, lo, hi, prev, cur)
-
-
-def _chunks(n_pairs: int) -> int:
-    return max(1, min(n_pairs, 8 * n_threads()))
 
 
 def dtw_values(X, Y, lx, ly, band):
@@ -154,13 +121,13 @@ def dtw_values(X, Y, lx, ly, band):
         Y,
         lx,
         ly,
-        MODE_BATCH,
+        PAIRS_BATCH,
         0,
         out,
         int(kind),
         int(radius),
         float(slope),
-        _chunks(B),
+        n_chunks(B),
     )
     return out
 
@@ -172,62 +139,25 @@ def dtw_cdist(X, Y, lx, ly, band, symmetric, progress=None):
     diagonal is zero.  ``progress(done, total)`` is called between blocks.
     Returns (nx, ny) in X's dtype.
     """
-    nx = X.shape[0]
-    ny = Y.shape[0]
     kind, radius, slope = band
-    if symmetric:
-        mode = MODE_TRIANGLE
-        n_pairs = nx * (nx - 1) // 2
-    else:
-        mode = MODE_CROSS
-        n_pairs = nx * ny
-    flat = np.empty(n_pairs, dtype=X.dtype)
-    n_blocks = 1 if progress is None else min(max(n_pairs, 1), 20)
-    bounds = np.linspace(0, n_pairs, n_blocks + 1).astype(np.int64)
-    cells = pair_cells(lx, ly, "triangle" if symmetric else "cross")
-    for s, e in zip(bounds[:-1], bounds[1:], strict=False):
-        if e > s:
-            part = flat[s:e]
-            _dtw_values_kernel.run(
-                cells * int(e - s) // max(n_pairs, 1),
-                X,
-                Y,
-                lx,
-                ly,
-                mode,
-                int(s),
-                part,
-                int(kind),
-                int(radius),
-                float(slope),
-                _chunks(int(e - s)),
-            )
-        if progress is not None:
-            progress(int(e), n_pairs)
-    if symmetric:
-        out = np.zeros((nx, nx), dtype=X.dtype)
-        iu = np.triu_indices(nx, k=1)
-        out[iu] = flat
-        out.T[iu] = flat
-        return out
-    return flat.reshape(nx, ny)
+
+    def run(mode, start, stop, out):
+        args = (int(kind), int(radius), float(slope), n_chunks(stop - start))
+        # small calls run serially (see _jit.SMALL_WORK)
+        work = block_cells(lx, ly, mode, stop - start)
+        _dtw_values_kernel.run(work, X, Y, lx, ly, mode, start, out, *args)
+
+    return _pairs.cdist(np, run, X.shape[0], Y.shape[0], symmetric, False, X.dtype, progress)
 
 
 @njit_parallel
 def _dtw_acc_kernel(C, lx, ly, kind, radius, slope, subsequence, R):
     B, N, M = C.shape
-    inf = np.inf
     for b in prange(B):
-        n = lx[b]
-        m = ly[b]
-        lo = np.empty(N, dtype=np.int64)
-        hi = np.empty(N, dtype=np.int64)
-        band_ranges(n, m, kind, radius, slope, lo, hi)
-        Rb = R[b]
-        Cb = C[b]
-        for i in range(N):
-            for j in range(M):
-                Rb[i, j] = inf
+        n, m = lx[b], ly[b]
+        lo, hi = pair_band(N, n, m, kind, radius, slope)
+        Rb, Cb = R[b], C[b]
+        Rb[:, :] = np.inf
         for i in range(n):
             for j in range(lo[i], hi[i]):
                 if i == 0:

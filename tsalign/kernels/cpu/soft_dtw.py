@@ -60,9 +60,11 @@ import numpy as np
 from numba import prange, types
 from numba.extending import overload
 
-from .._contract import sentinel
-from ._band import band_ranges
-from ._jit import n_threads, njit, njit_parallel, njit_vec
+from .. import _pairs
+from .._contract import PAIRS_BATCH, sentinel
+from ._band import band_ranges, pair_band
+from ._jit import njit, njit_parallel, njit_vec
+from ._pairs import block_cells, chunk_of, n_chunks, pair_of
 from ._vmath32 import exp32, log32
 
 
@@ -129,9 +131,7 @@ def _weight_cells(tc, td, tu, tl, gamma, inv_gamma, big, cur, twd, twu):
     one = big / big
     zero = big - big
     for i in range(cur.shape[0]):
-        rd = td[i]
-        ru = tu[i]
-        rl = tl[i]
+        rd, ru, rl = td[i], tu[i], tl[i]
         mn, md, mx = _sorted3(rd, ru, rl)
         if mn >= big:
             v = big
@@ -270,30 +270,21 @@ def _sweep(
         e = a + 1
         if k == 0:
             d2[0] = zero  # R[-1, -1]
+        # costs, diagonal / upper / left predecessors, cells: slices that start at 0
+        cells = (
+            tc[b:e],
+            d2[b:e],
+            d1[b:e],
+            d1[b + 1 : e + 1],
+            gamma,
+            inv_gamma,
+            big,
+            cur[b + 1 : e + 1],
+        )
         if weights:
-            _weights_of_diagonal(
-                tc[b:e],
-                d2[b:e],
-                d1[b:e],
-                d1[b + 1 : e + 1],
-                gamma,
-                inv_gamma,
-                big,
-                cur[b + 1 : e + 1],
-                twd[b:e],
-                twu[b:e],
-            )
+            _weights_of_diagonal(*cells, twd[b:e], twu[b:e])
         else:
-            _value_cells(
-                tc[b:e],
-                d2[b:e],
-                d1[b:e],
-                d1[b + 1 : e + 1],
-                gamma,
-                inv_gamma,
-                big,
-                cur[b + 1 : e + 1],
-            )
+            _value_cells(*cells)
         if k == 0:
             d2[0] = big
         if store:
@@ -305,47 +296,24 @@ def _sweep(
 
 
 @njit_parallel
-def _values_kernel(X, Y, lx, ly, ia, ib, out, kind, radius, slope, gamma, big, n_chunks):
-    """Soft-DTW of the pairs (X[ia[p]], Y[ib[p]]), in n_chunks chunks of pairs."""
+def _values_kernel(X, Y, lx, ly, mode, p_start, out, kind, radius, slope, gamma, big, n_chunks):
+    """out[q] = soft-DTW of pair p_start + q (see ``_pairs.pair_of``), in n_chunks chunks."""
     n_pairs = out.shape[0]
     N = X.shape[1]
-    chunk = (n_pairs + n_chunks - 1) // n_chunks
     for c in prange(n_chunks):
-        start = c * chunk
-        stop = min(n_pairs, start + chunk)
-        if start >= stop:
-            continue
-        # per-chunk scratch: no allocation per pair
-        lo = np.empty(N, dtype=np.int64)
-        hi = np.empty(N, dtype=np.int64)
+        start, stop = chunk_of(c, n_chunks, n_pairs)
+        # per-chunk scratch: no allocation per pair (an empty chunk loops zero times)
         buf = np.empty((3, N + 1), dtype=out.dtype)
         tmp = np.empty((3, N), dtype=out.dtype)
-        no_c = np.empty((1, 1), dtype=out.dtype)
-        no_w = np.empty((1, 1, 2), dtype=out.dtype)
-        for p in range(start, stop):
-            a = ia[p]
-            b = ib[p]
+        bounds = (np.empty(N, dtype=np.int64), np.empty(N, dtype=np.int64))
+        no_cw = (np.empty((1, 1), dtype=out.dtype), np.empty((1, 1, 2), dtype=out.dtype))
+        for q in range(start, stop):
+            a, b = pair_of(p_start + q, mode, X.shape[0], Y.shape[0])
             v = _sweep(
-                no_c,
-                X[a],
-                Y[b],
-                True,
-                lx[a],
-                ly[b],
-                kind,
-                radius,
-                slope,
-                gamma,
-                big,
-                False,
-                False,
-                no_w,
-                lo,
-                hi,
-                buf,
-                tmp,
-            )
-            out[p] = np.inf if v >= big else v
+                no_cw[0], X[a], Y[b], True, lx[a], ly[b], kind, radius, slope, gamma, big,
+                False, False, no_cw[1], bounds[0], bounds[1], buf, tmp,
+            )  # fmt: skip
+            out[q] = np.inf if v >= big else v
 
 
 @njit_parallel
@@ -392,9 +360,7 @@ def _backward_kernel(W, lx, ly, kind, radius, slope, one, E):
     for b in prange(B):
         n = lx[b]
         m = ly[b]
-        lo = np.empty(N, dtype=np.int64)
-        hi = np.empty(N, dtype=np.int64)
-        band_ranges(n, m, kind, radius, slope, lo, hi)
+        lo, hi = pair_band(N, n, m, kind, radius, slope)
         Eb = E[b]
         Wb = W[b]
         # E and W are zero outside the band, so successors outside it add 0
@@ -429,32 +395,12 @@ def _backward_kernel(W, lx, ly, kind, radius, slope, one, E):
                 Eb[i, j] = prev
 
 
-def _chunks(n_pairs: int) -> int:
-    return max(1, min(n_pairs, 8 * n_threads()))
-
-
-def _run_values(X, Y, lx, ly, ia, ib, band, gamma, out):
+def _run_values(X, Y, lx, ly, mode, start, band, gamma, out):
     kind, radius, slope = band
-    if out.shape[0] == 0:
-        return
     dt = out.dtype.type  # scalars in the data's dtype: float32 inputs compute in float32
-    cells = int(np.dot(lx[ia], ly[ib]))  # small calls run serially (see _jit.SMALL_WORK)
-    _values_kernel.run(
-        cells,
-        X,
-        Y,
-        lx,
-        ly,
-        ia,
-        ib,
-        out,
-        int(kind),
-        int(radius),
-        float(slope),
-        dt(gamma),
-        dt(sentinel(out.dtype)),
-        _chunks(out.shape[0]),
-    )
+    scalars = (int(kind), int(radius), float(slope), dt(gamma), dt(sentinel(out.dtype)))
+    work = block_cells(lx, ly, mode, out.shape[0])  # small calls run serially (_jit.SMALL_WORK)
+    _values_kernel.run(work, X, Y, lx, ly, mode, start, out, *scalars, n_chunks(out.shape[0]))
 
 
 def soft_dtw_values(X, Y, lx, ly, band, gamma):
@@ -463,10 +409,9 @@ def soft_dtw_values(X, Y, lx, ly, band, gamma):
     X: (B, N, d), Y: (B, M, d); lx, ly: (B,) int64 lengths; ``gamma > 0``.
     Returns (B,) in X's dtype; ``inf`` where the band admits no path.
     """
-    B = X.shape[0]
-    idx = np.arange(B, dtype=np.int64)
-    out = np.empty(B, dtype=X.dtype)
-    _run_values(X, Y, lx, ly, idx, idx, band, gamma, out)
+    out = np.empty(X.shape[0], dtype=X.dtype)
+    if out.shape[0] > 0:
+        _run_values(X, Y, lx, ly, PAIRS_BATCH, 0, band, gamma, out)
     return out
 
 
@@ -477,27 +422,11 @@ def soft_dtw_cdist(X, Y, lx, ly, band, gamma, symmetric, progress=None):
     diagonal too: soft-DTW of a series with itself is not zero).
     ``progress(done, total)`` is called between blocks of pairs.
     """
-    nx, ny = X.shape[0], Y.shape[0]
-    if symmetric:
-        ia, ib = np.triu_indices(nx)
-    else:
-        ia, ib = np.divmod(np.arange(nx * ny), ny)
-    ia = np.ascontiguousarray(ia, dtype=np.int64)
-    ib = np.ascontiguousarray(ib, dtype=np.int64)
-    n_pairs = ia.shape[0]
-    flat = np.empty(n_pairs, dtype=X.dtype)
-    n_blocks = 1 if progress is None else min(max(n_pairs, 1), 20)
-    bounds = np.linspace(0, n_pairs, n_blocks + 1).astype(np.int64)
-    for s, e in zip(bounds[:-1], bounds[1:], strict=True):
-        if e > s:
-            _run_values(X, Y, lx, ly, ia[s:e], ib[s:e], band, gamma, flat[s:e])
-        if progress is not None:
-            progress(int(e), n_pairs)
-    out = np.empty((nx, ny), dtype=X.dtype)
-    out[ia, ib] = flat
-    if symmetric:
-        out[ib, ia] = flat
-    return out
+
+    def run(mode, start, stop, out):
+        _run_values(X, Y, lx, ly, mode, start, band, gamma, out)
+
+    return _pairs.cdist(np, run, X.shape[0], Y.shape[0], symmetric, True, X.dtype, progress)
 
 
 def _run_forward(C, X, Y, series, lx, ly, band, gamma, need_weights, dtype, B, N, M):

@@ -76,7 +76,8 @@ def _emit_logs(x, mode):
 
 
 @njit_parallel
-def _forward_kernel(lp, targets, emit, src_len, tgt_len, row_off, mode, alpha, total, flags):
+def _forward_kernel(lattice, alpha, total, flags):
+    lp, targets, emit, src_len, tgt_len, row_off, mode = lattice
     B = src_len.shape[0]
     V = lp.shape[2]
     ninf = -np.inf
@@ -122,26 +123,11 @@ def _forward_kernel(lp, targets, emit, src_len, tgt_len, row_off, mode, alpha, t
 
 
 @njit_parallel
-def _backward_kernel(
-    lp,
-    targets,
-    emit,
-    src_len,
-    tgt_len,
-    row_off,
-    mode,
-    alpha,
-    total,
-    gout,
-    glp,
-    gem,
-    need_lp,
-    need_em,
-):
-    B = src_len.shape[0]
+def _backward_kernel(lattice, alpha, total, gout, glp, gem, need_lp, need_em):
+    lp, targets, emit, src_len, tgt_len, row_off, mode = lattice
     S = emit.shape[1]
     ninf = -np.inf
-    for b in prange(B):
+    for b in prange(total.shape[0]):
         Z = total[b]
         # an impossible sequence (loss +inf) gets zero gradients, not NaN
         if Z > ninf and Z < np.inf:
@@ -200,6 +186,19 @@ def _ints(a):
     return np.ascontiguousarray(a, dtype=np.int64)
 
 
+def _lattice(log_probs, targets, emit, src_len, tgt_len, row_off, mode):
+    """The leading kernel arguments, which describe the lattice (ints as int64)."""
+    return (
+        log_probs,
+        _ints(targets),
+        emit,
+        _ints(src_len),
+        _ints(tgt_len),
+        _ints(row_off),
+        int(mode),
+    )
+
+
 def ssnt_forward(log_probs, targets, emit, src_len, tgt_len, row_off, mode):
     """Log-likelihood of each sequence and the forward lattice.
 
@@ -213,18 +212,8 @@ def ssnt_forward(log_probs, targets, emit, src_len, tgt_len, row_off, mode):
     alpha = np.full((R + B, S), -np.inf, dtype=log_probs.dtype)
     total = np.empty(B, dtype=log_probs.dtype)
     flags = np.zeros(B, dtype=np.int32)
-    _forward_kernel(
-        log_probs,
-        _ints(targets),
-        emit,
-        _ints(src_len),
-        _ints(tgt_len),
-        _ints(row_off),
-        int(mode),
-        alpha,
-        total,
-        flags,
-    )
+    lattice = _lattice(log_probs, targets, emit, src_len, tgt_len, row_off, mode)
+    _forward_kernel(lattice, alpha, total, flags)
     return total, alpha, flags
 
 
@@ -254,13 +243,7 @@ def ssnt_backward(
     glp = grad_log_probs if need_lp else np.empty((0, 0, 0), dtype=dt)
     gem = grad_emit if need_em else np.empty((0, 0), dtype=dt)
     _backward_kernel(
-        log_probs,
-        _ints(targets),
-        emit,
-        _ints(src_len),
-        _ints(tgt_len),
-        _ints(row_off),
-        int(mode),
+        _lattice(log_probs, targets, emit, src_len, tgt_len, row_off, mode),
         alpha,
         total,
         np.ascontiguousarray(grad_out, dtype=dt),

@@ -20,6 +20,12 @@ def _host_ints(a) -> np.ndarray:
     return np.ascontiguousarray(a, dtype=np.int64)
 
 
+def _lattice(log_probs, targets, emit, src_len, tgt_len, row_off):
+    """The leading kernel arguments, which describe the lattice (ints on the device)."""
+    ints = (_dev_ints(a) for a in (src_len, tgt_len, row_off))
+    return (log_probs, _dev_ints(targets), emit, *ints)
+
+
 def _threads(tgt_len, src_len) -> int:
     # the longest anti-diagonal of a (J + 1) x S_b lattice has min(J + 1, S_b) cells
     width = int(np.max(np.minimum(_host_ints(tgt_len) + 1, _host_ints(src_len))))
@@ -39,12 +45,7 @@ def ssnt_forward(log_probs, targets, emit, src_len, tgt_len, row_off, mode):
         (B,),
         (_threads(tgt_len, src_len),),
         (
-            log_probs,
-            _dev_ints(targets),
-            emit,
-            _dev_ints(src_len),
-            _dev_ints(tgt_len),
-            _dev_ints(row_off),
+            *_lattice(log_probs, targets, emit, src_len, tgt_len, row_off),
             np.int64(B),
             np.int64(S),
             np.int64(V),
@@ -76,25 +77,12 @@ def ssnt_backward(
     R, S, V = (int(n) for n in log_probs.shape)
     B = int(src_len.shape[0])
     dt = log_probs.dtype
-    tg = _dev_ints(targets)
-    sl, tl, ro = _dev_ints(src_len), _dev_ints(tgt_len), _dev_ints(row_off)
+    lattice = _lattice(log_probs, targets, emit, src_len, tgt_len, row_off)
     beta = cupy.full((R + B, S), -cupy.inf, dtype=dt)
     kernel("ssnt", "ssnt_beta", dt)(
         (B,),
         (_threads(tgt_len, src_len),),
-        (
-            log_probs,
-            tg,
-            emit,
-            sl,
-            tl,
-            ro,
-            np.int64(B),
-            np.int64(S),
-            np.int64(V),
-            np.int32(mode),
-            beta,
-        ),
+        (*lattice, np.int64(B), np.int64(S), np.int64(V), np.int32(mode), beta),
     )
     row_seq = np.full(R, -1, dtype=np.int64)
     h_tl, h_ro = _host_ints(tgt_len), _host_ints(row_off)
@@ -107,12 +95,7 @@ def ssnt_backward(
         (blocks,),
         (GRAD_THREADS,),
         (
-            log_probs,
-            tg,
-            emit,
-            sl,
-            tl,
-            ro,
+            *lattice,
             cupy.asarray(row_seq),
             np.int64(R),
             np.int64(S),
