@@ -22,7 +22,7 @@ from ._lib.constraints import (
     infeasible_error,
     resolve_band,
 )
-from ._lib.costs import sq_euclidean
+from ._lib.frame_metrics import frame_matrix
 from ._lib.paths import (
     check_feasible,
     differentiable_sq,
@@ -162,41 +162,6 @@ def dtw_path(
     return path_list[0], be.scalar(value[0])
 
 
-_METRICS = ("euclidean", "sqeuclidean", "cityblock", "manhattan", "l1", "l2", "chebyshev", "cosine")
-
-
-def _pairwise(be: Backend, x, y, metric: str, **kwds):
-    """(N, M) distances between the rows of x (N, d) and y (M, d)."""
-    xp = be.xp
-    if metric in ("sqeuclidean", "euclidean", "l2"):
-        C = sq_euclidean(be, x[None], y[None])[0]
-        return C if metric == "sqeuclidean" else xp.sqrt(C)
-    diff = x[:, None, :] - y[None, :, :]
-    if metric in ("cityblock", "manhattan", "l1"):
-        return xp.sum(xp.abs(diff), axis=-1)
-    if metric == "chebyshev":
-        return xp.max(xp.abs(diff), axis=-1)
-    if metric == "cosine":
-        nx = xp.linalg.vector_norm(x, axis=-1)[:, None]
-        ny = xp.linalg.vector_norm(y, axis=-1)[None, :]
-        return 1 - (x @ xp.permute_dims(y, (1, 0))) / (nx * ny)
-    if be.is_numpy:
-        try:
-            from scipy.spatial.distance import cdist
-        except ImportError:  # pragma: no cover - scipy is usually there
-            cdist = None
-        if cdist is not None:
-            try:
-                return cdist(x, y, metric=metric, **kwds)
-            except ValueError as exc:
-                raise ValueError(f"metric: {exc}") from None
-    raise ValueError(
-        f"metric must be 'precomputed', a callable or one of {', '.join(_METRICS)}"
-        f"{' (or any scipy.spatial.distance metric on numpy)' if be.is_numpy else ''}; "
-        f"got {metric!r}"
-    )
-
-
 def dtw_path_from_metric(
     s1,
     s2=None,
@@ -248,37 +213,8 @@ def dtw_path_from_metric(
     """
     be = backend_of(s1, s2, be=be)
     band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
-    if isinstance(metric, str) and metric == "precomputed":
-        C = as_array(be, s1, "s1")
-        if C.ndim != 2:
-            raise ValueError(
-                f"s1 must be an (N, M) cost matrix with metric='precomputed', "
-                f"got shape {tuple(C.shape)}"
-            )
-        if bool(be.xp.any(be.xp.isnan(C))):
-            raise ValueError("s1 (the precomputed cost matrix) contains NaN")
-    else:
-        if s2 is None:
-            raise ValueError("s2 is required unless metric='precomputed'")
-        a, b, _ = series_pair(be, s1, s2, allow_batch=False)
-        x = a.X[0, : int(a.lengths[0])]
-        y = b.X[0, : int(b.lengths[0])]
-        if callable(metric):
-            rows = [
-                [metric(x[i], y[j], **kwds) for j in range(y.shape[0])] for i in range(x.shape[0])
-            ]
-            if be.is_numpy:
-                C = np.asarray(rows, dtype=x.dtype)
-            else:
-                C = be.xp.stack([be.xp.stack([be.xp.asarray(v) for v in r]) for r in rows])
-                C = be.xp.astype(C, x.dtype)
-        elif isinstance(metric, str):
-            C = _pairwise(be, x, y, metric, **kwds)
-        else:
-            raise TypeError(f"metric must be a string or a callable, got {type(metric).__name__}")
+    C = frame_matrix(be, s1, s2, metric, **kwds)
     n, m = int(C.shape[0]), int(C.shape[1])
-    if n == 0 or m == 0:
-        raise ValueError("one of the input time series contains only nans or has zero length.")
     C3 = C[None]
     lx = np.array([n], dtype=np.int64)
     ly = np.array([m], dtype=np.int64)
