@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tsalign.kernels.cuda._module import SOURCE_DIR
+from tsalign.kernels.cuda._module import SOURCE_DIR, cuda_defines
 
 PRELUDE = r"""
 #include <math.h>
@@ -106,8 +106,9 @@ def build(family: str, real: str) -> ctypes.CDLL:
         tail = "".join(
             f"\nalignas(16) {t} {n}[{_SMEM_BYTES} / sizeof({t})];" for n, t in types.items()
         )
-        code = PRELUDE + f"\n#define REAL_T {real}\n" + body + tail
-        digest = hashlib.sha1((code + common).encode()).hexdigest()[:16]
+        code = PRELUDE + body + tail
+        defines = list(cuda_defines(real))  # the same -D list NVRTC and nvcc get
+        digest = hashlib.sha1("\n".join([code, common, *defines]).encode()).hexdigest()[:16]
         _BUILD.mkdir(parents=True, exist_ok=True)
         so = _BUILD / f"{family}_{real}_{digest}.so"
         if not so.exists():
@@ -121,6 +122,7 @@ def build(family: str, real: str) -> ctypes.CDLL:
                 "-fPIC",
                 "-pthread",
                 "-w",
+                *defines,
                 f"-I{SOURCE_DIR}",
                 "-o",
                 str(so) + ".tmp",

@@ -7,12 +7,14 @@ skipped (nothing can compile CUDA on such a machine).
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 
 import pytest
 
-from tsalign.kernels.cuda._module import NVCC_OPTIONS, SOURCE_DIR, sources
+from tsalign.kernels import _contract
+from tsalign.kernels.cuda._module import NVCC_OPTIONS, SOURCE_DIR, compile_options, sources
 
 SOURCES = sources()
 
@@ -37,10 +39,8 @@ def test_cuda_source_compiles(src, real, tmp_path):
     if nvcc:
         cmd = [
             nvcc,
-            *NVCC_OPTIONS,
+            *compile_options(real),
             "-ptx",
-            f"-DREAL_T={real}",
-            f"-I{SOURCE_DIR}",
             "-Werror",
             "all-warnings",
             "-o",
@@ -53,9 +53,26 @@ def test_cuda_source_compiles(src, real, tmp_path):
     elif _nvrtc_ok():
         import cupy
 
-        mod = cupy.RawModule(
-            code=src.read_text(), options=(*NVCC_OPTIONS, f"-DREAL_T={real}", f"-I{SOURCE_DIR}")
-        )
+        mod = cupy.RawModule(code=src.read_text(), options=compile_options(real))
         mod.compile()
     else:
         pytest.skip("no CUDA compiler (nvcc or NVRTC) on this machine")
+
+
+def test_contract_constants_reach_cuda_only_as_defines():
+    """No source defines a contract name itself (no copy that could drift)."""
+    for src in [*SOURCES, *SOURCE_DIR.glob("*.cuh")]:
+        text = src.read_text()
+        for name in ["REAL_T", *_contract.CUDA_DEFINES]:
+            assert not re.search(rf"#\s*define\s+{name}\b", text), (src.name, name)
+
+
+@pytest.mark.skipif(shutil.which("nvcc") is None, reason="no nvcc")
+def test_cuda_source_without_the_contract_defines_fails(tmp_path):
+    src = SOURCE_DIR / "dtw.cu"
+    cmd = [shutil.which("nvcc"), *NVCC_OPTIONS, "-ptx", "-DREAL_T=float", f"-I{SOURCE_DIR}"]
+    res = subprocess.run(
+        [*cmd, "-o", str(tmp_path / "out.ptx"), str(src)], capture_output=True, text=True
+    )
+    assert res.returncode != 0
+    assert "cuda_defines" in res.stderr

@@ -79,8 +79,8 @@ def test_dtw_values_use_global_scratch_for_long_series(gpu_family, rng, monkeypa
     from tsalign.kernels.cpu import dtw as cpu
 
     gpu = gpu_family("dtw")
-    monkeypatch.setattr(gpu, "_SMEM_BYTES", 64)  # force the global-memory path
-    monkeypatch.setattr(gpu, "_SCRATCH_BYTES", 3 * 50 * 8 * 2)  # and slicing of pairs
+    monkeypatch.setattr(gpu, "SMEM_BYTES", 64)  # force the global-memory path
+    monkeypatch.setattr(gpu, "SCRATCH_BYTES", 3 * 50 * 8 * 2)  # and slicing of pairs
     lx = np.array([50, 20, 33], dtype=np.int64)
     ly = np.array([45, 50, 10], dtype=np.int64)
     X, Y = _batch(rng, lx, 50, 1, np.float64), _batch(rng, ly, 50, 1, np.float64)
@@ -233,8 +233,8 @@ def test_soft_dtw_values_global_scratch(gpu_family, rng, monkeypatch):
     from tsalign.kernels.cpu import soft_dtw as cpu
 
     gpu = gpu_family("soft_dtw")
-    monkeypatch.setattr(gpu, "_SMEM_BYTES", 64)
-    monkeypatch.setattr(gpu, "_SCRATCH_BYTES", 3 * 50 * 8 * 2)
+    monkeypatch.setattr(gpu, "SMEM_BYTES", 64)
+    monkeypatch.setattr(gpu, "SCRATCH_BYTES", 3 * 50 * 8 * 2)
     lx = np.array([50, 20, 33], dtype=np.int64)
     ly = np.array([45, 50, 10], dtype=np.int64)
     X, Y = _batch(rng, lx, 50, 1, np.float64), _batch(rng, ly, 50, 1, np.float64)

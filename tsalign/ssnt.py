@@ -26,15 +26,15 @@ import numpy as np
 
 from ._lib.backend import Backend, backend_of
 from ._lib.validation import _is_any_array, _is_cuda_foreign, _to_host, as_array, common_float
+from .kernels._contract import SSNT_FLAG_EMIT as _FLAG_EMIT
+from .kernels._contract import SSNT_FLAG_LOG_PROBS as _FLAG_LOG_PROBS
+from .kernels._contract import SSNT_FLAG_TARGET as _FLAG_TARGET
+from .kernels._contract import SSNT_MODE_LOG_P_CHOOSE as _MODE_LOG_P_CHOOSE
+from .kernels._contract import SSNT_MODE_LOGITS as _MODE_LOGITS
 
 __all__ = ["ssnt", "lengths_to_padding_mask"]
 
 _REDUCTIONS = ("none", "sum", "mean")
-_MODE_LOG_P_CHOOSE = 0
-_MODE_LOGITS = 1
-_FLAG_TARGET = 1
-_FLAG_LOG_PROBS = 2
-_FLAG_EMIT = 4
 
 
 # --------------------------------------------------------------------------- helpers

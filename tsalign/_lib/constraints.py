@@ -1,16 +1,14 @@
 """Global constraints: tslearn's parameters resolved to a band description.
 
 A band is the tuple ``(kind, radius, slope)`` understood by every kernel
-family (see ``kernels/cpu/_band.py``): kind 0 = none, 1 = Itakura, 2 =
-Sakoe-Chiba.
+family (see ``kernels/cpu/_band.py``); the kind codes are those of
+``kernels/_contract.py``.
 """
 
 from __future__ import annotations
 
+from ..kernels._contract import BAND_ITAKURA, BAND_NONE, BAND_SAKOE_CHIBA, NO_BAND
 from .validation import check_float, check_int
-
-BAND_NONE, BAND_ITAKURA, BAND_SAKOE_CHIBA = 0, 1, 2
-NO_BAND = (BAND_NONE, 0, 2.0)
 
 _CODES = {
     None: BAND_NONE,

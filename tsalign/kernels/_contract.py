@@ -1,5 +1,9 @@
 """The contract between the Python layer and the kernels (numba-free, cupy-free).
 
+Every code and constant that crosses Python, numba and CUDA is written here once
+(band kinds, SSNT mode and flag codes, the soft-DTW sentinel, DILATE's cut-offs,
+CUDA launch budgets); the CUDA sources get them as -D defines (``CUDA_DEFINES``).
+
 ``LAUNCHERS`` is the table of what each kernel family provides: for every family, the
 launcher names and the devices that implement them.  ``Backend.call_kernel`` refuses a
 name that is not in the table, and ``tests/test_contract.py`` checks that every
@@ -9,6 +13,72 @@ recurrence family: one row here, one module per device, one public module.
 """
 
 from __future__ import annotations
+
+import numpy as np
+
+# --- codes and constants shared by Python, numba and CUDA -------------------------
+# Written here once: the numba kernels import them, the CUDA sources receive every
+# name of CUDA_DEFINES as a -D define (kernels/cuda/_module.py, cuda_defines) and do
+# not compile without them.
+
+# Global constraints: a band is (kind, radius, slope), see kernels/cpu/_band.py.
+BAND_NONE = 0
+BAND_ITAKURA = 1  # slope = the Itakura parallelogram's maximum slope
+BAND_SAKOE_CHIBA = 2  # radius = the Sakoe-Chiba radius
+NO_BAND = (BAND_NONE, 0, 2.0)
+
+# SSNT: what ``emit`` holds (mode) and the bits of the per-sequence bad-input flags.
+SSNT_MODE_LOG_P_CHOOSE = 0  # emit = log e
+SSNT_MODE_LOGITS = 1  # emit = logits z, log e = logsigmoid(z)
+SSNT_FLAG_TARGET = 1  # a target out of range
+SSNT_FLAG_LOG_PROBS = 2  # NaN or +inf in log_probs
+SSNT_FLAG_EMIT = 4  # log e > 0 or NaN (a NaN logit)
+
+# DILATE: soft-min terms below exp(-EXP_CUT) relative to the largest are dropped
+# (the soft-min moves by less than 1e-26 relative, far below float64's epsilon),
+# and weights / expected-alignment entries below TINY are set to 0: at small gamma
+# they reach the subnormal range, where x86 arithmetic is very slow.
+EXP_CUT = 60.0
+TINY = 1e-30
+
+# CUDA launch budgets: rolling diagonals sit in shared memory up to SMEM_BYTES per
+# block and in global scratch (at most SCRATCH_BYTES per launch) beyond; blocks have
+# a power of two <= MAX_THREADS threads (block reductions size their shared arrays
+# with it); element-wise kernels use GRAD_THREADS threads and at most GRID_MAX_BLOCKS
+# blocks, striding over the rest.
+SMEM_BYTES = 48 * 1024
+SCRATCH_BYTES = 1 << 28
+MAX_THREADS = 512
+GRAD_THREADS = 256
+GRID_MAX_BLOCKS = 65535
+
+# The names the CUDA sources see as -D defines.
+CUDA_DEFINES: dict[str, int | float] = {
+    "BAND_NONE": BAND_NONE,
+    "BAND_ITAKURA": BAND_ITAKURA,
+    "BAND_SAKOE_CHIBA": BAND_SAKOE_CHIBA,
+    "SSNT_MODE_LOG_P_CHOOSE": SSNT_MODE_LOG_P_CHOOSE,
+    "SSNT_MODE_LOGITS": SSNT_MODE_LOGITS,
+    "SSNT_FLAG_TARGET": SSNT_FLAG_TARGET,
+    "SSNT_FLAG_LOG_PROBS": SSNT_FLAG_LOG_PROBS,
+    "SSNT_FLAG_EMIT": SSNT_FLAG_EMIT,
+    "EXP_CUT": EXP_CUT,
+    "TINY": TINY,
+    "MAX_THREADS": MAX_THREADS,
+}
+
+
+def sentinel(dtype) -> float:
+    """The finite value of unreachable soft-DTW cells for a dtype (a quarter of its max).
+
+    Finite, so that no ``inf - inf`` can arise; a quarter, so that adding a cost or
+    another sentinel to it cannot overflow.  Passed to the CPU and CUDA kernels as
+    an argument in the data's dtype.
+    """
+    return float(np.finfo(np.dtype(dtype)).max) / 4.0
+
+
+# --- the launchers of each family ------------------------------------------------
 
 BOTH = "both"
 CPU_ONLY = "cpu"

@@ -1,7 +1,8 @@
 """Global constraints as per-row column ranges, shared by every DP family.
 
-A band is ``(kind, radius, slope)``: kind 0 = none, 1 = Itakura parallelogram
-(``slope`` = max slope), 2 = Sakoe-Chiba (``radius``).  For a pair of lengths
+A band is ``(kind, radius, slope)``: kind ``BAND_NONE``, ``BAND_ITAKURA``
+(Itakura parallelogram, ``slope`` = max slope) or ``BAND_SAKOE_CHIBA``
+(``radius``), codes of ``kernels/_contract.py``.  For a pair of lengths
 ``(n, m)`` row ``i`` may use columns ``lo[i] <= j < hi[i]``.  The bounds follow
 tslearn's masks exactly (including the band widening ``|n - m| + radius`` for
 unequal lengths and the 2-decimal rounding of the Itakura bounds) and are
@@ -12,11 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._contract import BAND_ITAKURA, BAND_SAKOE_CHIBA
 from ._jit import njit
-
-BAND_NONE = 0
-BAND_ITAKURA = 1
-BAND_SAKOE_CHIBA = 2
 
 
 @njit

@@ -5,10 +5,12 @@ For each pair ``b`` of a batch of cost matrices ``D[b]`` (only the leading
 
 - ``dilate_forward`` runs the soft-DTW recurrence
   ``R[i, j] = D[i, j] + softmin_gamma(R[i-1, j-1], R[i-1, j], R[i, j-1])``
-  keeping only two rows of ``R`` but storing the three soft-min weights of
-  every cell in ``W[b, i, j] = (w_diag, w_up, w_left)``; a reverse sweep then
-  gives the expected alignment ``E = dR[n-1, m-1] / dD`` from those weights
-  alone (no exp), and the temporal term ``sum E * (i-j)^2 / (n m)``.
+  storing the soft-min weights of every cell in
+  ``W[b, i, j] = (w_diag, w_up, w_left)``; a reverse sweep then gives the
+  expected alignment ``E = dR[n-1, m-1] / dD`` from those weights alone (no
+  exp), and the temporal term ``sum E * (i-j)^2 / (n m)``.  For gamma > 0 both
+  sweeps are the soft-DTW family's (``soft_dtw_forward``/``soft_dtw_backward``);
+  this module adds the left weight and the temporal term.
 - ``dilate_backward`` returns ``gs[b] * E[b] + H[b] @ Z[b]`` where ``H`` is
   the Hessian of soft-DTW in ``D`` and ``Z[b] = gt[b] (i-j)^2 / (n m)``: the
   gradient of ``gs . shape + gt . temporal``.  The Hessian-vector product is
@@ -18,7 +20,7 @@ For each pair ``b`` of a batch of cost matrices ``D[b]`` (only the leading
 ``gamma = 0`` is hard DTW: the weights are the indicator of the minimum
 (exact ties split in proportion to the number of optimal paths through each
 predecessor, so E is the mean of the optimal paths: the limit of the soft
-alignment), and the
+alignment), computed by this module's own row-major sweep, and the
 second-order term vanishes (the alignment is piecewise constant in ``D``).
 """
 
@@ -27,22 +29,21 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
+from .._contract import NO_BAND, TINY
 from ._jit import njit, njit_parallel
-
-# Soft-min terms below exp(-EXP_CUT) relative to the largest are dropped (the
-# soft-min value moves by less than 1e-26 relative, far below float64's
-# epsilon), which skips most exps at small gamma and keeps float32 weights out
-# of the subnormal range, where x86 arithmetic is very slow.  For the same
-# reason expected-alignment entries below TINY (probabilities) are set to 0.
-EXP_CUT = 60.0
-TINY = 1e-30
 
 
 @njit
-def _forward_pair(D, n, m, gamma, W, E, prev, cur, lprev, lcur):
+def _hard_forward_pair(D, n, m, W, E, prev, cur, lprev, lcur):
+    """DTW (gamma = 0) with the hard weights: the tie-splitting minimum of each cell.
+
+    Weights are proportional to the number of optimal paths reaching each tied
+    predecessor (log-counts, in ``lprev``/``lcur``: they grow exponentially), the
+    gamma -> 0 limit of the soft weights.  Two rolling rows of R; returns the
+    value and the temporal term, filling W (n, m, 3) and E.
+    """
     inf = np.inf
     M = prev.shape[0] - 1
-    inv_gamma = 1.0 / gamma if gamma > 0.0 else 0.0
     # prev[j + 1] holds R[i - 1, j]; prev[0] is the virtual origin R[-1, -1] = 0
     prev[0] = 0.0
     lprev[0] = 0.0
@@ -61,38 +62,19 @@ def _forward_pair(D, n, m, gamma, W, E, prev, cur, lprev, lcur):
                 rmin = a1
             if a2 < rmin:
                 rmin = a2
-            if gamma > 0.0:
-                x0 = (rmin - a0) * inv_gamma
-                x1 = (rmin - a1) * inv_gamma
-                x2 = (rmin - a2) * inv_gamma
-                e0 = np.exp(x0) if x0 > -EXP_CUT else 0.0
-                e1 = np.exp(x1) if x1 > -EXP_CUT else 0.0
-                e2 = np.exp(x2) if x2 > -EXP_CUT else 0.0
-                s = e0 + e1 + e2
-                # s == 1: the other terms were cut; common at small gamma
-                soft = rmin if s == 1.0 else rmin - gamma * np.log(s)
-                inv_s = 1.0 / s
-                W[i, j, 0] = e0 * inv_s
-                W[i, j, 1] = e1 * inv_s
-                W[i, j, 2] = e2 * inv_s
-            else:
-                # weights proportional to the number of optimal paths reaching
-                # each tied predecessor (log-counts: they grow exponentially),
-                # the gamma -> 0 limit of the soft weights
-                soft = rmin
-                l0 = lprev[j] if a0 == rmin else -inf
-                l1 = lprev[j + 1] if a1 == rmin else -inf
-                l2 = lcur[j] if a2 == rmin else -inf
-                lmax = max(l0, max(l1, l2))
-                e0 = np.exp(l0 - lmax)
-                e1 = np.exp(l1 - lmax)
-                e2 = np.exp(l2 - lmax)
-                s = e0 + e1 + e2
-                lcur[j + 1] = lmax + np.log(s)
-                W[i, j, 0] = e0 / s
-                W[i, j, 1] = e1 / s
-                W[i, j, 2] = e2 / s
-            cur[j + 1] = D[i, j] + soft
+            l0 = lprev[j] if a0 == rmin else -inf
+            l1 = lprev[j + 1] if a1 == rmin else -inf
+            l2 = lcur[j] if a2 == rmin else -inf
+            lmax = max(l0, max(l1, l2))
+            e0 = np.exp(l0 - lmax)
+            e1 = np.exp(l1 - lmax)
+            e2 = np.exp(l2 - lmax)
+            s = e0 + e1 + e2
+            lcur[j + 1] = lmax + np.log(s)
+            W[i, j, 0] = e0 / s
+            W[i, j, 1] = e1 / s
+            W[i, j, 2] = e2 / s
+            cur[j + 1] = D[i, j] + rmin
         for j in range(m + 1):
             prev[j] = cur[j]
             lprev[j] = lcur[j]
@@ -125,14 +107,14 @@ def _forward_pair(D, n, m, gamma, W, E, prev, cur, lprev, lcur):
 
 
 @njit_parallel
-def _forward_kernel(D, lx, ly, gamma, shape, temporal, E, W):
+def _hard_forward_kernel(D, lx, ly, shape, temporal, E, W):
     B, N, M = D.shape
     for b in prange(B):
         prev = np.empty(M + 1, dtype=D.dtype)
         cur = np.empty(M + 1, dtype=D.dtype)
         lprev = np.empty(M + 1, dtype=np.float64)
         lcur = np.empty(M + 1, dtype=np.float64)
-        v, t = _forward_pair(D[b], lx[b], ly[b], gamma, W[b], E[b], prev, cur, lprev, lcur)
+        v, t = _hard_forward_pair(D[b], lx[b], ly[b], W[b], E[b], prev, cur, lprev, lcur)
         shape[b] = v
         temporal[b] = t
 
@@ -196,14 +178,13 @@ def dilate_forward(D, lx, ly, gamma):
     if gamma > 0:
         from . import soft_dtw as sdtw
 
-        no_band = (0, 0, 2.0)
-        shape, W2 = sdtw.soft_dtw_forward(D, lx, ly, no_band, gamma)
-        E = sdtw.soft_dtw_backward(W2, lx, ly, no_band)
+        shape, W2 = sdtw.soft_dtw_forward(D, lx, ly, NO_BAND, gamma)
+        E = sdtw.soft_dtw_backward(W2, lx, ly, NO_BAND)
         _weights3_and_temporal(W2, E, lx, ly, W, temporal)
         return shape, temporal, E, W
     shape = np.empty(B, dtype=D.dtype)
     E = np.zeros((B, N, M), dtype=D.dtype)
-    _forward_kernel(D, lx, ly, float(gamma), shape, temporal, E, W)
+    _hard_forward_kernel(D, lx, ly, shape, temporal, E, W)
     return shape, temporal, E, W
 
 

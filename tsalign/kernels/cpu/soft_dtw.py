@@ -55,14 +55,10 @@ import math
 import numpy as np
 from numba import prange
 
+from .._contract import sentinel
 from ._band import band_ranges
 from ._jit import n_threads, njit, njit_parallel, njit_vec
 from ._vmath32 import exp32, log32
-
-
-def sentinel(dtype) -> float:
-    """The finite value of unreachable cells for a dtype (a quarter of its max)."""
-    return float(np.finfo(np.dtype(dtype)).max) / 4.0
 
 
 @njit

@@ -33,13 +33,13 @@ import math
 import numpy as np
 from numba import prange
 
+from .._contract import (
+    SSNT_FLAG_EMIT,
+    SSNT_FLAG_LOG_PROBS,
+    SSNT_FLAG_TARGET,
+    SSNT_MODE_LOGITS,
+)
 from ._jit import njit, njit_parallel
-
-MODE_LOG_P_CHOOSE = 0
-MODE_LOGITS = 1
-FLAG_TARGET = 1
-FLAG_LOG_PROBS = 2
-FLAG_EMIT = 4
 
 _LN_HALF = -0.6931471805599453
 
@@ -70,7 +70,7 @@ def _log_sigmoid(z):
 @njit
 def _emit_logs(x, mode):
     """(log e, log(1 - e)) of one cell."""
-    if mode == MODE_LOGITS:
+    if mode == SSNT_MODE_LOGITS:
         return _log_sigmoid(x), _log_sigmoid(-x)
     return x, _log1mexp(x)
 
@@ -94,24 +94,24 @@ def _forward_kernel(lp, targets, emit, src_len, tgt_len, row_off, mode, alpha, t
             tok = targets[row]
             bad_tok = tok < 0 or tok >= V
             if bad_tok:
-                flag |= FLAG_TARGET
+                flag |= SSNT_FLAG_TARGET
             prev = alpha[a0 + u - 1]
             cur = alpha[a0 + u]
             left = ninf
             for t in range(Sb):
                 x = emit[row, t]
-                if mode == MODE_LOGITS:
+                if mode == SSNT_MODE_LOGITS:
                     if x != x:
-                        flag |= FLAG_EMIT
+                        flag |= SSNT_FLAG_EMIT
                 elif not (x <= 0.0):
-                    flag |= FLAG_EMIT
+                    flag |= SSNT_FLAG_EMIT
                 le = _emit_logs(x, mode)[0]
                 if bad_tok:
                     p = np.nan
                 else:
                     p = lp[row, t, tok]
                     if not (p < np.inf):
-                        flag |= FLAG_LOG_PROBS
+                        flag |= SSNT_FLAG_LOG_PROBS
                 v = prev[t] + le + p
                 if u < J and t > 0:
                     v = _log_add(v, left + _emit_logs(emit[row + 1, t - 1], mode)[1])
@@ -173,7 +173,7 @@ def _backward_kernel(
                         for t in range(Sb - 1):
                             x = emit[rn, t]
                             log_a = alpha[a0 + u, t] + bcur[t + 1] - Z
-                            if mode == MODE_LOGITS:
+                            if mode == SSNT_MODE_LOGITS:
                                 le, ls = _emit_logs(x, mode)
                                 gem[rn, t] += g * math.exp(log_a + ls + le)
                             else:
@@ -189,7 +189,7 @@ def _backward_kernel(
                         if need_lp:
                             glp[row, t, tok] = -g * occ
                         if need_em:
-                            if mode == MODE_LOGITS:
+                            if mode == SSNT_MODE_LOGITS:
                                 gem[row, t] -= g * math.exp(log_e + ls)
                             else:
                                 gem[row, t] -= g * occ

@@ -2,16 +2,15 @@
 //
 // Every .cu file is compiled once per float type with -DREAL_T=float or
 // -DREAL_T=double (see _module.py), so kernels have plain extern "C" names.
+// The codes and constants shared with Python and numba (band kinds, SSNT codes,
+// EXP_CUT, TINY, MAX_THREADS, ...) come as -D defines from kernels/_contract.py
+// (_module.cuda_defines); none is written here, so nothing can drift.
 #pragma once
 
-#ifndef REAL_T
-#define REAL_T float
+#ifndef TSALIGN_CONTRACT
+#error "compile with the -D options of tsalign.kernels.cuda._module.cuda_defines()"
 #endif
 typedef REAL_T real;
-
-#define BAND_NONE 0
-#define BAND_ITAKURA 1
-#define BAND_SAKOE_CHIBA 2
 
 __device__ __forceinline__ real real_inf() { return (real)(1.0 / 0.0); }
 

@@ -10,13 +10,9 @@
 // Same semantics as kernels/cpu/dilate.py (see there for the formulas).
 #include "_common.cuh"
 
-// Threads per block are a power of two <= this (threads_for in _module.py).
-#define DILATE_MAX_THREADS 512
-// Same cut-offs as the CPU kernels (see there): soft-min terms below
-// exp(-DILATE_EXP_CUT) of the largest are dropped, alignment entries below
-// DILATE_TINY are zero.
-#define DILATE_EXP_CUT 60.0
-#define DILATE_TINY 1e-30
+// Threads per block are a power of two <= MAX_THREADS (threads_for in _module.py).
+// Same cut-offs as the CPU kernels (kernels/_contract.py): soft-min terms below
+// exp(-EXP_CUT) of the largest are dropped, alignment entries below TINY are zero.
 
 __device__ __forceinline__ double block_sum(double v, double* red) {
     red[threadIdx.x] = v;
@@ -34,7 +30,7 @@ extern "C" __global__ void dilate_forward(
     real* __restrict__ R, double* __restrict__ LC, real* __restrict__ W,
     real* __restrict__ E, real* __restrict__ shape, real* __restrict__ temporal)
 {
-    __shared__ double red[DILATE_MAX_THREADS];
+    __shared__ double red[MAX_THREADS];
     const long long b = blockIdx.x;
     const long long n = lx[b], m = ly[b];
     const real* d = D + b * N * M;
@@ -61,7 +57,7 @@ extern "C" __global__ void dilate_forward(
             if (a2 < rmin) rmin = a2;
             real soft, w0, w1, w2;
             if (gamma > (real)0) {
-                const real cut = (real)(-DILATE_EXP_CUT);
+                const real cut = (real)(-EXP_CUT);
                 real x0 = (rmin - a0) * inv_gamma;
                 real x1 = (rmin - a1) * inv_gamma;
                 real x2 = (rmin - a2) * inv_gamma;
@@ -125,7 +121,7 @@ extern "C" __global__ void dilate_forward(
                     long long s = i * M + j + 1;
                     ev += e[s] * w[3 * s + 2];
                 }
-                if (ev < (real)DILATE_TINY) ev = (real)0;
+                if (ev < (real)TINY) ev = (real)0;
             }
             e[i * M + j] = ev;
             double t = (double)(i - j);

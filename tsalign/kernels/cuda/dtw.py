@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._contract import SCRATCH_BYTES, SMEM_BYTES
 from ._module import kernel, threads_for
-
-# Shared memory per block we allow for the rolling diagonals before falling
-# back to global scratch.
-_SMEM_BYTES = 48 * 1024
-# Bound on global scratch per launch (pairs are launched in slices).
-_SCRATCH_BYTES = 1 << 28
 
 
 def _values(X, Y, lx, ly, ia, ib, band, out):
@@ -25,11 +20,11 @@ def _values(X, Y, lx, ly, ia, ib, band, out):
     item = X.dtype.itemsize
     threads = threads_for(min(N, M))
     smem = 3 * N * item
-    if smem <= _SMEM_BYTES:
+    if smem <= SMEM_BYTES:
         step, scratch = n_pairs, None
     else:
         smem = 0
-        step = max(1, min(n_pairs, _SCRATCH_BYTES // (3 * N * item)))
+        step = max(1, min(n_pairs, SCRATCH_BYTES // (3 * N * item)))
         scratch = cupy.empty(step * 3 * N, dtype=X.dtype)
     for s in range(0, n_pairs, step):
         e = min(n_pairs, s + step)

@@ -11,23 +11,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._contract import SCRATCH_BYTES, SMEM_BYTES, sentinel
 from ._module import kernel, threads_for
-
-_SMEM_BYTES = 48 * 1024
-_SCRATCH_BYTES = 1 << 28
-
-
-def _sentinel(dtype) -> float:
-    # the same finite sentinel as kernels/cpu/soft_dtw.sentinel (kept numba-free here)
-    return float(np.finfo(np.dtype(dtype)).max) / 4.0
 
 
 def _plan(n_pairs: int, N: int, item: int):
     """(pairs per launch, shared bytes, needs global scratch) for 3 diagonals of N."""
     smem = 3 * N * item
-    if smem <= _SMEM_BYTES:
+    if smem <= SMEM_BYTES:
         return max(n_pairs, 1), smem, False
-    return max(1, min(n_pairs, _SCRATCH_BYTES // (3 * N * item))), 0, True
+    return max(1, min(n_pairs, SCRATCH_BYTES // (3 * N * item))), 0, True
 
 
 def _values(X, Y, lx, ly, ia, ib, band, gamma, out):
@@ -38,7 +31,7 @@ def _values(X, Y, lx, ly, ia, ib, band, gamma, out):
         return
     N, M, d = int(X.shape[1]), int(Y.shape[1]), int(X.shape[2])
     kind, radius, slope = band
-    big = _sentinel(X.dtype)
+    big = sentinel(X.dtype)
     k = kernel("soft_dtw", "soft_dtw_values", X.dtype)
     step, smem, global_scratch = _plan(n_pairs, N, X.dtype.itemsize)
     scratch = cupy.empty(step * 3 * N, dtype=X.dtype) if global_scratch else None
@@ -117,7 +110,7 @@ def soft_dtw_forward(C, lx, ly, band, gamma, need_weights=True):
     if B == 0:
         return out, W
     kind, radius, slope = band
-    big = _sentinel(C.dtype)
+    big = sentinel(C.dtype)
     k = kernel("soft_dtw", "soft_dtw_forward", C.dtype)
     step, smem, global_scratch = _plan(B, N, C.dtype.itemsize)
     scratch = cupy.empty(step * 3 * N, dtype=C.dtype) if global_scratch else None

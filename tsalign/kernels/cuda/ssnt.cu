@@ -12,11 +12,6 @@
 // element-wise kernel over every (row, frame) cell.
 #include "_common.cuh"
 
-#define MODE_LOGITS 1
-#define FLAG_TARGET 1
-#define FLAG_LOG_PROBS 2
-#define FLAG_EMIT 4
-
 // Infinity and NaN from their bit patterns: real_inf() divides at run time
 // (in double, even in the float kernels), and NVRTC has no INFINITY / NAN.
 __device__ __forceinline__ float r_inf_of(float) { return __int_as_float(0x7f800000); }
@@ -61,12 +56,12 @@ __device__ __forceinline__ real log_sigmoid(real z) {
 
 // log e of one cell.
 __device__ __forceinline__ real log_emit(real x, int mode) {
-    return mode == MODE_LOGITS ? log_sigmoid(x) : x;
+    return mode == SSNT_MODE_LOGITS ? log_sigmoid(x) : x;
 }
 
 // log(1 - e) of one cell.
 __device__ __forceinline__ real log_stay(real x, int mode) {
-    return mode == MODE_LOGITS ? log_sigmoid(-x) : log1mexp(x);
+    return mode == SSNT_MODE_LOGITS ? log_sigmoid(-x) : log1mexp(x);
 }
 
 extern "C" __global__ void ssnt_forward(
@@ -93,18 +88,18 @@ extern "C" __global__ void ssnt_forward(
                 long long row = r0 + u - 1;
                 long long tok = targets[row];
                 real x = emit[row * S + t];
-                if (mode == MODE_LOGITS) {
-                    if (x != x) flag |= FLAG_EMIT;
+                if (mode == SSNT_MODE_LOGITS) {
+                    if (x != x) flag |= SSNT_FLAG_EMIT;
                 } else if (!(x <= (real)0)) {
-                    flag |= FLAG_EMIT;
+                    flag |= SSNT_FLAG_EMIT;
                 }
                 real p;
                 if (tok < 0 || tok >= V) {
-                    flag |= FLAG_TARGET;
+                    flag |= SSNT_FLAG_TARGET;
                     p = R_NAN;  // and no out-of-bounds read
                 } else {
                     p = log_probs[(row * S + t) * V + tok];
-                    if (!(p < R_INF)) flag |= FLAG_LOG_PROBS;
+                    if (!(p < R_INF)) flag |= SSNT_FLAG_LOG_PROBS;
                 }
                 v = al[(u - 1) * S + t] + log_emit(x, mode) + p;
                 if (u < J && t > 0) {
@@ -191,7 +186,7 @@ extern "C" __global__ void ssnt_grad(
             // (log(1 - e) = -inf) still gives a finite gradient
             real log_a = (t < Sb - 1) ? a_prev + be[(u - 1) * S + t + 1] - Z : -R_INF;
             real d;
-            if (mode == MODE_LOGITS) {
+            if (mode == SSNT_MODE_LOGITS) {
                 real ls = log_sigmoid(-x);
                 d = r_exp(log_e + ls) - r_exp(log_a + ls + le);
             } else {

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._contract import GRAD_THREADS, GRID_MAX_BLOCKS
 from ._module import kernel, threads_for
-
-_GRAD_THREADS = 256
-# Grid cap of the element-wise gradient kernel (it strides over the rest).
-_GRAD_MAX_BLOCKS = 65535
 
 
 def _dev_ints(a):
@@ -104,11 +101,11 @@ def ssnt_backward(
     for b in range(B):
         row_seq[h_ro[b] : h_ro[b] + h_tl[b]] = b
     n = R * S
-    blocks = max(1, min(_GRAD_MAX_BLOCKS, (n + _GRAD_THREADS - 1) // _GRAD_THREADS))
+    blocks = max(1, min(GRID_MAX_BLOCKS, (n + GRAD_THREADS - 1) // GRAD_THREADS))
     null = np.uint64(0)
     kernel("ssnt", "ssnt_grad", dt)(
         (blocks,),
-        (_GRAD_THREADS,),
+        (GRAD_THREADS,),
         (
             log_probs,
             tg,
