@@ -150,7 +150,9 @@ def _backward_kernel(K, F, lx, ly, G):
                 else:
                     down = Bk[i + 1, j] + Kb[i + 1, j] if i + 1 < n else ninf
                     right = Bk[i, j + 1] + Kb[i, j + 1] if j + 1 < m else ninf
-                    diag = Bk[i + 1, j + 1] + Kb[i + 1, j + 1] if (i + 1 < n and j + 1 < m) else ninf
+                    diag = (
+                        Bk[i + 1, j + 1] + Kb[i + 1, j + 1] if (i + 1 < n and j + 1 < m) else ninf
+                    )
                     acc = _lse3(down, right, diag)
                 Bk[i, j] = acc
                 if acc != ninf and F[b, i, j] != ninf:
