@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.tsalign-installed
 TORCH  ?= torch==2.13.0
 
-.PHONY: demo test test-all ci lint bench docs clean venv
+.PHONY: demo test test-all ci lint bench docs clean venv gpu-wheels gpu-check
 
 venv: $(STAMP)
 
@@ -48,6 +48,27 @@ bench: $(STAMP)
 # the docs extra is part of the venv: tests/test_docs.py needs Sphinx too
 docs: $(STAMP)
 	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
+
+# The GPU check (issue 18; benchmarks/README.md, "GPU check"). gpu-wheels, here: the wheels
+# the bare GPU machine lacks, for its Python; gpu-check, there (or here: "no GPU").
+GPU_WHEELS_DIR ?= build/gpu-wheels
+GPU_PYVER      ?= 3.12
+GPU_WHEELS     ?= array-api-compat tslearn pysdtw dtaidistance pyts platformdirs
+GPU_PLATFORMS  := $(foreach n,28 27 17,--platform manylinux_2_$(n)_x86_64) \
+                  --platform manylinux2014_x86_64 --platform manylinux1_x86_64
+
+gpu-wheels:
+	rm -rf $(GPU_WHEELS_DIR)
+	$(PYTHON) -m pip download --quiet --no-deps --only-binary=:all: --implementation cp \
+	    --python-version $(GPU_PYVER) $(GPU_PLATFORMS) -d $(GPU_WHEELS_DIR) $(GPU_WHEELS)
+	$(PYTHON) -m pip wheel --quiet --no-deps -w $(GPU_WHEELS_DIR) .
+	@ls $(GPU_WHEELS_DIR); du -sh $(GPU_WHEELS_DIR)
+
+# the venv's Python where there is one (here), else python3 (the GPU machine's torch Python)
+GPU_PYTHON ?= $(if $(wildcard $(PY)),$(PY),$(PYTHON))
+
+gpu-check:
+	$(GPU_PYTHON) benchmarks/gpu/check.py --wheels $(GPU_WHEELS_DIR)
 
 clean:
 	rm -rf $(VENV) docs/_build docs/auto_examples docs/generated

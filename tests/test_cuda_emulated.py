@@ -28,7 +28,11 @@ def gpu_family(monkeypatch):
 
     def load(family: str):
         mod = importlib.import_module(f"tsalign.kernels.cuda.{family}")
-        monkeypatch.setattr(mod, "kernel", cuda_emu.emulated_kernel)
+        # every loaded launcher module: a family may call another's launchers
+        # (DILATE runs soft-DTW's forward)
+        for name, other in list(sys.modules.items()):
+            if name.startswith("tsalign.kernels.cuda.") and hasattr(other, "kernel"):
+                monkeypatch.setattr(other, "kernel", cuda_emu.emulated_kernel)
         return mod
 
     return load

@@ -288,7 +288,7 @@ def test_gradient_of_normalized_and_alignment_value():
 
 def test_gradcheck_on_cost_matrix():
     torch = _torch()
-    from tsalign._autograd import SoftDTWFunction
+    from tsalign._torch.soft_dtw import SoftDTWFunction
 
     rng = np.random.default_rng(9)
     C = torch.tensor(rng.uniform(0, 2, size=(3, 4, 5)), requires_grad=True)
@@ -305,7 +305,7 @@ def test_gradcheck_on_cost_matrix():
 @pytest.mark.parametrize("d", [1, 10])
 def test_gradcheck_sq_euclidean_cost(d):
     torch = _torch()
-    from tsalign._autograd import SqEuclideanCost
+    from tsalign._torch.costs import SqEuclideanCost
 
     rng = np.random.default_rng(d)
     X = torch.tensor(rng.normal(size=(2, 4, d)), requires_grad=True)
@@ -325,7 +325,7 @@ def test_sq_euclidean_cost_cpu_gradient_matches_matmul_form(dtype, d):
     # the CPU backward is one numba pass over G; check it against the
     # closed form with matmuls, on non-contiguous inputs, one side without grad
     torch = _torch()
-    from tsalign._autograd import SqEuclideanCost
+    from tsalign._torch.costs import SqEuclideanCost
 
     rng = np.random.default_rng(d)
     X = torch.tensor(rng.normal(size=(3, d, 7)).astype(dtype)).transpose(1, 2).requires_grad_()

@@ -141,12 +141,10 @@ def dilate(y_pred, y_true, alpha: float = 0.5, gamma: float = 0.01, be: Any = No
     D = sq_euclidean(be, true.X, pred.X)
     lx, ly = true.lengths, pred.lengths
     if be.needs_grad(pred.X, true.X):
-        from ._autograd_dilate import dilate_terms
+        from ._torch.dilate import dilate_terms
 
         shape_b, temporal_b = dilate_terms(D, lx, ly, gamma)
     else:
-        if be.is_pytorch:
-            D = D.detach()
         shape_b, temporal_b, _, _ = be.call_kernel("dilate", "dilate_forward", D, D, lx, ly, gamma)
     xp = be.xp
     shape = xp.mean(shape_b)

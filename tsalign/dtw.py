@@ -16,14 +16,10 @@ from typing import Any
 import numpy as np
 
 from ._lib.backend import Backend, backend_of
-from ._lib.constraints import (
-    BAND_ITAKURA,
-    ConstraintError,
-    infeasible_error,
-    resolve_band,
-)
+from ._lib.constraints import band_mask, resolve_band
 from ._lib.costs import sq_euclidean
 from ._lib.frame_metrics import frame_matrix
+from ._lib.pairs import differentiable_cdist
 from ._lib.paths import (
     check_feasible,
     differentiable_sq,
@@ -33,7 +29,8 @@ from ._lib.paths import (
     sqrt_values,
 )
 from ._lib.progress import Progress
-from ._lib.validation import as_array, check_int, dataset, series_pair, single_series
+from ._lib.validation import as_array, check_int, dataset_pair, series_pair, single_series
+from ._lib.values import dtw_sq
 
 __all__ = [
     "dtw",
@@ -109,14 +106,7 @@ def dtw(
     be = backend_of(s1, s2, be=be)
     band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
     a, b, batched = series_pair(be, s1, s2)
-    if be.needs_grad(a.X, b.X):
-        R, paths, plen, end_j = optimal_paths(be, a.X, b.X, a.lengths, b.lengths, band)
-        check_feasible(be, end_values(be, R, a.lengths, end_j), band, a.lengths, b.lengths)
-        sq = differentiable_sq(be, a.X, b.X, paths, plen)
-    else:
-        sq = be.call_kernel("dtw", "dtw_values", a.X, a.X, b.X, a.lengths, b.lengths, band)
-        check_feasible(be, sq, band, a.lengths, b.lengths)
-    value = sqrt_values(be, sq)
+    value = sqrt_values(be, dtw_sq(be, a, b, band))
     return value if batched else be.scalar(value[0])
 
 
@@ -226,7 +216,7 @@ def dtw_path_from_metric(
     cost = end_values(be, R, lx, end_j)
     check_feasible(be, cost, band, lx, ly)
     if be.needs_grad(C3):
-        from ._autograd import path_cost_from_matrix
+        from ._torch.dtw import path_cost_from_matrix
 
         cost = path_cost_from_matrix(C3, paths, plen)
     return path_lists(be, paths, plen)[0], be.scalar(cost[0])
@@ -281,72 +271,27 @@ def cdist_dtw(
     be = backend_of(dataset1, dataset2, be=be)
     band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
     verbose = check_int(verbose, "verbose")
-    A = dataset(be, dataset1, "dataset1")
-    symmetric = dataset2 is None
-    Bd = A if symmetric else dataset(be, dataset2, "dataset2")
-    if A.X.shape[2] != Bd.X.shape[2]:
-        raise ValueError(
-            "dataset1 and dataset2 must have the same feature size (all input time series must "
-            f"have the same feature size): got d={A.X.shape[2]} and d={Bd.X.shape[2]}"
+    A, Bd, symmetric = dataset_pair(be, dataset1, dataset2)
+    if be.needs_grad(A.X, Bd.X):
+        return differentiable_cdist(
+            be,
+            A,
+            Bd,
+            symmetric,
+            diagonal=False,
+            values=lambda pa, pb: sqrt_values(be, dtw_sq(be, pa, pb, band)),
+            floats_per_cell=1,
         )
-    X, Y = A.X, Bd.X
-    if X.dtype != Y.dtype:
-        X = be.xp.astype(X, be.xp.float64)
-        Y = be.xp.astype(Y, be.xp.float64)
     progress = Progress("cdist_dtw") if verbose > 0 else None
-    if be.needs_grad(X, Y):
-        out = _cdist_differentiable(be, X, Y, A.lengths, Bd.lengths, band, symmetric)
-    else:
-        with kernels.threads(n_jobs):
-            sq = be.call_kernel(
-                "dtw",
-                "dtw_cdist",
-                X,
-                X,
-                Y,
-                A.lengths,
-                Bd.lengths,
-                band,
-                symmetric,
-                progress=progress,
-            )
-        lxs = np.repeat(A.lengths, len(Bd.lengths))
-        lys = np.tile(Bd.lengths, len(A.lengths))
-        check_feasible(be, be.xp.reshape(sq, (-1,)), band, lxs, lys)
-        out = be.xp.sqrt(sq)
-    return out
-
-
-def _cdist_differentiable(be: Backend, X, Y, lx, ly, band, symmetric):
-    """cdist through the optimal paths, in slices of pairs to bound memory."""
-    import torch
-
-    nx, ny = X.shape[0], Y.shape[0]
-    ia, ib = np.divmod(np.arange(nx * ny), ny)
-    if symmetric:
-        keep = ia < ib
-        ia, ib = ia[keep], ib[keep]
-    N, M = X.shape[1], Y.shape[1]
-    step = max(1, (1 << 26) // max(1, N * M))
-    values = []
-    for s in range(0, len(ia), step):
-        sa, sb = ia[s : s + step], ib[s : s + step]
-        ta = torch.as_tensor(sa, device=X.device)
-        tb = torch.as_tensor(sb, device=X.device)
-        Xp, Yp = X[ta], Y[tb]
-        R, paths, plen, end_j = optimal_paths(be, Xp, Yp, lx[sa], ly[sb], band)
-        check_feasible(be, end_values(be, R, lx[sa], end_j), band, lx[sa], ly[sb])
-        values.append(differentiable_sq(be, Xp, Yp, paths, plen))
-    sq = torch.cat(values) if values else X.new_zeros(0)
-    out = X.new_zeros((nx, ny))
-    ta = torch.as_tensor(ia, device=X.device)
-    tb = torch.as_tensor(ib, device=X.device)
-
-    vals = sqrt_values(be, sq)
-    out = out.index_put((ta, tb), vals)
-    if symmetric:
-        out = out.index_put((tb, ta), vals)
-    return out
+    X, Y = A.X, Bd.X
+    with kernels.threads(n_jobs):
+        sq = be.call_kernel(
+            "dtw", "dtw_cdist", X, X, Y, A.lengths, Bd.lengths, band, symmetric, progress=progress
+        )
+    lxs = np.repeat(A.lengths, len(Bd.lengths))
+    lys = np.tile(Bd.lengths, len(A.lengths))
+    check_feasible(be, be.xp.reshape(sq, (-1,)), band, lxs, lys)
+    return be.xp.sqrt(sq)
 
 
 def dtw_subsequence_path(subseq, longseq, be: Any = None):
@@ -384,11 +329,7 @@ def dtw_subsequence_path(subseq, longseq, be: Any = None):
 
 # --------------------------------------------------------------------------- masks
 def _mask(be: Backend, n: int, m: int, band):
-    from .kernels.cpu._band import band_mask
-
     host = band_mask(n, m, band)
-    if band[0] == BAND_ITAKURA and (not host.any(axis=1).all() or not host.any(axis=0).all()):
-        raise ConstraintError(str(infeasible_error(band, n, m)))
     return host if be.is_numpy else be.xp.asarray(host)
 
 

@@ -43,7 +43,7 @@ def _check_sigma(sigma) -> float:
 def _log_values(be, X, Y, lx, ly, ia, ib, sigma):
     """log unnormalised GAK of the pairs (X[ia], Y[ib]); differentiable with torch."""
     if be.needs_grad(X, Y):
-        from ._autograd_gak import log_gak
+        from ._torch.gak import log_gak
 
         dev = X.device
         Xp = X[be.torch.as_tensor(ia, device=dev)]

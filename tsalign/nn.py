@@ -17,37 +17,25 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from ._autograd import sq_euclidean_cost
 from ._lib.backend import instantiate_backend
 from ._lib.constraints import resolve_band
 from ._lib.costs import sq_euclidean
-from ._lib.validation import check_float, series_pair
-from ._nn_dilate import DILATELoss
-from ._nn_ssnt import SSNTLoss
-from .soft_dtw import _cost_values
+from ._lib.paths import check_feasible
+from ._lib.validation import check_float, check_reduction, host_lengths, series_pair
+from ._lib.values import soft_dtw_cost_values
+from ._torch.costs import sq_euclidean_cost
+from ._torch.soft_dtw import soft_dtw_from_series
+from .dilate import dilate
+from .ssnt import ssnt
 
 __all__ = ["SoftDTWLoss", "SoftDTW", "DILATELoss", "SSNTLoss"]
-
-_REDUCTIONS = ("none", "mean", "sum")
 
 
 def _lengths(value, name: str, B: int, N: int, found: np.ndarray) -> np.ndarray:
     """Explicit per-sample lengths as host int64, checked against the data."""
     if value is None:
         return found
-    if isinstance(value, torch.Tensor):
-        if value.is_floating_point() or value.is_complex():
-            raise TypeError(f"{name} must hold integers, got dtype {value.dtype}")
-        host = value.detach().cpu().numpy()
-    else:
-        host = np.asarray(value)
-        if host.dtype == object or not (np.issubdtype(host.dtype, np.integer) or host.size == 0):
-            raise TypeError(f"{name} must be a sequence of integers, got {value!r}")
-    host = host.astype(np.int64).reshape(-1)
-    if host.shape[0] != B:
-        raise ValueError(f"{name} must have one length per sample ({B}), got {host.shape[0]}")
-    if np.any(host < 1) or np.any(host > N):
-        raise ValueError(f"{name} must be between 1 and {N}, got {host.tolist()}")
+    host = host_lengths(value, name, count=B, maximum=N, what="the sequence length", flatten=True)
     if np.any(host > found):
         b = int(np.argmax(host > found))
         raise ValueError(
@@ -125,9 +113,7 @@ class SoftDTWLoss(torch.nn.Module):
         if not isinstance(normalize, (bool, np.bool_)):
             raise TypeError(f"normalize must be a bool, got {normalize!r}")
         self.normalize = bool(normalize)
-        if reduction not in _REDUCTIONS:
-            raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-        self.reduction = reduction
+        self.reduction = check_reduction(reduction)
         if dist_func is not None and not callable(dist_func):
             raise TypeError(f"dist_func must be a callable or None, got {type(dist_func).__name__}")
         self.dist_func = dist_func
@@ -161,10 +147,6 @@ class SoftDTWLoss(torch.nn.Module):
         with torch.autocast(device_type=x.device.type, enabled=False):
             return self._forward(x, y, x_lengths, y_lengths)
 
-    # The validation reads the data (NaN padding, lengths) and the kernels are
-    # numba / CuPy calls, which dynamo cannot trace: under torch.compile one
-    # graph break here is much cheaper than tracing into them and breaking anyway.
-    @torch.compiler.disable
     def _forward(self, x, y, x_lengths, y_lengths):
         be = instantiate_backend("pytorch")
         if x.ndim == 2:
@@ -201,26 +183,15 @@ class SoftDTWLoss(torch.nn.Module):
         return C
 
     def _sdtw(self, be, X, Y, lx, ly):
-        if (
-            self.dist_func is None
-            and self.gamma > 0
-            and X.device.type == "cpu"
-            and X.dtype == torch.float32
-            and Y.dtype == torch.float32
-            and torch.is_grad_enabled()
-            and (X.requires_grad or Y.requires_grad)
-        ):
-            # fused CPU path: costs on the fly, no (B, N, M) cost matrix
-            from ._autograd import SoftDTWSqEuclideanFunction
-            from ._lib.paths import check_feasible
-
-            values = SoftDTWSqEuclideanFunction.apply(X, Y, lx, ly, self.band, self.gamma)
+        if self.dist_func is None and self.gamma > 0 and be.needs_grad(X, Y):
+            # the choice of the fused float32 CPU Function is made in _torch/soft_dtw.py
+            values = soft_dtw_from_series(X, Y, lx, ly, self.band, self.gamma)
             check_feasible(be, values, self.band, lx, ly)
             return values
         C = self._cost(be, X, Y)
         if not C.is_contiguous():
             C = C.contiguous()
-        return _cost_values(be, C, lx, ly, self.band, self.gamma)
+        return soft_dtw_cost_values(be, C, lx, ly, self.band, self.gamma)
 
 
 class SoftDTW(SoftDTWLoss):
@@ -282,3 +253,94 @@ class SoftDTW(SoftDTWLoss):
         )
         self.use_cuda = use_cuda
         self.bandwidth = bandwidth
+
+
+class DILATELoss(torch.nn.Module):
+    r"""DILATE loss as a torch Module: ``alpha * shape + (1 - alpha) * temporal``.
+
+    Calls :func:`tsalign.dilate` and returns its scalar loss (the batch
+    mean), differentiable with its exact gradient, on CPU and CUDA tensors.
+
+    Parameters
+    ----------
+    alpha : float in [0, 1]
+        Weight of the shape (soft-DTW) term.
+    gamma : float >= 0
+        Smoothing of soft-DTW (see :func:`tsalign.dilate` for ``gamma = 0``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from tsalign.nn import DILATELoss
+    >>> y_true = torch.tensor([[0., 1., 3., 2., 0.]])
+    >>> y_pred = torch.tensor([[0., 0., 1., 3., 2.]], requires_grad=True)
+    >>> loss = DILATELoss(alpha=0.5, gamma=0.01)(y_pred, y_true)
+    >>> loss.backward()
+    >>> round(loss.item(), 4), tuple(y_pred.grad.shape)
+    (2.08, (1, 5))
+    """
+
+    def __init__(self, alpha: float = 0.5, gamma: float = 0.01):
+        super().__init__()
+        alpha = check_float(alpha, "alpha")
+        if not 0.0 <= alpha <= 1.0:
+            raise ValueError(f"alpha must be in [0, 1], got {alpha}")
+        self.alpha = alpha
+        self.gamma = check_float(gamma, "gamma", nonnegative=True)
+
+    def forward(self, y_pred: torch.Tensor, y_true: torch.Tensor) -> torch.Tensor:
+        """Loss between predictions (B, M[, d]) and targets (B, N[, d])."""
+        return dilate(y_pred, y_true, alpha=self.alpha, gamma=self.gamma)[0]
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}, gamma={self.gamma}"
+
+
+class SSNTLoss(torch.nn.Module):
+    """SSNT loss module: :func:`tsalign.ssnt` with a fixed reduction.
+
+    Parameters
+    ----------
+    reduction : {"none", "sum", "mean"}
+        Per-sequence losses, their sum, or their mean over the batch.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from tsalign.nn import SSNTLoss
+    >>> log_probs = torch.full((1, 1, 1, 2), 0.5).log().requires_grad_()
+    >>> loss = SSNTLoss()(log_probs, torch.tensor([[1]]), torch.tensor([[[0.25]]]).log())
+    >>> loss.backward()
+    >>> round(loss.item(), 6)
+    2.079442
+    >>> log_probs.grad.flatten().tolist()
+    [0.0, -1.0]
+    """
+
+    def __init__(self, reduction: str = "mean"):
+        super().__init__()
+        self.reduction = check_reduction(reduction)
+
+    def forward(
+        self,
+        log_probs,
+        targets,
+        log_p_choose=None,
+        source_lengths=None,
+        target_lengths=None,
+        *,
+        emit_logits=None,
+    ):
+        """Loss of a batch; arguments as in :func:`tsalign.ssnt`."""
+        return ssnt(
+            log_probs,
+            targets,
+            log_p_choose,
+            source_lengths,
+            target_lengths,
+            reduction=self.reduction,
+            emit_logits=emit_logits,
+        )
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}"

@@ -11,7 +11,7 @@ value can be negative; ``gamma=0`` is exactly ``dtw(X, Y) ** 2``.  Shapes and
 padding follow the DTW family: ``(N,)``/``(N, d)`` is one series, ``(B, N, d)``
 with ``(B, M, d)`` a batch of pairs, trailing all-NaN rows mark shorter series.
 With torch tensors that require grad every function is differentiable in both
-inputs (through the cost matrix, see :mod:`tsalign._autograd`).
+inputs (through the cost matrix, see ``tsalign/_torch/soft_dtw.py``).
 
 Memory per pair (N x M, floats of s bytes; what the kernels allocate):
 
@@ -33,19 +33,14 @@ from typing import Any
 
 import numpy as np
 
-from ._lib.backend import Backend, backend_of
+from ._lib.backend import backend_of
 from ._lib.constraints import resolve_band
 from ._lib.costs import sq_euclidean
-from ._lib.paths import check_feasible, differentiable_sq, end_values, optimal_paths
+from ._lib.pairs import differentiable_cdist
+from ._lib.paths import check_feasible
 from ._lib.progress import Progress
-from ._lib.validation import (
-    SeriesBatch,
-    as_array,
-    check_float,
-    check_int,
-    dataset,
-    series_pair,
-)
+from ._lib.validation import as_array, check_float, check_int, dataset_pair, series_pair
+from ._lib.values import soft_dtw_cost_values, soft_dtw_values
 from .dtw import cdist_dtw, dtw, dtw_path
 
 __all__ = [
@@ -61,60 +56,6 @@ __all__ = [
 # --------------------------------------------------------------------------- helpers
 def _gamma(gamma) -> float:
     return check_float(gamma, "gamma", nonnegative=True)
-
-
-def _hard_sq(be: Backend, a: SeriesBatch, b: SeriesBatch, band):
-    """Squared DTW (soft-DTW at gamma = 0) of validated pairs, (B,)."""
-
-    if be.needs_grad(a.X, b.X):
-        R, paths, plen, end_j = optimal_paths(be, a.X, b.X, a.lengths, b.lengths, band)
-        check_feasible(be, end_values(be, R, a.lengths, end_j), band, a.lengths, b.lengths)
-        return differentiable_sq(be, a.X, b.X, paths, plen)
-    sq = be.call_kernel("dtw", "dtw_values", a.X, a.X, b.X, a.lengths, b.lengths, band)
-    check_feasible(be, sq, band, a.lengths, b.lengths)
-    return sq
-
-
-def _values(be: Backend, a: SeriesBatch, b: SeriesBatch, band, gamma: float):
-    """Soft-DTW of validated pairs, (B,); differentiable for torch inputs with grad."""
-    if gamma == 0.0:
-        return _hard_sq(be, a, b, band)
-    if be.needs_grad(a.X, b.X):
-        from ._autograd import soft_dtw_from_cost as _from_cost
-        from ._autograd import sq_euclidean_cost
-
-        C = sq_euclidean_cost(a.X, b.X)
-        values = _from_cost(C, a.lengths, b.lengths, band, gamma)
-    else:
-        values = be.call_kernel(
-            "soft_dtw", "soft_dtw_values", a.X, a.X, b.X, a.lengths, b.lengths, band, gamma
-        )
-    check_feasible(be, values, band, a.lengths, b.lengths)
-    return values
-
-
-def _cost_values(be: Backend, C, lx, ly, band, gamma: float):
-    """Soft-DTW of cost matrices C (B, N, M); differentiable in C with torch."""
-    if gamma == 0.0:
-        R, paths, plen, end_j = optimal_paths(be, None, None, lx, ly, band, C=C)
-        values = end_values(be, R, lx, end_j)
-        check_feasible(be, values, band, lx, ly)
-        if be.needs_grad(C):
-            from ._autograd import path_cost_from_matrix
-
-            values = path_cost_from_matrix(C, paths, plen)
-        return values
-    if be.needs_grad(C):
-        from ._autograd import soft_dtw_from_cost as _from_cost
-
-        values = _from_cost(C, lx, ly, band, gamma)
-    else:
-        Cd = C.detach() if be.is_pytorch else C
-        values, _ = be.call_kernel(
-            "soft_dtw", "soft_dtw_forward", Cd, Cd, lx, ly, band, gamma, need_weights=False
-        )
-    check_feasible(be, values, band, lx, ly)
-    return values
 
 
 # --------------------------------------------------------------------------- metrics
@@ -190,7 +131,7 @@ def soft_dtw(
     be = backend_of(s1, s2, be=be)
     band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
     a, b, batched = series_pair(be, s1, s2)
-    values = _values(be, a, b, band, gamma)
+    values = soft_dtw_values(be, a, b, band, gamma)
     return values if batched else be.scalar(values[0])
 
 
@@ -255,23 +196,15 @@ def soft_dtw_alignment(
         E = host if be.is_numpy else xp.asarray(host, device=be.device_of(a.X))
         value = dist**2
     else:
-        needs_grad = be.needs_grad(a.X, b.X)
-        if needs_grad:
-            from ._autograd import sq_euclidean_cost
-
-            C = sq_euclidean_cost(a.X, b.X)
-        else:
-            C = sq_euclidean(be, a.X, b.X)
-        Cd = C.detach() if be.is_pytorch else C
+        X, Y = (a.X.detach(), b.X.detach()) if be.is_pytorch else (a.X, b.X)
+        C = sq_euclidean(be, X, Y)
         values, W = be.call_kernel(
-            "soft_dtw", "soft_dtw_forward", Cd, Cd, a.lengths, b.lengths, band, gamma
+            "soft_dtw", "soft_dtw_forward", C, C, a.lengths, b.lengths, band, gamma
         )
         check_feasible(be, values, band, a.lengths, b.lengths)
         E = be.call_kernel("soft_dtw", "soft_dtw_backward", W, W, a.lengths, b.lengths, band)
-        if needs_grad:
-            from ._autograd import soft_dtw_from_cost as _from_cost
-
-            values = _from_cost(C, a.lengths, b.lengths, band, gamma)
+        if be.needs_grad(a.X, b.X):
+            values = soft_dtw_values(be, a, b, band, gamma)
         value = values if batched else be.scalar(values[0])
     if batched:
         return E, value
@@ -318,9 +251,9 @@ def soft_dtw_normalized(
     be = backend_of(s1, s2, be=be)
     band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
     a, b, batched = series_pair(be, s1, s2)
-    xy = _values(be, a, b, band, gamma)
-    xx = _values(be, a, a, band, gamma)
-    yy = _values(be, b, b, band, gamma)
+    xy = soft_dtw_values(be, a, b, band, gamma)
+    xx = soft_dtw_values(be, a, a, band, gamma)
+    yy = soft_dtw_values(be, b, b, band, gamma)
     values = xy - 0.5 * (xx + yy)
     return values if batched else be.scalar(values[0])
 
@@ -375,7 +308,7 @@ def soft_dtw_from_cost(
         raise ValueError("C contains NaN")
     lx = np.full(B, N, dtype=np.int64)
     ly = np.full(B, M, dtype=np.int64)
-    values = _cost_values(be, Ca, lx, ly, band, gamma)
+    values = soft_dtw_cost_values(be, Ca, lx, ly, band, gamma)
     return values if batched else be.scalar(values[0])
 
 
@@ -448,9 +381,17 @@ def cdist_soft_dtw(
     be = backend_of(dataset1, dataset2, be=be)
     band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
     verbose = check_int(verbose, "verbose")
-    A, Bd, symmetric = _datasets(be, dataset1, dataset2)
+    A, Bd, symmetric = dataset_pair(be, dataset1, dataset2)
     if be.needs_grad(A.X, Bd.X):
-        return _cdist_differentiable(be, A, Bd, band, gamma, symmetric)
+        return differentiable_cdist(
+            be,
+            A,
+            Bd,
+            symmetric,
+            diagonal=True,
+            values=lambda pa, pb: soft_dtw_values(be, pa, pb, band, gamma),
+            floats_per_cell=4,
+        )
     progress = Progress("cdist_soft_dtw") if verbose > 0 else None
     with kernels.threads(n_jobs):
         out = be.call_kernel(
@@ -469,51 +410,6 @@ def cdist_soft_dtw(
     lxs = np.repeat(A.lengths, len(Bd.lengths))
     lys = np.tile(Bd.lengths, len(A.lengths))
     check_feasible(be, be.xp.reshape(out, (-1,)), band, lxs, lys)
-    return out
-
-
-def _datasets(be: Backend, dataset1, dataset2):
-    A = dataset(be, dataset1, "dataset1")
-    symmetric = dataset2 is None
-    Bd = A if symmetric else dataset(be, dataset2, "dataset2")
-    if A.X.shape[2] != Bd.X.shape[2]:
-        raise ValueError(
-            "dataset1 and dataset2 must have the same feature size (all input time series must "
-            f"have the same feature size): got d={A.X.shape[2]} and d={Bd.X.shape[2]}"
-        )
-    if A.X.dtype != Bd.X.dtype:
-        xp = be.xp
-        A = SeriesBatch(xp.astype(A.X, xp.float64), A.lengths)
-        Bd = SeriesBatch(xp.astype(Bd.X, xp.float64), Bd.lengths)
-    return A, Bd, symmetric
-
-
-def _cdist_differentiable(be: Backend, A: SeriesBatch, Bd: SeriesBatch, band, gamma, symmetric):
-    """cdist through the autograd Function, in slices of pairs to bound memory."""
-    import torch
-
-    X, Y = A.X, Bd.X
-    nx, ny = X.shape[0], Y.shape[0]
-    if symmetric:
-        ia, ib = np.triu_indices(nx)
-    else:
-        ia, ib = np.divmod(np.arange(nx * ny), ny)
-    N, M = X.shape[1], Y.shape[1]
-    step = max(1, (1 << 24) // max(1, N * M))
-    values = []
-    for s in range(0, len(ia), step):
-        sa, sb = ia[s : s + step], ib[s : s + step]
-        ta = torch.as_tensor(sa, device=X.device)
-        tb = torch.as_tensor(sb, device=X.device)
-        pa = SeriesBatch(X[ta], A.lengths[sa])
-        pb = SeriesBatch(Y[tb], Bd.lengths[sb])
-        values.append(_values(be, pa, pb, band, gamma))
-    vals = torch.cat(values) if values else X.new_zeros(0)
-    ta = torch.as_tensor(ia, device=X.device)
-    tb = torch.as_tensor(ib, device=X.device)
-    out = X.new_zeros((nx, ny)).index_put((ta, tb), vals)
-    if symmetric:
-        out = out.index_put((tb, ta), vals)
     return out
 
 
@@ -567,7 +463,7 @@ def cdist_soft_dtw_normalized(
         sy = sx
     else:
         band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
-        A, Bd, _ = _datasets(be, dataset1, dataset2)
-        sx = _values(be, A, A, band, gamma)
-        sy = _values(be, Bd, Bd, band, gamma)
+        A, Bd, _ = dataset_pair(be, dataset1, dataset2)
+        sx = soft_dtw_values(be, A, A, band, gamma)
+        sy = soft_dtw_values(be, Bd, Bd, band, gamma)
     return cd - 0.5 * (sx[:, None] + sy[None, :])

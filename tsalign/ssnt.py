@@ -21,52 +21,25 @@ from __future__ import annotations
 
 from typing import Any
 
-import array_api_compat
 import numpy as np
 
 from ._lib.backend import Backend, backend_of
-from ._lib.validation import _is_any_array, _is_cuda_foreign, _to_host, as_array, common_float
-from .kernels._contract import SSNT_FLAG_EMIT as _FLAG_EMIT
-from .kernels._contract import SSNT_FLAG_LOG_PROBS as _FLAG_LOG_PROBS
-from .kernels._contract import SSNT_FLAG_TARGET as _FLAG_TARGET
-from .kernels._contract import SSNT_MODE_LOG_P_CHOOSE as _MODE_LOG_P_CHOOSE
-from .kernels._contract import SSNT_MODE_LOGITS as _MODE_LOGITS
+from ._lib.ssnt_flags import check_flags
+from ._lib.validation import (
+    _is_any_array,
+    _is_cuda_foreign,
+    _to_host,
+    as_array,
+    check_reduction,
+    common_float,
+    host_lengths,
+)
+from .kernels._contract import SSNT_MODE_LOG_P_CHOOSE, SSNT_MODE_LOGITS
 
 __all__ = ["ssnt", "lengths_to_padding_mask"]
 
-_REDUCTIONS = ("none", "sum", "mean")
-
 
 # --------------------------------------------------------------------------- helpers
-def _host_lengths(x, name: str) -> np.ndarray:
-    """Lengths as a host int64 (n,) array (they are metadata: read on the host)."""
-    if array_api_compat.is_torch_array(x):
-        host = x.detach().cpu().numpy()
-    elif array_api_compat.is_cupy_array(x):
-        host = x.get()
-    else:
-        try:
-            host = np.asarray(x)
-        except ValueError as exc:
-            raise ValueError(f"{name} must be a 1-d array of integers ({exc})") from None
-    if host.dtype == object or not (np.issubdtype(host.dtype, np.integer)):
-        raise TypeError(f"{name} must hold integers, got dtype {host.dtype}")
-    if host.ndim != 1:
-        raise ValueError(f"{name} must have shape (B,), got {tuple(host.shape)}")
-    return np.ascontiguousarray(host, dtype=np.int64)
-
-
-def _check_lengths(lengths: np.ndarray, name: str, limit: int, what: str) -> None:
-    if lengths.size and lengths.min() < 1:
-        b = int(np.argmin(lengths))
-        raise ValueError(f"{name} must be >= 1, got {int(lengths[b])} for sequence {b}")
-    if lengths.size and lengths.max() > limit:
-        b = int(np.argmax(lengths))
-        raise ValueError(
-            f"{name} must be <= {limit} ({what}), got {int(lengths[b])} for sequence {b}"
-        )
-
-
 def _as_int_array(be: Backend, x, name: str, device):
     """Targets as an int64 array of ``be`` on ``device``."""
     if be.is_array(x):
@@ -114,34 +87,6 @@ def _check_shape(arr, expected: tuple, name: str, layout: str) -> None:
             f"{name} must have shape {expected} for the {layout} layout of log_probs, "
             f"got {tuple(arr.shape)}"
         )
-
-
-def _raise_flags(flags: np.ndarray, mode: int, V: int) -> None:
-    """Turn the kernels' per-sequence flags into the error naming the argument."""
-    for bit in (_FLAG_TARGET, _FLAG_EMIT, _FLAG_LOG_PROBS):
-        hit = np.nonzero(flags & bit)[0]
-        if hit.size == 0:
-            continue
-        b = int(hit[0])
-        if bit == _FLAG_TARGET:
-            raise ValueError(
-                f"targets must be class indices in [0, {V}) (V = log_probs.shape[-1]);"
-                f" sequence {b} has one outside that range"
-            )
-        if bit == _FLAG_EMIT and mode == _MODE_LOGITS:
-            raise ValueError(f"emit_logits contains NaN (sequence {b})")
-        if bit == _FLAG_EMIT:
-            raise ValueError(
-                f"log_p_choose must hold log-probabilities (<= 0, not NaN) within the lengths; "
-                f"sequence {b} does not (pass logits as emit_logits= instead)"
-            )
-        raise ValueError(f"log_probs contains NaN or +inf at an entry the loss uses (sequence {b})")
-
-
-def check_flags(be: Backend, flags, mode: int, V: int) -> None:
-    host = flags if isinstance(flags, np.ndarray) else be.to_numpy(flags)
-    if np.any(host):
-        _raise_flags(np.asarray(host), mode, V)
 
 
 # --------------------------------------------------------------------------- public API
@@ -250,14 +195,11 @@ def ssnt(
     >>> bool(np.allclose(padded, packed))
     True
     """
-    if not isinstance(reduction, str):
-        raise TypeError(f"reduction must be a string, got {type(reduction).__name__}")
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    check_reduction(reduction)
     if (log_p_choose is None) == (emit_logits is None):
         raise ValueError("give exactly one of log_p_choose and emit_logits")
     emit_name = "log_p_choose" if emit_logits is None else "emit_logits"
-    mode = _MODE_LOG_P_CHOOSE if emit_logits is None else _MODE_LOGITS
+    mode = SSNT_MODE_LOG_P_CHOOSE if emit_logits is None else SSNT_MODE_LOGITS
     emit_in = log_p_choose if emit_logits is None else emit_logits
 
     be = backend_of(log_probs, targets, emit_in, be=be)
@@ -286,17 +228,12 @@ def ssnt(
         raise ValueError(f"log_probs must not be empty, got shape {tuple(lp.shape)}")
 
     if layout == "padded":
-        tgt_len = (
-            np.full(B, T, dtype=np.int64)
-            if target_lengths is None
-            else _host_lengths(target_lengths, "target_lengths")
-        )
-        if tgt_len.shape[0] != B:
-            raise ValueError(
-                f"target_lengths must have shape ({B},) (the batch size of "
-                f"log_probs), got ({tgt_len.shape[0]},)"
+        if target_lengths is None:
+            tgt_len = np.full(B, T, dtype=np.int64)
+        else:
+            tgt_len = host_lengths(
+                target_lengths, "target_lengths", count=B, maximum=T, what="log_probs.shape[1]"
             )
-        _check_lengths(tgt_len, "target_lengths", T, "log_probs.shape[1]")
         row_off = np.arange(B, dtype=np.int64) * T
     else:
         if target_lengths is None:
@@ -304,59 +241,35 @@ def ssnt(
                 "target_lengths is required with the packed layout "
                 "(log_probs of shape (T_flat, S, V))"
             )
-        tgt_len = _host_lengths(target_lengths, "target_lengths")
+        tgt_len = host_lengths(
+            target_lengths, "target_lengths", maximum=R, what="log_probs.shape[0]"
+        )
         B = int(tgt_len.shape[0])
         if B == 0:
             raise ValueError("target_lengths must not be empty")
-        _check_lengths(tgt_len, "target_lengths", R, "log_probs.shape[0]")
         if int(tgt_len.sum()) != R:
             raise ValueError(
                 f"target_lengths must sum to T_flat = log_probs.shape[0] = {R} in the packed "
                 f"layout, got sum {int(tgt_len.sum())}"
             )
         row_off = np.concatenate([[0], np.cumsum(tgt_len)[:-1]]).astype(np.int64)
-    src_len = (
-        np.full(B, S, dtype=np.int64)
-        if source_lengths is None
-        else _host_lengths(source_lengths, "source_lengths")
-    )
-    if src_len.shape[0] != B:
-        raise ValueError(
-            f"source_lengths must have shape ({B},) (the batch size), got ({src_len.shape[0]},)"
+    if source_lengths is None:
+        src_len = np.full(B, S, dtype=np.int64)
+    else:
+        src_len = host_lengths(
+            source_lengths, "source_lengths", count=B, maximum=S, what="log_probs' source dimension"
         )
-    _check_lengths(src_len, "source_lengths", S, "log_probs' source dimension")
 
     flat_lp = be.xp.reshape(lp, (-1, S, V))
     flat_emit = be.xp.reshape(emit, (-1, S))
     flat_tg = be.xp.reshape(tg, (-1,))
+    lattice = (flat_tg, flat_emit, src_len, tgt_len, row_off, mode)
     if be.needs_grad(lp, emit):
-        from ._autograd_ssnt import ssnt_nll
+        from ._torch.ssnt import ssnt_nll
 
-        loss = ssnt_nll(
-            be,
-            flat_lp.contiguous(),
-            flat_emit.contiguous(),
-            flat_tg,
-            src_len,
-            tgt_len,
-            row_off,
-            mode,
-        )
+        loss = ssnt_nll(flat_lp, *lattice)
     else:
-        if be.is_pytorch:
-            flat_lp, flat_emit = flat_lp.detach(), flat_emit.detach()
-        total, _, flags = be.call_kernel(
-            "ssnt",
-            "ssnt_forward",
-            flat_lp,
-            flat_lp,
-            flat_tg,
-            flat_emit,
-            src_len,
-            tgt_len,
-            row_off,
-            mode,
-        )
+        total, _, flags = be.call_kernel("ssnt", "ssnt_forward", flat_lp, flat_lp, *lattice)
         check_flags(be, flags, mode, V)
         loss = -total
     if reduction == "none":
@@ -395,9 +308,7 @@ def lengths_to_padding_mask(lengths, *, max_len: int | None = None):
     array([[False,  True]])
     """
     be = backend_of(lengths)
-    host = _host_lengths(lengths, "lengths")
-    if host.size and host.min() < 0:
-        raise ValueError(f"lengths must be >= 0, got {int(host.min())}")
+    host = host_lengths(lengths, "lengths", minimum=0)
     if max_len is None:
         width = int(host.max()) if host.size else 0
     else:

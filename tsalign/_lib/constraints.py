@@ -7,6 +7,8 @@ family (see ``kernels/cpu/_band.py``); the kind codes are those of
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..kernels._contract import BAND_ITAKURA, BAND_NONE, BAND_SAKOE_CHIBA, NO_BAND
 from .validation import check_float, check_int
 
@@ -76,3 +78,19 @@ def infeasible_error(band, n, m) -> ValueError:
             f"for time series of sizes {n} and {m}"
         )
     return ValueError(f"the global constraint admits no path for sizes {n} and {m}")
+
+
+def band_mask(n: int, m: int, band) -> np.ndarray:
+    """Boolean (n, m) host mask of the cells a band allows (True = allowed).
+
+    The cells come from the kernels' own band bounds (``kernels/cpu/_band.py``, reached
+    through the dispatch like every kernel), so a mask shows exactly the cells the
+    recurrences use; a second, vectorised copy of the Itakura rounding here could drift.
+    Raises when an Itakura band leaves a row or a column without a cell.
+    """
+    from .backend import instantiate_backend
+
+    host = instantiate_backend("numpy").call_kernel("dtw", "band_mask", np.empty(0), n, m, band)
+    if band[0] == BAND_ITAKURA and (not host.any(axis=1).all() or not host.any(axis=0).all()):
+        raise ConstraintError(str(infeasible_error(band, n, m)))
+    return host

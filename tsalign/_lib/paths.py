@@ -26,7 +26,7 @@ def check_feasible(be: Backend, sq, band, lx, ly) -> None:
 
 def sqrt_values(be: Backend, sq):
     if be.is_pytorch:
-        from .._autograd import safe_sqrt
+        from .._torch.dtw import safe_sqrt
 
         return safe_sqrt(sq)
     return be.xp.sqrt(sq)
@@ -71,6 +71,6 @@ def path_lists(be: Backend, paths, plen) -> list[list[tuple[int, int]]]:
 
 
 def differentiable_sq(be: Backend, X, Y, paths, plen):
-    from .._autograd import path_sq_cost_from_series
+    from .._torch.dtw import path_sq_cost_from_series
 
     return path_sq_cost_from_series(X, Y, paths, plen)

@@ -276,3 +276,85 @@ def check_float(value, name: str, *, positive=False, nonnegative=False) -> float
     if nonnegative and value < 0:
         raise ValueError(f"{name} must be >= 0, got {value}")
     return value
+
+
+def host_lengths(
+    value,
+    name: str,
+    *,
+    count: int | None = None,
+    minimum: int = 1,
+    maximum: int | None = None,
+    what: str = "",
+    flatten: bool = False,
+) -> np.ndarray:
+    """Per-sample lengths as a host int64 (B,) array, checked; every family parses them here.
+
+    Lengths are metadata: a torch tensor or cupy array is read back to the host (they are
+    small).  Non-integer dtypes are a TypeError; a wrong count (``count``, the batch size)
+    or a length outside ``[minimum, maximum]`` a ValueError naming the argument and, for
+    the range, the first offending sample (``what`` says where ``maximum`` comes from).
+    ``flatten`` accepts any shape with ``count`` elements (``tsalign.nn``'s convention).
+    """
+    if array_api_compat.is_torch_array(value):
+        host = value.detach().cpu().numpy()
+    elif array_api_compat.is_cupy_array(value):
+        host = value.get()
+    else:
+        try:
+            host = np.asarray(value)
+        except ValueError as exc:
+            raise ValueError(f"{name} must be a 1-d array of integers ({exc})") from None
+    if host.size == 0 and host.dtype != object:
+        host = host.astype(np.int64)
+    if host.dtype == object or not np.issubdtype(host.dtype, np.integer):
+        raise TypeError(f"{name} must hold integers, got dtype {host.dtype}")
+    if flatten:
+        host = host.reshape(-1)
+    elif host.ndim != 1:
+        raise ValueError(f"{name} must have shape (B,), got {tuple(host.shape)}")
+    host = np.ascontiguousarray(host, dtype=np.int64)
+    if count is not None and host.shape[0] != count:
+        raise ValueError(
+            f"{name} must have shape ({count},) (one length per sample), got ({host.shape[0]},)"
+        )
+    if host.size and host.min() < minimum:
+        b = int(np.argmin(host))
+        raise ValueError(f"{name} must be >= {minimum}, got {int(host[b])} for sample {b}")
+    if maximum is not None and host.size and host.max() > maximum:
+        b = int(np.argmax(host))
+        where = f" ({what})" if what else ""
+        raise ValueError(f"{name} must be <= {maximum}{where}, got {int(host[b])} for sample {b}")
+    return host
+
+
+REDUCTIONS = ("none", "mean", "sum")
+
+
+def check_reduction(reduction) -> str:
+    """A loss reduction: "none" (per sample), "mean" or "sum" over the batch."""
+    if not isinstance(reduction, str):
+        raise TypeError(f"reduction must be a string, got {type(reduction).__name__}")
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    return reduction
+
+
+def dataset_pair(be: Backend, dataset1, dataset2):
+    """Validate the datasets of a cdist: ``(A, B, symmetric)``, one float dtype.
+
+    ``dataset2=None`` means ``dataset1`` against itself (``B is A``, ``symmetric``).
+    """
+    A = dataset(be, dataset1, "dataset1")
+    symmetric = dataset2 is None
+    B = A if symmetric else dataset(be, dataset2, "dataset2")
+    if A.X.shape[2] != B.X.shape[2]:
+        raise ValueError(
+            "dataset1 and dataset2 must have the same feature size (all input time series must "
+            f"have the same feature size): got d={A.X.shape[2]} and d={B.X.shape[2]}"
+        )
+    if A.X.dtype != B.X.dtype:
+        xp = be.xp
+        A = SeriesBatch(xp.astype(A.X, xp.float64), A.lengths)
+        B = SeriesBatch(xp.astype(B.X, xp.float64), B.lengths)
+    return A, B, symmetric

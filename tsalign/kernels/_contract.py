@@ -1,7 +1,7 @@
 """The contract between the Python layer and the kernels (numba-free, cupy-free).
 
 Every code and constant that crosses Python, numba and CUDA is written here once
-(band kinds, SSNT mode and flag codes, the soft-DTW sentinel, DILATE's cut-offs,
+(band kinds, SSNT mode and flag codes, the soft-DTW sentinel, DILATE's cut-off,
 CUDA launch budgets); the CUDA sources get them as -D defines (``CUDA_DEFINES``).
 
 ``LAUNCHERS`` is the table of what each kernel family provides: for every family, the
@@ -34,11 +34,8 @@ SSNT_FLAG_TARGET = 1  # a target out of range
 SSNT_FLAG_LOG_PROBS = 2  # NaN or +inf in log_probs
 SSNT_FLAG_EMIT = 4  # log e > 0 or NaN (a NaN logit)
 
-# DILATE: soft-min terms below exp(-EXP_CUT) relative to the largest are dropped
-# (the soft-min moves by less than 1e-26 relative, far below float64's epsilon),
-# and weights / expected-alignment entries below TINY are set to 0: at small gamma
-# they reach the subnormal range, where x86 arithmetic is very slow.
-EXP_CUT = 60.0
+# DILATE: soft-min weights and expected-alignment entries below TINY are set to 0:
+# at small gamma they reach the subnormal range, where x86 arithmetic is very slow.
 TINY = 1e-30
 
 # CUDA launch budgets: rolling diagonals sit in shared memory up to SMEM_BYTES per
@@ -62,7 +59,6 @@ CUDA_DEFINES: dict[str, int | float] = {
     "SSNT_FLAG_TARGET": SSNT_FLAG_TARGET,
     "SSNT_FLAG_LOG_PROBS": SSNT_FLAG_LOG_PROBS,
     "SSNT_FLAG_EMIT": SSNT_FLAG_EMIT,
-    "EXP_CUT": EXP_CUT,
     "TINY": TINY,
     "MAX_THREADS": MAX_THREADS,
 }
@@ -89,6 +85,7 @@ LAUNCHERS: dict[str, dict[str, str]] = {
         "dtw_cdist": BOTH,
         "dtw_acc": BOTH,
         "dtw_paths": BOTH,
+        "band_mask": CPU_ONLY,
     },
     "soft_dtw": {
         "soft_dtw_values": BOTH,

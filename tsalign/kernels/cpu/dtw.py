@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ._band import band_ranges
+from ._band import band_mask, band_ranges  # noqa: F401 - band_mask is a launcher
 from ._jit import n_threads, njit, njit_parallel
 
 MODE_BATCH = 0  # pair p = (X[p], Y[p])

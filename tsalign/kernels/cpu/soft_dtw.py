@@ -13,14 +13,17 @@ neighbour) cannot, and the soft-min has no data-dependent branch that could
 be mispredicted.  The arithmetic is in the input's dtype: float32 inputs run
 float32 ``expf``/``logf`` (numba compiles one specialisation per dtype; the
 scalars ``gamma``, ``big``, 1 and 0 are passed or derived in that dtype so
-that no float64 literal promotes the cell's arithmetic).  The stored weights
-keep float32 gradients stable (see below).  The float32 forward for autograd
-(:func:`_forward_kernel32`) goes further: each anti-diagonal is gathered into
-contiguous rows (predecessors, costs), its soft-min is one vectorised loop
-with inline polynomial ``exp``/``log`` (:mod:`._vmath32`, about 10x cheaper
-per value than libm's ``expf``/``logf`` on AVX-512), and the weights are
-scattered back; it can also compute squared Euclidean costs from the series
-on the fly (:func:`soft_dtw_forward_series32`).  Unreachable cells (outside the lengths or
+that no float64 literal promotes the cell's arithmetic).  Every value comes
+from one recurrence, :func:`_sweep`: each anti-diagonal is gathered into
+contiguous rows (costs from a cost matrix or from the series on the fly;
+the predecessors are slices of the rolling diagonals), its cells are one
+loop, and the weights, when stored, are scattered back.  The cells are the
+value-only soft-min (:func:`_value_cells`, for ``soft_dtw_values``) or the
+soft-min with its normalised weights (for ``soft_dtw_forward``): in float64
+:func:`_weight_cells` with libm, in float32 :func:`_softmin_weights32`, one
+vectorised loop with inline polynomial ``exp``/``log`` (:mod:`._vmath32`,
+much cheaper per value than libm's ``expf``/``logf``).  The stored weights
+keep float32 gradients stable (see below).  Unreachable cells (outside the lengths or
 the band) hold a *finite* sentinel ``big``; a
 soft-min whose smallest argument is the sentinel returns the sentinel without
 any arithmetic on it, so no ``inf - inf`` (and no NaN) can arise.  Pairs that
@@ -42,8 +45,9 @@ N = M = 4096, g = 1e-3, float32: max |grad| 2e16 where float64 gives 1.3e4).
 Stored weights sum to one by construction, so ``E`` stays a probability (each
 entry in [0, 1]) at any ``g`` and length.
 
-Memory per pair (N x M, floats of s bytes): values only, ``3 N s`` (three
-anti-diagonals) and ``2 N`` int64 band bounds, costs computed on the fly;
+Memory per pair (N x M, floats of s bytes): values only, about ``6 N s``
+(three anti-diagonals, one diagonal's costs and weights) and ``2 N`` int64
+band bounds, costs computed on the fly;
 forward for autograd, the same plus ``2 N M s`` for the weights; backward,
 ``N M s`` for ``E``.
 """
@@ -53,7 +57,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import prange
+from numba import prange, types
+from numba.extending import overload
 
 from .._contract import sentinel
 from ._band import band_ranges
@@ -102,147 +107,56 @@ def _diag_step(k, n, lo, hi, a, b):
 
 
 @njit
-def _predecessors(d1, d2, i, j, big, zero):
-    """R of the diagonal, upper and left predecessors of cell (i, j).
+def _value_cells(tc, td, tu, tl, gamma, inv_gamma, big, cur):
+    """Values of the cells of one anti-diagonal: cost + soft-min, or ``big``.
 
-    ``d1`` / ``d2`` hold the previous two anti-diagonals indexed by row; the
-    virtual origin R[-1, -1] is 0 and every other cell off the grid is ``big``.
+    tc: costs, td/tu/tl: diagonal, upper and left predecessors (contiguous,
+    indexed from 0 like ``cur``).
     """
-    if i > 0:
-        ru = d1[i - 1]
-        rd = d2[i - 1] if j > 0 else big
-    else:
-        ru = big
-        rd = zero if j == 0 else big
-    rl = d1[i] if j > 0 else big
-    return rd, ru, rl
+    one = big / big  # 1 in the working dtype: a float64 literal would promote float32
+    for i in range(cur.shape[0]):
+        v = _softmin(td[i], tu[i], tl[i], gamma, inv_gamma, big, one)
+        if v < big:
+            v = tc[i] + v
+        cur[i] = v
 
 
 @njit
-def _sdtw_diags(x, y, n, m, kind, radius, slope, gamma, big, lo, hi, buf):
-    """Soft-DTW of one pair from its series, costs on the fly.
-
-    Walks anti-diagonals (three rolling ones, indexed by row): the cells of a
-    diagonal are independent, so the CPU overlaps their exp/log latencies,
-    where a row-by-row walk waits on each cell's predecessor.
-    """
-    one = big / big  # 1 in the working dtype: a float64 literal would promote float32
+def _weight_cells(tc, td, tu, tl, gamma, inv_gamma, big, cur, twd, twu):
+    """:func:`_value_cells` that also writes the normalised weights of the
+    diagonal and upper predecessors into ``twd``/``twu`` (libm exp/log, one
+    cell at a time; float32 uses :func:`_softmin_weights32` instead)."""
+    one = big / big
     zero = big - big
-    inv_gamma = one / gamma
-    band_ranges(n, m, kind, radius, slope, lo, hi)
-    d = x.shape[1]
-    for r in range(3):
-        for i in range(n):
-            buf[r, i] = big
-    a = -1
-    b = 0
-    for k in range(n + m - 1):
-        a, b = _diag_step(k, n, lo, hi, a, b)
-        cur = buf[k % 3]
-        d1 = buf[(k + 2) % 3]
-        d2 = buf[(k + 1) % 3]
-        # rows just outside the band: the next two diagonals read them
-        if b >= 1:
-            cur[b - 1] = big
-        if a + 1 < n:
-            cur[a + 1] = big
-        for i in range(b, a + 1):
-            j = k - i
-            rd, ru, rl = _predecessors(d1, d2, i, j, big, zero)
-            v = _softmin(rd, ru, rl, gamma, inv_gamma, big, one)
-            if v < big:
-                if d == 1:
-                    diff = x[i, 0] - y[j, 0]
-                    c = diff * diff
-                else:
-                    c = zero
-                    for f in range(d):
-                        diff = x[i, f] - y[j, f]
-                        c += diff * diff
-                v = c + v
-            cur[i] = v
-    return buf[(n + m - 2) % 3, n - 1]
-
-
-@njit_parallel
-def _values_kernel(X, Y, lx, ly, ia, ib, out, kind, radius, slope, gamma, big, n_chunks):
-    n_pairs = out.shape[0]
-    N = X.shape[1]
-    chunk = (n_pairs + n_chunks - 1) // n_chunks
-    for c in prange(n_chunks):
-        start = c * chunk
-        stop = min(n_pairs, start + chunk)
-        if start >= stop:
-            continue
-        lo = np.empty(N, dtype=np.int64)
-        hi = np.empty(N, dtype=np.int64)
-        buf = np.empty((3, N), dtype=out.dtype)
-        for p in range(start, stop):
-            a = ia[p]
-            b = ib[p]
-            v = _sdtw_diags(X[a], Y[b], lx[a], ly[b], kind, radius, slope, gamma, big, lo, hi, buf)
-            out[p] = np.inf if v >= big else v
-
-
-@njit_parallel
-def _forward_kernel(C, lx, ly, kind, radius, slope, gamma, big, store, W, out):
-    B, N, M = C.shape
-    one = big / big  # 1 and 0 in the working dtype (C's): float64 literals would promote
-    zero = big - big
-    inv_gamma = one / gamma
-    for p in prange(B):
-        n = lx[p]
-        m = ly[p]
-        lo = np.empty(N, dtype=np.int64)
-        hi = np.empty(N, dtype=np.int64)
-        buf = np.full((3, N), big, dtype=out.dtype)
-        band_ranges(n, m, kind, radius, slope, lo, hi)
-        Cp = C[p]
-        Wp = W[p] if store else W[0]  # W is a single dummy slot when not storing
-        a = -1
-        b = 0
-        for k in range(n + m - 1):
-            a, b = _diag_step(k, n, lo, hi, a, b)
-            cur = buf[k % 3]
-            d1 = buf[(k + 2) % 3]
-            d2 = buf[(k + 1) % 3]
-            if b >= 1:
-                cur[b - 1] = big
-            if a + 1 < n:
-                cur[a + 1] = big
-            for i in range(b, a + 1):
-                j = k - i
-                rd, ru, rl = _predecessors(d1, d2, i, j, big, zero)
-                mn, md, mx = _sorted3(rd, ru, rl)
-                if mn >= big:
-                    v = big
-                    wd = zero
-                    wu = zero
-                else:
-                    e_md = math.exp(-(md - mn) * inv_gamma)
-                    e_mx = math.exp(-(mx - mn) * inv_gamma)
-                    inv_s = one / (one + e_md + e_mx)
-                    v = Cp[i, j] + mn + gamma * math.log(inv_s)
-                    # equal values have equal weights, so ties need no care
-                    ed = one if rd == mn else (e_md if rd == md else e_mx)
-                    eu = one if ru == mn else (e_md if ru == md else e_mx)
-                    wd = ed * inv_s
-                    wu = eu * inv_s
-                if store:
-                    Wp[i, j, 0] = wd
-                    Wp[i, j, 1] = wu
-                cur[i] = v
-        v = buf[(n + m - 2) % 3, n - 1]
-        out[p] = np.inf if v >= big else v
+    for i in range(cur.shape[0]):
+        rd = td[i]
+        ru = tu[i]
+        rl = tl[i]
+        mn, md, mx = _sorted3(rd, ru, rl)
+        if mn >= big:
+            v = big
+            wd = zero
+            wu = zero
+        else:
+            e_md = math.exp(-(md - mn) * inv_gamma)
+            e_mx = math.exp(-(mx - mn) * inv_gamma)
+            inv_s = one / (one + e_md + e_mx)
+            v = tc[i] + mn + gamma * math.log(inv_s)
+            # equal values have equal weights, so ties need no care
+            ed = one if rd == mn else (e_md if rd == md else e_mx)
+            eu = one if ru == mn else (e_md if ru == md else e_mx)
+            wd = ed * inv_s
+            wu = eu * inv_s
+        cur[i] = v
+        twd[i] = wd
+        twu[i] = wu
 
 
 @njit_vec
 def _softmin_weights32(tc, td, tu, tl, gamma, inv_gamma, big, cur, twd, twu):
-    """The cells of one anti-diagonal (float32), from contiguous inputs.
+    """:func:`_weight_cells` for float32, vectorised.
 
-    tc: costs, td/tu/tl: diagonal, upper and left predecessors; writes the
-    values into ``cur`` and the normalised weights into ``twd``/``twu``.  No
-    calls and no branches (selects only): LLVM vectorises it, with
+    No calls and no branches (selects only): LLVM vectorises it, with
     :func:`exp32`/:func:`log32` in SIMD registers.  The caller passes slices
     so that the loop starts at 0: an index that might be negative gets
     numba's wrap-around select, which stops the vectoriser.
@@ -271,75 +185,93 @@ def _softmin_weights32(tc, td, tu, tl, gamma, inv_gamma, big, cur, twd, twu):
         twu[i] = zero if unreachable else e_u * inv_s
 
 
-@njit_parallel
-def _forward_kernel32(C, X, Y, series, lx, ly, kind, radius, slope, gamma, big, store, W, out):
-    """:func:`_forward_kernel` for float32, each diagonal in three passes.
+def _weights_of_diagonal(tc, td, tu, tl, gamma, inv_gamma, big, cur, twd, twu):
+    """Weighted cells of one diagonal: the SIMD loop in float32, libm otherwise."""
+    raise NotImplementedError("numba-only (see the overload below)")
 
-    Gather the costs into a contiguous row (the predecessors are slices of
-    the rolling diagonals already), the soft-min of the whole diagonal in
-    SIMD (:func:`_softmin_weights32`), then scatter the weights into W's
-    row-major layout.  With ``series`` the
-    squared Euclidean costs come from X (B, N, d) and Y (B, M, d) on the fly
-    (contiguous reads) and C is a dummy; otherwise X and Y are.
+
+@overload(_weights_of_diagonal, jit_options={"cache": True, "nogil": True})
+def _weights_of_diagonal_impl(tc, td, tu, tl, gamma, inv_gamma, big, cur, twd, twu):
+    # chosen at compile time from the dtype: each specialisation has one path
+    if tc.dtype == types.float32:
+        cells = _softmin_weights32
+    else:
+        cells = _weight_cells
+
+    def impl(tc, td, tu, tl, gamma, inv_gamma, big, cur, twd, twu):
+        cells(tc, td, tu, tl, gamma, inv_gamma, big, cur, twd, twu)
+
+    return impl
+
+
+@njit
+def _sweep(
+    C, X, Y, series, n, m, kind, radius, slope, gamma, big, weights, store, W, lo, hi, buf, tmp
+):
+    """The soft-DTW forward recurrence of one pair, by anti-diagonals.
+
+    Every soft-DTW value on the CPU comes from here.  Costs are ``C[i, j]``
+    or, with ``series``, the squared Euclidean costs of ``X`` (n, d) and ``Y``
+    (m, d) computed on the fly (``C`` is then a dummy, and X, Y are when not).
+    With ``weights`` the cells also produce the normalised soft-min weights,
+    stored in ``W[i, j] = (p_diag, p_up)`` with ``store``; without, the value
+    cells (a different but equally exact arithmetic, kept as it was).
+
+    Each diagonal runs in three passes: the costs are gathered into a
+    contiguous row (the predecessors are slices of the rolling diagonals
+    already), the cells of the whole diagonal are one loop (vectorised for
+    float32 weights), then the weights are scattered into W's row-major
+    layout.  ``buf`` (3, N + 1) holds the rolling diagonals shifted by one:
+    slot i + 1 is row i, slot 0 is row -1 (always big, except R[-1, -1] = 0
+    for the first cell), so the three predecessors of a diagonal's cells are
+    plain slices; ``tmp`` (3, N) holds costs and weights of one diagonal.
+    Returns R[n-1, m-1] (``big`` when the band admits no path).
     """
-    B = out.shape[0]
-    N = max(C.shape[1], X.shape[1])  # C or X, Y is a one-slot dummy
-    one = big / big
+    one = big / big  # 1 and 0 in the working dtype: float64 literals would promote
     zero = big - big
     inv_gamma = one / gamma
-    for p in prange(B):
-        n = lx[p]
-        m = ly[p]
-        lo = np.empty(N, dtype=np.int64)
-        hi = np.empty(N, dtype=np.int64)
-        # rolling diagonals shifted by one: slot i + 1 holds row i, slot 0 is
-        # row -1 (always big, except R[-1, -1] = 0 for the first cell), so the
-        # three predecessors of a diagonal's cells are plain slices
-        buf = np.full((3, N + 1), big, dtype=out.dtype)
-        tmp = np.empty((3, N), dtype=out.dtype)
-        tc = tmp[0]
-        twd = tmp[1]
-        twu = tmp[2]
-        band_ranges(n, m, kind, radius, slope, lo, hi)
-        # the dummy arrays have one slot: p % 1 = 0
-        Cp = C[p % C.shape[0]]
-        Xp = X[p % X.shape[0]]
-        Yp = Y[p % Y.shape[0]]
-        n_feat = X.shape[2]
-        Wp = W[p] if store else W[0]
-        a = -1
-        b = 0
-        for k in range(n + m - 1):
-            a, b = _diag_step(k, n, lo, hi, a, b)
-            cur = buf[k % 3]
-            d1 = buf[(k + 2) % 3]
-            d2 = buf[(k + 1) % 3]
-            # rows just outside the band: the next two diagonals read them.
-            # A cell (k, 0) reads rows k and k - 1 of the two previous
-            # diagonals: (k, -1) and (k - 1, -1), which are big (set here as
-            # "a + 1" or never written); a cell (0, k) reads slot 0 (row -1).
-            if b >= 1:
-                cur[b] = big
-            if a + 1 < n:
-                cur[a + 2] = big
-            if series and n_feat == 1:
-                for i in range(b, a + 1):
-                    df = Xp[i, 0] - Yp[k - i, 0]
-                    tc[i] = df * df
-            elif series:
-                for i in range(b, a + 1):
-                    cost = zero
-                    for f in range(n_feat):
-                        df = Xp[i, f] - Yp[k - i, f]
-                        cost += df * df
-                    tc[i] = cost
-            else:
-                for i in range(b, a + 1):
-                    tc[i] = Cp[i, k - i]
-            e = a + 1
-            if k == 0:
-                d2[0] = zero  # R[-1, -1]
-            _softmin_weights32(
+    band_ranges(n, m, kind, radius, slope, lo, hi)
+    for r in range(3):
+        for i in range(n + 1):
+            buf[r, i] = big
+    tc = tmp[0]
+    twd = tmp[1]
+    twu = tmp[2]
+    n_feat = X.shape[1]
+    a = -1
+    b = 0
+    for k in range(n + m - 1):
+        a, b = _diag_step(k, n, lo, hi, a, b)
+        cur = buf[k % 3]
+        d1 = buf[(k + 2) % 3]
+        d2 = buf[(k + 1) % 3]
+        # rows just outside the band: the next two diagonals read them.
+        # A cell (k, 0) reads rows k and k - 1 of the two previous
+        # diagonals: (k, -1) and (k - 1, -1), which are big (set here as
+        # "a + 1" or never written); a cell (0, k) reads slot 0 (row -1).
+        if b >= 1:
+            cur[b] = big
+        if a + 1 < n:
+            cur[a + 2] = big
+        if series and n_feat == 1:
+            for i in range(b, a + 1):
+                df = X[i, 0] - Y[k - i, 0]
+                tc[i] = df * df
+        elif series:
+            for i in range(b, a + 1):
+                cost = zero
+                for f in range(n_feat):
+                    df = X[i, f] - Y[k - i, f]
+                    cost += df * df
+                tc[i] = cost
+        else:
+            for i in range(b, a + 1):
+                tc[i] = C[i, k - i]
+        e = a + 1
+        if k == 0:
+            d2[0] = zero  # R[-1, -1]
+        if weights:
+            _weights_of_diagonal(
                 tc[b:e],
                 d2[b:e],
                 d1[b:e],
@@ -351,14 +283,105 @@ def _forward_kernel32(C, X, Y, series, lx, ly, kind, radius, slope, gamma, big, 
                 twd[b:e],
                 twu[b:e],
             )
-            if k == 0:
-                d2[0] = big
-            if store:
-                for i in range(b, a + 1):
-                    j = k - i
-                    Wp[i, j, 0] = twd[i]
-                    Wp[i, j, 1] = twu[i]
-        v = buf[(n + m - 2) % 3, n]
+        else:
+            _value_cells(
+                tc[b:e],
+                d2[b:e],
+                d1[b:e],
+                d1[b + 1 : e + 1],
+                gamma,
+                inv_gamma,
+                big,
+                cur[b + 1 : e + 1],
+            )
+        if k == 0:
+            d2[0] = big
+        if store:
+            for i in range(b, a + 1):
+                j = k - i
+                W[i, j, 0] = twd[i]
+                W[i, j, 1] = twu[i]
+    return buf[(n + m - 2) % 3, n]
+
+
+@njit_parallel
+def _values_kernel(X, Y, lx, ly, ia, ib, out, kind, radius, slope, gamma, big, n_chunks):
+    """Soft-DTW of the pairs (X[ia[p]], Y[ib[p]]), in n_chunks chunks of pairs."""
+    n_pairs = out.shape[0]
+    N = X.shape[1]
+    chunk = (n_pairs + n_chunks - 1) // n_chunks
+    for c in prange(n_chunks):
+        start = c * chunk
+        stop = min(n_pairs, start + chunk)
+        if start >= stop:
+            continue
+        # per-chunk scratch: no allocation per pair
+        lo = np.empty(N, dtype=np.int64)
+        hi = np.empty(N, dtype=np.int64)
+        buf = np.empty((3, N + 1), dtype=out.dtype)
+        tmp = np.empty((3, N), dtype=out.dtype)
+        no_c = np.empty((1, 1), dtype=out.dtype)
+        no_w = np.empty((1, 1, 2), dtype=out.dtype)
+        for p in range(start, stop):
+            a = ia[p]
+            b = ib[p]
+            v = _sweep(
+                no_c,
+                X[a],
+                Y[b],
+                True,
+                lx[a],
+                ly[b],
+                kind,
+                radius,
+                slope,
+                gamma,
+                big,
+                False,
+                False,
+                no_w,
+                lo,
+                hi,
+                buf,
+                tmp,
+            )
+            out[p] = np.inf if v >= big else v
+
+
+@njit_parallel
+def _forward_kernel(C, X, Y, series, lx, ly, kind, radius, slope, gamma, big, store, W, out):
+    """Values and (with ``store``) weights of pair p: costs C[p] or series X[p], Y[p].
+
+    The arrays not used (C with ``series``, X and Y without, W without
+    ``store``) are one-slot dummies, hence the ``p % shape[0]``.
+    """
+    B = out.shape[0]
+    N = max(C.shape[1], X.shape[1])
+    for p in prange(B):
+        lo = np.empty(N, dtype=np.int64)
+        hi = np.empty(N, dtype=np.int64)
+        buf = np.empty((3, N + 1), dtype=out.dtype)
+        tmp = np.empty((3, N), dtype=out.dtype)
+        v = _sweep(
+            C[p % C.shape[0]],
+            X[p % X.shape[0]],
+            Y[p % Y.shape[0]],
+            series,
+            lx[p],
+            ly[p],
+            kind,
+            radius,
+            slope,
+            gamma,
+            big,
+            True,
+            store,
+            W[p % W.shape[0]],
+            lo,
+            hi,
+            buf,
+            tmp,
+        )
         out[p] = np.inf if v >= big else v
 
 
@@ -475,6 +498,30 @@ def soft_dtw_cdist(X, Y, lx, ly, band, gamma, symmetric, progress=None):
     return out
 
 
+def _run_forward(C, X, Y, series, lx, ly, band, gamma, need_weights, dtype, B, N, M):
+    out = np.empty(B, dtype=dtype)
+    W = np.zeros((B, N, M, 2) if need_weights else (1, 1, 1, 2), dtype=dtype)
+    kind, radius, slope = band
+    dt = np.dtype(dtype).type  # scalars in the data's dtype: float32 computes in float32
+    _forward_kernel(
+        C,
+        X,
+        Y,
+        series,
+        lx,
+        ly,
+        int(kind),
+        int(radius),
+        float(slope),
+        dt(gamma),
+        dt(sentinel(dtype)),
+        bool(need_weights),
+        W,
+        out,
+    )
+    return out, (W if need_weights else None)
+
+
 def soft_dtw_forward(C, lx, ly, band, gamma, need_weights=True):
     """Soft-DTW values of cost matrices C (B, N, M) and the soft-min weights.
 
@@ -484,28 +531,8 @@ def soft_dtw_forward(C, lx, ly, band, gamma, need_weights=True):
     ``need_weights=False`` W is not allocated and ``None`` is returned.
     """
     B, N, M = C.shape
-    out = np.empty(B, dtype=C.dtype)
-    W = np.zeros((B, N, M, 2) if need_weights else (1, 1, 1, 2), dtype=C.dtype)
-    kind, radius, slope = band
-    dt = C.dtype.type  # scalars in C's dtype: float32 inputs compute in float32
-    args = (
-        lx,
-        ly,
-        int(kind),
-        int(radius),
-        float(slope),
-        dt(gamma),
-        dt(sentinel(C.dtype)),
-        bool(need_weights),
-        W,
-        out,
-    )
-    if C.dtype == np.float32:
-        dummy = np.zeros((1, 1, 1), dtype=C.dtype)
-        _forward_kernel32(C, dummy, dummy, False, *args)
-    else:
-        _forward_kernel(C, *args)
-    return out, (W if need_weights else None)
+    dummy = np.zeros((1, 1, 1), dtype=C.dtype)
+    return _run_forward(C, dummy, dummy, False, lx, ly, band, gamma, need_weights, C.dtype, B, N, M)
 
 
 def soft_dtw_forward_series32(X, Y, lx, ly, band, gamma):
@@ -515,28 +542,8 @@ def soft_dtw_forward_series32(X, Y, lx, ly, band, gamma):
     (B, N, M) cost matrix, no strided reads of one).  Returns ``(values, W)``.
     """
     B, N, M = X.shape[0], X.shape[1], Y.shape[1]
-    out = np.empty(B, dtype=np.float32)
-    W = np.zeros((B, N, M, 2), dtype=np.float32)
-    kind, radius, slope = band
     dummy = np.zeros((1, 1, 1), dtype=np.float32)
-    f = np.float32
-    _forward_kernel32(
-        dummy,
-        X,
-        Y,
-        True,
-        lx,
-        ly,
-        int(kind),
-        int(radius),
-        float(slope),
-        f(gamma),
-        f(sentinel(np.float32)),
-        True,
-        W,
-        out,
-    )
-    return out, W
+    return _run_forward(dummy, X, Y, True, lx, ly, band, gamma, True, np.float32, B, N, M)
 
 
 def soft_dtw_backward(W, lx, ly, band):

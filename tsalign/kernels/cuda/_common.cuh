@@ -3,7 +3,7 @@
 // Every .cu file is compiled once per float type with -DREAL_T=float or
 // -DREAL_T=double (see _module.py), so kernels have plain extern "C" names.
 // The codes and constants shared with Python and numba (band kinds, SSNT codes,
-// EXP_CUT, TINY, MAX_THREADS, ...) come as -D defines from kernels/_contract.py
+// TINY, MAX_THREADS, ...) come as -D defines from kernels/_contract.py
 // (_module.cuda_defines); none is written here, so nothing can drift.
 #pragma once
 

@@ -1,5 +1,6 @@
-// DILATE on the GPU: soft-DTW with stored soft-min weights, expected
-// alignment, and the Hessian-vector product of soft-DTW.
+// DILATE on the GPU: the left soft-min weights and the temporal term on top
+// of the soft-DTW family's forward and backward (gamma > 0), hard DTW with
+// path-count weights (gamma = 0), and the Hessian-vector product of soft-DTW.
 //
 // One block per pair walks the anti-diagonals of the pair's n x m block with
 // a barrier between diagonals; threads stride over the cells of a diagonal,
@@ -11,8 +12,7 @@
 #include "_common.cuh"
 
 // Threads per block are a power of two <= MAX_THREADS (threads_for in _module.py).
-// Same cut-offs as the CPU kernels (kernels/_contract.py): soft-min terms below
-// exp(-EXP_CUT) of the largest are dropped, alignment entries below TINY are zero.
+// Weights and alignment entries below TINY (kernels/_contract.py) are zero.
 
 __device__ __forceinline__ double block_sum(double v, double* red) {
     red[threadIdx.x] = v;
@@ -24,9 +24,53 @@ __device__ __forceinline__ double block_sum(double v, double* red) {
     return red[0];
 }
 
-extern "C" __global__ void dilate_forward(
+// gamma > 0: the soft-DTW family's forward and backward kernels give the
+// values, the weights W2 (B, N, M, 2) of the diagonal and upper predecessors
+// and E; this adds the left weight and the temporal term, flushing weights and
+// alignment entries below TINY to 0 (E in place), as the CPU does.
+extern "C" __global__ void dilate_weights3(
+    const real* __restrict__ W2, const long long* __restrict__ lx,
+    const long long* __restrict__ ly, long long N, long long M,
+    real* __restrict__ E, real* __restrict__ W, real* __restrict__ temporal)
+{
+    __shared__ double red[MAX_THREADS];
+    const long long b = blockIdx.x;
+    const long long n = lx[b], m = ly[b];
+    const real* w2 = W2 + b * N * M * 2;
+    real* w = W + b * N * M * 3;
+    real* e = E + b * N * M;
+    const real tiny = (real)TINY;
+    double acc = 0.0;
+    for (long long q = threadIdx.x; q < n * m; q += blockDim.x) {
+        long long i = q / m, j = q % m;
+        long long c = i * M + j;
+        real a = w2[2 * c], u = w2[2 * c + 1];
+        if (a < tiny) a = (real)0;
+        if (u < tiny) u = (real)0;
+        real left = (real)1 - a - u;
+        if (left < tiny) left = (real)0;
+        w[3 * c] = a;
+        w[3 * c + 1] = u;
+        w[3 * c + 2] = left;
+        real ev = e[c];
+        if (ev < tiny) {
+            e[c] = (real)0;
+        } else {
+            double t = (double)(i - j);
+            acc += (double)ev * (t * t);
+        }
+    }
+    double total = block_sum(acc, red);
+    if (threadIdx.x == 0) temporal[b] = (real)(total / ((double)n * (double)m));
+}
+
+// gamma = 0 (hard DTW): the minimum of each cell, exact ties weighted by the
+// number of optimal paths reaching each predecessor (log-counts in LC, the
+// gamma -> 0 limit of the soft weights), then the expected alignment E and
+// the temporal term.  R and LC are (B, N, M) scratch.
+extern "C" __global__ void dilate_hard_forward(
     const real* __restrict__ D, const long long* __restrict__ lx,
-    const long long* __restrict__ ly, long long N, long long M, double gamma_d,
+    const long long* __restrict__ ly, long long N, long long M,
     real* __restrict__ R, double* __restrict__ LC, real* __restrict__ W,
     real* __restrict__ E, real* __restrict__ shape, real* __restrict__ temporal)
 {
@@ -37,12 +81,9 @@ extern "C" __global__ void dilate_forward(
     real* r = R + b * N * M;
     real* w = W + b * N * M * 3;
     real* e = E + b * N * M;
-    // log-counts of optimal paths, only used (and only allocated) when gamma == 0
-    double* lc = gamma_d > 0.0 ? LC : LC + b * N * M;
+    double* lc = LC + b * N * M;
     const real INF = real_inf();
     const double NEG_INF = -(1.0 / 0.0);
-    const real gamma = (real)gamma_d;
-    const real inv_gamma = gamma_d > 0.0 ? (real)(1.0 / gamma_d) : (real)0;
 
     for (long long k = 0; k < n + m - 1; ++k) {
         long long i_lo = k - (m - 1) > 0 ? k - (m - 1) : 0;
@@ -55,44 +96,21 @@ extern "C" __global__ void dilate_forward(
             real rmin = a0;
             if (a1 < rmin) rmin = a1;
             if (a2 < rmin) rmin = a2;
-            real soft, w0, w1, w2;
-            if (gamma > (real)0) {
-                const real cut = (real)(-EXP_CUT);
-                real x0 = (rmin - a0) * inv_gamma;
-                real x1 = (rmin - a1) * inv_gamma;
-                real x2 = (rmin - a2) * inv_gamma;
-                real e0 = x0 > cut ? exp(x0) : (real)0;
-                real e1 = x1 > cut ? exp(x1) : (real)0;
-                real e2 = x2 > cut ? exp(x2) : (real)0;
-                real s = e0 + e1 + e2;
-                soft = s == (real)1 ? rmin : rmin - gamma * log(s);
-                real inv_s = (real)1 / s;
-                w0 = e0 * inv_s;
-                w1 = e1 * inv_s;
-                w2 = e2 * inv_s;
-            } else {
-                // hard minimum; exact ties weighted by the number of optimal
-                // paths reaching each predecessor (the gamma -> 0 limit)
-                double c0 = (i > 0 && j > 0) ? lc[(i - 1) * M + j - 1] : ((i == 0 && j == 0) ? 0.0 : NEG_INF);
-                double c1 = i > 0 ? lc[(i - 1) * M + j] : NEG_INF;
-                double c2 = j > 0 ? lc[i * M + j - 1] : NEG_INF;
-                double l0 = a0 == rmin ? c0 : NEG_INF;
-                double l1 = a1 == rmin ? c1 : NEG_INF;
-                double l2 = a2 == rmin ? c2 : NEG_INF;
-                double lmax = fmax(l0, fmax(l1, l2));
-                double e0 = exp(l0 - lmax), e1 = exp(l1 - lmax), e2 = exp(l2 - lmax);
-                double s = e0 + e1 + e2;
-                lc[i * M + j] = lmax + log(s);
-                soft = rmin;
-                w0 = (real)(e0 / s);
-                w1 = (real)(e1 / s);
-                w2 = (real)(e2 / s);
-            }
+            double c0 = (i > 0 && j > 0) ? lc[(i - 1) * M + j - 1] : ((i == 0 && j == 0) ? 0.0 : NEG_INF);
+            double c1 = i > 0 ? lc[(i - 1) * M + j] : NEG_INF;
+            double c2 = j > 0 ? lc[i * M + j - 1] : NEG_INF;
+            double l0 = a0 == rmin ? c0 : NEG_INF;
+            double l1 = a1 == rmin ? c1 : NEG_INF;
+            double l2 = a2 == rmin ? c2 : NEG_INF;
+            double lmax = fmax(l0, fmax(l1, l2));
+            double e0 = exp(l0 - lmax), e1 = exp(l1 - lmax), e2 = exp(l2 - lmax);
+            double s = e0 + e1 + e2;
+            lc[i * M + j] = lmax + log(s);
             long long c = i * M + j;
-            r[c] = d[c] + soft;
-            w[3 * c] = w0;
-            w[3 * c + 1] = w1;
-            w[3 * c + 2] = w2;
+            r[c] = d[c] + rmin;
+            w[3 * c] = (real)(e0 / s);
+            w[3 * c + 1] = (real)(e1 / s);
+            w[3 * c + 2] = (real)(e2 / s);
         }
         __syncthreads();
     }

@@ -1,9 +1,16 @@
-"""DILATE on the GPU: launchers of ``dilate.cu`` (same API as kernels/cpu/dilate.py)."""
+"""DILATE on the GPU: launchers of ``dilate.cu`` (same API as kernels/cpu/dilate.py).
+
+For gamma > 0 the forward pass is the soft-DTW family's (``soft_dtw_forward`` and
+``soft_dtw_backward``), as on the CPU; ``dilate.cu`` adds the left weights and the
+temporal term, and holds the hard (gamma = 0) sweep and the Hessian-vector product.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+from .._contract import NO_BAND
+from . import soft_dtw as sdtw
 from ._module import kernel, threads_for
 
 
@@ -21,21 +28,29 @@ def dilate_forward(D, lx, ly, gamma):
 
     D = cupy.ascontiguousarray(D)
     B, N, M = D.shape
-    shape = cupy.empty(B, dtype=D.dtype)
     temporal = cupy.empty(B, dtype=D.dtype)
-    E = cupy.zeros((B, N, M), dtype=D.dtype)
     W = cupy.zeros((B, N, M, 3), dtype=D.dtype)
+    lx_d, ly_d = _lengths(lx, ly)
+    threads = threads_for(min(N, M))
+    if gamma > 0:
+        # the soft-DTW family's forward and E recursion, as on the CPU
+        shape, W2 = sdtw.soft_dtw_forward(D, lx_d, ly_d, NO_BAND, gamma)
+        E = sdtw.soft_dtw_backward(W2, lx_d, ly_d, NO_BAND)
+        if B > 0:
+            k = kernel("dilate", "dilate_weights3", D.dtype)
+            k((B,), (threads,), (W2, lx_d, ly_d, np.int64(N), np.int64(M), E, W, temporal))
+        return shape, temporal, E, W
+    shape = cupy.empty(B, dtype=D.dtype)
+    E = cupy.zeros((B, N, M), dtype=D.dtype)
     if B == 0:
         return shape, temporal, E, W
     R = cupy.empty((B, N, M), dtype=D.dtype)
-    # log-counts of optimal paths, needed by the hard (gamma = 0) weights only
-    LC = cupy.empty((B, N, M) if gamma == 0 else (1,), dtype=cupy.float64)
-    lx_d, ly_d = _lengths(lx, ly)
-    k = kernel("dilate", "dilate_forward", D.dtype)
+    LC = cupy.empty((B, N, M), dtype=cupy.float64)  # log-counts of optimal paths
+    k = kernel("dilate", "dilate_hard_forward", D.dtype)
     k(
         (B,),
-        (threads_for(min(N, M)),),
-        (D, lx_d, ly_d, np.int64(N), np.int64(M), np.float64(gamma), R, LC, W, E, shape, temporal),
+        (threads,),
+        (D, lx_d, ly_d, np.int64(N), np.int64(M), R, LC, W, E, shape, temporal),
     )
     return shape, temporal, E, W
 

@@ -89,6 +89,68 @@ __device__ __forceinline__ void band_edges(real* cur, long long lo, long long hi
     }
 }
 
+// Costs of a pair: squared Euclidean from the series (n, d) and (m, d) ...
+struct SeriesCost {
+    const real* x;
+    const real* y;
+    long long d;
+    __device__ __forceinline__ real operator()(long long i, long long j) const {
+        real c = 0;
+        for (long long f = 0; f < d; ++f) {
+            real diff = x[i * d + f] - y[j * d + f];
+            c += diff * diff;
+        }
+        return c;
+    }
+};
+
+// ... or read from a cost matrix with row stride M.
+struct MatrixCost {
+    const real* c;
+    long long M;
+    __device__ __forceinline__ real operator()(long long i, long long j) const {
+        return c[i * M + j];
+    }
+};
+
+// The soft-DTW forward recurrence of one pair (every soft-DTW value on the GPU
+// comes from here): the block walks the anti-diagonals with three rolling
+// diagonals of N values in `diag`, threads striding over the cells of one.
+// With `w` non-null the normalised weights of the diagonal and upper
+// predecessors are stored at w[(i * M + j) * 2 + {0, 1}].  Returns R[n-1, m-1]
+// (`big` if the band admits no path) in thread 0.
+template <class Cost>
+__device__ __forceinline__ real sweep(Cost cost, long long n, long long m, long long N,
+                                      long long M, int kind, long long radius, double slope,
+                                      double gamma_d, real big, real* diag, real* w) {
+    const real gamma = (real)gamma_d, inv_gamma = (real)(1.0 / gamma_d);
+    for (long long k = 0; k < n + m - 1; ++k) {
+        real* cur = diag + (k % 3) * N;
+        const real* d1 = diag + ((k + 2) % 3) * N;
+        const real* d2 = diag + ((k + 1) % 3) * N;
+        long long lo, hi;
+        diag_range(k, n, m, kind, radius, &lo, &hi);
+        band_edges(cur, lo, hi, n, kind, big);
+        for (long long i = lo + threadIdx.x; i <= hi; i += blockDim.x) {
+            long long j = k - i;
+            real v = big;
+            if (kind != BAND_ITAKURA || in_band(i, j, n, m, kind, radius, slope)) {
+                real rd, ru, rl, wd, wu;
+                preds(d1, d2, i, j, big, &rd, &ru, &rl);
+                v = sm_cell(rd, ru, rl, cost(i, j), gamma, inv_gamma, big, &wd, &wu);
+                if (w) {
+                    long long cell = i * M + j;
+                    w[2 * cell] = wd;
+                    w[2 * cell + 1] = wu;
+                }
+            }
+            cur[i] = v;
+        }
+        __syncthreads();
+    }
+    return diag[((n + m - 2) % 3) * N + (n - 1)];
+}
+
 // Soft-DTW values straight from the series (costs computed inline), pair p
 // comparing X[ia[p]] with Y[ib[p]].  Three rolling diagonals of N values live
 // in shared memory when `scratch` is null, else in scratch[p * 3 * N ...].
@@ -104,41 +166,11 @@ extern "C" __global__ void soft_dtw_values(
     long long p = blockIdx.x;
     if (p >= n_pairs) return;
     long long a = ia[p], b = ib[p];
-    long long n = lx[a], m = ly[b];
-    const real* x = X + a * N * d;
-    const real* y = Y + b * M * d;
     real* diag = scratch ? scratch + p * 3 * N : reinterpret_cast<real*>(smem_raw);
-    const real gamma = (real)gamma_d, inv_gamma = (real)(1.0 / gamma_d);
     const real big = (real)big_d;
-
-    for (long long k = 0; k < n + m - 1; ++k) {
-        real* cur = diag + (k % 3) * N;
-        const real* d1 = diag + ((k + 2) % 3) * N;
-        const real* d2 = diag + ((k + 1) % 3) * N;
-        long long lo, hi;
-        diag_range(k, n, m, kind, radius, &lo, &hi);
-        band_edges(cur, lo, hi, n, kind, big);
-        for (long long i = lo + threadIdx.x; i <= hi; i += blockDim.x) {
-            long long j = k - i;
-            real v = big;
-            if (kind != BAND_ITAKURA || in_band(i, j, n, m, kind, radius, slope)) {
-                real rd, ru, rl, wd, wu;
-                preds(d1, d2, i, j, big, &rd, &ru, &rl);
-                real c = 0;
-                for (long long f = 0; f < d; ++f) {
-                    real diff = x[i * d + f] - y[j * d + f];
-                    c += diff * diff;
-                }
-                v = sm_cell(rd, ru, rl, c, gamma, inv_gamma, big, &wd, &wu);
-            }
-            cur[i] = v;
-        }
-        __syncthreads();
-    }
-    if (threadIdx.x == 0) {
-        real v = diag[((n + m - 2) % 3) * N + (n - 1)];
-        out[p] = v >= big ? real_inf() : v;
-    }
+    SeriesCost cost{X + a * N * d, Y + b * M * d, d};
+    real v = sweep(cost, lx[a], ly[b], N, M, kind, radius, slope, gamma_d, big, diag, nullptr);
+    if (threadIdx.x == 0) out[p] = v >= big ? real_inf() : v;
 }
 
 // Forward pass for autograd on cost matrices C (B, N, M): values and the
@@ -152,41 +184,12 @@ extern "C" __global__ void soft_dtw_forward(
 {
     extern __shared__ unsigned char smem_raw[];
     long long p = blockIdx.x;
-    long long n = lx[p], m = ly[p];
-    const real* c = C + p * N * M;
     real* w = W ? W + p * N * M * 2 : nullptr;
     real* diag = scratch ? scratch + p * 3 * N : reinterpret_cast<real*>(smem_raw);
-    const real gamma = (real)gamma_d, inv_gamma = (real)(1.0 / gamma_d);
     const real big = (real)big_d;
-
-    for (long long k = 0; k < n + m - 1; ++k) {
-        real* cur = diag + (k % 3) * N;
-        const real* d1 = diag + ((k + 2) % 3) * N;
-        const real* d2 = diag + ((k + 1) % 3) * N;
-        long long lo, hi;
-        diag_range(k, n, m, kind, radius, &lo, &hi);
-        band_edges(cur, lo, hi, n, kind, big);
-        for (long long i = lo + threadIdx.x; i <= hi; i += blockDim.x) {
-            long long j = k - i;
-            real v = big;
-            if (kind != BAND_ITAKURA || in_band(i, j, n, m, kind, radius, slope)) {
-                real rd, ru, rl, wd, wu;
-                preds(d1, d2, i, j, big, &rd, &ru, &rl);
-                long long cell = i * M + j;
-                v = sm_cell(rd, ru, rl, c[cell], gamma, inv_gamma, big, &wd, &wu);
-                if (w) {
-                    w[2 * cell] = wd;
-                    w[2 * cell + 1] = wu;
-                }
-            }
-            cur[i] = v;
-        }
-        __syncthreads();
-    }
-    if (threadIdx.x == 0) {
-        real v = diag[((n + m - 2) % 3) * N + (n - 1)];
-        out[p] = v >= big ? real_inf() : v;
-    }
+    MatrixCost cost{C + p * N * M, M};
+    real v = sweep(cost, lx[p], ly[p], N, M, kind, radius, slope, gamma_d, big, diag, w);
+    if (threadIdx.x == 0) out[p] = v >= big ? real_inf() : v;
 }
 
 // Backward pass: expected alignments E (B, N, M), zero-filled by the

@@ -17,7 +17,7 @@ class LogGAKFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, K, lx, ly):
-        from ._lib.backend import instantiate_backend
+        from .._lib.backend import instantiate_backend
 
         be = instantiate_backend("pytorch")
         Kd = K.detach()
@@ -33,7 +33,7 @@ class LogGAKFunction(torch.autograd.Function):
     def backward(ctx, grad):
         if not ctx.needs_input_grad[0]:
             return None, None, None
-        from ._lib.backend import instantiate_backend
+        from .._lib.backend import instantiate_backend
 
         K, F = ctx.saved_tensors
         be = instantiate_backend("pytorch")

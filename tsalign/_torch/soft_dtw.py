@@ -1,0 +1,89 @@
+"""Soft-DTW for torch inputs that need gradients: two Functions and the choice between them.
+
+:class:`SoftDTWFunction` works on cost matrices C (B, N, M): any cost built with torch
+operations (the squared Euclidean one of :mod:`.costs`, a user's ``dist_func``) receives
+its gradient ``grad * E`` through autograd, E being the expected alignment that the
+backward kernel computes from the soft-min weights W (B, N, M, 2) saved by the forward.
+
+:class:`SoftDTWSqEuclideanFunction` is the fused float32 CPU variant for the squared
+Euclidean cost: the forward kernel computes the costs on the fly (no cost matrix), the
+backward turns ``grad * E`` into dX and dY in one pass.  Same values and gradients as the
+cost matrix through :class:`SoftDTWFunction`, with N M floats less memory.
+
+:func:`soft_dtw_from_series` chooses between them, so every public function that
+differentiates soft-DTW of series (``tsalign.soft_dtw`` and its relatives as well as
+``tsalign.nn.SoftDTWLoss``) takes the fused path where it applies.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from . import backend
+from .costs import sq_euclidean_cost
+
+
+class SoftDTWFunction(torch.autograd.Function):
+    """Soft-DTW values (B,) of cost matrices C (B, N, M), differentiable in C."""
+
+    @staticmethod
+    def forward(ctx, C, lx, ly, band, gamma):
+        values, W = backend().call_kernel("soft_dtw", "soft_dtw_forward", C, C, lx, ly, band, gamma)
+        if ctx.needs_input_grad[0]:
+            ctx.save_for_backward(W)
+        ctx.lx, ctx.ly, ctx.band = lx, ly, band
+        return values
+
+    @staticmethod
+    def backward(ctx, grad):
+        if not ctx.needs_input_grad[0]:
+            return None, None, None, None, None
+        (W,) = ctx.saved_tensors
+        E = backend().call_kernel("soft_dtw", "soft_dtw_backward", W, W, ctx.lx, ctx.ly, ctx.band)
+        return grad.to(E.dtype)[:, None, None] * E, None, None, None, None
+
+
+class SoftDTWSqEuclideanFunction(torch.autograd.Function):
+    """Soft-DTW (B,) of float32 CPU series X (B, N, d), Y (B, M, d), squared Euclidean cost."""
+
+    @staticmethod
+    def forward(ctx, X, Y, lx, ly, band, gamma):
+        values, W = backend().call_kernel(
+            "soft_dtw", "soft_dtw_forward_series32", X, X, Y, lx, ly, band, gamma
+        )
+        ctx.save_for_backward(X, Y, W)
+        ctx.lx, ctx.ly, ctx.band = lx, ly, band
+        return values
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_x, need_y = ctx.needs_input_grad[:2]
+        if not (need_x or need_y):
+            return (None,) * 6
+        X, Y, W = ctx.saved_tensors
+        be = backend()
+        E = be.call_kernel("soft_dtw", "soft_dtw_backward", W, W, ctx.lx, ctx.ly, ctx.band)
+        E.mul_(grad.detach().to(torch.float32)[:, None, None])  # E is new: not a saved tensor
+        gx, gy = be.call_kernel("sq_euclidean", "sq_euclidean_grad", E, E, X, Y)
+        return (gx if need_x else None), (gy if need_y else None), None, None, None, None
+
+
+def soft_dtw_from_cost(C, lx, ly, band, gamma):
+    """Soft-DTW values (B,) of cost matrices C (B, N, M), differentiable in C (gamma > 0)."""
+    return SoftDTWFunction.apply(C, lx, ly, band, gamma)
+
+
+def uses_fused(X, Y) -> bool:
+    """Whether :func:`soft_dtw_from_series` takes the fused float32 CPU Function."""
+    return X.device.type == "cpu" and X.dtype == torch.float32 and Y.dtype == torch.float32
+
+
+def soft_dtw_from_series(X, Y, lx, ly, band, gamma):
+    """Soft-DTW values (B,) of series under the squared Euclidean cost, differentiable in both.
+
+    ``gamma > 0``; lengths and band already validated.  float32 CPU series take the fused
+    Function, everything else the cost matrix through :class:`SoftDTWFunction`.
+    """
+    if uses_fused(X, Y):
+        return SoftDTWSqEuclideanFunction.apply(X, Y, lx, ly, band, gamma)
+    return SoftDTWFunction.apply(sq_euclidean_cost(X, Y), lx, ly, band, gamma)
