@@ -63,7 +63,14 @@ def test_frechet_lcss_gak_ldtw_match_enumeration(lib, dtype):
             assert out.dtype == (torch.float32 if dtype == np.float32 else torch.float64)
 
 
-@pytest.mark.parametrize("band", [{"sakoe_chiba_radius": 1}, {"itakura_max_slope": 2.0}])
+@pytest.mark.parametrize(
+    "band",
+    [
+        {"sakoe_chiba_radius": 1},
+        # compares with tslearn's own LCSS (numba-compiled without cache: slow)
+        pytest.param({"itakura_max_slope": 2.0}, marks=pytest.mark.slow),
+    ],
+)
 def test_constrained_frechet_and_lcss_match_enumeration(band):
     rng = np.random.default_rng(1)
     for _ in range(8):
@@ -83,6 +90,7 @@ def test_constrained_frechet_and_lcss_match_enumeration(band):
             assert sim == tm.lcss(x, y, eps=0.8, **band)
 
 
+@pytest.mark.slow  # compiles tslearn's numba functions (no cache): minutes on CI
 def test_agrees_with_tslearn_on_random_series():
     tm = pytest.importorskip("tslearn.metrics")
     rng = np.random.RandomState(3)

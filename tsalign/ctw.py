@@ -179,8 +179,8 @@ def cdist_ctw(
     Examples
     --------
     >>> cdist_ctw([[1, 2, 2, 3], [1., 2., 3., 4.]]).round(6)
-    array([[0., 0.],
-           [0., 0.]])
+    array([[0.      , 0.751955],
+           [0.751955, 0.      ]])
     """
     be = backend_of(dataset1, dataset2, be=be)
     band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
