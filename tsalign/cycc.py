@@ -73,8 +73,8 @@ def cdist_normalized_cc(dataset1, dataset2, norms1, norms2, self_similarity: boo
     >>> import numpy as np
     >>> X = np.array([[[1.], [2.], [3.]], [[3.], [2.], [1.]]])
     >>> cdist_normalized_cc(X, X, np.array([-1., -1.]), np.array([-1., -1.]), False).round(4)
-    array([[1.    , 0.7143],
-           [0.7143, 1.    ]])
+    array([[1.    , 0.8571],
+           [0.8571, 1.    ]])
     """
     A = _as3(dataset1, "dataset1")
     B = _as3(dataset2, "dataset2")

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from . import performance
+from . import performance  # noqa: F401  (tslearn.metrics.performance)
 from ._lib.backend import backend_of
 from ._lib.constraints import NO_BAND
 from ._lib.validation import as_array, check_float, single_series
@@ -106,7 +106,6 @@ __all__ = [
     "frechet_path_from_metric",
     "cdist_frechet",
     "METRIC_TO_FUNCTION",
-    "performance",
 ]
 
 #: Metric names tslearn's estimators accept.

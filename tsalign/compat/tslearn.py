@@ -15,7 +15,7 @@ Examples
 --------
 >>> import numpy as np
 >>> from tsalign.compat import tslearn as metrics
->>> metrics.dtw(np.float32([1, 2, 3]), np.float32([1, 2, 2, 4])).dtype
+>>> metrics.cdist_dtw(np.float32([[1, 2, 3]]), np.float32([[1, 2, 2, 4]])).dtype
 dtype('float64')
 >>> metrics.cdist_soft_dtw([[1., 2.], [2., 4.]], gamma=0)
 array([[0.        , 2.23606798],
