@@ -242,6 +242,13 @@ def test_difference_cdist_normalized_cc_self_similarity_is_symmetric():
     np.testing.assert_allclose(out[off], full[off])
 
 
+def test_difference_mixed_libraries_is_a_type_error():
+    with pytest.raises(TypeError, match="torch.Tensor and numpy.ndarray"):
+        M.soft_dtw(torch.zeros(0), np.random.rand(10, 1))
+    with pytest.raises(ValueError, match="zero length"):  # one library: the empty series
+        M.soft_dtw(np.zeros(0), np.random.rand(10, 1))
+
+
 def test_soft_dtw_normalized_gamma0_equals_soft_dtw_gamma0():
     rng = np.random.RandomState(0)
     for _ in range(20):
