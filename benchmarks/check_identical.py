@@ -196,6 +196,20 @@ def cases():
                                     run(lambda a, b, mod=mod: mod(a, b), Xb, Yb),
                                 )
                             )
+                # d > 8: the cost matrix takes the matmul form, the fused path the direct one
+                X10 = _series(np.random.default_rng(3), 2, 40, 10, dtype, pad=[40, 31])
+                Y10 = _series(np.random.default_rng(4), 2, 35, 10, dtype)
+                out.append(
+                    (
+                        f"soft_dtw/d10/{tag}",
+                        run(lambda a, b: tsalign.soft_dtw(a, b, gamma=0.5), X10, Y10),
+                    )
+                )
+                if lib == "torch":
+                    mod = nn.SoftDTWLoss(gamma=0.5)
+                    out.append(
+                        (f"SoftDTWLoss/d10/{tag}", run(lambda a, b, m=mod: m(a, b), X10, Y10))
+                    )
                 for metric in ("euclidean", "sqeuclidean", "cityblock"):
                     out.append(
                         (

@@ -94,6 +94,11 @@ API_SECTIONS: list[tuple[str, str, list[str]]] = [
     ("tsalign", "Global constraints", ["sakoe_chiba_mask", "itakura_mask", "compute_mask"]),
     ("tsalign", "Lower bounds", ["lb_envelope", "lb_keogh"]),
     (
+        "tsalign.neighbors",
+        "Exact nearest neighbours and search",
+        ["kneighbors_dtw", "subsequence_search_dtw", "KNeighborsTimeSeriesClassifier"],
+    ),
+    (
         "tsalign",
         "Soft-DTW",
         [
@@ -171,6 +176,8 @@ MODULE_INTROS = {
     "tsalign": "The metrics. Every function takes ``be=`` and runs on numpy arrays, torch "
     "tensors (CPU and CUDA) and CuPy arrays; see :doc:`../backends`.",
     "tsalign.nn": "``torch.nn.Module`` losses (imports PyTorch).",
+    "tsalign.neighbors": "Exact DTW neighbours with pruning; the classifier needs scikit-learn "
+    '(``pip install "tsalign[sklearn]"``).',
     "tsalign.backend": "Backend selection and the array glue; ``tsalign.instantiate_backend`` "
     "and ``tsalign.Backend`` are the same objects as here.",
     "tsalign.metrics": "Every public name of ``tslearn.metrics``: ``import tsalign.metrics as "

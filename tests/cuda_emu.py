@@ -214,6 +214,7 @@ class FakeCupy:
     zeros_like = staticmethod(np.zeros_like)
     full = staticmethod(np.full)
     arange = staticmethod(np.arange)
+    argsort = staticmethod(np.argsort)
     concatenate = staticmethod(np.concatenate)
 
 

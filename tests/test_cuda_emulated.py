@@ -247,3 +247,35 @@ def test_soft_dtw_values_global_scratch(gpu_family, rng, monkeypatch):
         cpu.soft_dtw_values(X, Y, lx, ly, (0, 0, 2.0), 0.1),
         rtol=1e-12,
     )
+
+
+def _nn_batch(rng, lengths, N, d, dtype, ints):
+    X = np.zeros((len(lengths), N, d), dtype=dtype)
+    for b, n in enumerate(lengths):
+        X[b, :n] = rng.integers(0, 3, size=(n, d)) if ints else rng.normal(size=(n, d))
+    return X
+
+
+@pytest.mark.parametrize(
+    "dtype,ints", [(np.float32, False), (np.float64, True)], ids=["f32-normal", "f64-ties"]
+)
+@pytest.mark.parametrize("band", [(0, 0, 2.0), (2, 1, 2.0), (1, 0, 3.0)], ids=str)
+def test_kneighbors_equal_brute_force(gpu_family, rng, dtype, band, ints):
+    """kernels/cuda/neighbors.cu: the same neighbours and distances as dtw.cu's cdist."""
+    nn = gpu_family("neighbors")
+    brute = gpu_family("dtw")
+    d = 2 if ints else 1
+    if band[0] == 1:  # lengths the parallelogram admits for every pair
+        lx, ly = np.full(4, 9, dtype=np.int64), np.full(14, 9, dtype=np.int64)
+    else:
+        lx = np.array([9, 9, 7, 10], dtype=np.int64)
+        ly = rng.integers(7, 11, size=14).astype(np.int64)
+    X = _nn_batch(rng, lx, 10, d, dtype, ints)
+    Y = _nn_batch(rng, ly, 10, d, dtype, ints)
+    D = np.asarray(brute.dtw_cdist(X, Y, lx, ly, band, False))
+    for k in (1, 3):
+        sq, idx, stats = nn.dtw_kneighbors(X, Y, lx, ly, band, k)
+        order = np.argsort(D, axis=1, kind="stable")[:, :k]
+        np.testing.assert_array_equal(np.asarray(idx), order)
+        np.testing.assert_array_equal(np.asarray(sq), np.take_along_axis(D, order, axis=1))
+        assert int(np.asarray(stats).sum()) == 4 * 14

@@ -7,88 +7,42 @@ public modules import their kernels lazily).
 
 from __future__ import annotations
 
+# Each family lists its public names once, in its own __all__; they are re-exported here.
+from . import ctw as _ctw_api
+from . import dilate as _dilate_api
+from . import dtw as _dtw_api
+from . import frechet as _frechet_api
+from . import gak as _gak_api
+from . import lcss as _lcss_api
+from . import ldtw as _ldtw_api
+from . import soft_dtw as _soft_dtw_api
+from . import ssnt as _ssnt_api
 from .backend import Backend, instantiate_backend
-from .ctw import cdist_ctw, ctw, ctw_path
-from .dilate import dilate, temporal_distortion_index
-from .dtw import (
-    cdist_dtw,
-    compute_mask,
-    dtw,
-    dtw_accumulated_matrix,
-    dtw_path,
-    dtw_path_from_metric,
-    dtw_subsequence_path,
-    itakura_mask,
-    lb_envelope,
-    lb_keogh,
-    sakoe_chiba_mask,
-    subsequence_cost_matrix,
-    subsequence_path,
-)
-from .frechet import (
-    cdist_frechet,
-    frechet,
-    frechet_accumulated_matrix,
-    frechet_path,
-    frechet_path_from_metric,
-)
-from .gak import cdist_gak, gak, sigma_gak, unnormalized_gak
-from .lcss import lcss, lcss_path, lcss_path_from_metric
-from .ldtw import dtw_limited_warping_length, dtw_path_limited_warping_length
-from .soft_dtw import (
-    cdist_soft_dtw,
-    cdist_soft_dtw_normalized,
-    soft_dtw,
-    soft_dtw_alignment,
-    soft_dtw_from_cost,
-    soft_dtw_normalized,
-)
-from .ssnt import lengths_to_padding_mask, ssnt
+from .ctw import *  # noqa: F403
+from .dilate import *  # noqa: F403
+from .dtw import *  # noqa: F403
+from .frechet import *  # noqa: F403
+from .gak import *  # noqa: F403
+from .lcss import *  # noqa: F403
+from .ldtw import *  # noqa: F403
+
+# explicit: a star import would build the scikit-learn classifier (tsalign.neighbors'
+# __all__ names it; it is made on first access) and import scikit-learn with tsalign
+from .neighbors import kneighbors_dtw, subsequence_search_dtw
+from .soft_dtw import *  # noqa: F403
+from .ssnt import *  # noqa: F403
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Backend",
-    "instantiate_backend",
-    "dtw",
-    "dtw_path",
-    "dtw_path_from_metric",
-    "cdist_dtw",
-    "dtw_subsequence_path",
-    "sakoe_chiba_mask",
-    "itakura_mask",
-    "compute_mask",
-    "lb_envelope",
-    "lb_keogh",
-    "soft_dtw",
-    "soft_dtw_alignment",
-    "soft_dtw_normalized",
-    "soft_dtw_from_cost",
-    "cdist_soft_dtw",
-    "cdist_soft_dtw_normalized",
-    "dilate",
-    "temporal_distortion_index",
-    "ssnt",
-    "lengths_to_padding_mask",
-    "dtw_accumulated_matrix",
-    "subsequence_cost_matrix",
-    "subsequence_path",
-    "dtw_limited_warping_length",
-    "dtw_path_limited_warping_length",
-    "frechet",
-    "frechet_path",
-    "frechet_accumulated_matrix",
-    "frechet_path_from_metric",
-    "cdist_frechet",
-    "lcss",
-    "lcss_path",
-    "lcss_path_from_metric",
-    "gak",
-    "unnormalized_gak",
-    "cdist_gak",
-    "sigma_gak",
-    "ctw",
-    "ctw_path",
-    "cdist_ctw",
-    "__version__",
-]
+__all__ = ["Backend", "instantiate_backend"]
+__all__ += _dtw_api.__all__
+__all__ += ["kneighbors_dtw", "subsequence_search_dtw"]
+__all__ += _soft_dtw_api.__all__
+__all__ += _dilate_api.__all__
+__all__ += _ssnt_api.__all__
+__all__ += _ldtw_api.__all__
+__all__ += _frechet_api.__all__
+__all__ += _lcss_api.__all__
+__all__ += _gak_api.__all__
+__all__ += _ctw_api.__all__
+__all__ += ["__version__"]

@@ -19,7 +19,7 @@ from ._lib.backend import Backend, backend_of
 from ._lib.constraints import band_mask, resolve_band
 from ._lib.costs import sq_euclidean
 from ._lib.frame_metrics import frame_matrix
-from ._lib.pairs import differentiable_cdist
+from ._lib.pairs import cdist_job, differentiable_cdist, kernel_cdist
 from ._lib.paths import (
     check_feasible,
     differentiable_sq,
@@ -28,8 +28,7 @@ from ._lib.paths import (
     path_lists,
     sqrt_values,
 )
-from ._lib.progress import Progress
-from ._lib.validation import as_array, check_int, dataset_pair, series_pair, single_series
+from ._lib.validation import as_array, check_int, series_pair, single_series
 from ._lib.values import dtw_sq
 
 __all__ = [
@@ -266,32 +265,15 @@ def cdist_dtw(
     array([[0.        , 2.44948974],
            [1.        , 1.41421356]])
     """
-    from . import kernels
+    constraint = (global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    job = cdist_job(dataset1, dataset2, be, constraint, n_jobs, verbose)
+    if job.needs_grad:
+        # sqrt per pair, before the pairs are gathered into the matrix
+        def pair(pa, pb):
+            return sqrt_values(job.be, dtw_sq(job.be, pa, pb, job.band))
 
-    be = backend_of(dataset1, dataset2, be=be)
-    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
-    verbose = check_int(verbose, "verbose")
-    A, Bd, symmetric = dataset_pair(be, dataset1, dataset2)
-    if be.needs_grad(A.X, Bd.X):
-        return differentiable_cdist(
-            be,
-            A,
-            Bd,
-            symmetric,
-            diagonal=False,
-            values=lambda pa, pb: sqrt_values(be, dtw_sq(be, pa, pb, band)),
-            floats_per_cell=1,
-        )
-    progress = Progress("cdist_dtw") if verbose > 0 else None
-    X, Y = A.X, Bd.X
-    with kernels.threads(n_jobs):
-        sq = be.call_kernel(
-            "dtw", "dtw_cdist", X, X, Y, A.lengths, Bd.lengths, band, symmetric, progress=progress
-        )
-    lxs = np.repeat(A.lengths, len(Bd.lengths))
-    lys = np.tile(Bd.lengths, len(A.lengths))
-    check_feasible(be, be.xp.reshape(sq, (-1,)), band, lxs, lys)
-    return be.xp.sqrt(sq)
+        return differentiable_cdist(job, pair, diagonal=False, floats_per_cell=1)
+    return job.be.xp.sqrt(kernel_cdist(job, "dtw", ()))
 
 
 def dtw_subsequence_path(subseq, longseq, be: Any = None):

@@ -36,10 +36,9 @@ import numpy as np
 from ._lib.backend import backend_of
 from ._lib.constraints import resolve_band
 from ._lib.costs import sq_euclidean
-from ._lib.pairs import differentiable_cdist
+from ._lib.pairs import cdist_job, differentiable_cdist, kernel_cdist
 from ._lib.paths import check_feasible
-from ._lib.progress import Progress
-from ._lib.validation import as_array, check_float, check_int, dataset_pair, series_pair
+from ._lib.validation import as_array, check_float, dataset_pair, series_pair
 from ._lib.values import soft_dtw_cost_values, soft_dtw_values
 from .dtw import cdist_dtw, dtw, dtw_path
 
@@ -78,22 +77,13 @@ def soft_dtw(
 
     Parameters
     ----------
-    s1 : array-like, shape (N,), (N, d) or (B, N, d)
-        A series, or a batch of B series (with ``s2`` of shape (B, M, d)).
-        Trailing all-NaN rows are padding (variable lengths).
-    s2 : array-like, shape (M,), (M, d) or (B, M, d)
-        The other series, or batch.
+    s1, s2 : array-like, shapes (N,), (N, d) or (B, N, d) and (M,), (M, d) or (B, M, d)
+        Two series, or two batches of B series, as in :func:`tsalign.dtw`
+        (trailing all-NaN rows are padding).
     gamma : float
         Smoothing, >= 0.  ``gamma=0`` gives exactly ``dtw(s1, s2) ** 2``.
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the paths (tslearn's names; 1 and 2 also work).
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band (default 1 when that band is named;
-        widened by ``|N - M|`` for unequal lengths, as in tslearn).
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram (default 2 when named).
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend; by default the inputs' own library.
+    global_constraint, sakoe_chiba_radius, itakura_max_slope, be :
+        The global constraint and the backend, as in :func:`tsalign.dtw`.
     compute_with_backend : any
         Accepted for compatibility with tslearn's older API and ignored: the
         computation always runs with the backend's own kernels.
@@ -336,12 +326,8 @@ def cdist_soft_dtw(
         itself is not zero).
     gamma, global_constraint, sakoe_chiba_radius, itakura_max_slope :
         As in :func:`soft_dtw`.
-    n_jobs : int or None
-        CPU threads: None or -1 = all of numba's threads, k > 0 = k threads.
-    verbose : int
-        If > 0, a progress bar on stderr.
-    be : Backend, str or None
-        Backend.
+    n_jobs, verbose, be :
+        Threads, progress bar and backend, as in :func:`tsalign.cdist_dtw`.
     compute_with_backend : any
         Accepted for compatibility and ignored.
 
@@ -361,8 +347,6 @@ def cdist_soft_dtw(
     array([[-0.01098612,  1.        ],
            [ 1.        ,  0.        ]])
     """
-    from . import kernels
-
     gamma = _gamma(gamma)
     if gamma == 0.0:
         return (
@@ -378,39 +362,15 @@ def cdist_soft_dtw(
             )
             ** 2
         )
-    be = backend_of(dataset1, dataset2, be=be)
-    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
-    verbose = check_int(verbose, "verbose")
-    A, Bd, symmetric = dataset_pair(be, dataset1, dataset2)
-    if be.needs_grad(A.X, Bd.X):
-        return differentiable_cdist(
-            be,
-            A,
-            Bd,
-            symmetric,
-            diagonal=True,
-            values=lambda pa, pb: soft_dtw_values(be, pa, pb, band, gamma),
-            floats_per_cell=4,
-        )
-    progress = Progress("cdist_soft_dtw") if verbose > 0 else None
-    with kernels.threads(n_jobs):
-        out = be.call_kernel(
-            "soft_dtw",
-            "soft_dtw_cdist",
-            A.X,
-            A.X,
-            Bd.X,
-            A.lengths,
-            Bd.lengths,
-            band,
-            gamma,
-            symmetric,
-            progress=progress,
-        )
-    lxs = np.repeat(A.lengths, len(Bd.lengths))
-    lys = np.tile(Bd.lengths, len(A.lengths))
-    check_feasible(be, be.xp.reshape(out, (-1,)), band, lxs, lys)
-    return out
+    constraint = (global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    job = cdist_job(dataset1, dataset2, be, constraint, n_jobs, verbose)
+    if job.needs_grad:
+        # the diagonal too: soft-DTW of a series with itself is not zero
+        def pair(pa, pb):
+            return soft_dtw_values(job.be, pa, pb, job.band, gamma)
+
+        return differentiable_cdist(job, pair, diagonal=True, floats_per_cell=4)
+    return kernel_cdist(job, "soft_dtw", (gamma,))
 
 
 def cdist_soft_dtw_normalized(

@@ -26,10 +26,8 @@ import numpy as np
 from ._lib.backend import Backend, backend_of
 from ._lib.ssnt_flags import check_flags
 from ._lib.validation import (
-    _is_any_array,
-    _is_cuda_foreign,
-    _to_host,
     as_array,
+    as_int_array,
     check_reduction,
     common_float,
     host_lengths,
@@ -40,38 +38,6 @@ __all__ = ["ssnt", "lengths_to_padding_mask"]
 
 
 # --------------------------------------------------------------------------- helpers
-def _as_int_array(be: Backend, x, name: str, device):
-    """Targets as an int64 array of ``be`` on ``device``."""
-    if be.is_array(x):
-        arr = x
-    elif _is_any_array(x):
-        if _is_cuda_foreign(x) and not (be.is_cupy or be.is_pytorch):
-            raise TypeError(
-                f"{name} is a CUDA array but the {be.backend_string} backend runs on the CPU; "
-                "move it yourself (.cpu() / .get()) or use a GPU backend"
-            )
-        if _is_cuda_foreign(x):
-            arr = be.xp.from_dlpack(x)
-        else:
-            arr = be.array(_to_host(x))
-    else:
-        host = np.asarray(x)
-        if host.dtype == object:
-            raise TypeError(f"{name} must be an array of integers, got {type(x).__name__}")
-        arr = be.array(host)
-    xp = be.xp
-    if arr.dtype == xp.bool or not xp.isdtype(arr.dtype, "integral"):
-        raise TypeError(f"{name} must hold integer class indices, got dtype {arr.dtype}")
-    if be.is_pytorch:
-        return arr.to(device=device, dtype=be.torch.int64).contiguous()
-    if be.is_cupy:
-        import cupy
-
-        with device:
-            return cupy.ascontiguousarray(arr, dtype=cupy.int64)
-    return np.ascontiguousarray(arr, dtype=np.int64)
-
-
 def _float_input(be: Backend, x, name: str, device):
     arr = as_array(be, x, name)
     if be.is_pytorch and arr.device != device:
@@ -207,7 +173,7 @@ def ssnt(
     device = be.device_of(lp)
     emit = _float_input(be, emit_in, emit_name, device)
     lp, emit = common_float(be, lp, emit)
-    tg = _as_int_array(be, targets, "targets", device)
+    tg = as_int_array(be, targets, "targets", device)
 
     if lp.ndim == 4:
         layout = "padded"

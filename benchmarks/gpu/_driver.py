@@ -46,7 +46,10 @@ class Driver:
             sys.modules["cupy"] = cuda_emu.FakeCupy
             self.xp = cuda_emu.FakeCupy
             self.mod = importlib.import_module(f"tsalign.kernels.cuda.{family}")
-            self.mod.kernel = cuda_emu.emulated_kernel
+            # every loaded launcher module: a family may run another's (DILATE, soft-DTW's)
+            for name, other in list(sys.modules.items()):
+                if name.startswith("tsalign.kernels.cuda.") and hasattr(other, "kernel"):
+                    other.kernel = cuda_emu.emulated_kernel
         else:
             import cupy
 
@@ -86,10 +89,14 @@ class Driver:
     def scratch_path(self):
         """Patch the launcher module so the next launches take the global-scratch path."""
         saved = {}
-        for name, value in (("_SMEM_BYTES", 64), ("_SCRATCH_BYTES", 3 * 128 * 8 * 2)):
-            if hasattr(self.mod, name):
-                saved[name] = getattr(self.mod, name)
-                setattr(self.mod, name, value)
+        small = {"SMEM_BYTES": 64, "SCRATCH_BYTES": 3 * 128 * 8 * 2}
+        for name, value in small.items():
+            for spelled in (name, f"_{name}"):  # the contract's name, or an older private one
+                if hasattr(self.mod, spelled):
+                    saved[spelled] = getattr(self.mod, spelled)
+                    setattr(self.mod, spelled, value)
+        if not saved:
+            raise AttributeError(f"{self.mod.__name__} has no SMEM_BYTES to patch")
         return saved
 
     def restore(self, saved) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 from _driver import batch, main
 
-BANDS = [(0, 0, 2.0), (1, 7, 2.0), (2, 0, 2.0)]
+from tsalign.kernels._contract import BAND_ITAKURA, BAND_NONE, BAND_SAKOE_CHIBA
+
+BANDS = [(BAND_NONE, 0, 2.0), (BAND_SAKOE_CHIBA, 7, 2.0), (BAND_ITAKURA, 0, 2.0)]
 
 
 def body(drv, dtype):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import sys
 from typing import Any
 
@@ -10,15 +11,6 @@ import array_api_compat
 import numpy as np
 
 from .backend_compat import TslearnBackendMethods
-
-__all__ = [
-    "Backend",
-    "NumPyBackend",
-    "PyTorchBackend",
-    "CuPyBackend",
-    "instantiate_backend",
-    "backend_of",
-]
 
 
 class Backend(TslearnBackendMethods):
@@ -161,6 +153,15 @@ class Backend(TslearnBackendMethods):
         return y
 
 
+def _compat_namespace(library: str, needs: str):
+    """array-api-compat's namespace for ``library``, or the ImportError saying what to install."""
+    try:
+        return importlib.import_module(f"array_api_compat.{library}")
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        name = "pytorch" if library == "torch" else library
+        raise ImportError(f"the '{name}' backend needs {needs}") from exc
+
+
 class NumPyBackend(Backend):
     """Backend for numpy arrays (CPU, numba kernels)."""
 
@@ -194,20 +195,14 @@ class PyTorchBackend(Backend):
     backend_string = "pytorch"
     is_pytorch = True
 
-    def _namespace(self):
-        try:
-            import array_api_compat.torch as xp
-        except ImportError as exc:  # pragma: no cover - depends on the install
-            raise ImportError(
-                "the 'pytorch' backend needs PyTorch: pip install 'tsalign[torch]'"
-            ) from exc
-        return xp
-
     @property
     def torch(self):
         import torch
 
         return torch
+
+    def _namespace(self):
+        return _compat_namespace("torch", "PyTorch: pip install 'tsalign[torch]'")
 
     def is_array(self, x) -> bool:
         return array_api_compat.is_torch_array(x)
@@ -286,13 +281,7 @@ class CuPyBackend(Backend):
     is_cupy = True
 
     def _namespace(self):
-        try:
-            import array_api_compat.cupy as xp
-        except ImportError as exc:  # pragma: no cover - depends on the install
-            raise ImportError(
-                "the 'cupy' backend needs CuPy: pip install 'tsalign[cuda12]' or 'tsalign[cuda13]'"
-            ) from exc
-        return xp
+        return _compat_namespace("cupy", "CuPy: pip install 'tsalign[cuda12]' or 'tsalign[cuda13]'")
 
     def is_array(self, x) -> bool:
         return array_api_compat.is_cupy_array(x)

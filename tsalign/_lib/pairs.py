@@ -1,22 +1,29 @@
-"""Pair enumeration and memory-bounded slicing for differentiable pairwise matrices.
+"""Pairwise matrices (cdist) of a family: the kernel path and the differentiable one.
 
-Without gradients the cdist kernels enumerate the pairs themselves and need O(N) memory
-per pair in flight.  With gradients each pair keeps N x M floats for its backward (the
-accumulated costs and path for DTW; the cost matrix, soft-min weights and expected
-alignment for soft-DTW), so the pairs are evaluated in slices whose total size is bounded
-by :data:`SLICE_BYTES`; the values are then gathered into the (n1, n2) matrix with one
-differentiable ``take``, which gives each entry of a symmetric matrix the gradient of
-both its places.
+Without gradients :func:`kernel_cdist` runs the family's ``<family>_cdist`` launcher, which
+enumerates the pairs itself and needs O(N) memory per pair in flight, with a progress bar
+for ``verbose`` and the band-feasibility check of every pair.  With gradients each pair
+keeps N x M floats for its backward (the accumulated costs and path for DTW; the cost
+matrix, soft-min weights and expected alignment for soft-DTW), so
+:func:`differentiable_cdist` evaluates the pairs in slices whose total size is bounded by
+:data:`SLICE_BYTES`, then gathers the values into the (n1, n2) matrix with one
+differentiable ``take``, which gives each entry of a symmetric matrix the gradient of both
+its places.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from .backend import Backend
-from .validation import SeriesBatch
+from .backend import Backend, backend_of
+from .constraints import resolve_band
+from .paths import check_feasible
+from .progress import Progress
+from .validation import SeriesBatch, check_int, dataset_pair
 
 # Bytes of N x M work a slice of pairs may keep for its backward (counted in float64).
 SLICE_BYTES = 1 << 29
@@ -32,13 +39,36 @@ def pair_indices(n1: int, n2: int, symmetric: bool, diagonal: bool):
     return np.divmod(np.arange(n1 * n2), n2)
 
 
+@dataclass
+class CdistJob:
+    """Validated inputs of a cdist: backend, band, both datasets, and how to run it."""
+
+    be: Backend
+    band: tuple
+    A: SeriesBatch
+    B: SeriesBatch
+    symmetric: bool
+    n_jobs: int | None
+    verbose: int
+
+    @property
+    def needs_grad(self) -> bool:
+        return self.be.needs_grad(self.A.X, self.B.X)
+
+
+def cdist_job(dataset1, dataset2, be: Any, constraint: tuple, n_jobs, verbose) -> CdistJob:
+    """Validate a cdist's arguments (``constraint``: tslearn's three constraint parameters)."""
+    be = backend_of(dataset1, dataset2, be=be)
+    band = resolve_band(*constraint)
+    verbose = check_int(verbose, "verbose")
+    A, B, symmetric = dataset_pair(be, dataset1, dataset2)
+    return CdistJob(be, band, A, B, symmetric, n_jobs, verbose)
+
+
 def differentiable_cdist(
-    be: Backend,
-    A: SeriesBatch,
-    B: SeriesBatch,
-    symmetric: bool,
-    diagonal: bool,
+    job: CdistJob,
     values: Callable[[SeriesBatch, SeriesBatch], object],
+    diagonal: bool,
     floats_per_cell: int,
 ):
     """(n1, n2) matrix of ``values(pairs_a, pairs_b)`` over every pair, differentiable.
@@ -47,6 +77,7 @@ def differentiable_cdist(
     slices of at most ``SLICE_BYTES / (8 floats_per_cell N M)`` pairs.  With ``symmetric``
     the lower triangle mirrors the upper one, and without ``diagonal`` the diagonal is 0.
     """
+    be, A, B, symmetric = job.be, job.A, job.B, job.symmetric
     xp = be.xp
     X, Y = A.X, B.X
     n1, n2 = int(X.shape[0]), int(Y.shape[0])
@@ -100,4 +131,34 @@ def fill_matrix(be: Backend, values, ia, ib, n1: int, n2: int, symmetric: bool, 
     tb = xp.asarray(ib, device=dev)
     out[ta, tb] = values
     out[tb, ta] = values
+    return out
+
+
+def kernel_cdist(job: CdistJob, family: str, params: tuple):
+    """(n1, n2) values of the launcher ``<family>_cdist`` (no autograd).
+
+    ``params`` are the family's scalars between the band and ``symmetric`` (gamma for
+    soft-DTW).
+    """
+    from .. import kernels
+
+    be, A, B = job.be, job.A, job.B
+    progress = Progress(f"cdist_{family}") if job.verbose > 0 else None
+    with kernels.threads(job.n_jobs):
+        out = be.call_kernel(
+            family,
+            f"{family}_cdist",
+            A.X,
+            A.X,
+            B.X,
+            A.lengths,
+            B.lengths,
+            job.band,
+            *params,
+            job.symmetric,
+            progress=progress,
+        )
+    lx = np.repeat(A.lengths, len(B.lengths))
+    ly = np.tile(B.lengths, len(A.lengths))
+    check_feasible(be, be.xp.reshape(out, (-1,)), job.band, lx, ly)
     return out

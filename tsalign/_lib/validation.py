@@ -358,3 +358,35 @@ def dataset_pair(be: Backend, dataset1, dataset2):
         A = SeriesBatch(xp.astype(A.X, xp.float64), A.lengths)
         B = SeriesBatch(xp.astype(B.X, xp.float64), B.lengths)
     return A, B, symmetric
+
+
+def as_int_array(be: Backend, x, name: str, device):
+    """``x`` (class indices, say) as a C-contiguous int64 array of ``be`` on ``device``."""
+    if be.is_array(x):
+        arr = x
+    elif _is_any_array(x):
+        if _is_cuda_foreign(x) and not (be.is_cupy or be.is_pytorch):
+            raise TypeError(
+                f"{name} is a CUDA array but the {be.backend_string} backend runs on the CPU; "
+                "move it yourself (.cpu() / .get()) or use a GPU backend"
+            )
+        if _is_cuda_foreign(x):
+            arr = be.xp.from_dlpack(x)
+        else:
+            arr = be.array(_to_host(x))
+    else:
+        host = np.asarray(x)
+        if host.dtype == object:
+            raise TypeError(f"{name} must be an array of integers, got {type(x).__name__}")
+        arr = be.array(host)
+    xp = be.xp
+    if arr.dtype == xp.bool or not xp.isdtype(arr.dtype, "integral"):
+        raise TypeError(f"{name} must hold integer class indices, got dtype {arr.dtype}")
+    if be.is_pytorch:
+        return arr.to(device=device, dtype=be.torch.int64).contiguous()
+    if be.is_cupy:
+        import cupy
+
+        with device:
+            return cupy.ascontiguousarray(arr, dtype=cupy.int64)
+    return np.ascontiguousarray(arr, dtype=np.int64)

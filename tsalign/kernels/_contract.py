@@ -124,7 +124,17 @@ LAUNCHERS: dict[str, dict[str, str]] = {
         "ldtw_end": CPU_ONLY,
         "ldtw_paths": CPU_ONLY,
     },
+    "neighbors": {
+        "dtw_kneighbors": BOTH,
+        "dtw_subsequence_search": CPU_ONLY,
+    },
 }
+
+# Columns of the pruning statistics the neighbors kernels return (one row per
+# query): where each candidate (reference series or window) was rejected or
+# fully computed.
+NN_STATS = ("lb_kim", "lb_keogh_ec", "lb_keogh_eq", "lb_improved", "dtw_abandoned", "dtw_full")
+SUBSEQ_STATS = ("lb_kim", "lb_keogh_eq", "lb_keogh_ec", "dtw_abandoned", "dtw_full")
 
 
 def check_launcher(family: str, name: str, gpu: bool) -> None:

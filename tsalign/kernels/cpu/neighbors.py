@@ -1,0 +1,1066 @@
+"""Exact DTW nearest-neighbour search and subsequence search on the CPU (numba).
+
+kNN (``dtw_kneighbors``): for each query, in parallel over queries,
+
+1. every candidate gets the bound ``max(LB_Kim, LB_Keogh(query, envelope of the
+   candidate))``; the candidates' envelopes are computed once per call (for the
+   most common query length, on the fly for the others);
+2. candidates are visited in increasing order of that bound, and the visit stops
+   at the first bound above the k-th best distance so far;
+3. a visited candidate meets LB_Keogh(candidate, envelope of the query), then
+   LB_Improved (Lemire 2009), each abandoned as soon as it exceeds the k-th best,
+   then an early-abandoned and pruned DTW (EAPruned, Herrmann & Webb 2021) whose
+   rows carry the cumulative LB_Keogh of the rows still to come.
+
+Every bound holds for any band and unequal lengths: envelopes are taken over the
+columns (rows) that the band of *that pair of lengths* allows in each row
+(column), so a bound never assumes more than the DTW it bounds.  The DTW cells
+are computed with the arithmetic of ``kernels/cpu/dtw.py`` (same operations in
+the same order and precision), so a distance that survives is bit-identical to
+brute force, and pruning is exact: bounds are compared with the k-th best
+inflated by a rounding margin, DTW cells with the k-th best itself; ties go to
+the lower index.
+
+Subsequence search (``dtw_subsequence_search``) is the UCR suite (Rakthanmanon
+et al. 2012) with the same DTW, see its docstring.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from ._band import band_ranges
+from ._jit import njit, njit_parallel
+
+# columns of the statistics arrays (see kernels/_contract.py NN_STATS / SUBSEQ_STATS)
+S_KIM, S_KEOGH_EC, S_KEOGH_EQ, S_IMPROVED, S_DTW_ABANDONED, S_DTW_FULL = range(6)
+N_STATS = 6
+
+
+# --------------------------------------------------------------------------- helpers
+@njit
+def _rounding_margin(n, m, d, eps):
+    """Relative slack between a float64 bound and a DTW summed in the data's dtype."""
+    return 4.0 * (n + m + d + 4) * eps
+
+
+@njit
+def _inflate(thr, margin):
+    if thr == np.inf:
+        return np.inf
+    return thr * (1.0 + margin) + 1e-300
+
+
+@njit
+def _col_ranges(n, m, lo, hi, clo, chi):
+    """Rows allowed in each column: ``clo[j] <= i < chi[j]`` (from the row ranges)."""
+    i = 0
+    for j in range(m):
+        while i < n and hi[i] <= j:
+            i += 1
+        clo[j] = i
+    i = 0
+    for j in range(m):
+        while i < n and lo[i] <= j:
+            i += 1
+        chi[j] = i
+
+
+@njit
+def _envelope(v, f, a, b, count, out_lo, out_hi, dq_min, dq_max):
+    """Running min / max of ``v[:, f]`` over windows ``[a[w], b[w])``, w < count.
+
+    Window bounds are non-decreasing in w and windows are non-empty (a monotone
+    deque, Lemire's streaming min-max: O(b[count-1] - a[0] + count)); the deques
+    hold ``b[count - 1] - a[0]`` indices at most.
+    """
+    hmin = 0
+    tmin = 0
+    hmax = 0
+    tmax = 0
+    nxt = a[0] if count > 0 else 0
+    for w in range(count):
+        stop = b[w]
+        while nxt < stop:
+            x = v[nxt, f]
+            while tmin > hmin and v[dq_min[tmin - 1], f] >= x:
+                tmin -= 1
+            dq_min[tmin] = nxt
+            tmin += 1
+            while tmax > hmax and v[dq_max[tmax - 1], f] <= x:
+                tmax -= 1
+            dq_max[tmax] = nxt
+            tmax += 1
+            nxt += 1
+        start = a[w]
+        while dq_min[hmin] < start:
+            hmin += 1
+        while dq_max[hmax] < start:
+            hmax += 1
+        out_lo[w, f] = v[dq_min[hmin], f]
+        out_hi[w, f] = v[dq_max[hmax], f]
+
+
+@njit
+def _sq(x, i, y, j):
+    d = x.shape[1]
+    c = 0.0
+    for f in range(d):
+        diff = float(x[i, f]) - float(y[j, f])
+        c += diff * diff
+    return c
+
+
+@njit
+def _sq_dt(x, i, y, j):
+    """Multivariate cost as kernels/cpu/dtw.py computes it (float64 sum of the
+    data-dtype squares)."""
+    c = 0.0
+    for k in range(x.shape[1]):
+        diff = x[i, k] - y[j, k]
+        c += diff * diff
+    return c
+
+
+@njit
+def _lb_kim(x, y, n, m):
+    """First and last cells, then the two next level sets from each end.
+
+    Every path visits each set {max(i, j) = l} and each set {max(n-1-i, m-1-j) = l};
+    the six sets used are disjoint when n >= 6 or m >= 6.
+    """
+    lb = _sq(x, 0, y, 0)
+    if n == 1 and m == 1:
+        return lb
+    lb += _sq(x, n - 1, y, m - 1)
+    if n < 6 and m < 6:
+        return lb
+    for level in range(1, 3):
+        best = np.inf
+        best_end = np.inf
+        for t in range(level + 1):
+            # cells (level, t) and (t, level) from the start, mirrored from the end
+            if level < n and t < m:
+                c = _sq(x, level, y, t)
+                if c < best:
+                    best = c
+            if t < n and level < m:
+                c = _sq(x, t, y, level)
+                if c < best:
+                    best = c
+            if level < n and t < m:
+                c = _sq(x, n - 1 - level, y, m - 1 - t)
+                if c < best_end:
+                    best_end = c
+            if t < n and level < m:
+                c = _sq(x, n - 1 - t, y, m - 1 - level)
+                if c < best_end:
+                    best_end = c
+        lb += best + best_end
+    return lb
+
+
+@njit
+def _keogh(x, count, L, U, abandon):
+    """sum_i sum_f dist(x[i, f], [L[i, f], U[i, f]])^2 over i < count, abandoned past
+    ``abandon`` (float64)."""
+    d = x.shape[1]
+    lb = 0.0
+    for i in range(count):
+        for f in range(d):
+            v = float(x[i, f])
+            u = float(U[i, f])
+            if v > u:
+                lb += (v - u) * (v - u)
+            else:
+                lo = float(L[i, f])
+                if v < lo:
+                    lb += (lo - v) * (lo - v)
+        if lb > abandon:
+            return lb
+    return lb
+
+
+@njit
+def _keogh_rows(x, count, L, U, cbs):
+    """Per-row LB_Keogh terms as suffix sums: cbs[i] = sum of rows >= i; cbs[count] = 0."""
+    d = x.shape[1]
+    cbs[count] = 0.0
+    for i in range(count - 1, -1, -1):
+        t = 0.0
+        for f in range(d):
+            v = float(x[i, f])
+            u = float(U[i, f])
+            if v > u:
+                t += (v - u) * (v - u)
+            else:
+                lo = float(L[i, f])
+                if v < lo:
+                    t += (lo - v) * (lo - v)
+        cbs[i] = cbs[i + 1] + t
+
+
+@njit
+def _improved_tail(x, n, y, m, L, U, clo, chi, h, hL, hU, dq1, dq2, abandon):
+    """Second term of LB_Improved: y against the envelope (over each column's rows)
+    of x projected onto y's envelope (Lemire 2009)."""
+    d = x.shape[1]
+    for i in range(n):
+        for f in range(d):
+            v = x[i, f]
+            if v > U[i, f]:
+                v = U[i, f]
+            elif v < L[i, f]:
+                v = L[i, f]
+            h[i, f] = v
+    for f in range(d):
+        _envelope(h, f, clo, chi, m, hL, hU, dq1, dq2)
+    return _keogh(y, m, hL, hU, abandon)
+
+
+@njit
+def _ea_dtw(x, y, n, m, lo, hi, cbs, ub, thr_lb, prev, cur, inf_t, zero_t):
+    """Accumulated squared cost of the best path, or ``inf_t`` once it must exceed ``ub``.
+
+    Same cell arithmetic as ``kernels/cpu/dtw.py::_dtw_rows`` (univariate: in the
+    data's dtype; multivariate: costs in float64 and the row's running value
+    carried unrounded), so a value <= ``ub`` is bit-identical to brute force.
+    Cells above ``ub``, or whose value plus the bound of the rows below
+    (``cbs[i + 1]``) exceeds ``thr_lb``, are pruned (EAPruned); a row with no
+    live cell abandons.  Each row has a part reachable from the row above (live
+    cells ``[pstart, pend)`` of the previous row, bordered by ``inf`` sentinels)
+    and a tail reached from the left only, which stops at its first pruned cell.
+    Returns ``(value, abandoned)``.
+    """
+    if lo[0] != 0 or hi[n - 1] != m:
+        return inf_t, False
+    d = x.shape[1]
+    pstart = 0
+    pend = 0
+    for i in range(n):
+        a = lo[i]
+        b = hi[i]
+        cell_thr = min(float(ub), thr_lb - cbs[i + 1])
+        nstart = -1
+        nend = -1
+        if i == 0:
+            e = 0
+            j0 = 0
+        else:
+            if a < pstart:
+                a = pstart
+            if a >= b:
+                return inf_t, True
+            e = min(b, pend + 1)
+            j0 = a
+        if d == 1:
+            xi = x[i, 0]
+            left = inf_t
+            j = j0
+            if i == 0:
+                diff = xi - y[0, 0]
+                left = diff * diff + zero_t
+                if left > cell_thr:
+                    return inf_t, True
+                cur[0] = left
+                nstart = 0
+                nend = 1
+                j = 1
+            elif j < e and j == 0:
+                diff = xi - y[0, 0]
+                v = diff * diff + prev[0]
+                if v > cell_thr:
+                    v = inf_t
+                else:
+                    nstart = 0
+                    nend = 1
+                cur[0] = v
+                left = v
+                j = 1
+            for jj in range(j, e):
+                best = prev[jj - 1]
+                if prev[jj] < best:
+                    best = prev[jj]
+                if left < best:
+                    best = left
+                diff = xi - y[jj, 0]
+                v = diff * diff + best
+                # a cell above the threshold keeps its value (never smaller than
+                # the true one, so nothing through it can win) but does not widen
+                # the live range: the test stays off the recurrence's critical path
+                if v <= cell_thr:
+                    if nstart < 0:
+                        nstart = jj
+                    nend = jj + 1
+                cur[jj] = v
+                left = v
+            for jj in range(max(j, e), b):
+                diff = xi - y[jj, 0]
+                v = diff * diff + left
+                if v > cell_thr:
+                    break
+                if nstart < 0:
+                    nstart = jj
+                nend = jj + 1
+                cur[jj] = v
+                left = v
+        else:
+            left64 = np.inf
+            j = j0
+            if i == 0:
+                left64 = _sq_dt(x, 0, y, 0)
+                cur[0] = left64
+                if cur[0] > cell_thr:
+                    return inf_t, True
+                nstart = 0
+                nend = 1
+                j = 1
+            elif j < e and j == 0:
+                left64 = _sq_dt(x, i, y, 0) + prev[0]
+                cur[0] = left64
+                if cur[0] > cell_thr:
+                    cur[0] = inf_t
+                    left64 = np.inf
+                else:
+                    nstart = 0
+                    nend = 1
+                j = 1
+            for jj in range(j, e):
+                best64 = left64
+                if prev[jj - 1] < best64:
+                    best64 = prev[jj - 1]
+                if prev[jj] < best64:
+                    best64 = prev[jj]
+                left64 = _sq_dt(x, i, y, jj) + best64
+                cur[jj] = left64
+                if cur[jj] <= cell_thr:
+                    if nstart < 0:
+                        nstart = jj
+                    nend = jj + 1
+            for jj in range(max(j, e), b):
+                left64 = _sq_dt(x, i, y, jj) + left64
+                cur[jj] = left64
+                if cur[jj] > cell_thr:
+                    break
+                if nstart < 0:
+                    nstart = jj
+                nend = jj + 1
+        if nstart < 0:
+            return inf_t, True
+        # sentinels: the next row reads prev[pstart - 1] and prev[pend] as dead cells
+        if nstart > 0:
+            cur[nstart - 1] = inf_t
+        if nend < m:
+            cur[nend] = inf_t
+        pstart = nstart
+        pend = nend
+        prev, cur = cur, prev
+    if pend == m:
+        return prev[m - 1], False
+    return inf_t, True
+
+
+@njit
+def _insert(topd, topi, count, k, v, c):
+    """Insert (v, c) into the sorted top-k lists (ties: lower index first)."""
+    p = count if count < k else k - 1
+    if count == k:
+        if not (v < topd[k - 1] or (v == topd[k - 1] and c < topi[k - 1])):
+            return count
+    else:
+        count += 1
+    while p > 0 and (topd[p - 1] > v or (topd[p - 1] == v and topi[p - 1] > c)):
+        topd[p] = topd[p - 1]
+        topi[p] = topi[p - 1]
+        p -= 1
+    topd[p] = v
+    topi[p] = c
+    return count
+
+
+# --------------------------------------------------------------------------- kNN
+@njit_parallel
+def _ref_envelopes(Y, ly, n0, kind, radius, slope, L, U):
+    """Envelope of every reference over the columns each row of an (n0, m) band allows."""
+    nr = Y.shape[0]
+    M = Y.shape[1]
+    d = Y.shape[2]
+    for c in prange(nr):
+        lo = np.empty(n0, dtype=np.int64)
+        hi = np.empty(n0, dtype=np.int64)
+        dq1 = np.empty(M, dtype=np.int64)
+        dq2 = np.empty(M, dtype=np.int64)
+        m = ly[c]
+        band_ranges(n0, m, kind, radius, slope, lo, hi)
+        for f in range(d):
+            _envelope(Y[c], f, lo, hi, n0, L[c], U[c], dq1, dq2)
+
+
+@njit
+def _search_one(
+    x,
+    n,
+    Y,
+    ly,
+    envL,
+    envU,
+    n0,
+    m0,
+    kind,
+    radius,
+    slope,
+    k,
+    improved,
+    eps,
+    out_d,
+    out_i,
+    stats,
+):
+    nr = Y.shape[0]
+    M = Y.shape[1]
+    N = x.shape[0]
+    d = x.shape[1]
+    dt = out_d.dtype
+    inf_arr = np.full(2, np.inf, dtype=dt)
+    inf_arr[1] = 0.0
+    inf_t = inf_arr[0]
+    zero_t = inf_arr[1]
+    W = max(N, M) + 1
+    keys = np.empty(nr, dtype=np.float64)
+    kims = np.empty(nr, dtype=np.float64)
+    lo = np.empty(N, dtype=np.int64)
+    hi = np.empty(N, dtype=np.int64)
+    clo = np.empty(M, dtype=np.int64)
+    chi = np.empty(M, dtype=np.int64)
+    dq1 = np.empty(W, dtype=np.int64)
+    dq2 = np.empty(W, dtype=np.int64)
+    cL = np.empty((N, d), dtype=dt)
+    cU = np.empty((N, d), dtype=dt)
+    qL = np.empty((M, d), dtype=dt)
+    qU = np.empty((M, d), dtype=dt)
+    h = np.empty((N, d), dtype=dt)
+    hL = np.empty((M, d), dtype=dt)
+    hU = np.empty((M, d), dtype=dt)
+    cbs = np.empty(N + 1, dtype=np.float64)
+    prev = np.empty(M, dtype=dt)
+    cur = np.empty(M, dtype=dt)
+    topd = np.full(k, np.inf, dtype=dt)
+    topi = np.full(k, -1, dtype=np.int64)
+
+    # pass 1: constant-time and candidate-envelope bounds for every candidate
+    for c in range(nr):
+        m = ly[c]
+        y = Y[c]
+        kims[c] = _lb_kim(x, y, n, m)
+        if n == n0:
+            ke = _keogh(x, n, envL[c], envU[c], np.inf)
+        else:
+            band_ranges(n, m, kind, radius, slope, lo, hi)
+            for f in range(d):
+                _envelope(y, f, lo, hi, n, cL, cU, dq1, dq2)
+            ke = _keogh(x, n, cL, cU, np.inf)
+        keys[c] = max(kims[c], ke)
+    order = np.argsort(keys)
+
+    count = 0
+    ub = inf_t
+    thr = np.inf
+    margin = _rounding_margin(n, M, d, eps)
+    cur_m = -1  # lengths for which lo/hi/clo/chi and the query envelope are valid
+    visited = nr
+    for t in range(nr):
+        c = order[t]
+        if keys[c] > thr:
+            visited = t
+            break
+        m = ly[c]
+        y = Y[c]
+        if m != cur_m:
+            band_ranges(n, m, kind, radius, slope, lo, hi)
+            _col_ranges(n, m, lo, hi, clo, chi)
+            for f in range(d):
+                _envelope(x, f, clo, chi, m, qL, qU, dq1, dq2)
+            cur_m = m
+        # LB_Keogh of the candidate against the query's envelope
+        lb = _keogh(y, m, qL, qU, thr)
+        if lb > thr:
+            stats[S_KEOGH_EQ] += 1
+            continue
+        if n == n0:
+            Lc = envL[c]
+            Uc = envU[c]
+        else:
+            for f in range(d):
+                _envelope(y, f, lo, hi, n, cL, cU, dq1, dq2)
+            Lc = cL
+            Uc = cU
+        _keogh_rows(x, n, Lc, Uc, cbs)
+        if improved:
+            head = cbs[0]
+            lb2 = head + _improved_tail(
+                x, n, y, m, Lc, Uc, clo, chi, h, hL, hU, dq1, dq2, thr - head
+            )
+            if lb2 > thr:
+                stats[S_IMPROVED] += 1
+                continue
+        v, abandoned = _ea_dtw(x, y, n, m, lo, hi, cbs, ub, thr, prev, cur, inf_t, zero_t)
+        if abandoned or v == inf_t:
+            stats[S_DTW_ABANDONED] += 1
+            continue
+        stats[S_DTW_FULL] += 1
+        count = _insert(topd, topi, count, k, v, c)
+        if count == k:
+            ub = topd[k - 1]
+            thr = _inflate(float(ub), margin)
+    # candidates never visited: attribute them to the first bound that rejects them
+    for t in range(visited, nr):
+        c = order[t]
+        if kims[c] > thr:
+            stats[S_KIM] += 1
+        else:
+            stats[S_KEOGH_EC] += 1
+    for p in range(k):
+        out_d[p] = topd[p]
+        out_i[p] = topi[p]
+
+
+@njit_parallel
+def _kneighbors_kernel(
+    X, lx, Y, ly, envL, envU, n0, m0, kind, radius, slope, k, improved, eps, out_d, out_i, stats
+):
+    nq = X.shape[0]
+    for q in prange(nq):
+        _search_one(
+            X[q],
+            lx[q],
+            Y,
+            ly,
+            envL,
+            envU,
+            n0,
+            m0,
+            kind,
+            radius,
+            slope,
+            k,
+            improved,
+            eps,
+            out_d[q],
+            out_i[q],
+            stats[q],
+        )
+
+
+def _most_common(lengths) -> int:
+    values, counts = np.unique(np.asarray(lengths), return_counts=True)
+    return int(values[np.argmax(counts)])
+
+
+def dtw_kneighbors(X, Y, lx, ly, band, k, improved=True):
+    """The k nearest references of each query under DTW, exactly, with pruning.
+
+    X: (nq, N, d) queries, Y: (nr, M, d) references (zero-padded past lx / ly).
+    Returns ``(sq, idx, stats)``: accumulated squared costs (nq, k) in X's dtype,
+    sorted ascending (ties: lower index first), indices (nq, k) int64 and
+    per-query pruning counts (nq, 6) int64 (columns of ``NN_STATS``).
+    """
+    nq = X.shape[0]
+    nr, M, d = Y.shape
+    kind, radius, slope = int(band[0]), int(band[1]), float(band[2])
+    n0 = _most_common(lx)
+    m0 = _most_common(ly)
+    envL = np.empty((nr, n0, d), dtype=Y.dtype)
+    envU = np.empty((nr, n0, d), dtype=Y.dtype)
+    _ref_envelopes(Y, ly, n0, kind, radius, slope, envL, envU)
+    out_d = np.empty((nq, k), dtype=X.dtype)
+    out_i = np.empty((nq, k), dtype=np.int64)
+    stats = np.zeros((nq, N_STATS), dtype=np.int64)
+    eps = float(np.finfo(X.dtype).eps)
+    _kneighbors_kernel(
+        X,
+        np.ascontiguousarray(lx, dtype=np.int64),
+        Y,
+        np.ascontiguousarray(ly, dtype=np.int64),
+        envL,
+        envU,
+        n0,
+        m0,
+        kind,
+        radius,
+        slope,
+        int(k),
+        bool(improved),
+        eps,
+        out_d,
+        out_i,
+        stats,
+    )
+    return out_d, out_i, stats
+
+
+# --------------------------------------------------------------------------- subsequences
+# columns of the subsequence statistics (kernels/_contract.py SUBSEQ_STATS)
+Z_KIM, Z_KEOGH_EQ, Z_KEOGH_EC, Z_DTW_ABANDONED, Z_DTW_FULL = range(5)
+N_ZSTATS = 5
+_RESTART = 1024  # running sums are recomputed from scratch every this many windows
+_FLAT = 1e-13  # a window whose variance is below this share of its mean square is flat
+
+
+@njit
+def _zc(v, mu, inv):
+    return (v - mu) * inv
+
+
+@njit
+def _kim_window(Q, qi, T, s, n, mu, inv, thr):
+    """UCR's LB_Kim hierarchy on the z-normalised window at ``s`` (abandons past thr).
+
+    Queries are indexed in place (``Q[qi]``): no array view is made per window."""
+    d = Q.shape[2]
+    lb = 0.0
+    for f in range(d):
+        a = Q[qi, 0, f] - _zc(T[s, f], mu[f], inv[f])
+        lb += a * a
+    if n == 1:
+        return lb
+    for f in range(d):
+        a = Q[qi, n - 1, f] - _zc(T[s + n - 1, f], mu[f], inv[f])
+        lb += a * a
+    if lb > thr or n < 6:
+        return lb
+    for level in range(1, 3):
+        best = np.inf
+        best_end = np.inf
+        for t in range(level + 1):
+            for side in range(2):
+                i = level if side == 0 else t
+                j = t if side == 0 else level
+                c = 0.0
+                ce = 0.0
+                for f in range(d):
+                    a = Q[qi, i, f] - _zc(T[s + j, f], mu[f], inv[f])
+                    c += a * a
+                    b = Q[qi, n - 1 - i, f] - _zc(T[s + n - 1 - j, f], mu[f], inv[f])
+                    ce += b * b
+                if c < best:
+                    best = c
+                if ce < best_end:
+                    best_end = ce
+        lb += best + best_end
+        if lb > thr:
+            return lb
+    return lb
+
+
+@njit
+def _keogh_eq_window(q_order, qL, qU, qi, T, s, n, mu, inv, thr, cb):
+    """Window against the query's envelope, rows in ``q_order``; terms into cb."""
+    d = qL.shape[2]
+    lb = 0.0
+    for t in range(n):
+        j = q_order[qi, t]
+        term = 0.0
+        for f in range(d):
+            x = _zc(T[s + j, f], mu[f], inv[f])
+            u = qU[qi, j, f]
+            lo = qL[qi, j, f]
+            if x > u:
+                term += (x - u) * (x - u)
+            elif x < lo:
+                term += (lo - x) * (lo - x)
+        cb[j] = term
+        lb += term
+        if lb > thr:
+            return lb
+    return lb
+
+
+@njit
+def _keogh_ec_window(q_order, Q, qi, tL, tU, off, n, mu, inv, thr, cb):
+    """Query against the window's envelope (the series' envelope, normalised)."""
+    d = Q.shape[2]
+    lb = 0.0
+    for t in range(n):
+        i = q_order[qi, t]
+        term = 0.0
+        for f in range(d):
+            u = _zc(tU[off + i, f], mu[f], inv[f])
+            lo = _zc(tL[off + i, f], mu[f], inv[f])
+            v = Q[qi, i, f]
+            if v > u:
+                term += (v - u) * (v - u)
+            elif v < lo:
+                term += (lo - v) * (lo - v)
+        cb[i] = term
+        lb += term
+        if lb > thr:
+            return lb
+    return lb
+
+
+@njit
+def _greedy(sd, ss, count, k, ez, out_d, out_s):
+    """Sort (distance, start) and accept greedily windows at least ``ez`` apart.
+
+    Returns how many were accepted (<= k); sd / ss are sorted in place.
+    """
+    order = np.argsort(ss[:count], kind="mergesort")
+    tmp_d = sd[:count][order]
+    tmp_s = ss[:count][order]
+    order = np.argsort(tmp_d, kind="mergesort")  # stable: ties keep increasing starts
+    for t in range(count):
+        sd[t] = tmp_d[order[t]]
+        ss[t] = tmp_s[order[t]]
+    got = 0
+    for t in range(count):
+        s = ss[t]
+        ok = True
+        for a in range(got):
+            if abs(s - out_s[a]) < ez:
+                ok = False
+                break
+        if ok:
+            out_d[got] = sd[t]
+            out_s[got] = s
+            got += 1
+            if got == k:
+                break
+    return got
+
+
+@njit
+def _compact(sd, ss, count, kk, ez, acc_d, acc_s):
+    """Keep what can still matter; returns (count, thr_d).
+
+    With ``kk`` windows accepted greedily (pairwise >= ez apart), the final k-th
+    match is no worse than the kk-th accepted one when kk >= 2k - 1 (each accepted
+    match excludes at most two of them), so entries sorted after it are dropped.
+    """
+    got = _greedy(sd, ss, count, kk, ez, acc_d, acc_s)
+    if got < kk:
+        return count, np.inf
+    last_d = acc_d[kk - 1]
+    last_s = acc_s[kk - 1]
+    keep = 0
+    while keep < count and (sd[keep] < last_d or (sd[keep] == last_d and ss[keep] <= last_s)):
+        keep += 1
+    return keep, last_d
+
+
+@njit
+def _search_chunk(
+    Q,
+    q_order,
+    qL,
+    qU,
+    T,
+    s0,
+    s1,
+    radius,
+    znorm,
+    kk,
+    ez,
+    cap,
+    lo,
+    hi,
+    out_d,
+    out_s,
+    out_count,
+    stats,
+):
+    """Scan window starts [s0, s1) for every query of the batch."""
+    nq, n, d = Q.shape
+    L = T.shape[0]
+    span = s1 - s0 + n - 1
+    # the series' envelope over each position +- radius (clipped to the series)
+    tL = np.empty((span, d))
+    tU = np.empty((span, d))
+    a = np.empty(span, dtype=np.int64)
+    b = np.empty(span, dtype=np.int64)
+    for w in range(span):
+        p = s0 + w
+        a[w] = max(0, p - radius)
+        b[w] = min(L, p + radius + 1)
+    dq1 = np.empty(span + 2 * radius + 2, dtype=np.int64)
+    dq2 = np.empty(span + 2 * radius + 2, dtype=np.int64)
+    for f in range(d):
+        _envelope(T, f, a, b, span, tL, tU, dq1, dq2)
+    sd = np.empty((nq, cap))
+    ss = np.empty((nq, cap), dtype=np.int64)
+    count = np.zeros(nq, dtype=np.int64)
+    thr_d = np.full(nq, np.inf)
+    next_compact = np.full(nq, min(cap, 4 * kk + 16), dtype=np.int64)
+    acc_d = np.empty(kk)
+    acc_s = np.empty(kk, dtype=np.int64)
+    mu = np.zeros(d)
+    inv = np.ones(d)
+    ex = np.zeros(d)
+    ex2 = np.zeros(d)
+    xz = np.empty((n, d))
+    cb1 = np.empty(n)
+    cb2 = np.empty(n)
+    cbs = np.empty(n + 1)
+    suffix = np.empty(n + 1)
+    prev = np.empty(n)
+    cur = np.empty(n)
+    margin = _rounding_margin(n, n, d, 2.220446049250313e-16)
+    for s in range(s0, s1):
+        if znorm:
+            if (s - s0) % _RESTART == 0:
+                for f in range(d):
+                    ex[f] = 0.0
+                    ex2[f] = 0.0
+                    for j in range(n):
+                        v = T[s + j, f]
+                        ex[f] += v
+                        ex2[f] += v * v
+            else:
+                for f in range(d):
+                    v_out = T[s - 1, f]
+                    v_in = T[s + n - 1, f]
+                    ex[f] += v_in - v_out
+                    ex2[f] += v_in * v_in - v_out * v_out
+            for f in range(d):
+                m1 = ex[f] / n
+                m2 = ex2[f] / n
+                var = m2 - m1 * m1
+                mu[f] = m1
+                inv[f] = 1.0 / np.sqrt(var) if var > _FLAT * m2 else 0.0
+        have_xz = False
+        for qi in range(nq):
+            thr_exact = thr_d[qi]
+            thr = _inflate(thr_exact, margin)
+            if _kim_window(Q, qi, T, s, n, mu, inv, thr) > thr:
+                stats[qi, Z_KIM] += 1
+                continue
+            lb1 = _keogh_eq_window(q_order, qL, qU, qi, T, s, n, mu, inv, thr, cb1)
+            if lb1 > thr:
+                stats[qi, Z_KEOGH_EQ] += 1
+                continue
+            lb2 = _keogh_ec_window(q_order, Q, qi, tL, tU, s - s0, n, mu, inv, thr, cb2)
+            if lb2 > thr:
+                stats[qi, Z_KEOGH_EC] += 1
+                continue
+            # cumulative bound of the rows still to come after row i: cbs[i + 1]
+            cbs[n] = 0.0
+            if lb1 > lb2:
+                # column terms: rows <= i never reach columns > i + radius
+                acc = 0.0
+                suffix[n] = 0.0
+                for j in range(n - 1, -1, -1):
+                    acc += cb1[j]
+                    suffix[j] = acc
+                for i in range(n + 1):
+                    cbs[i] = suffix[min(i + radius, n)]
+            else:
+                acc = 0.0
+                for i in range(n - 1, -1, -1):
+                    acc += cb2[i]
+                    cbs[i] = acc
+            if not have_xz:
+                for j in range(n):
+                    for f in range(d):
+                        xz[j, f] = _zc(T[s + j, f], mu[f], inv[f])
+                have_xz = True
+            v, abandoned = _ea_dtw(
+                Q[qi], xz, n, n, lo, hi, cbs, thr_exact, thr, prev, cur, np.inf, 0.0
+            )
+            if abandoned or v == np.inf or v >= thr_exact:
+                stats[qi, Z_DTW_ABANDONED] += 1
+                continue
+            stats[qi, Z_DTW_FULL] += 1
+            c = count[qi]
+            sd[qi, c] = v
+            ss[qi, c] = s
+            c += 1
+            if kk == 1:
+                sd[qi, 0] = v
+                ss[qi, 0] = s
+                c = 1
+                thr_d[qi] = v
+            elif c >= next_compact[qi]:
+                # compact when the store has doubled: the threshold tightens as
+                # matches accumulate, at an amortised O(log) cost per insertion
+                c, t = _compact(sd[qi], ss[qi], c, kk, ez, acc_d, acc_s)
+                thr_d[qi] = t
+                next_compact[qi] = min(cap, max(2 * c, c + 4 * kk + 16))
+            count[qi] = c
+    for qi in range(nq):
+        c = count[qi]
+        if kk > 1 and c > 0:
+            c, _ = _compact(sd[qi], ss[qi], c, kk, ez, acc_d, acc_s)
+        out_count[qi] = c
+        for t in range(c):
+            out_d[qi, t] = sd[qi, t]
+            out_s[qi, t] = ss[qi, t]
+
+
+@njit_parallel
+def _subsequence_kernel(
+    Q,
+    q_order,
+    qL,
+    qU,
+    T,
+    radius,
+    znorm,
+    kk,
+    ez,
+    cap,
+    bounds,
+    lo,
+    hi,
+    out_d,
+    out_s,
+    out_count,
+    stats,
+):
+    n_chunks = bounds.shape[0] - 1
+    for c in prange(n_chunks):
+        if bounds[c + 1] > bounds[c]:
+            _search_chunk(
+                Q,
+                q_order,
+                qL,
+                qU,
+                T,
+                bounds[c],
+                bounds[c + 1],
+                radius,
+                znorm,
+                kk,
+                ez,
+                cap,
+                lo,
+                hi,
+                out_d[c],
+                out_s[c],
+                out_count[c],
+                stats[c],
+            )
+
+
+@njit
+def _merge(out_d, out_s, out_count, k, ez, res_d, res_s):
+    n_chunks, nq, cap = out_d.shape
+    for qi in range(nq):
+        total = 0
+        for c in range(n_chunks):
+            total += out_count[c, qi]
+        sd = np.empty(max(total, 1))
+        ss = np.empty(max(total, 1), dtype=np.int64)
+        t = 0
+        for c in range(n_chunks):
+            for u in range(out_count[c, qi]):
+                sd[t] = out_d[c, qi, u]
+                ss[t] = out_s[c, qi, u]
+                t += 1
+        _greedy(sd, ss, total, k, ez, res_d[qi], res_s[qi])
+
+
+@njit
+def _prepare_queries(Q, radius, znorm, lo, hi, Qz, q_order, qL, qU):
+    nq, n, d = Q.shape
+    clo = np.empty(n, dtype=np.int64)
+    chi = np.empty(n, dtype=np.int64)
+    _col_ranges(n, n, lo, hi, clo, chi)
+    dq1 = np.empty(n + 1, dtype=np.int64)
+    dq2 = np.empty(n + 1, dtype=np.int64)
+    key = np.empty(n)
+    for qi in range(nq):
+        for f in range(d):
+            m1 = 0.0
+            m2 = 0.0
+            if znorm:
+                for i in range(n):
+                    m1 += Q[qi, i, f]
+                    m2 += Q[qi, i, f] * Q[qi, i, f]
+                m1 /= n
+                m2 /= n
+                var = m2 - m1 * m1
+                inv = 1.0 / np.sqrt(var) if var > _FLAT * m2 else 0.0
+            else:
+                inv = 1.0
+            for i in range(n):
+                Qz[qi, i, f] = (Q[qi, i, f] - m1) * inv
+        for f in range(d):
+            _envelope(Qz[qi], f, clo, chi, n, qL[qi], qU[qi], dq1, dq2)
+        for i in range(n):
+            t = 0.0
+            for f in range(d):
+                t += abs(Qz[qi, i, f])
+            key[i] = -t
+        q_order[qi] = np.argsort(key, kind="mergesort")
+
+
+def dtw_subsequence_search(Q, T, radius, n_matches, exclusion_zone, znormalize, n_chunks=None):
+    """The ``n_matches`` best windows of T for each query, exactly, UCR-suite style.
+
+    Q: (nq, n, d) float64 queries (one length), T: (L, d) float64 series,
+    ``radius``: Sakoe-Chiba radius, ``exclusion_zone``: two matches start at least
+    this far apart (<= 1: no exclusion), ``znormalize``: compare z-normalised
+    windows with z-normalised queries (running mean and standard deviation; a flat
+    window becomes zeros).  Returns ``(sq, starts, stats)``: squared distances
+    (nq, n_matches) float64 (``inf`` / start -1 where fewer matches exist),
+    starts int64, and the per-query counts (nq, 5) of ``SUBSEQ_STATS``.
+
+    Each window meets LB_Kim (hierarchy of the first and last three cells), LB_Keogh
+    of the window against the query's envelope (query rows taken by decreasing
+    |z|), LB_Keogh of the query against the series' envelope, then the EAPruned DTW
+    carrying the cumulative bound of the better LB_Keogh; all abandon past the
+    current threshold.  With ``n_matches = k`` and an exclusion zone, the threshold
+    is the (2k - 1)-th best of the matches found so far that are pairwise apart
+    (which bounds the final k-th match); windows below it are kept and the greedy
+    selection is made at the end over all chunks, so the result is exactly the
+    greedy selection over every window.  Chunks of the series run in parallel.
+    """
+    from ._jit import n_threads
+
+    nq, n, d = Q.shape
+    L = T.shape[0]
+    n_windows = L - n + 1
+    k = int(n_matches)
+    ez = int(exclusion_zone)
+    kk = 2 * k - 1 if ez > 1 else k
+    lo = np.empty(n, dtype=np.int64)
+    hi = np.empty(n, dtype=np.int64)
+    band_ranges(n, n, 2, int(radius), 2.0, lo, hi)
+    Qz = np.empty_like(Q)
+    q_order = np.empty((nq, n), dtype=np.int64)
+    qL = np.empty_like(Q)
+    qU = np.empty_like(Q)
+    _prepare_queries(Q, int(radius), bool(znormalize), lo, hi, Qz, q_order, qL, qU)
+    if n_chunks is None:
+        n_chunks = max(1, min(n_windows // max(4 * n, 256), 4 * n_threads()))
+    n_chunks = max(1, min(int(n_chunks), n_windows))
+    bounds = np.linspace(0, n_windows, n_chunks + 1).astype(np.int64)
+    longest = int(np.max(np.diff(bounds)))
+    cap = int(min(2 * kk * max(2 * ez - 1, 1) + 64, longest + 1))
+    out_d = np.empty((n_chunks, nq, cap))
+    out_s = np.empty((n_chunks, nq, cap), dtype=np.int64)
+    out_count = np.zeros((n_chunks, nq), dtype=np.int64)
+    stats = np.zeros((n_chunks, nq, N_ZSTATS), dtype=np.int64)
+    _subsequence_kernel(
+        Qz,
+        q_order,
+        qL,
+        qU,
+        T,
+        int(radius),
+        bool(znormalize),
+        kk,
+        ez,
+        cap,
+        bounds,
+        lo,
+        hi,
+        out_d,
+        out_s,
+        out_count,
+        stats,
+    )
+    res_d = np.full((nq, k), np.inf)
+    res_s = np.full((nq, k), -1, dtype=np.int64)
+    _merge(out_d, out_s, out_count, k, ez, res_d, res_s)
+    return res_d, res_s, stats.sum(axis=0)
