@@ -48,6 +48,7 @@ bench: $(STAMP)
 # the docs extra is part of the venv: tests/test_docs.py needs Sphinx too
 docs: $(STAMP)
 	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
+	$(PY) docs/check_site.py docs/_build/html   # offline (no external script/style/font), links resolve
 
 # The GPU check (issue 18; benchmarks/README.md, "GPU check"). gpu-wheels, here: the wheels
 # the bare GPU machine lacks, for its Python; gpu-check, there (or here: "no GPU").

@@ -117,7 +117,7 @@ def bench_1nn(quick: bool):
                     f"{100 * rate[k]:.1f}"
                     for k in ("lb_kim", "lb_keogh_ec", "lb_keogh_eq", "lb_improved")
                 )
-                + f" | {100 * rate['dtw_abandoned']:.1f} / {100 * rate['dtw_full']:.1f}"
+                + f"; {100 * rate['dtw_abandoned']:.1f} / {100 * rate['dtw_full']:.1f}"
             )
             rows.append(row)
             records.append({"set": name, "window": label, "times": t, "stats": stats})
@@ -133,7 +133,7 @@ def bench_1nn(quick: bool):
         "1-NN error",
         "tslearn",
         "aeon",
-        "% pruned: Kim / Keogh EC / Keogh EQ / Improved | DTW abandoned / full",
+        "% pruned: Kim / Keogh EC / Keogh EQ / Improved; DTW abandoned / full",
     ]
     return table(rows, header), records
 

@@ -59,6 +59,41 @@ html_theme = "furo"
 html_title = f"tsalign {release}"
 html_static_path = ["_static"] if (HERE / "_static").is_dir() else []
 
+# -- formulas, offline ------------------------------------------------------------------
+# MathJax 3 is served from the built site itself: its files come from the
+# sphinx-mathjax-offline package on PyPI (in the docs extra) and are copied into
+# _static/mathjax/ when the build finishes (the parts tex-chtml.js loads: the CHTML
+# fonts and the TeX extensions it may autoload, the menu and assistive MathML).
+# No CDN is contacted, by the build or by a reader's browser.
+mathjax_path = "mathjax/tex-chtml.js"
+MATHJAX_PARTS = ["tex-chtml.js", "output/chtml/fonts", "input/tex/extensions", "ui", "a11y"]
+
+
+def mathjax_source() -> Path:
+    spec = importlib.util.find_spec("sphinx-mathjax-offline")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(
+            "the docs render formulas with a local MathJax: pip install sphinx-mathjax-offline "
+            "(part of the docs extra)"
+        )
+    return Path(list(spec.submodule_search_locations)[0]) / "static" / "mathjax"
+
+
+def copy_mathjax(app, exc) -> None:
+    import shutil
+
+    if exc is not None or app.builder.format != "html":
+        return
+    src = mathjax_source()
+    dst = Path(app.outdir) / "_static" / "mathjax"
+    for part in MATHJAX_PARTS:
+        if (src / part).is_dir():
+            shutil.copytree(src / part, dst / part, dirs_exist_ok=True)
+        else:
+            (dst / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src / part, dst / part)
+
+
 # -- API docs ------------------------------------------------------------------------
 autosummary_generate = True
 autodoc_typehints = "none"  # the numpydoc sections carry the types
@@ -154,6 +189,17 @@ API_SECTIONS: list[tuple[str, str, list[str]]] = [
         ],
     ),
     ("tsalign.performance", "Forecasting errors", ["mae", "mse", "mase"]),
+    (
+        "tsalign.barycenters",
+        "Barycenters",
+        [
+            "euclidean_barycenter",
+            "dtw_barycenter_averaging",
+            "dtw_barycenter_averaging_subgradient",
+            "softdtw_barycenter",
+        ],
+    ),
+    ("tsalign.clustering", "Clustering", ["TimeSeriesKMeans"]),
     ("tsalign.nn", "PyTorch losses", ["SoftDTWLoss", "SoftDTW", "DILATELoss", "SSNTLoss"]),
     (
         "tsalign.backend",
@@ -170,14 +216,19 @@ API_SECTIONS: list[tuple[str, str, list[str]]] = [
         ],
     ),
     ("tsalign.plot", "Plots", ["plot_cost_matrix", "plot_alignment_matrix", "plot_matches"]),
+    ("tsalign.datasets", "Example data", ["make_cbf"]),
 ]
 
 MODULE_INTROS = {
     "tsalign": "The metrics. Every function takes ``be=`` and runs on numpy arrays, torch "
     "tensors (CPU and CUDA) and CuPy arrays; see :doc:`../backends`.",
+    "tsalign.barycenters": "Averages of series under the Euclidean distance, DTW (DBA) and "
+    "soft-DTW, with tslearn's names (the soft-DTW barycenter needs scipy on the CPU).",
+    "tsalign.clustering": "k-means under DTW and soft-DTW (a scikit-learn estimator: "
+    '``pip install "tsalign-metrics[clustering]"``).',
     "tsalign.nn": "``torch.nn.Module`` losses (imports PyTorch).",
     "tsalign.neighbors": "Exact DTW neighbours with pruning; the classifier needs scikit-learn "
-    '(``pip install "tsalign[sklearn]"``).',
+    '(``pip install "tsalign-metrics[sklearn]"``).',
     "tsalign.backend": "Backend selection and the array glue; ``tsalign.instantiate_backend`` "
     "and ``tsalign.Backend`` are the same objects as here.",
     "tsalign.metrics": "Every public name of ``tslearn.metrics``: ``import tsalign.metrics as "
@@ -186,7 +237,9 @@ MODULE_INTROS = {
     "``tsalign.compat.tslearn`` has the same names with tslearn's behaviour where tsalign "
     "differs (see :doc:`../coming_from`).",
     "tsalign.performance": "tslearn.metrics.performance's forecasting errors.",
-    "tsalign.plot": 'Figures of alignments (needs matplotlib: ``pip install "tsalign[plot]"``).',
+    "tsalign.datasets": "Example data generated on the fly (nothing is downloaded).",
+    "tsalign.plot": "Figures of alignments (needs matplotlib: "
+    '``pip install "tsalign-metrics[plot]"``).',
 }
 
 GALLERY_NEEDS = {
@@ -313,7 +366,110 @@ def write_reproductions(path: Path) -> None:
     _write_if_changed(path, text)
 
 
+def read_gpu_status(path: Path | None = None) -> dict:
+    """``benchmarks/gpu_status.toml``: the one record of the last run on a GPU."""
+    import tomllib
+
+    path = path or ROOT / "benchmarks" / "gpu_status.toml"
+    return tomllib.loads(path.read_text())["last_run"]
+
+
+def gpu_status_text(status: dict) -> str:
+    """One sentence (reST) saying whether the GPU path has run on a GPU, and where."""
+    if str(status.get("date", "never")).strip().lower() in ("", "never"):
+        return (
+            "**GPU status: never run on a GPU.** The CUDA kernels compile with nvcc and "
+            "match the CPU kernels in an emulator (``tests/cuda_emu.py``), but no test or "
+            "benchmark of this version has run on a GPU yet."
+        )
+    text = (
+        f"**GPU status: last run on a GPU on {status['date']}**, "
+        f"card: {status.get('card', 'not recorded')}"
+    )
+    if status.get("command"):
+        text += f", command: ``{status['command']}``"
+    if status.get("result"):
+        text += f"; result: {status['result']}"
+    return text + "."
+
+
+def write_gpu_status(path: Path) -> None:
+    status = gpu_status_text(read_gpu_status())
+    _write_if_changed(path, f".. note::\n\n   {status}\n")
+
+
+def public_names(module) -> list[str]:
+    """The public names of a module: ``__all__``, or its non-underscore attributes."""
+    names = getattr(module, "__all__", None)
+    if names is None:
+        names = [n for n in dir(module) if not n.startswith("_")]
+        names = [
+            n
+            for n in names
+            if getattr(getattr(module, n), "__module__", "").startswith(
+                module.__name__.split(".")[0]
+            )
+        ]
+    return sorted({n for n in names if not n.startswith("_")})
+
+
+def tslearn_coverage() -> tuple[list[tuple[str, str]], int, int]:
+    """(tslearn.metrics name, where tsalign has it or ""), covered, total."""
+    metrics = _import("tslearn.metrics")
+    if metrics is None:
+        return [], 0, 0
+    # tsalign.nn.SoftDTW is pytorch-softdtw-cuda's module, not tslearn's SoftDTW class: only
+    # the top-level namespace counts, plus the loss that tslearn names differently
+    renamed = {"SoftDTWLossPyTorch": "tsalign.nn.SoftDTWLoss"}
+    rows = []
+    for name in public_names(metrics):
+        where = ""
+        if _has(f"tsalign.{name}"):
+            where = f"``tsalign.{name}``"
+        elif name in renamed and _has(renamed[name]):
+            where = f"``{renamed[name]}`` (same arguments)"
+        rows.append((name, where))
+    return rows, sum(1 for _, w in rows if w), len(rows)
+
+
+def write_tslearn_coverage(path: Path) -> None:
+    rows, covered, total = tslearn_coverage()
+    if not rows:
+        _write_if_changed(path, ".. note::\n\n   tslearn is not installed in this build.\n")
+        return
+    import tslearn
+
+    out = [
+        f"tsalign has **{covered} of the {total}** public names of ``tslearn.metrics`` "
+        f"(tslearn {tslearn.__version__}, compared when these pages were built):\n",
+        ".. list-table::",
+        "   :header-rows: 1",
+        "   :widths: 40 60",
+        "",
+        "   * - ``tslearn.metrics``",
+        "     - tsalign",
+    ]
+    for name, where in rows:
+        out += [f"   * - ``{name}``", f"     - {where or 'not yet'}"]
+    _write_if_changed(path, "\n".join(out) + "\n")
+
+
+def write_markdown_page(src: Path, path: Path, top_level: int = 1) -> None:
+    """A Markdown file of the repository (CHANGELOG.md, CONTRIBUTING.md) as reST."""
+    from _markdown import include_markdown
+
+    rel = os.path.relpath(src, HERE).replace(os.sep, "/")
+    _write_if_changed(path, include_markdown(src, f"/{rel}", top_level=top_level))
+
+
 MISSING_API = write_api_page(HERE / "generated" / "api.rst")
+write_gpu_status(HERE / "generated" / "gpu_status.inc")
+write_tslearn_coverage(HERE / "generated" / "tslearn_coverage.inc")
+write_markdown_page(ROOT / "CHANGELOG.md", HERE / "generated" / "changelog.inc")
+write_markdown_page(ROOT / "CONTRIBUTING.md", HERE / "generated" / "contributing.inc")
+write_markdown_page(
+    ROOT / "benchmarks" / "README_fastdtw.md", HERE / "generated" / "fastdtw.inc", top_level=3
+)
 write_benchmark_tables(HERE / "generated" / "benchmarks.inc")
 write_reproductions(HERE / "generated" / "reproductions.inc")
 
@@ -334,7 +490,12 @@ sphinx_gallery_conf = {
     "plot_gallery": "True",
     "only_warn_on_example_error": False,
     "matplotlib_animations": False,
+    # the computation-times page loads jQuery and DataTables from CDNs: the site stays offline
+    "write_computation_times": False,
 }
+# pages left by builds made before that setting
+(HERE / "sg_execution_times.rst").unlink(missing_ok=True)
+(HERE / "auto_examples" / "sg_execution_times.rst").unlink(missing_ok=True)
 
 
 def setup(app):
@@ -349,3 +510,4 @@ def setup(app):
             log.info(f"[tsalign docs] gallery examples left out (API missing): {_pending}")
 
     app.connect("builder-inited", report)
+    app.connect("build-finished", copy_mathjax)

@@ -41,13 +41,14 @@ assert distance == dtw(a, b)
 # ------------------------------------
 # Cell (i, j) is the squared difference between frame i of the first series
 # (rows, drawn on the left) and frame j of the second (columns, drawn on
-# top).  The red path is the cheapest monotone way from the first frames to
-# the last ones, through the dark (cheap) cells.  Where it runs horizontally,
+# top); the colorbar gives the scale.  The red path is the cheapest
+# monotone way from the first frames to the last ones, through the dark
+# (cheap) cells.  Where it runs horizontally,
 # one frame of the first series is matched with several frames of the second;
 # where it runs vertically, the other way round: the long vertical stretch is
 # the first series' long plateau, all matched with the end of the second
 # series' short one.
-ax = plot_cost_matrix(a, b)
+ax = plot_cost_matrix(a, b, colorbar=True)
 ax.figure.suptitle(f"GunPoint, class Gun: DTW = {distance:.2f}, Euclidean = {euclidean:.2f}")
 plt.show()
 

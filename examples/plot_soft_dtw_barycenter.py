@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from tsalign import soft_dtw, soft_dtw_alignment
+from tsalign import dtw_path, soft_dtw, soft_dtw_alignment
 from tsalign.plot import plot_alignment_matrix
 
 rng = np.random.default_rng(0)
@@ -87,8 +87,6 @@ plt.show()
 # DTW path dashed.  On the flat parts, where many alignments cost about the
 # same, the expected alignment spreads out while the hard path picks one of
 # them.
-from tsalign import dtw_path  # noqa: E402
-
 peak = int(barycenter[:, 0].argmax())
 k = int(np.argmax(np.abs(centers - peak)))
 z_np, x_np = barycenter[:, 0].numpy(), X[k, :, 0].numpy()

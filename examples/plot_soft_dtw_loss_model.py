@@ -37,7 +37,10 @@ def make_data(n):
     start = rng.integers(2, 10, size=n)
     height = rng.uniform(0.5, 1.5, size=n)
     second = start + N_IN + 2 + rng.integers(-3, 4, size=n)  # always in the future window
-    bump = lambda center: np.exp(-0.5 * ((t[None, :] - center[:, None]) / 1.0) ** 2)  # noqa: E731
+
+    def bump(center):
+        return np.exp(-0.5 * ((t[None, :] - center[:, None]) / 1.0) ** 2)
+
     series = height[:, None] * (bump(start) + bump(second))
     series += 0.03 * rng.normal(size=series.shape)
     x = torch.tensor(series[:, :N_IN, None], dtype=torch.float32)

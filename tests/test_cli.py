@@ -263,3 +263,40 @@ def test_main_docstring_example():
 
     result = doctest.testmod(cli)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_bench_quick_and_the_fallback_without_a_suite(monkeypatch, capsys):
+    import tsalign._quickbench as quick
+    from tsalign import __main__ as cli
+
+    calls = []
+    monkeypatch.setattr(quick, "run_quick", lambda: calls.append("quick") or 0)
+    assert cli.main(["bench", "--quick"]) == 0 and calls == ["quick"]
+    assert cli.main(["bench", "--quick", "--script", "x.py"]) == 2
+    assert "--quick" in capsys.readouterr().err
+    # an installed wheel has no benchmarks/: `bench` runs the built-in benchmark
+    monkeypatch.setattr(cli, "_find_bench_script", lambda roots: None)
+    assert cli.main(["bench"]) == 0 and calls == ["quick", "quick"]
+    assert "built-in quick benchmark" in capsys.readouterr().err
+    assert cli.main(["bench", "--", "3"]) == 2  # arguments for a suite that is not there
+    assert "no benchmark suite" in capsys.readouterr().err
+
+
+def test_quick_benchmark_prints_its_table(monkeypatch):
+    import tsalign._quickbench as quick
+
+    monkeypatch.setattr(quick, "_cases", lambda rng: [("tiny case", lambda: sum(range(10)))])
+    lines = []
+    assert quick.run_quick(rounds=3, print_fn=lines.append) == 0
+    text = "\n".join(lines)
+    assert "quick benchmark" in text and "machine:" in text
+    assert "tiny case" in text and "median of 3 warm calls" in text
+
+
+def test_warmup_lists_every_main_entry_point():
+    from tsalign._warmup import entry_points
+
+    names = [n for n, _ in entry_points()]
+    for family in ("dtw", "dtw_path", "cdist_dtw", "soft_dtw", "soft_dtw_alignment", "dilate"):
+        assert f"{family} (float64)" in names and f"{family} (float32)" in names
+    assert any(n.startswith("nn.SoftDTWLoss") for n in names)

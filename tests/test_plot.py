@@ -102,6 +102,21 @@ def test_cost_matrix_bad_path(rng, path, exc, words):
         plot_cost_matrix(x, y, path=path)
 
 
+def test_cost_matrix_colorbar(rng):
+    x, y = _pair(rng)
+    cost = sq_cost(x, y)
+    ax = plot_cost_matrix(x, y, colorbar=True)  # with the series panels: 4 axes
+    assert len(ax.figure.axes) == 4
+    bar = ax.figure.axes[-1]
+    assert "cost" in bar.get_ylabel()
+    lo, hi = ax.images[0].get_clim()
+    assert np.isclose(lo, cost.min()) and np.isclose(hi, cost.max())
+    _, own = plt.subplots()
+    plot_cost_matrix(x, y, ax=own, colorbar=True)
+    assert len(own.figure.axes) == 2
+    assert len(plot_cost_matrix(x, y).figure.axes) == 3  # no colorbar by default
+
+
 def test_cost_matrix_show_series_needs_own_figure(rng):
     x, y = _pair(rng)
     _, ax = plt.subplots()

@@ -5,8 +5,6 @@ torch, cupy and numba are imported when a computation needs them (the
 public modules import their kernels lazily).
 """
 
-from __future__ import annotations
-
 # Each family lists its public names once, in its own __all__; they are re-exported here.
 from . import ctw as _ctw_api
 from . import dilate as _dilate_api

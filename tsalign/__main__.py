@@ -9,7 +9,14 @@
     rows are padding), prints the value.
 ``tsalign bench [--script PATH] [ARGS ...]``
     Runs the benchmark suite (``benchmarks/run_all.py`` of a source checkout)
-    and prints its table.
+    and prints its table; without a checkout, runs the built-in quick benchmark.
+``tsalign bench --quick``
+    A short benchmark built into the package (tsalign only, no peers): works
+    from an installed wheel.
+``tsalign warmup``
+    Calls every main entry point once on tiny inputs (float32 and float64), so
+    numba compiles the CPU kernels into its on-disk cache; later processes
+    load them instead of compiling.
 
 Mistakes (missing or unreadable files, bad options, inputs the metric refuses)
 print one line on stderr and exit with status 2.
@@ -67,7 +74,7 @@ def _cpu_model() -> str:
 
 def _torch_lines() -> list[str]:
     if importlib.util.find_spec("torch") is None:
-        return ["pytorch  not installed (pip install 'tsalign[torch]')"]
+        return ["pytorch  not installed (pip install 'tsalign-metrics[torch]')"]
     try:
         import torch
     except Exception as exc:  # a broken install should not break `info`
@@ -86,7 +93,10 @@ def _torch_lines() -> list[str]:
 
 def _cupy_lines() -> list[str]:
     if importlib.util.find_spec("cupy") is None:
-        return ["cupy     not installed (pip install 'tsalign[cuda12]' or 'tsalign[cuda13]')"]
+        return [
+            "cupy     not installed "
+            "(pip install 'tsalign-metrics[cuda12]' or 'tsalign-metrics[cuda13]')"
+        ]
     try:
         import cupy
 
@@ -240,7 +250,7 @@ def _write_plot(args, s1, s2, value: float, gamma: float, constraints: dict) -> 
     try:
         import matplotlib
     except ImportError:
-        raise UsageError("--plot needs matplotlib: pip install 'tsalign[plot]'") from None
+        raise UsageError("--plot needs matplotlib: pip install 'tsalign-metrics[plot]'") from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -281,6 +291,14 @@ def _find_bench_script(search: list[Path]) -> Path | None:
 
 
 def _cmd_bench(args) -> int:
+    if args.quick:
+        if args.script is not None or args.args:
+            raise UsageError(
+                "--quick runs the built-in benchmark: it takes no --script or arguments"
+            )
+        from tsalign._quickbench import run_quick
+
+        return run_quick()
     if args.script is not None:
         script = Path(args.script)
         if not script.is_file():
@@ -289,10 +307,21 @@ def _cmd_bench(args) -> int:
         roots = [Path.cwd(), Path(__file__).resolve().parent.parent]
         script = _find_bench_script(roots)
         if script is None:
-            raise UsageError(
-                f"no benchmark suite found ({BENCH_SCRIPT} in {' or '.join(map(str, roots))}): "
-                "it ships with the source tree; run from a checkout or pass --script"
+            if args.args:
+                raise UsageError(
+                    f"no benchmark suite found ({BENCH_SCRIPT} in "
+                    f"{' or '.join(map(str, roots))}) to pass arguments to: it ships with the "
+                    "source tree; run from a checkout or pass --script"
+                )
+            # an installed wheel has no suite: run the one built into the package
+            print(
+                f"{PROG}: no benchmark suite ({BENCH_SCRIPT}) here, it ships with the source "
+                "tree; running the built-in quick benchmark (tsalign bench --quick)",
+                file=sys.stderr,
             )
+            from tsalign._quickbench import run_quick
+
+            return run_quick()
     extra = list(args.args)
     if extra[:1] == ["--"]:
         extra = extra[1:]
@@ -300,10 +329,17 @@ def _cmd_bench(args) -> int:
     return subprocess.call([sys.executable, str(script), *extra])
 
 
+def _cmd_warmup(args) -> int:
+    from tsalign._warmup import warmup
+
+    warmup()
+    return 0
+
+
 # --------------------------------------------------------------------------- main
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Alignment metrics for sequences (tsalign).")
-    sub = parser.add_subparsers(dest="command", metavar="{info,align,bench}")
+    sub = parser.add_subparsers(dest="command", metavar="{info,align,bench,warmup}")
 
     p_info = sub.add_parser("info", help="version, backends and devices found")
     p_info.set_defaults(func=_cmd_info)
@@ -361,8 +397,19 @@ def _build_parser() -> argparse.ArgumentParser:
     p_bench.add_argument(
         "--script", default=None, help=f"the suite to run (default: {BENCH_SCRIPT} of the checkout)"
     )
+    p_bench.add_argument(
+        "--quick",
+        action="store_true",
+        help="run the short benchmark built into the package (tsalign only, no peers)",
+    )
     p_bench.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed on to the suite")
     p_bench.set_defaults(func=_cmd_bench)
+
+    p_warmup = sub.add_parser(
+        "warmup",
+        help="compile the CPU kernels once into numba's cache (first calls then only load)",
+    )
+    p_warmup.set_defaults(func=_cmd_warmup)
     return parser
 
 
@@ -390,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         if args.command is None:
-            raise UsageError("choose a command: info, align or bench (see --help)")
+            raise UsageError("choose a command: info, align, bench or warmup (see --help)")
         return int(args.func(args))
     except UsageError as exc:
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)

@@ -28,6 +28,7 @@ def make_cbf(n_per_class: int = 10, length: int = 128, seed: int | None = 0):
     Returns
     -------
     X : ndarray, shape (3 * n_per_class, length)
+        The series, float64, grouped by class.
     y : ndarray of int, shape (3 * n_per_class,)
         0 = cylinder, 1 = bell, 2 = funnel.
 

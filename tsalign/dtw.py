@@ -119,8 +119,24 @@ def dtw_path(
 ):
     r"""DTW value and optimal path between two series (or batches of pairs).
 
-    Same arguments as :func:`dtw`.  Ties between predecessors are broken as
-    in tslearn: diagonal first, then (i-1, j), then (i, j-1).
+    Ties between predecessors are broken as in tslearn: diagonal first, then
+    (i-1, j), then (i, j-1).
+
+    Parameters
+    ----------
+    s1 : array-like, shape (N,), (N, d) or (B, N, d)
+        A series, or a batch of B series (with ``s2`` of shape (B, M, d)).
+        Trailing all-NaN rows are padding (variable lengths).
+    s2 : array-like, shape (M,), (M, d) or (B, M, d)
+        The other series, or batch.
+    global_constraint : {"itakura", "sakoe_chiba"} or None
+        Global constraint on the paths, as in :func:`dtw`.
+    sakoe_chiba_radius : int or None
+        Radius of the Sakoe-Chiba band, as in :func:`dtw`.
+    itakura_max_slope : float or None
+        Maximum slope of the Itakura parallelogram, as in :func:`dtw`.
+    be : Backend, {"numpy", "pytorch", "cupy"} or None
+        Backend; by default the inputs' own library.
 
     Returns
     -------
@@ -178,16 +194,22 @@ def dtw_path_from_metric(
         "cityblock", "chebyshev", "cosine"; on numpy any scipy metric name),
         a callable ``metric(x_i, y_j, **kwds) -> float`` applied to every pair
         of frames, or "precomputed".
-    global_constraint, sakoe_chiba_radius, itakura_max_slope :
-        As in :func:`dtw`.
-    be : Backend, str or None
-        Backend.
+    global_constraint : {"itakura", "sakoe_chiba"} or None
+        Global constraint on the paths, as in :func:`dtw`.
+    sakoe_chiba_radius : int or None
+        Radius of the Sakoe-Chiba band, as in :func:`dtw`.
+    itakura_max_slope : float or None
+        Maximum slope of the Itakura parallelogram, as in :func:`dtw`.
+    be : Backend, {"numpy", "pytorch", "cupy"} or None
+        Backend; by default the inputs' own library.
     **kwds
         Extra arguments of the metric.
 
     Returns
     -------
     path : list of (int, int)
+        The optimal path, index pairs (frame of s1, frame of s2) from (0, 0)
+        to (N-1, M-1).
     cost : float or 0-d array
         The accumulated cost of the path (no square root is taken).
 
@@ -240,8 +262,12 @@ def cdist_dtw(
     dataset2 : same as dataset1, or None
         The other dataset; None means ``dataset1`` against itself (only the
         upper triangle is computed, the diagonal is zero).
-    global_constraint, sakoe_chiba_radius, itakura_max_slope :
-        As in :func:`dtw`.
+    global_constraint : {"itakura", "sakoe_chiba"} or None
+        Global constraint on the paths, as in :func:`dtw`.
+    sakoe_chiba_radius : int or None
+        Radius of the Sakoe-Chiba band, as in :func:`dtw`.
+    itakura_max_slope : float or None
+        Maximum slope of the Itakura parallelogram, as in :func:`dtw`.
     n_jobs : int or None
         CPU threads: None or -1 = all of numba's threads, k > 0 = k threads.
         (Unlike tslearn's joblib default of one job, parallelism is on by
@@ -282,6 +308,15 @@ def dtw_subsequence_path(subseq, longseq, be: Any = None):
     The path must cover all of ``subseq`` but may start and end at any frame
     of ``longseq``.
 
+    Parameters
+    ----------
+    subseq : array-like, shape (N,) or (N, d)
+        The query, matched in full.
+    longseq : array-like, shape (M,) or (M, d)
+        The series searched; the match may start and end at any of its frames.
+    be : Backend, {"numpy", "pytorch", "cupy"} or None
+        Backend; by default the inputs' own library.
+
     Returns
     -------
     path : list of (int, int)
@@ -321,6 +356,22 @@ def sakoe_chiba_mask(sz1: int, sz2: int, radius: int = 1, be: Any = None):
     For unequal sizes the band is widened by ``|sz1 - sz2|`` so that the end
     cell stays reachable, as in tslearn.
 
+    Parameters
+    ----------
+    sz1 : int
+        Length of the first series (rows of the mask), at least 1.
+    sz2 : int
+        Length of the second series (columns), at least 1.
+    radius : int, default 1
+        Radius of the band (at least 0).
+    be : Backend, {"numpy", "pytorch", "cupy"} or None
+        Backend of the returned array; None: numpy.
+
+    Returns
+    -------
+    mask : bool array, shape (sz1, sz2)
+        True where a path may pass.
+
     Examples
     --------
     >>> sakoe_chiba_mask(4, 4, radius=2)
@@ -338,7 +389,26 @@ def sakoe_chiba_mask(sz1: int, sz2: int, radius: int = 1, be: Any = None):
 def itakura_mask(sz1: int, sz2: int, max_slope: float = 2.0, be: Any = None):
     """Boolean Itakura-parallelogram mask of shape (sz1, sz2) (True = allowed).
 
-    Raises ValueError when the slope admits no path for these sizes.
+    Parameters
+    ----------
+    sz1 : int
+        Length of the first series (rows of the mask), at least 1.
+    sz2 : int
+        Length of the second series (columns), at least 1.
+    max_slope : float, default 2.0
+        Maximum slope of the parallelogram (at least 1).
+    be : Backend, {"numpy", "pytorch", "cupy"} or None
+        Backend of the returned array; None: numpy.
+
+    Returns
+    -------
+    mask : bool array, shape (sz1, sz2)
+        True where a path may pass.
+
+    Raises
+    ------
+    ValueError
+        When the slope admits no path for these sizes.
 
     Examples
     --------
@@ -366,7 +436,27 @@ def compute_mask(
 ):
     """Boolean mask of the cells a global constraint allows (tslearn's rules).
 
-    ``s1`` and ``s2`` are series or their sizes (ints).
+    Parameters
+    ----------
+    s1 : int or array-like, shape (N,) or (N, d)
+        A series, or its length.
+    s2 : int or array-like, shape (M,) or (M, d)
+        The other series, or its length.
+    global_constraint : {"itakura", "sakoe_chiba"}, int or None, default 0
+        The constraint (tslearn's codes: 0 or None = inferred from the
+        parameter given, 1 = Itakura, 2 = Sakoe-Chiba).
+    sakoe_chiba_radius : int or None
+        Radius of the Sakoe-Chiba band.
+    itakura_max_slope : float or None
+        Maximum slope of the Itakura parallelogram.
+    be : Backend, {"numpy", "pytorch", "cupy"} or None
+        Backend of the returned array; by default the inputs' own library
+        (numpy for sizes).
+
+    Returns
+    -------
+    mask : bool array, shape (N, M)
+        True where a path may pass (all True without a constraint).
 
     Examples
     --------
@@ -396,9 +486,21 @@ def compute_mask(
 def lb_envelope(ts, radius: int = 1, be: Any = None):
     """Envelope of a series for LB_Keogh: running min and max over ``i ± radius``.
 
+    Parameters
+    ----------
+    ts : array-like, shape (sz,) or (sz, d)
+        The series (trailing NaN rows are padding and are dropped).
+    radius : int, default 1
+        Half-width of the window (at least 0).
+    be : Backend, {"numpy", "pytorch", "cupy"} or None
+        Backend; by default the input's own library.
+
     Returns
     -------
-    envelope_down, envelope_up : arrays of shape (sz, d)
+    envelope_down : array, shape (sz, d)
+        Minimum of the series over each window.
+    envelope_up : array, shape (sz, d)
+        Maximum of the series over each window.
 
     Examples
     --------
@@ -430,6 +532,24 @@ def lb_keogh(ts_query, ts_candidate=None, radius: int = 1, envelope_candidate=No
     Give either ``ts_candidate`` (its envelope is computed with ``radius``)
     or a precomputed ``envelope_candidate = (down, up)``.  Query and
     candidate must have the same length.
+
+    Parameters
+    ----------
+    ts_query : array-like, shape (sz,) or (sz, 1)
+        The query series.
+    ts_candidate : array-like, shape (sz,) or (sz, 1), or None
+        The candidate series; None if ``envelope_candidate`` is given.
+    radius : int, default 1
+        Radius of the envelope computed from ``ts_candidate``.
+    envelope_candidate : tuple of two arrays, or None
+        ``(envelope_down, envelope_up)`` of the candidate, as returned by
+        :func:`lb_envelope`.
+
+    Returns
+    -------
+    float or 0-d array
+        The lower bound: never larger than ``dtw(ts_query, ts_candidate,
+        sakoe_chiba_radius=radius)``.
 
     Examples
     --------

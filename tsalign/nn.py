@@ -71,8 +71,12 @@ class SoftDTWLoss(torch.nn.Module):
         operations (it receives the gradient of the loss w.r.t. the cost
         matrix).  Default: squared Euclidean, computed without a
         (B, N, M, d) intermediate.
-    global_constraint, sakoe_chiba_radius, itakura_max_slope :
-        Global constraint, as in :func:`tsalign.soft_dtw`.
+    global_constraint : {"itakura", "sakoe_chiba"} or None
+        Global constraint on the paths, as in :func:`tsalign.soft_dtw`.
+    sakoe_chiba_radius : int or None
+        Radius of the Sakoe-Chiba band, as in :func:`tsalign.soft_dtw`.
+    itakura_max_slope : float or None
+        Maximum slope of the Itakura parallelogram, as in :func:`tsalign.soft_dtw`.
 
     Notes
     -----
@@ -289,7 +293,24 @@ class DILATELoss(torch.nn.Module):
         self.gamma = check_float(gamma, "gamma", nonnegative=True)
 
     def forward(self, y_pred: torch.Tensor, y_true: torch.Tensor) -> torch.Tensor:
-        """Loss between predictions (B, M[, d]) and targets (B, N[, d])."""
+        """DILATE loss of a batch, as :func:`tsalign.dilate` computes it.
+
+        Parameters
+        ----------
+        y_pred : Tensor, shape (B, M) or (B, M, d)
+            Predicted series.  Per-sample lengths are given by padding:
+            trailing all-NaN rows mark a shorter series, and each pair is then
+            computed on its own lengths (the temporal term of a pair of
+            lengths n and m is normalised by ``n * m``).
+        y_true : Tensor, shape (B, N) or (B, N, d)
+            Target series, padded the same way; N may differ from M.
+
+        Returns
+        -------
+        Tensor
+            The scalar loss (the batch mean of ``alpha * shape + (1 - alpha)
+            * temporal``), differentiable with respect to both inputs.
+        """
         return dilate(y_pred, y_true, alpha=self.alpha, gamma=self.gamma)[0]
 
     def extra_repr(self) -> str:
@@ -331,7 +352,32 @@ class SSNTLoss(torch.nn.Module):
         *,
         emit_logits=None,
     ):
-        """Loss of a batch; arguments as in :func:`tsalign.ssnt`."""
+        """SSNT loss of a batch, as :func:`tsalign.ssnt` computes it.
+
+        Parameters
+        ----------
+        log_probs : Tensor, shape (B, T, S, V) or (T_flat, S, V)
+            Token log-probabilities (padded or packed layout).
+        targets : int Tensor, shape (B, T) or (T_flat,)
+            Target class indices in ``[0, V)``.
+        log_p_choose : Tensor, shape (B, T, S) or (T_flat, S), or None
+            Emission log-probabilities; give this or ``emit_logits``.
+        source_lengths : int Tensor or sequence, shape (B,), or None
+            Frames of each sample (``1 <= S_b <= S``); None: all ``S``.
+        target_lengths : int Tensor or sequence, shape (B,), or None
+            Targets of each sample (``1 <= J_b <= T``); None: all ``T``
+            (needed by the packed layout).  Entries beyond a sample's
+            lengths are never read.
+        emit_logits : Tensor, shape as ``log_p_choose``, or None
+            Emission logits ``z`` instead of ``log_p_choose``: ``log e =
+            logsigmoid(z)`` and ``log(1 - e) = logsigmoid(-z)``.
+
+        Returns
+        -------
+        Tensor
+            Per-sample losses, shape (B,), with ``reduction="none"``; their
+            sum or mean (a scalar) otherwise.
+        """
         return ssnt(
             log_probs,
             targets,

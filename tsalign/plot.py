@@ -1,6 +1,6 @@
 """Plots of alignments: cost matrices with their path, alignment heat maps, matches.
 
-Needs matplotlib (``pip install "tsalign[plot]"``), imported on first use, so
+Needs matplotlib (``pip install "tsalign-metrics[plot]"``), imported on first use, so
 that ``import tsalign.plot`` stays cheap.  The functions take series of any
 backend (numpy arrays, torch tensors, cupy arrays: they are copied to the host
 for drawing, which is what plotting asks for) and return the matplotlib
@@ -36,7 +36,9 @@ def _pyplot():
     try:
         import matplotlib.pyplot as plt
     except ImportError as exc:  # pragma: no cover - depends on the install
-        raise ImportError("tsalign.plot needs matplotlib: pip install 'tsalign[plot]'") from exc
+        raise ImportError(
+            "tsalign.plot needs matplotlib: pip install 'tsalign-metrics[plot]'"
+        ) from exc
     return plt
 
 
@@ -101,6 +103,7 @@ def plot_cost_matrix(
     cmap: str = "viridis",
     path_color: str = "red",
     blank_color: str = "0.92",
+    colorbar: bool = False,
 ) -> Axes:
     """The cost matrix of two series with the DTW path drawn on it.
 
@@ -119,9 +122,13 @@ def plot_cost_matrix(
         The path to draw: ``"dtw"`` (default) computes the optimal DTW path
         under the given constraint, a list of (i, j) pairs draws that path,
         None draws none.
-    global_constraint, sakoe_chiba_radius, itakura_max_slope :
-        Global constraint, as in :func:`tsalign.dtw`: used for the path and
-        to blank the forbidden cells.
+    global_constraint : {"itakura", "sakoe_chiba"} or None
+        Global constraint on the paths, as in :func:`tsalign.dtw`.
+    sakoe_chiba_radius : int or None
+        Radius of the Sakoe-Chiba band, as in :func:`tsalign.dtw`.
+    itakura_max_slope : float or None
+        Maximum slope of the Itakura parallelogram, as in :func:`tsalign.dtw`.
+        The constraint is used for the path and to blank the forbidden cells.
     show_series : bool or None
         Draw ``s1`` left of the matrix and ``s2`` above it (first feature of
         multivariate series).  Needs a new figure, so it is only possible
@@ -134,6 +141,8 @@ def plot_cost_matrix(
         Color of the path line.
     blank_color : str
         Color of the cells a constraint forbids.
+    colorbar : bool, default False
+        Add a colorbar of the costs right of the matrix.
 
     Returns
     -------
@@ -169,16 +178,23 @@ def plot_cost_matrix(
     side = None
     if ax is None:
         if show_series:
-            fig = plt.figure(figsize=(6.4, 6.4))
+            fig = plt.figure(figsize=(7.2 if colorbar else 6.4, 6.4))
+            widths = (1, 4, 0.2) if colorbar else (1, 4)
             grid = fig.add_gridspec(
-                2, 2, width_ratios=(1, 4), height_ratios=(1, 4), wspace=0.05, hspace=0.05
+                2, len(widths), width_ratios=widths, height_ratios=(1, 4), wspace=0.05, hspace=0.05
             )
             ax = fig.add_subplot(grid[1, 1])
             side = (fig.add_subplot(grid[1, 0], sharey=ax), fig.add_subplot(grid[0, 1], sharex=ax))
+            bar_ax = fig.add_subplot(grid[1, 2]) if colorbar else None
         else:
             _, ax = plt.subplots(figsize=(5.6, 5.0))
     colors = plt.get_cmap(cmap).with_extremes(bad=blank_color)
-    ax.imshow(shown, origin="lower", cmap=colors, aspect="auto", interpolation="nearest")
+    image = ax.imshow(shown, origin="lower", cmap=colors, aspect="auto", interpolation="nearest")
+    if colorbar:
+        if side is not None:
+            ax.figure.colorbar(image, cax=bar_ax, label="cost (squared Euclidean distance)")
+        else:
+            ax.figure.colorbar(image, ax=ax, label="cost (squared Euclidean distance)")
     if p is not None:
         ax.plot(p[:, 1], p[:, 0], color=path_color, linewidth=1.5, marker="o", markersize=2)
     ax.set_xlim(-0.5, y.shape[0] - 0.5)
@@ -235,6 +251,7 @@ def plot_alignment_matrix(
     Returns
     -------
     matplotlib.axes.Axes
+        The axes holding the heat map (and the path, if drawn).
 
     Examples
     --------
@@ -307,8 +324,12 @@ def plot_matches(
         The matches: ``"dtw"`` (default) computes the optimal DTW path (on all
         features), a list of (i, j) pairs uses those, None draws the series
         only.
-    global_constraint, sakoe_chiba_radius, itakura_max_slope :
-        Global constraint of the DTW path, as in :func:`tsalign.dtw`.
+    global_constraint : {"itakura", "sakoe_chiba"} or None
+        Global constraint on the paths, as in :func:`tsalign.dtw`.
+    sakoe_chiba_radius : int or None
+        Radius of the Sakoe-Chiba band, as in :func:`tsalign.dtw`.
+    itakura_max_slope : float or None
+        Maximum slope of the Itakura parallelogram, as in :func:`tsalign.dtw`.
     feature : int
         Which feature of multivariate series to draw.
     offset : float or None

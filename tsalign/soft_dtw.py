@@ -82,8 +82,14 @@ def soft_dtw(
         (trailing all-NaN rows are padding).
     gamma : float
         Smoothing, >= 0.  ``gamma=0`` gives exactly ``dtw(s1, s2) ** 2``.
-    global_constraint, sakoe_chiba_radius, itakura_max_slope, be :
-        The global constraint and the backend, as in :func:`tsalign.dtw`.
+    global_constraint : {"itakura", "sakoe_chiba"} or None
+        Global constraint on the paths, as in :func:`tsalign.dtw`.
+    sakoe_chiba_radius : int or None
+        Radius of the Sakoe-Chiba band, as in :func:`tsalign.dtw`.
+    itakura_max_slope : float or None
+        Maximum slope of the Itakura parallelogram, as in :func:`tsalign.dtw`.
+    be : Backend, {"numpy", "pytorch", "cupy"} or None
+        Backend; by default the inputs' own library.
     compute_with_backend : any
         Accepted for compatibility with tslearn's older API and ignored: the
         computation always runs with the backend's own kernels.
@@ -142,7 +148,25 @@ def soft_dtw_alignment(
     paths' 0/1 matrices under the Gibbs distribution
     :math:`p(\pi) \propto e^{-\text{cost}(\pi) / \gamma}`.
 
-    Same arguments as :func:`soft_dtw`.
+    Parameters
+    ----------
+    s1 : array-like, shape (N,), (N, d) or (B, N, d)
+        A series, or a batch of B series (with ``s2`` of shape (B, M, d)).
+        Trailing all-NaN rows are padding (variable lengths).
+    s2 : array-like, shape (M,), (M, d) or (B, M, d)
+        The other series, or batch.
+    gamma : float, default 1.0
+        Smoothing, >= 0, as in :func:`soft_dtw`.
+    global_constraint : {"itakura", "sakoe_chiba"} or None
+        Global constraint on the paths, as in :func:`soft_dtw`.
+    sakoe_chiba_radius : int or None
+        Radius of the Sakoe-Chiba band, as in :func:`soft_dtw`.
+    itakura_max_slope : float or None
+        Maximum slope of the Itakura parallelogram, as in :func:`soft_dtw`.
+    be : Backend, {"numpy", "pytorch", "cupy"} or None
+        Backend; by default the inputs' own library.
+    compute_with_backend : any
+        Accepted for compatibility with tslearn's older API and ignored.
 
     Returns
     -------
@@ -218,8 +242,35 @@ def soft_dtw_normalized(
         D_\gamma(X, Y) = \text{soft-DTW}_\gamma(X, Y)
         - \tfrac12 \left(\text{soft-DTW}_\gamma(X, X) + \text{soft-DTW}_\gamma(Y, Y)\right)
 
-    which is zero for ``X == Y`` and non-negative.  Same arguments and
-    shapes as :func:`soft_dtw`; at ``gamma=0`` it equals ``dtw ** 2``.
+    which is zero for ``X == Y`` and non-negative; at ``gamma=0`` it equals
+    ``dtw ** 2``.
+
+    Parameters
+    ----------
+    s1 : array-like, shape (N,), (N, d) or (B, N, d)
+        A series, or a batch of B series (with ``s2`` of shape (B, M, d)).
+        Trailing all-NaN rows are padding (variable lengths).
+    s2 : array-like, shape (M,), (M, d) or (B, M, d)
+        The other series, or batch.
+    gamma : float, default 1.0
+        Smoothing, >= 0, as in :func:`soft_dtw`.
+    global_constraint : {"itakura", "sakoe_chiba"} or None
+        Global constraint on the paths, as in :func:`soft_dtw`.
+    sakoe_chiba_radius : int or None
+        Radius of the Sakoe-Chiba band, as in :func:`soft_dtw`.
+    itakura_max_slope : float or None
+        Maximum slope of the Itakura parallelogram, as in :func:`soft_dtw`.
+    be : Backend, {"numpy", "pytorch", "cupy"} or None
+        Backend; by default the inputs' own library.
+    compute_with_backend : any
+        Accepted for compatibility with tslearn's older API and ignored.
+
+    Returns
+    -------
+    float or array
+        A Python float for one numpy pair, a 0-d tensor/array for one
+        torch/cupy pair, shape (B,) for a batch; differentiable with torch
+        inputs that require grad.
 
     Notes
     -----
@@ -267,8 +318,16 @@ def soft_dtw_from_cost(
     ----------
     C : array-like, shape (N, M) or (B, N, M)
         Cost matrix (no NaN).
-    gamma, global_constraint, sakoe_chiba_radius, itakura_max_slope, be :
-        As in :func:`soft_dtw`.
+    gamma : float, default 1.0
+        Smoothing, >= 0, as in :func:`soft_dtw`.
+    global_constraint : {"itakura", "sakoe_chiba"} or None
+        Global constraint on the paths, as in :func:`soft_dtw`.
+    sakoe_chiba_radius : int or None
+        Radius of the Sakoe-Chiba band, as in :func:`soft_dtw`.
+    itakura_max_slope : float or None
+        Maximum slope of the Itakura parallelogram, as in :func:`soft_dtw`.
+    be : Backend, {"numpy", "pytorch", "cupy"} or None
+        Backend; by default the inputs' own library.
 
     Returns
     -------
@@ -324,12 +383,22 @@ def cdist_soft_dtw(
         The other dataset; None means ``dataset1`` against itself (pairs
         a <= b are computed, the diagonal included: soft-DTW of a series with
         itself is not zero).
-    gamma, global_constraint, sakoe_chiba_radius, itakura_max_slope :
-        As in :func:`soft_dtw`.
-    n_jobs, verbose, be :
-        Threads, progress bar and backend, as in :func:`tsalign.cdist_dtw`.
+    gamma : float, default 1.0
+        Smoothing, >= 0, as in :func:`soft_dtw`.
+    global_constraint : {"itakura", "sakoe_chiba"} or None
+        Global constraint on the paths, as in :func:`soft_dtw`.
+    sakoe_chiba_radius : int or None
+        Radius of the Sakoe-Chiba band, as in :func:`soft_dtw`.
+    itakura_max_slope : float or None
+        Maximum slope of the Itakura parallelogram, as in :func:`soft_dtw`.
+    n_jobs : int or None
+        CPU threads: None or -1 = all of numba's threads, k > 0 = k threads.
+    verbose : int
+        If > 0, a progress bar on stderr.
+    be : Backend, {"numpy", "pytorch", "cupy"} or None
+        Backend; by default the inputs' own library.
     compute_with_backend : any
-        Accepted for compatibility and ignored.
+        Accepted for compatibility with tslearn's older API and ignored.
 
     Returns
     -------
@@ -388,8 +457,37 @@ def cdist_soft_dtw_normalized(
     r"""Soft-DTW divergence between every pair of series of two datasets.
 
     ``D[a, b] = sdtw(x_a, y_b) - (sdtw(x_a, x_a) + sdtw(y_b, y_b)) / 2``,
-    non-negative and zero on identical series.  Same arguments as
-    :func:`cdist_soft_dtw`; at ``gamma=0`` it equals ``cdist_dtw ** 2``.
+    non-negative and zero on identical series; at ``gamma=0`` it equals
+    ``cdist_dtw ** 2``.
+
+    Parameters
+    ----------
+    dataset1 : array-like, shape (n1, N, d), (n1, N) or (N,); or a list of series
+        A dataset; series of different lengths are fine (NaN padded).
+    dataset2 : same as dataset1, or None
+        The other dataset; None means ``dataset1`` against itself.
+    gamma : float, default 1.0
+        Smoothing, >= 0, as in :func:`soft_dtw`.
+    global_constraint : {"itakura", "sakoe_chiba"} or None
+        Global constraint on the paths, as in :func:`soft_dtw`.
+    sakoe_chiba_radius : int or None
+        Radius of the Sakoe-Chiba band, as in :func:`soft_dtw`.
+    itakura_max_slope : float or None
+        Maximum slope of the Itakura parallelogram, as in :func:`soft_dtw`.
+    n_jobs : int or None
+        CPU threads: None or -1 = all of numba's threads, k > 0 = k threads.
+    verbose : int, default 0
+        If > 0, a progress bar on stderr.
+    be : Backend, {"numpy", "pytorch", "cupy"} or None
+        Backend; by default the inputs' own library.
+    compute_with_backend : any
+        Accepted for compatibility with tslearn's older API and ignored.
+
+    Returns
+    -------
+    array, shape (n1, n2)
+        The divergences (zero on the diagonal for a dataset against itself);
+        differentiable with torch inputs that require grad.
 
     Examples
     --------

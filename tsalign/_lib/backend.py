@@ -58,13 +58,36 @@ class Backend(TslearnBackendMethods):
 
     # -- arrays -------------------------------------------------------------------
     def is_array(self, x: Any) -> bool:
-        """Whether ``x`` is an array of this backend's library."""
+        """Whether ``x`` is an array of this backend's library.
+
+        Parameters
+        ----------
+        x : object
+            Anything.
+
+        Returns
+        -------
+        bool
+            True for an array (tensor) of this backend's library.
+        """
         raise NotImplementedError
 
     def array(self, x: Any, dtype: Any = None):
         """Convert ``x`` to this backend's array type.
 
-        ``dtype=float`` means float64 (numpy's convention, kept for torch too).
+        Parameters
+        ----------
+        x : array-like
+            Data (a list, a scalar, an array of this library).
+        dtype : dtype, type or None
+            The dtype of the result: this library's dtype, a numpy dtype or
+            its name; ``float`` means float64 and ``int`` int64 (numpy's
+            convention, kept for torch too); None keeps or infers it.
+
+        Returns
+        -------
+        array
+            An array of this backend's library.
         """
         if dtype is float:
             dtype = self.xp.float64
@@ -83,38 +106,144 @@ class Backend(TslearnBackendMethods):
         return True
 
     def shape(self, x) -> tuple[int, ...]:
+        """The shape of ``x`` as a tuple of ints.
+
+        Parameters
+        ----------
+        x : array
+            An array of this backend's library.
+
+        Returns
+        -------
+        tuple of int
+            The shape.
+        """
         return tuple(x.shape)
 
     def to_numpy(self, x) -> np.ndarray:
-        """Explicit copy to a host numpy array (only when the user asks for one)."""
+        """Explicit copy to a host numpy array (only when the user asks for one).
+
+        Parameters
+        ----------
+        x : array
+            An array of this backend's library.
+
+        Returns
+        -------
+        numpy.ndarray
+            The values on the host (a copy for device arrays).
+        """
         raise NotImplementedError
 
     def float_dtype_of(self, x):
-        """The float dtype a computation on ``x`` runs in (float32 or float64)."""
+        """The float dtype a computation on ``x`` runs in (float32 or float64).
+
+        Parameters
+        ----------
+        x : array
+            An array of this backend's library.
+
+        Returns
+        -------
+        dtype
+            The dtype of ``x`` when it is float32 or float64, float64
+            otherwise (integers, half precision).
+        """
         raise NotImplementedError
 
     # -- kernel hooks -------------------------------------------------------------
     def on_gpu(self, x) -> bool:
-        """Whether ``x`` lives on a CUDA device."""
+        """Whether ``x`` lives on a CUDA device.
+
+        Parameters
+        ----------
+        x : array
+            An array of this backend's library.
+
+        Returns
+        -------
+        bool
+            True for a CUDA array or tensor.
+        """
         return False
 
     def device_of(self, x):
+        """The device of ``x`` (array API ``device``).
+
+        Parameters
+        ----------
+        x : array
+            An array of this backend's library.
+
+        Returns
+        -------
+        object
+            The library's device object (``"cpu"`` for numpy).
+        """
         return array_api_compat.device(x)
 
     def kernel_view(self, x):
-        """A zero-copy numpy (CPU) or cupy (GPU) view of ``x`` for the kernels."""
+        """A zero-copy numpy (CPU) or cupy (GPU) view of ``x`` for the kernels.
+
+        Parameters
+        ----------
+        x : array
+            An array of this backend's library.
+
+        Returns
+        -------
+        numpy.ndarray or cupy.ndarray
+            A view of the same memory (detached from autograd).
+        """
         raise NotImplementedError
 
     def from_kernel(self, y, like=None):
-        """Wrap a kernel result (numpy or cupy) as this backend's array."""
+        """Wrap a kernel result (numpy or cupy) as this backend's array.
+
+        Parameters
+        ----------
+        y : numpy.ndarray or cupy.ndarray
+            What a kernel returned.
+        like : array or None
+            An input of the call, whose device the result takes (torch).
+
+        Returns
+        -------
+        array
+            ``y`` as this backend's array, without a copy where possible.
+        """
         raise NotImplementedError
 
     def kernel_context(self, x):
-        """Context in which GPU kernels for ``x`` are launched (device, stream)."""
+        """Context in which GPU kernels for ``x`` are launched (device, stream).
+
+        Parameters
+        ----------
+        x : array
+            An array of this backend's library.
+
+        Returns
+        -------
+        context manager
+            Selects ``x``'s device and stream on entry (a no-op on the CPU).
+        """
         return contextlib.nullcontext()
 
     def kernel_family(self, name: str, x):
-        """The kernel module ``name`` for where ``x`` lives (cpu or cuda)."""
+        """The kernel module ``name`` for where ``x`` lives (cpu or cuda).
+
+        Parameters
+        ----------
+        name : str
+            The kernel family (``"dtw"``, ``"soft_dtw"``, ...).
+        x : array
+            An input of the call: its device picks the CPU or the CUDA module.
+
+        Returns
+        -------
+        module
+            ``tsalign.kernels.cpu.<name>`` or ``tsalign.kernels.cuda.<name>``.
+        """
         from .. import kernels
 
         return kernels.family(name, gpu=self.on_gpu(x))
@@ -125,6 +254,24 @@ class Backend(TslearnBackendMethods):
         Arguments that are arrays of this backend are passed as zero-copy
         kernel views (host arrays such as lengths pass through unchanged);
         array results come back as this backend's arrays.
+
+        Parameters
+        ----------
+        family : str
+            The kernel family (a module of ``tsalign/kernels/cpu`` and ``cuda``).
+        name : str
+            The launcher, as declared in ``tsalign/kernels/_contract.py``.
+        ref : array
+            The array whose device decides where the kernel runs.
+        *args : object
+            Positional arguments of the launcher.
+        **kwargs : object
+            Keyword arguments of the launcher.
+
+        Returns
+        -------
+        object
+            The launcher's result, its arrays wrapped as this backend's.
         """
         from ..kernels._contract import check_launcher
 
@@ -140,11 +287,33 @@ class Backend(TslearnBackendMethods):
         return self._wrap(out)
 
     def needs_grad(self, *arrays) -> bool:
-        """Whether autograd must see a computation on ``arrays`` (torch only)."""
+        """Whether autograd must see a computation on ``arrays`` (torch only).
+
+        Parameters
+        ----------
+        *arrays : array
+            The inputs of a computation.
+
+        Returns
+        -------
+        bool
+            True when grad mode is on and one of them requires grad.
+        """
         return False
 
     def scalar(self, v):
-        """One result of an unbatched call: a Python float on numpy, 0-d otherwise."""
+        """One result of an unbatched call: a Python float on numpy, 0-d otherwise.
+
+        Parameters
+        ----------
+        v : array
+            A 0-d (or one-element) result.
+
+        Returns
+        -------
+        float or array
+            A Python float on numpy, ``v`` itself on the other backends.
+        """
         return float(v) if self.is_numpy else v
 
     def _wrap(self, y):
@@ -202,7 +371,7 @@ class PyTorchBackend(Backend):
         return torch
 
     def _namespace(self):
-        return _compat_namespace("torch", "PyTorch: pip install 'tsalign[torch]'")
+        return _compat_namespace("torch", "PyTorch: pip install 'tsalign-metrics[torch]'")
 
     def is_array(self, x) -> bool:
         return array_api_compat.is_torch_array(x)
@@ -281,7 +450,9 @@ class CuPyBackend(Backend):
     is_cupy = True
 
     def _namespace(self):
-        return _compat_namespace("cupy", "CuPy: pip install 'tsalign[cuda12]' or 'tsalign[cuda13]'")
+        return _compat_namespace(
+            "cupy", "CuPy: pip install 'tsalign-metrics[cuda12]' or 'tsalign-metrics[cuda13]'"
+        )
 
     def is_array(self, x) -> bool:
         return array_api_compat.is_cupy_array(x)
@@ -356,6 +527,16 @@ def instantiate_backend(*args: Any) -> Backend:
 
     If nothing decides, the numpy backend is returned.
 
+    Parameters
+    ----------
+    *args : object
+        Backends, backend names, arrays or anything else, in order of priority.
+
+    Returns
+    -------
+    Backend
+        The backend chosen (one shared instance per backend class).
+
     Examples
     --------
     >>> import numpy as np
@@ -392,6 +573,27 @@ def backend_of(*arrays: Any, be: Any = None) -> Backend:
     Unlike :func:`instantiate_backend` this refuses arrays of two different
     libraries when ``be`` does not settle it (TypeError naming both), since
     one of them would have to be copied behind the user's back.
+
+    Parameters
+    ----------
+    *arrays : array-like
+        The inputs of the call (lists of arrays are looked into).
+    be : Backend, {"numpy", "pytorch", "torch", "cupy"} or None
+        An explicit choice; any other value is a ValueError.
+
+    Returns
+    -------
+    Backend
+        The backend of the call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tsalign.backend import backend_of
+    >>> backend_of(np.zeros(3), [1.0, 2.0]).backend_string
+    'numpy'
+    >>> backend_of(np.zeros(3), be="numpy").backend_string
+    'numpy'
     """
     if be is not None:
         explicit = instantiate_backend(be)

@@ -94,6 +94,10 @@ LAUNCHERS: dict[str, dict[str, str]] = {
         "soft_dtw_backward": BOTH,
         "soft_dtw_forward_series32": CPU_ONLY,
     },
+    "dba": {
+        "dba_accumulate": CPU_ONLY,
+        "dba_subgradient_epoch": CPU_ONLY,
+    },
     "sq_euclidean": {
         "sq_euclidean_grad": CPU_ONLY,
     },
