@@ -73,8 +73,12 @@ def ctw_path(
         Largest number of DTW passes.
     n_components : int or None
         Dimension of the common space (default: the smaller feature size).
-    global_constraint, sakoe_chiba_radius, itakura_max_slope :
+    global_constraint : {"itakura", "sakoe_chiba"} or None
         DTW's global constraint, as in :func:`tsalign.dtw`.
+    sakoe_chiba_radius : int or None
+        Radius of the Sakoe-Chiba band.
+    itakura_max_slope : float or None
+        Maximum slope of the Itakura parallelogram.
     verbose : bool
         Accepted for tslearn compatibility.
     be : Backend, str or None
@@ -83,6 +87,7 @@ def ctw_path(
     Returns
     -------
     path : list of (int, int)
+        The alignment of the two series.
     cca : CCAProjection or None
         The last fitted projections (None when ``max_iter == 1``).
     distance : float or 0-d array
@@ -119,6 +124,27 @@ def ctw(
     r"""CTW distance between two series.
 
     Same arguments as :func:`ctw_path`.
+
+    Parameters
+    ----------
+    s1 : array-like, shape (N,) or (N, d1)
+        A series.
+    s2 : array-like, shape (M,) or (M, d2)
+        Another series (its feature size may differ).
+    max_iter : int
+        Largest number of DTW passes.
+    n_components : int or None
+        Dimension of the common space (default: the smaller feature size).
+    global_constraint : {"itakura", "sakoe_chiba"} or None
+        DTW's global constraint, as in :func:`tsalign.dtw`.
+    sakoe_chiba_radius : int or None
+        Radius of the Sakoe-Chiba band.
+    itakura_max_slope : float or None
+        Maximum slope of the Itakura parallelogram.
+    verbose : bool
+        Accepted for tslearn compatibility.
+    be : Backend, str or None
+        Backend.
 
     Returns
     -------
@@ -163,8 +189,16 @@ def cdist_ctw(
         A dataset.
     dataset2 : same as dataset1, or None
         The other dataset; None means ``dataset1`` against itself (zero diagonal).
-    max_iter, n_components, global_constraint, sakoe_chiba_radius, itakura_max_slope :
+    max_iter : int
         As in :func:`ctw_path`.
+    n_components : int or None
+        As in :func:`ctw_path`.
+    global_constraint : {"itakura", "sakoe_chiba"} or None
+        Global constraint, as in :func:`ctw_path`.
+    sakoe_chiba_radius : int or None
+        Radius of the Sakoe-Chiba band.
+    itakura_max_slope : float or None
+        Maximum slope of the Itakura parallelogram.
     n_jobs : int or None
         Accepted for tslearn compatibility (pairs run one after another).
     verbose : int
@@ -175,6 +209,7 @@ def cdist_ctw(
     Returns
     -------
     array, shape (n1, n2)
+        The CTW distances.
 
     Examples
     --------

@@ -129,6 +129,21 @@ def frechet_path(
     the Fréchet accumulated matrix (ties: diagonal, then up, then left), as in
     tslearn.
 
+    Parameters
+    ----------
+    s1 : array-like, shape (N,), (N, d) or (B, N, d)
+        A series, or a batch of B series.  Trailing all-NaN rows are padding.
+    s2 : array-like, shape (M,), (M, d) or (B, M, d)
+        The other series, or batch.
+    global_constraint : {"itakura", "sakoe_chiba"} or None
+        Global constraint on the paths (tslearn's names and codes).
+    sakoe_chiba_radius : int or None
+        Radius of the Sakoe-Chiba band (default 1 when that band is named).
+    itakura_max_slope : float or None
+        Maximum slope of the Itakura parallelogram (default 2 when named).
+    be : Backend, {"numpy", "pytorch"} or None
+        Backend; by default the inputs' own library.
+
     Returns
     -------
     path : list of (int, int)
@@ -234,8 +249,12 @@ def frechet_path_from_metric(
         Frame distance: "precomputed" (default, as in tslearn), a name
         ("euclidean", "sqeuclidean", "cityblock", ...; on numpy any scipy
         metric) or a callable ``metric(x_i, y_j, **kwds)``.
-    global_constraint, sakoe_chiba_radius, itakura_max_slope :
-        As in :func:`frechet`.
+    global_constraint : {"itakura", "sakoe_chiba"} or None
+        Global constraint, as in :func:`frechet`.
+    sakoe_chiba_radius : int or None
+        Radius of the Sakoe-Chiba band, as in :func:`frechet`.
+    itakura_max_slope : float or None
+        Maximum slope of the Itakura parallelogram, as in :func:`frechet`.
     be : Backend, str or None
         Backend.
     **kwds
@@ -244,6 +263,7 @@ def frechet_path_from_metric(
     Returns
     -------
     path : list of (int, int)
+        The optimal path.
     value : float or 0-d array
         The largest frame distance on the optimal path (no square root is
         taken: with ``metric="euclidean"`` it is the Fréchet distance).
@@ -291,8 +311,12 @@ def cdist_frechet(
     dataset2 : same as dataset1, or None
         The other dataset; None means ``dataset1`` against itself (upper
         triangle only, zero diagonal).
-    global_constraint, sakoe_chiba_radius, itakura_max_slope :
-        As in :func:`frechet`.
+    global_constraint : {"itakura", "sakoe_chiba"} or None
+        Global constraint, as in :func:`frechet`.
+    sakoe_chiba_radius : int or None
+        Radius of the Sakoe-Chiba band, as in :func:`frechet`.
+    itakura_max_slope : float or None
+        Maximum slope of the Itakura parallelogram, as in :func:`frechet`.
     n_jobs : int or None
         CPU threads (None or -1: all of numba's threads).
     verbose : int

@@ -116,6 +116,17 @@ def unnormalized_gak(s1, s2, sigma: float = 1.0, be: Any = None):
     lengths and is ``inf`` once it leaves the floating-point range (about 400
     frames in float64); :func:`gak` stays finite.
 
+    Parameters
+    ----------
+    s1 : array-like, shape (N,), (N, d) or (B, N, d)
+        A series, or a batch of B series.  Trailing all-NaN rows are padding.
+    s2 : array-like, shape (M,), (M, d) or (B, M, d)
+        The other series, or batch.
+    sigma : float
+        Bandwidth of the Gaussian local kernel (non-zero; see :func:`sigma_gak`).
+    be : Backend, {"numpy", "pytorch"} or None
+        Backend; by default the inputs' own library.
+
     Returns
     -------
     float or array

@@ -114,6 +114,23 @@ def lcss_path(
     from the end, a matching pair is taken, otherwise the step goes up when
     that keeps more matches than going left.
 
+    Parameters
+    ----------
+    s1 : array-like, shape (N,), (N, d) or (B, N, d)
+        A series, or a batch of B series.  Trailing all-NaN rows are padding.
+    s2 : array-like, shape (M,), (M, d) or (B, M, d)
+        The other series, or batch.
+    eps : float
+        Two frames match when their Euclidean distance is at most ``eps``.
+    global_constraint : {"itakura", "sakoe_chiba"} or None
+        Global constraint on the matched pairs (tslearn's names and codes).
+    sakoe_chiba_radius : int or None
+        Radius of the Sakoe-Chiba band (default 1 when that band is named).
+    itakura_max_slope : float or None
+        Maximum slope of the Itakura parallelogram (default 2 when named).
+    be : Backend, {"numpy", "pytorch"} or None
+        Backend; by default the inputs' own library.
+
     Returns
     -------
     path : list of (int, int)
@@ -164,8 +181,12 @@ def lcss_path_from_metric(
         Frame distance: a name ("euclidean" by default, "sqeuclidean",
         "cityblock", ...; on numpy any scipy metric), a callable
         ``metric(x_i, y_j, **kwds)`` or "precomputed".
-    global_constraint, sakoe_chiba_radius, itakura_max_slope :
-        As in :func:`lcss`.
+    global_constraint : {"itakura", "sakoe_chiba"} or None
+        Global constraint, as in :func:`lcss`.
+    sakoe_chiba_radius : int or None
+        Radius of the Sakoe-Chiba band, as in :func:`lcss`.
+    itakura_max_slope : float or None
+        Maximum slope of the Itakura parallelogram, as in :func:`lcss`.
     be : Backend, str or None
         Backend.
     **kwds
@@ -174,7 +195,9 @@ def lcss_path_from_metric(
     Returns
     -------
     path : list of (int, int)
+        The matched pairs.
     similarity : float
+        As returned by :func:`lcss`.
 
     Examples
     --------

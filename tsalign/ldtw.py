@@ -88,6 +88,17 @@ def dtw_path_limited_warping_length(s1, s2, max_length: int, be: Any = None):
     paths the shortest is returned; ties between predecessors are broken as
     in tslearn (diagonal, then up, then left).
 
+    Parameters
+    ----------
+    s1 : array-like, shape (N,), (N, d) or (B, N, d)
+        A series, or a batch of B series.  Trailing all-NaN rows are padding.
+    s2 : array-like, shape (M,), (M, d) or (B, M, d)
+        The other series, or batch.
+    max_length : int
+        Largest number of cells of the path; at least ``max(N, M)``.
+    be : Backend, {"numpy", "pytorch"} or None
+        Backend; by default the inputs' own library.
+
     Returns
     -------
     path : list of (int, int)

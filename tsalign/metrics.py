@@ -202,13 +202,29 @@ class SquaredEuclidean:
             )
 
     def compute(self):
-        """The (m, n) matrix of squared distances between the frames."""
+        """The (m, n) matrix of squared distances between the frames.
+
+        Returns
+        -------
+        array, shape (m, n)
+            The squared Euclidean distances.
+        """
         return self.be.cdist(self.X, self.Y, metric="sqeuclidean")
 
     def jacobian_product(self, E):
         r"""Product of the cost's Jacobian (w.r.t. X) with ``E`` (m, n): shape (m, d).
 
         :math:`G_i = 2 \sum_j E_{ij} (X_i - Y_j)`.
+
+        Parameters
+        ----------
+        E : array-like, shape (m, n)
+            The matrix multiplied (e.g. :meth:`SoftDTW.grad`).
+
+        Returns
+        -------
+        array, shape (m, d)
+            The product.
         """
         xp = self.be.xp
         E = xp.astype(as_array(self.be, E, "E"), xp.float64)
@@ -271,7 +287,13 @@ class SoftDTW:
         return np.array([m], dtype=np.int64), np.array([n], dtype=np.int64)
 
     def compute(self):
-        """The soft-DTW value of ``D`` (a float on numpy, 0-d otherwise)."""
+        """The soft-DTW value of ``D``.
+
+        Returns
+        -------
+        float or 0-d array
+            A float on numpy, 0-d otherwise.
+        """
         D = self.D.detach() if self.be.is_pytorch else self.D
         lx, ly = self._lengths()
         values, self._W = self.be.call_kernel(
@@ -281,7 +303,13 @@ class SoftDTW:
         return self.be.scalar(values[0])
 
     def grad(self):
-        """Gradient of the value w.r.t. ``D`` (the expected alignment), shape (m, n)."""
+        """Gradient of the value w.r.t. ``D`` (the expected alignment).
+
+        Returns
+        -------
+        array, shape (m, n)
+            The expected alignment matrix.
+        """
         if not self.computed:
             raise ValueError("Needs to call compute() first.")
         lx, ly = self._lengths()

@@ -90,6 +90,7 @@ def mae(y_true, y_pred, ts_weights=None, timestamps_weights=None, multioutput="u
     Returns
     -------
     float or numpy.ndarray, shape (d,)
+        The error (per feature with ``multioutput="raw_values"``).
 
     Examples
     --------
@@ -105,9 +106,23 @@ def mse(y_true, y_pred, ts_weights=None, timestamps_weights=None, multioutput="u
 
     Same arguments as :func:`mae`.
 
+    Parameters
+    ----------
+    y_true : array-like, shape (n_ts, sz, d) (or (n_ts, sz))
+        Ground truth.
+    y_pred : array-like, same shape
+        Predictions.
+    ts_weights : array-like, shape (n_ts,), or None
+        Weights of the series.
+    timestamps_weights : array-like, shape (sz,), or None
+        Weights of the time stamps.
+    multioutput : {"uniform_average", "raw_values"} or array-like, shape (d,)
+        How the per-feature errors are combined.
+
     Returns
     -------
     float or numpy.ndarray, shape (d,)
+        The error (per feature with ``multioutput="raw_values"``).
 
     Examples
     --------
@@ -131,8 +146,16 @@ def mase(
 
     Parameters
     ----------
-    y_true, y_pred, ts_weights, timestamps_weights, multioutput :
-        As in :func:`mae`.
+    y_true : array-like, shape (n_ts, sz, d)
+        Ground truth.
+    y_pred : array-like, same shape
+        Predictions.
+    ts_weights : array-like, shape (n_ts,), or None
+        Weights of the series.
+    timestamps_weights : array-like, shape (sz,), or None
+        Weights of the time stamps.
+    multioutput : {"uniform_average", "raw_values"} or array-like, shape (d,)
+        How the per-feature errors are combined.
     train_data : array-like, shape (n, sz_train, d)
         Series the naive seasonal forecast is measured on (NaN padding allowed).
     seasonal_period : int
@@ -141,6 +164,7 @@ def mase(
     Returns
     -------
     float or numpy.ndarray, shape (d,)
+        The error (per feature with ``multioutput="raw_values"``).
         Each feature is scaled by its own naive error.
 
     Examples

@@ -632,6 +632,16 @@ def select_backend(data=None):
     """The backend for ``data``: None or "numpy" -> numpy, "pytorch"/"torch" or a tensor -> torch.
 
     Also "cupy" or a cupy array -> cupy.  Unknown names are a ValueError.
+
+    Parameters
+    ----------
+    data : None, str or array
+        What to pick the backend for.
+
+    Returns
+    -------
+    Backend
+        The (shared) backend instance.
     """
     if isinstance(data, str) and data.lower() not in ("numpy", "pytorch", "torch", "cupy"):
         raise ValueError(f"unknown backend {data!r}: expected 'numpy', 'pytorch' or 'cupy'")
@@ -639,7 +649,20 @@ def select_backend(data=None):
 
 
 def cast(data, array_type: str = "numpy"):
-    """``data`` as a list (``array_type="list"``) or an array of a backend's library."""
+    """``data`` as a list (``array_type="list"``) or an array of a backend's library.
+
+    Parameters
+    ----------
+    data : array-like
+        The data to cast.
+    array_type : {"list", "numpy", "pytorch", "torch", "cupy"}
+        The wanted type.
+
+    Returns
+    -------
+    list or array
+        ``data`` unchanged when it already has that type.
+    """
     if not isinstance(array_type, str):
         raise TypeError(f"array_type must be a string, got {array_type!r}")
     kind = array_type.lower()

@@ -23,7 +23,19 @@ RIDGE = 1e-8
 
 @dataclass
 class CCAProjection:
-    """Linear projections fitted by CCA: ``(X - x_mean_) @ x_weights_`` and likewise for Y."""
+    """Linear projections fitted by CCA: ``(X - x_mean_) @ x_weights_`` and likewise for Y.
+
+    Parameters
+    ----------
+    x_mean_ : numpy.ndarray, shape (d1,)
+        Mean of the paired frames of X.
+    y_mean_ : numpy.ndarray, shape (d2,)
+        Mean of the paired frames of Y.
+    x_weights_ : numpy.ndarray, shape (d1, k)
+        Canonical directions of X.
+    y_weights_ : numpy.ndarray, shape (d2, k)
+        Canonical directions of Y.
+    """
 
     x_mean_: np.ndarray
     y_mean_: np.ndarray
@@ -31,7 +43,20 @@ class CCAProjection:
     y_weights_: np.ndarray
 
     def transform(self, X, Y=None):
-        """Project X (and Y) on the canonical directions."""
+        """Project X (and Y) on the canonical directions.
+
+        Parameters
+        ----------
+        X : array-like, shape (n, d1)
+            Frames of the first series.
+        Y : array-like, shape (m, d2), or None
+            Frames of the second series.
+
+        Returns
+        -------
+        numpy.ndarray or tuple of numpy.ndarray
+            The projection of X, or of X and Y.
+        """
         tx = (np.asarray(X, dtype=np.float64) - self.x_mean_) @ self.x_weights_
         if Y is None:
             return tx
