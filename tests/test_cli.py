@@ -179,16 +179,51 @@ def test_bad_series_values(tmp_path):
         (["--gamma", "1"], ["--gamma", "soft-dtw"]),
         (["--metric", "soft-dtw", "--gamma", "-1"], ["--gamma", ">= 0"]),
         (["--gamma", "abc"], ["--gamma", "abc"]),
-        (["--sakoe-chiba-radius", "-1"], ["sakoe_chiba_radius", ">= 0"]),
+        (["--sakoe-chiba-radius", "-1"], ["--sakoe-chiba-radius", ">= 0"]),
         (["--sakoe-chiba-radius", "1.5"], ["--sakoe-chiba-radius"]),
-        (["--sakoe-chiba-radius", "1", "--itakura-max-slope", "2"], ["global_constraint"]),
-        (["--itakura-max-slope", "1"], ["itakura_max_slope", "infeasible"]),
+        (["--sakoe-chiba-radius", "1", "--itakura-max-slope", "2"], ["--global-constraint"]),
+        (["--itakura-max-slope", "1"], ["--itakura-max-slope", "infeasible"]),
         (["--frobnicate"], ["--frobnicate"]),
     ],
 )
 def test_bad_options(series, opts, words):
     d, _, _ = series
     assert_usage_error(run("align", str(d / "a.npy"), str(d / "b.csv"), *opts), *words)
+
+
+def test_bad_options_name_flags_not_python_arguments(series):
+    d, _, _ = series
+    res = run("align", str(d / "a.npy"), str(d / "b.csv"), "--sakoe-chiba-radius", "-1")
+    assert "sakoe_chiba_radius" not in res.stderr
+
+
+def test_header_skipped_only_when_not_numbers(tmp_path):
+    good = _write(tmp_path, "good.csv", "0\n1\n2\n")
+    # a named header is skipped
+    res = run("align", _write(tmp_path, "h.csv", "value\n0\n1\n2\n"), good)
+    assert res.returncode == 0 and float(res.stdout) == 0.0, res.stderr
+    # a numeric first row of another width is data: the file is ragged, not headed
+    ragged = _write(tmp_path, "ragged.txt", "1 2\n3\n")
+    assert_usage_error(run("align", ragged, good), "ragged.txt", "line 2", "column")
+    ragged_csv = _write(tmp_path, "r.csv", "1,2\n3,4\n5\n")
+    assert_usage_error(run("align", good, ragged_csv), "r.csv", "line 3")
+    # a second non-numeric line is not a header
+    assert_usage_error(
+        run("align", _write(tmp_path, "two.csv", "a\nb\n1\n"), good), "two.csv", "line 2"
+    )
+
+
+def test_inf_in_a_file_is_an_error(tmp_path):
+    good = _write(tmp_path, "good.csv", "0\n1\n2\n")
+    assert_usage_error(run("align", _write(tmp_path, "i.csv", "0\ninf\n2\n"), good), "i.csv", "inf")
+    np.save(tmp_path / "i.npy", np.array([0.0, -np.inf]))
+    assert_usage_error(run("align", good, str(tmp_path / "i.npy")), "i.npy", "infinite")
+
+
+def test_version():
+    res = run("--version")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == f"tsalign {tsalign.__version__}"
 
 
 def test_bad_plot_target(series):

@@ -296,7 +296,8 @@ def test_cdist_matches_tslearn(rng):
 def test_cdist_verbose_progress_bar(capsys, rng):
     cdist_dtw(rng.normal(size=(6, 5)), verbose=1)
     err = capsys.readouterr().err
-    assert "cdist_dtw" in err and "100.0%" in err and "(15/15 pairs)" in err
+    # tqdm's bar when installed, the built-in one otherwise: both say this much
+    assert "cdist_dtw" in err and "100" in err and "15/15" in err
 
 
 def test_cdist_torch_is_differentiable():

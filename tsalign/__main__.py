@@ -1,5 +1,7 @@
 """The command line: ``python -m tsalign`` (also installed as ``tsalign``).
 
+``tsalign --version``
+    The version.
 ``tsalign info``
     Version, array libraries and backends found, CUDA devices, CPU threads.
 ``tsalign align A B [--metric dtw|soft-dtw] [--gamma G] [--global-constraint C]
@@ -32,7 +34,6 @@ import os
 import platform
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 PROG = "tsalign"
@@ -174,31 +175,64 @@ def _load_series(path: str, name: str):
         raise UsageError(
             f"{name}: {path} must hold one series of shape (N,) or (N, d), got shape {data.shape}"
         )
+    if np.issubdtype(data.dtype, np.floating) and np.any(np.isinf(data)):
+        row = int(np.argwhere(np.isinf(data.reshape(data.shape[0], -1)))[0][0]) + 1
+        raise UsageError(f"{name}: {path} contains infinite values (frame {row})")
     return data
 
 
+def _parse_row(line: str, delimiter):
+    """The numbers of one text row, or None if a field is not a number."""
+    fields = line.split(delimiter) if delimiter else line.split()
+    out = []
+    for f in fields:
+        try:
+            out.append(float(f))
+        except ValueError:
+            return None
+    return out
+
+
 def _load_text(p: Path, delimiter):
+    """Rows of numbers; a first row is a header (skipped) only when it is not numbers.
+
+    Every data row must have the columns of the first one: a ragged file is an
+    error naming the line, never a row dropped silently.
+    """
     import numpy as np
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # numpy warns on an empty file; we report it ourselves
-        data = None
-        try:
-            data = np.loadtxt(p, delimiter=delimiter, dtype=np.float64, ndmin=2)
-        except ValueError:
-            # a header line is common in csv files: skip one line and retry once
-            try:
-                data = np.loadtxt(p, delimiter=delimiter, dtype=np.float64, ndmin=2, skiprows=1)
-            except ValueError:
-                pass
-        if data is not None:
-            # one frame per row; a single row is a univariate series written across
-            return data[0] if data.shape[0] == 1 else data
-    raise ValueError(
-        "expected numbers only, one frame per row "
-        f"({'comma' if delimiter else 'whitespace'}-separated columns, "
-        "optionally one header line)"
-    )
+    kind = "comma" if delimiter else "whitespace"
+    rows: list[list[float]] = []
+    width = None
+    first = True
+    with open(p, encoding="utf-8", errors="replace") as f:
+        for lineno, raw in enumerate(f, start=1):
+            line = raw.split("#", 1)[0].strip()
+            if not line:
+                continue
+            values = _parse_row(line, delimiter)
+            if values is None:
+                if first:  # a header line (column names)
+                    first = False
+                    continue
+                raise ValueError(
+                    f"line {lineno}: expected numbers only ({kind}-separated columns), "
+                    f"got {_one_line(raw)[:60]!r}"
+                )
+            first = False
+            if width is None:
+                width = len(values)
+            elif len(values) != width:
+                raise ValueError(
+                    f"line {lineno}: {len(values)} column(s) where the first row has {width} "
+                    "(every row is one frame with the same number of features)"
+                )
+            rows.append(values)
+    if not rows:
+        return np.zeros(0)  # reported as "holds no series"
+    data = np.asarray(rows, dtype=np.float64)
+    # one frame per row; a single row is a univariate series written across
+    return data[0] if data.shape[0] == 1 else data
 
 
 def _soft_dtw(name: str):
@@ -239,11 +273,27 @@ def _cmd_align(args) -> int:
         else:
             value = float(_soft_dtw("soft_dtw")(s1, s2, gamma=gamma, **constraints))
     except (ValueError, TypeError) as exc:
-        raise UsageError(_one_line(exc)) from None
+        raise UsageError(_cli_names(_one_line(exc), args)) from None
     print(repr(value))
     if args.plot is not None:
         _write_plot(args, s1, s2, value, gamma, constraints)
     return 0
+
+
+def _cli_names(message: str, args) -> str:
+    """A metric's error with its Python argument names replaced by the flags and files."""
+    import re
+
+    names = {
+        "s1": f"A ({args.a})",
+        "s2": f"B ({args.b})",
+        "sakoe_chiba_radius": "--sakoe-chiba-radius",
+        "itakura_max_slope": "--itakura-max-slope",
+        "global_constraint": "--global-constraint",
+        "gamma": "--gamma",
+    }
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(names) + r")(?![\w-])")
+    return pattern.sub(lambda m: names[m.group(1)], message)
 
 
 def _write_plot(args, s1, s2, value: float, gamma: float, constraints: dict) -> None:
@@ -339,6 +389,7 @@ def _cmd_warmup(args) -> int:
 # --------------------------------------------------------------------------- main
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Alignment metrics for sequences (tsalign).")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="{info,align,bench,warmup}")
 
     p_info = sub.add_parser("info", help="version, backends and devices found")
@@ -436,6 +487,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = _build_parser()
     try:
         args = parser.parse_args(argv)
+        if args.version:
+            import tsalign
+
+            print(f"{PROG} {tsalign.__version__}")
+            return 0
         if args.command is None:
             raise UsageError("choose a command: info, align, bench or warmup (see --help)")
         return int(args.func(args))

@@ -27,7 +27,7 @@ from ._lib.paths import (
     path_lists,
     sqrt_values,
 )
-from ._lib.validation import as_array, check_int, series_pair, single_series
+from ._lib.validation import as_array, check_finite, check_int, series_pair, single_series
 from ._lib.values import dtw_sq
 
 __all__ = [
@@ -175,7 +175,8 @@ def _pairwise(be: Backend, x, y, metric: str, **kwds):
     xp = be.xp
     if metric in ("sqeuclidean", "euclidean", "l2"):
         C = sq_euclidean(be, x[None], y[None])[0]
-        return C if metric == "sqeuclidean" else xp.sqrt(C)
+        # sqrt with gradient 0 at a zero distance (dtw's rule), not NaN
+        return C if metric == "sqeuclidean" else sqrt_values(be, C)
     diff = x[:, None, :] - y[None, :, :]
     if metric in ("cityblock", "manhattan", "l1"):
         return xp.sum(xp.abs(diff), axis=-1)
@@ -200,6 +201,40 @@ def _pairwise(be: Backend, x, y, metric: str, **kwds):
         f"{' (or any scipy.spatial.distance metric on numpy)' if be.is_numpy else ''}; "
         f"got {metric!r}"
     )
+
+
+def _stack_metric_values(be: Backend, rows, like):
+    """(N, M) array of a callable metric's values (numbers or 0-d arrays), like ``like``."""
+    dtype = like.dtype
+    if be.is_numpy:
+        try:
+            return np.asarray(rows, dtype=dtype)
+        except (TypeError, ValueError):
+            raise TypeError(
+                "metric (a callable) must return a number for each pair of frames"
+            ) from None
+    xp = be.xp
+    vals = []
+    for r in rows:
+        for v in r:
+            if not be.is_array(v):
+                # a Python number: a new 0-d array (no copy-construct warning from torch)
+                try:
+                    v = float(v)
+                except (TypeError, ValueError):
+                    raise TypeError(
+                        "metric (a callable) must return a number for each pair of frames, "
+                        f"got {type(v).__name__}"
+                    ) from None
+                v = xp.asarray(v, dtype=dtype, device=be.device_of(like))
+            elif v.ndim != 0 and tuple(v.shape) != (1,):
+                raise TypeError(
+                    "metric (a callable) must return a number for each pair of frames, "
+                    f"got an array of shape {tuple(v.shape)}"
+                )
+            vals.append(xp.reshape(v, ()))
+    C = xp.reshape(xp.stack(vals), (len(rows), len(rows[0]) if rows else 0))
+    return C if C.dtype == dtype else xp.astype(C, dtype)
 
 
 def dtw_path_from_metric(
@@ -266,8 +301,7 @@ def dtw_path_from_metric(
                 f"s1 must be an (N, M) cost matrix with metric='precomputed', "
                 f"got shape {tuple(C.shape)}"
             )
-        if bool(be.xp.any(be.xp.isnan(C))):
-            raise ValueError("s1 (the precomputed cost matrix) contains NaN")
+        check_finite(be, C, "s1", " (the precomputed cost matrix)")
     else:
         if s2 is None:
             raise ValueError("s2 is required unless metric='precomputed'")
@@ -278,13 +312,11 @@ def dtw_path_from_metric(
             rows = [
                 [metric(x[i], y[j], **kwds) for j in range(y.shape[0])] for i in range(x.shape[0])
             ]
-            if be.is_numpy:
-                C = np.asarray(rows, dtype=x.dtype)
-            else:
-                C = be.xp.stack([be.xp.stack([be.xp.asarray(v) for v in r]) for r in rows])
-                C = be.xp.astype(C, x.dtype)
+            C = _stack_metric_values(be, rows, x)
+            check_finite(be, C, "metric", " (the callable's values)")
         elif isinstance(metric, str):
             C = _pairwise(be, x, y, metric, **kwds)
+            check_finite(be, C, "metric", f" ({metric!r} distances)")
         else:
             raise TypeError(f"metric must be a string or a callable, got {type(metric).__name__}")
     n, m = int(C.shape[0]), int(C.shape[1])
@@ -293,7 +325,7 @@ def dtw_path_from_metric(
     C3 = C[None]
     lx = np.array([n], dtype=np.int64)
     ly = np.array([m], dtype=np.int64)
-    R, paths, plen, end_j = optimal_paths(be, None, None, lx, ly, band, C=be.xp.asarray(C3))
+    R, paths, plen, end_j = optimal_paths(be, None, None, lx, ly, band, C=C3)
     cost = end_values(be, R, lx, end_j)
     check_feasible(be, cost, band, lx, ly)
     if be.needs_grad(C3):
@@ -332,8 +364,9 @@ def cdist_dtw(
         CPU threads: None or -1 = all of numba's threads, k > 0 = k threads.
         (Unlike tslearn's joblib default of one job, parallelism is on by
         default: the threads share the data, there is no process overhead.)
-    verbose : int
-        If > 0, a progress bar on stderr.
+    verbose : int or bool
+        If > 0 (or True), a progress bar on stderr with the rate and the time
+        left (tqdm's when it is installed, the ``progress`` extra).
     be : Backend, str or None
         Backend.
 
@@ -571,8 +604,12 @@ def lb_envelope(ts, radius: int = 1, be: Any = None):
     array([2., 3., 3., 3., 2.])
     """
     be = backend_of(ts, be=be)
+    return _envelope(be, ts, radius, "ts")
+
+
+def _envelope(be: Backend, ts, radius, name: str):
     radius = check_int(radius, "radius", minimum=0)
-    a = single_series(be, ts, "ts")
+    a = single_series(be, ts, name)
     x = a.X[0, : int(a.lengths[0])]
     xp = be.xp
     down, up = x, x
@@ -623,7 +660,7 @@ def lb_keogh(ts_query, ts_candidate=None, radius: int = 1, envelope_candidate=No
         raise ValueError("give ts_candidate or envelope_candidate")
     if ts_candidate is not None:
         be = backend_of(ts_query, ts_candidate)
-        down, up = lb_envelope(ts_candidate, radius=radius, be=be)
+        down, up = _envelope(be, ts_candidate, radius, "ts_candidate")
         cname = "ts_candidate"
     else:
         try:
@@ -659,4 +696,7 @@ def _as_column(be: Backend, x, name: str):
         arr = be.xp.reshape(arr, (arr.shape[0], 1))
     if arr.ndim != 2:
         raise ValueError(f"{name} must have shape (sz,) or (sz, 1), got {tuple(arr.shape)}")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} must not be empty")
+    check_finite(be, arr, name)
     return arr

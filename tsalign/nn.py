@@ -15,13 +15,27 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-import torch
+
+try:
+    import torch
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
+    from ._lib.dist import install_hint
+
+    raise ImportError(
+        f"tsalign.nn needs PyTorch, which is not installed: {install_hint('torch')}"
+    ) from exc
 
 from ._lib.backend import instantiate_backend
 from ._lib.constraints import resolve_band
 from ._lib.costs import sq_euclidean
 from ._lib.paths import check_feasible
-from ._lib.validation import check_float, check_reduction, host_lengths, series_pair
+from ._lib.validation import (
+    check_finite,
+    check_float,
+    check_reduction,
+    host_lengths,
+    series_pair,
+)
 from ._lib.values import soft_dtw_cost_values
 from ._torch.costs import sq_euclidean_cost
 from ._torch.soft_dtw import soft_dtw_from_series
@@ -184,6 +198,7 @@ class SoftDTWLoss(torch.nn.Module):
             raise ValueError(f"dist_func must return a tensor of shape {expected}, got {shape}")
         if C.dtype not in (torch.float32, torch.float64):
             C = C.to(X.dtype if X.dtype in (torch.float32, torch.float64) else torch.float32)
+        check_finite(be, C.detach(), "dist_func", " output")
         return C
 
     def _sdtw(self, be, X, Y, lx, ly):

@@ -38,7 +38,7 @@ from ._lib.constraints import resolve_band
 from ._lib.costs import sq_euclidean
 from ._lib.pairs import cdist_job, differentiable_cdist, kernel_cdist
 from ._lib.paths import check_feasible
-from ._lib.validation import as_array, check_float, dataset_pair, series_pair
+from ._lib.validation import as_array, check_finite, check_float, dataset_pair, series_pair
 from ._lib.values import soft_dtw_cost_values, soft_dtw_values
 from .dtw import cdist_dtw, dtw, dtw_path
 
@@ -351,8 +351,7 @@ def soft_dtw_from_cost(
     B, N, M = (int(s) for s in Ca.shape)
     if N == 0 or M == 0 or B == 0:
         raise ValueError(f"C must not be empty, got shape {tuple(Ca.shape)}")
-    if bool(be.xp.any(be.xp.isnan(Ca))):
-        raise ValueError("C contains NaN")
+    check_finite(be, Ca, "C")
     lx = np.full(B, N, dtype=np.int64)
     ly = np.full(B, M, dtype=np.int64)
     values = soft_dtw_cost_values(be, Ca, lx, ly, band, gamma)

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ._lib.backend import Backend, backend_of
+from ._lib.backend import Backend, backend_of, instantiate_backend
 from ._lib.ssnt_flags import check_flags
 from ._lib.validation import (
     as_array,
@@ -52,6 +52,73 @@ def _check_shape(arr, expected: tuple, name: str, layout: str) -> None:
         raise ValueError(
             f"{name} must have shape {expected} for the {layout} layout of log_probs, "
             f"got {tuple(arr.shape)}"
+        )
+
+
+# Rounding allowance of the log-probability checks: a frame's probabilities may
+# sum to exp(1e-3) ~ 1.001 (log_softmax in float32 or half, then cast).
+LOG_PROB_TOL = 1e-3
+
+
+def _frame_logsumexp(be: Backend, x):
+    """logsumexp over the last axis, on x's device (-inf rows give -inf, +inf gives +inf)."""
+    if be.is_pytorch:
+        return be.torch.logsumexp(x.detach(), dim=-1)
+    xp = be.xp
+    m = xp.max(x, axis=-1)
+    m_safe = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        total = xp.sum(xp.exp(x - m_safe[..., None]), axis=-1)
+        return m_safe + xp.log(total)
+
+
+# At most this many used frames get the logsumexp check (spread evenly over
+# them); every used entry gets the cheaper "<= 0" check.  A logsumexp of every
+# frame costs an exp per entry of log_probs (measured: 5x the forward itself).
+LSE_SAMPLE_FRAMES = 256
+_NUMPY = instantiate_backend("numpy")
+
+
+def _check_log_probs(be: Backend, flat_lp, layout, T, src_len, tgt_len, row_off) -> None:
+    """Refuse log_probs that are not log-probabilities within the lengths.
+
+    Every entry a sequence's frames hold must be <= LOG_PROB_TOL (one max
+    reduction over V, on the device), and the frames of an even sample of at
+    most LSE_SAMPLE_FRAMES used frames must log-sum-exp to <= LOG_PROB_TOL.
+    Padding is not looked at.  One bool comes back to the host.
+    """
+    R, S = int(flat_lp.shape[0]), int(flat_lp.shape[1])
+    # frames each row uses: src_len of its sequence for the rows within the
+    # target lengths, 0 for padded rows (host ints of size R, sent once)
+    frames = np.zeros(R, dtype=np.int64)
+    for b in range(len(tgt_len)):
+        start = b * T if layout == "padded" else int(row_off[b])
+        frames[start : start + int(tgt_len[b])] = int(src_len[b])
+    x = flat_lp.detach() if be.is_pytorch else flat_lp
+    if be.is_pytorch and not be.on_gpu(x):
+        # CPU tensor: numpy on the zero-copy view (measured several times faster
+        # here than torch's reductions, which share the cores with numba's pool)
+        be = _NUMPY
+        x = x.numpy()
+    xp = be.xp
+    dev = be.device_of(x)
+    used = xp.asarray(frames, device=dev)[:, None] > xp.arange(S, device=dev)[None, :]
+    too_big = xp.logical_and(used, xp.max(x, axis=-1) > LOG_PROB_TOL)
+    bad = bool(xp.any(too_big))
+    if not bad:
+        # the sample: every k-th used (row, frame), in row-major order
+        rows = np.repeat(np.arange(R, dtype=np.int64), frames)
+        cols = np.concatenate([np.arange(f, dtype=np.int64) for f in frames]) if R else rows
+        step = max(1, -(-rows.size // LSE_SAMPLE_FRAMES))
+        rows, cols = rows[::step], cols[::step]
+        if rows.size:
+            picked = x[xp.asarray(rows, device=dev), xp.asarray(cols, device=dev)]  # (K, V)
+            bad = bool(xp.any(_frame_logsumexp(be, picked) > LOG_PROB_TOL))
+    if bad:
+        raise ValueError(
+            "log_probs must hold log-probabilities (the output of a log-softmax over V): "
+            f"each entry <= 0 and each frame's logsumexp over V <= 0 (tolerance {LOG_PROB_TOL}); "
+            "some frame within the lengths sums to more than 1"
         )
 
 
@@ -132,7 +199,10 @@ def ssnt(
     ValueError
         For shapes that do not match a layout, lengths outside ``[1, S]`` /
         ``[1, T]`` or of the wrong batch size, an unknown reduction, targets
-        outside ``[0, V)``, ``log_p_choose > 0`` or NaN within the lengths.
+        outside ``[0, V)``, ``log_p_choose > 0`` or NaN within the lengths,
+        ``log_probs`` that are not log-probabilities within the lengths (an
+        entry > 0, or a frame whose logsumexp over V is > 0, beyond a rounding
+        allowance of 1e-3).
     TypeError
         For non-integer targets or lengths.
 
@@ -227,6 +297,7 @@ def ssnt(
         )
 
     flat_lp = be.xp.reshape(lp, (-1, S, V))
+    _check_log_probs(be, flat_lp, layout, T if layout == "padded" else 0, src_len, tgt_len, row_off)
     flat_emit = be.xp.reshape(emit, (-1, S))
     flat_tg = be.xp.reshape(tg, (-1,))
     lattice = (flat_tg, flat_emit, src_len, tgt_len, row_off, mode)
@@ -258,7 +329,7 @@ def lengths_to_padding_mask(lengths, *, max_len: int | None = None):
     lengths : int array, shape (B,)
         Non-negative lengths (numpy, torch or cupy; a list is taken as numpy).
     max_len : int or None
-        Width of the mask; default ``max(lengths)``.
+        Width of the mask, ``>= max(lengths)``; default ``max(lengths)``.
 
     Returns
     -------
@@ -283,6 +354,12 @@ def lengths_to_padding_mask(lengths, *, max_len: int | None = None):
         width = int(max_len)
         if width < 0:
             raise ValueError(f"max_len must be >= 0, got {width}")
+        longest = int(host.max()) if host.size else 0
+        if width < longest:
+            raise ValueError(
+                f"max_len must be >= max(lengths) = {longest} (a narrower mask would drop "
+                f"positions of the longest sequences), got {width}"
+            )
     if not be.is_array(lengths):
         return np.arange(width)[None, :] >= host[:, None]
     xp = be.xp

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import sys
 from typing import Any
 
@@ -12,11 +13,40 @@ import numpy as np
 
 
 class Backend:
-    """Base class of the backends.
+    """Base class of the backends; ``Backend(data)`` picks one (tslearn's contract).
+
+    ``Backend(data)`` returns the backend for ``data``: ``None`` gives numpy, a
+    name (``"numpy"``, ``"pytorch"`` or ``"torch"``, ``"cupy"``) that backend, a
+    :class:`Backend` itself, and an array (or a list of arrays) its library's
+    backend.  An unknown name is a ValueError.  The subclasses are built without
+    arguments (``NumPyBackend()``).
 
     Attribute access falls through to the array-api-compat namespace of the
     library (``be.zeros``, ``be.float64``, ``be.sqrt``, ``be.linalg.norm``...),
     so a backend offers the usual array helpers without re-writing them.
+
+    Parameters
+    ----------
+    data : None, str, Backend or array
+        What to pick the backend for (see above).
+
+    Attributes
+    ----------
+    backend_string : str
+        ``"numpy"``, ``"pytorch"`` or ``"cupy"``.
+    is_numpy, is_pytorch, is_cupy : bool
+        Which library the backend wraps.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tsalign.backend import Backend
+    >>> Backend("numpy").backend_string
+    'numpy'
+    >>> Backend(np.zeros(3)).is_numpy
+    True
+    >>> Backend() is Backend("numpy")
+    True
     """
 
     backend_string: str = ""
@@ -24,8 +54,25 @@ class Backend:
     is_pytorch = False
     is_cupy = False
 
-    def __init__(self) -> None:
-        self.xp = self._namespace()
+    def __new__(cls, data: Any = None):
+        if cls is not Backend:
+            if data is not None:
+                raise TypeError(
+                    f"{cls.__name__}() takes no data; Backend(data) picks the backend for data"
+                )
+            return super().__new__(cls)
+        return _select(data)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # subclasses are built without arguments: say so to inspect/numpydoc
+        # (``data`` exists only so that Backend(data) can return one of them)
+        cls.__signature__ = inspect.Signature()
+
+    def __init__(self, data: Any = None) -> None:
+        # Backend(data) returns a shared, already initialised instance
+        if "xp" not in self.__dict__:
+            self.xp = self._namespace()
 
     # -- plumbing ---------------------------------------------------------------
     def _namespace(self):  # pragma: no cover - overridden
@@ -365,7 +412,9 @@ class PyTorchBackend(Backend):
         return torch
 
     def _namespace(self):
-        return _compat_namespace("torch", "PyTorch: pip install 'tsalign-metrics[torch]'")
+        from .dist import install_hint
+
+        return _compat_namespace("torch", f"PyTorch: {install_hint('torch')}")
 
     def is_array(self, x) -> bool:
         return array_api_compat.is_torch_array(x)
@@ -507,6 +556,23 @@ def _backend_class_of_type(tp: type) -> type | None:
     if cls is not None:
         _TYPE_CACHE[tp] = cls
     return cls
+
+
+def _select(data: Any) -> Backend:
+    """``Backend(data)``: the backend for a name, a Backend, an array or None."""
+    if data is None:
+        return _get(NumPyBackend)
+    if isinstance(data, Backend):
+        return data
+    if isinstance(data, str):
+        cls = _BY_NAME.get(data.lower())
+        if cls is None:
+            raise ValueError(
+                f"data: expected a backend name ('numpy', 'pytorch' (or 'torch'), 'cupy'), "
+                f"an array or None, got {data!r}"
+            )
+        return _get(cls)
+    return backend_of(data)
 
 
 def instantiate_backend(*args: Any) -> Backend:

@@ -22,8 +22,8 @@ import numpy as np
 from .backend import Backend, backend_of
 from .constraints import resolve_band
 from .paths import check_feasible
-from .progress import Progress
-from .validation import SeriesBatch, check_int, dataset_pair
+from .progress import Progress, check_verbose
+from .validation import SeriesBatch, dataset_pair
 
 # Bytes of N x M work a slice of pairs may keep for its backward (counted in float64).
 SLICE_BYTES = 1 << 29
@@ -60,7 +60,7 @@ def cdist_job(dataset1, dataset2, be: Any, constraint: tuple, n_jobs, verbose) -
     """Validate a cdist's arguments (``constraint``: tslearn's three constraint parameters)."""
     be = backend_of(dataset1, dataset2, be=be)
     band = resolve_band(*constraint)
-    verbose = check_int(verbose, "verbose")
+    verbose = check_verbose(verbose)
     A, B, symmetric = dataset_pair(be, dataset1, dataset2)
     return CdistJob(be, band, A, B, symmetric, n_jobs, verbose)
 

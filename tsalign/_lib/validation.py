@@ -10,7 +10,7 @@ Everything a metric needs from its inputs goes through here:
 - tslearn's variable-length convention: trailing all-NaN rows are padding.
   Lengths are returned as host int64 arrays and the padding is replaced by
   zeros in a *new* array (inputs are never modified).  NaN inside a series,
-  empty and all-NaN series are errors.
+  +inf or -inf anywhere, empty and all-NaN series are errors.
 """
 
 from __future__ import annotations
@@ -117,9 +117,12 @@ def _fill_padding(be: Backend, X, name: str) -> SeriesBatch:
         raise ValueError(
             f"{name}: one of the input time series contains only nans or has zero length."
         )
-    nan = xp.isnan(X)
-    if not bool(xp.any(nan)):
+    # one device-side reduction on the common path (finite data); NaN (padding)
+    # and inf are told apart only when something is not finite
+    if bool(xp.all(xp.isfinite(X))):
         return SeriesBatch(X, np.full(B, N, dtype=np.int64))
+    refuse_inf(be, X, name)
+    nan = xp.isnan(X)
     valid_row = xp.logical_not(xp.all(nan, axis=2))  # (B, N)
     pos = xp.arange(1, N + 1, device=array_api_compat.device(X))
     lengths_d = xp.max(xp.where(valid_row, pos, xp.zeros_like(pos)), axis=1)
@@ -139,6 +142,22 @@ def _fill_padding(be: Backend, X, name: str) -> SeriesBatch:
         )
     X = xp.where(nan, xp.zeros_like(X), X)
     return SeriesBatch(X, lengths)
+
+
+def refuse_inf(be: Backend, X, name: str) -> None:
+    """ValueError naming ``name`` if ``X`` holds +inf or -inf (checked on X's device)."""
+    xp = be.xp
+    if bool(xp.any(xp.isinf(X))):
+        raise ValueError(f"{name} contains infinite values")
+
+
+def check_finite(be: Backend, X, name: str, what: str = "") -> None:
+    """ValueError naming ``name`` if ``X`` holds NaN or inf (for cost matrices and
+    values that have no padding convention); one device-side reduction."""
+    xp = be.xp
+    if not bool(xp.all(xp.isfinite(X))):
+        kind = "NaN" if bool(xp.any(xp.isnan(X))) else "infinite values"
+        raise ValueError(f"{name}{what} contains {kind}")
 
 
 def _reshape_series(be: Backend, arr, name: str, allow_batch: bool):

@@ -19,7 +19,7 @@ import numpy as np
 from numba import prange
 
 from ._band import band_mask, band_ranges  # noqa: F401 - band_mask is a launcher
-from ._jit import n_threads, njit, njit_parallel
+from ._jit import n_threads, njit, njit_parallel, pair_cells
 
 MODE_BATCH = 0  # pair p = (X[p], Y[p])
 MODE_CROSS = 1  # pair p = (X[p // ny], Y[p % ny])
@@ -148,8 +148,19 @@ def dtw_values(X, Y, lx, ly, band):
             X[0], Y[0], lx[0], ly[0], int(kind), int(radius), float(slope), out
         )
         return out
-    _dtw_values_kernel(
-        X, Y, lx, ly, MODE_BATCH, 0, out, int(kind), int(radius), float(slope), _chunks(B)
+    _dtw_values_kernel.run(
+        pair_cells(lx, ly),
+        X,
+        Y,
+        lx,
+        ly,
+        MODE_BATCH,
+        0,
+        out,
+        int(kind),
+        int(radius),
+        float(slope),
+        _chunks(B),
     )
     return out
 
@@ -173,10 +184,12 @@ def dtw_cdist(X, Y, lx, ly, band, symmetric, progress=None):
     flat = np.empty(n_pairs, dtype=X.dtype)
     n_blocks = 1 if progress is None else min(max(n_pairs, 1), 20)
     bounds = np.linspace(0, n_pairs, n_blocks + 1).astype(np.int64)
+    cells = pair_cells(lx, ly, "triangle" if symmetric else "cross")
     for s, e in zip(bounds[:-1], bounds[1:], strict=False):
         if e > s:
             part = flat[s:e]
-            _dtw_values_kernel(
+            _dtw_values_kernel.run(
+                cells * int(e - s) // max(n_pairs, 1),
                 X,
                 Y,
                 lx,

@@ -438,7 +438,9 @@ def _run_values(X, Y, lx, ly, ia, ib, band, gamma, out):
     if out.shape[0] == 0:
         return
     dt = out.dtype.type  # scalars in the data's dtype: float32 inputs compute in float32
-    _values_kernel(
+    cells = int(np.dot(lx[ia], ly[ib]))  # small calls run serially (see _jit.SMALL_WORK)
+    _values_kernel.run(
+        cells,
         X,
         Y,
         lx,
