@@ -148,6 +148,48 @@ API_SECTIONS: list[tuple[str, str, list[str]]] = [
     ("tsalign", "DILATE", ["dilate", "temporal_distortion_index"]),
     ("tsalign", "SSNT", ["ssnt", "lengths_to_padding_mask"]),
     (
+        "tsalign",
+        "DTW matrices, subsequences and limited warping length",
+        [
+            "dtw_accumulated_matrix",
+            "subsequence_cost_matrix",
+            "subsequence_path",
+            "dtw_limited_warping_length",
+            "dtw_path_limited_warping_length",
+        ],
+    ),
+    (
+        "tsalign",
+        "Fréchet",
+        [
+            "frechet",
+            "frechet_path",
+            "frechet_accumulated_matrix",
+            "frechet_path_from_metric",
+            "cdist_frechet",
+        ],
+    ),
+    ("tsalign", "LCSS", ["lcss", "lcss_path", "lcss_path_from_metric"]),
+    ("tsalign", "Global Alignment Kernel", ["gak", "unnormalized_gak", "cdist_gak", "sigma_gak"]),
+    ("tsalign", "Canonical Time Warping", ["ctw", "ctw_path", "cdist_ctw"]),
+    (
+        "tsalign.metrics",
+        "tslearn.metrics drop-in",
+        [
+            "gamma_soft_dtw",
+            "SquaredEuclidean",
+            "SoftDTW",
+            "cdist_sax",
+            "cdist_normalized_cc",
+            "y_shifted_sbd_vec",
+            "TSLEARN_VALID_METRICS",
+            "VARIABLE_LENGTH_METRICS",
+            "GLOBAL_CONSTRAINT_CODE",
+            "METRIC_TO_FUNCTION",
+        ],
+    ),
+    ("tsalign.performance", "Forecasting errors", ["mae", "mse", "mase"]),
+    (
         "tsalign.barycenters",
         "Barycenters",
         [
@@ -169,6 +211,8 @@ API_SECTIONS: list[tuple[str, str, list[str]]] = [
             "NumPyBackend",
             "PyTorchBackend",
             "CuPyBackend",
+            "cast",
+            "select_backend",
         ],
     ),
     ("tsalign.plot", "Plots", ["plot_cost_matrix", "plot_alignment_matrix", "plot_matches"]),
@@ -187,6 +231,12 @@ MODULE_INTROS = {
     '(``pip install "tsalign-metrics[sklearn]"``).',
     "tsalign.backend": "Backend selection and the array glue; ``tsalign.instantiate_backend`` "
     "and ``tsalign.Backend`` are the same objects as here.",
+    "tsalign.metrics": "Every public name of ``tslearn.metrics``: ``import tsalign.metrics as "
+    "metrics`` replaces ``import tslearn.metrics as metrics``. Its functions are the ones "
+    "documented above; listed here are the names that live only in this namespace. "
+    "``tsalign.compat.tslearn`` has the same names with tslearn's behaviour where tsalign "
+    "differs (see :doc:`../coming_from`).",
+    "tsalign.performance": "tslearn.metrics.performance's forecasting errors.",
     "tsalign.datasets": "Example data generated on the fly (nothing is downloaded).",
     "tsalign.plot": "Figures of alignments (needs matplotlib: "
     '``pip install "tsalign-metrics[plot]"``).',

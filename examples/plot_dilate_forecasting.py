@@ -124,7 +124,9 @@ for k, ax in zip(torch.argsort(jump, descending=True)[:3].tolist(), axes, strict
         ax.plot(t_out, pred[k, :, 0], color=color, linewidth=2, label=name)
     ax.axvline(N_IN - 0.5, color="0.8", linewidth=1)
     ax.set_xlabel("time step")
-axes[0].legend(loc="upper left", fontsize=8)
-fig.tight_layout()
+# one legend for the three panels, below them, where it hides no data
+handles, labels = axes[0].get_legend_handles_labels()
+fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=9, frameon=False)
+fig.tight_layout(rect=(0, 0.08, 1, 1))
 plt.show()
 torch.set_num_threads(saved_threads)

@@ -24,10 +24,14 @@ from ._lib.backend import (
     NumPyBackend,
     PyTorchBackend,
     backend_of,
+    cast,
     instantiate_backend,
+    select_backend,
 )
 
 __all__ = [
+    "cast",
+    "select_backend",
     "Backend",
     "NumPyBackend",
     "PyTorchBackend",

@@ -41,6 +41,9 @@ __all__ = [
     "compute_mask",
     "lb_envelope",
     "lb_keogh",
+    "dtw_accumulated_matrix",
+    "subsequence_cost_matrix",
+    "subsequence_path",
 ]
 
 
@@ -320,8 +323,6 @@ def dtw_path_from_metric(
         else:
             raise TypeError(f"metric must be a string or a callable, got {type(metric).__name__}")
     n, m = int(C.shape[0]), int(C.shape[1])
-    if n == 0 or m == 0:
-        raise ValueError("one of the input time series contains only nans or has zero length.")
     C3 = C[None]
     lx = np.array([n], dtype=np.int64)
     ly = np.array([m], dtype=np.int64)
@@ -700,3 +701,125 @@ def _as_column(be: Backend, x, name: str):
         raise ValueError(f"{name} must not be empty")
     check_finite(be, arr, name)
     return arr
+
+
+# --------------------------------------------------------------------------- matrices
+def dtw_accumulated_matrix(s1, s2, mask, be: Any = None):
+    r"""DTW accumulated-cost matrix of two series under a boolean mask.
+
+    ``R[i, j] = C[i, j] + min(R[i-1, j-1], R[i-1, j], R[i, j-1])`` with ``C``
+    the squared Euclidean cost; cells where ``mask`` is False hold ``inf``.
+
+    Parameters
+    ----------
+    s1 : array-like, shape (N,) or (N, d)
+        First series.
+    s2 : array-like, shape (M,) or (M, d)
+        Second series.
+    mask : array-like of bool, shape (N, M)
+        Cells that may be used (e.g. from :func:`compute_mask`).
+    be : Backend, str or None
+        Backend.
+
+    Returns
+    -------
+    array, shape (N, M)
+        The accumulated squared costs.
+
+    Examples
+    --------
+    >>> dtw_accumulated_matrix([1, 2, 3], [1., 2., 2., 3.], compute_mask(3, 4))
+    array([[0., 1., 2., 6.],
+           [1., 0., 0., 1.],
+           [5., 1., 1., 0.]])
+    """
+    be = backend_of(s1, s2, be=be)
+    a, b, _ = series_pair(be, s1, s2, allow_batch=False)
+    n, m = int(a.lengths[0]), int(b.lengths[0])
+    C = sq_euclidean(be, a.X[:, :n], b.X[:, :m])
+    if be.is_pytorch:
+        C = C.detach()
+    mk = mask if be.is_array(mask) else as_array(be, mask, "mask")
+    if tuple(mk.shape) != (n, m):
+        raise ValueError(f"mask must have shape ({n}, {m}), got {tuple(mk.shape)}")
+    if mk.dtype != be.xp.bool:
+        mk = be.xp.astype(mk, be.xp.bool)
+    C = be.xp.where(mk[None], C, be.xp.full_like(C, float("inf")))
+    lx, ly = np.array([n], dtype=np.int64), np.array([m], dtype=np.int64)
+    return be.call_kernel("dtw", "dtw_acc", C, C, lx, ly, resolve_band())[0]
+
+
+def subsequence_cost_matrix(subseq, longseq, be: Any = None):
+    r"""Accumulated-cost matrix of subsequence DTW (paths may start on any column).
+
+    Parameters
+    ----------
+    subseq : array-like, shape (N,) or (N, d)
+        The query.
+    longseq : array-like, shape (M,) or (M, d)
+        The series searched.
+    be : Backend, str or None
+        Backend.
+
+    Returns
+    -------
+    array, shape (N, M)
+        Accumulated squared costs; the last row gives the cost of the best
+        match ending at each frame of ``longseq``.
+
+    Examples
+    --------
+    >>> subsequence_cost_matrix([[2.], [3.]], [[1.], [2.], [2.], [3.], [4.]])
+    array([[1., 0., 0., 1., 4.],
+           [5., 1., 1., 0., 1.]])
+    """
+    be = backend_of(subseq, longseq, be=be)
+    a, b, _ = series_pair(be, subseq, longseq, names=("subseq", "longseq"), allow_batch=False)
+    n, m = int(a.lengths[0]), int(b.lengths[0])
+    C = sq_euclidean(be, a.X[:, :n], b.X[:, :m])
+    if be.is_pytorch:
+        C = C.detach()
+    lx, ly = np.array([n], dtype=np.int64), np.array([m], dtype=np.int64)
+    return be.call_kernel("dtw", "dtw_acc", C, C, lx, ly, resolve_band(), subsequence=True)[0]
+
+
+def subsequence_path(acc_cost_mat, idx_path_end: int, be: Any = None):
+    r"""Optimal subsequence-DTW path ending at frame ``idx_path_end`` of the long series.
+
+    Parameters
+    ----------
+    acc_cost_mat : array-like, shape (N, M)
+        From :func:`subsequence_cost_matrix`.
+    idx_path_end : int
+        Frame of the long series where the match ends.
+    be : Backend, str or None
+        Backend.
+
+    Returns
+    -------
+    list of (int, int)
+        From ``(0, start)`` to ``(N-1, idx_path_end)``; ties as in tslearn
+        (diagonal, then up, then left).
+
+    Examples
+    --------
+    >>> R = subsequence_cost_matrix([[2.], [3.]], [[1.], [2.], [2.], [3.], [4.]])
+    >>> subsequence_path(R, 3)
+    [(0, 2), (1, 3)]
+    """
+    be = backend_of(acc_cost_mat, be=be)
+    R = as_array(be, acc_cost_mat, "acc_cost_mat")
+    if R.ndim != 2 or R.shape[0] == 0 or R.shape[1] == 0:
+        raise ValueError(f"acc_cost_mat must be a non-empty (N, M) matrix, got {tuple(R.shape)}")
+    n, m = int(R.shape[0]), int(R.shape[1])
+    end = check_int(idx_path_end, "idx_path_end", minimum=0)
+    if end >= m:
+        raise ValueError(f"idx_path_end must be < {m} (the long series' length), got {end}")
+    if be.is_pytorch:
+        R = R.detach()
+    lx, ly = np.array([n], dtype=np.int64), np.array([m], dtype=np.int64)
+    end_j = np.array([end], dtype=np.int64)
+    paths, plen = be.call_kernel(
+        "dtw", "dtw_paths", R[None], R[None], lx, ly, end_j=end_j, subsequence=True
+    )
+    return path_lists(be, paths, plen)[0]

@@ -11,8 +11,10 @@ from typing import Any
 import array_api_compat
 import numpy as np
 
+from .backend_compat import TslearnBackendMethods
 
-class Backend:
+
+class Backend(TslearnBackendMethods):
     """Base class of the backends; ``Backend(data)`` picks one (tslearn's contract).
 
     ``Backend(data)`` returns the backend for ``data``: ``None`` gives numpy, a
@@ -86,6 +88,10 @@ class Backend:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+    @staticmethod
+    def _select_backend(data):
+        return select_backend(data)
 
     def __eq__(self, other: object) -> bool:
         return type(self) is type(other)
@@ -686,3 +692,62 @@ def _flatten_arrays(args):
             yield from _flatten_arrays(a)
         else:
             yield a
+
+
+def select_backend(data=None):
+    """The backend for ``data``: None or "numpy" -> numpy, "pytorch"/"torch" or a tensor -> torch.
+
+    Also "cupy" or a cupy array -> cupy.  Unknown names are a ValueError.
+
+    Parameters
+    ----------
+    data : None, str or array
+        What to pick the backend for.
+
+    Returns
+    -------
+    Backend
+        The (shared) backend instance.
+    """
+    if isinstance(data, str) and data.lower() not in ("numpy", "pytorch", "torch", "cupy"):
+        raise ValueError(f"unknown backend {data!r}: expected 'numpy', 'pytorch' or 'cupy'")
+    return instantiate_backend(data)
+
+
+def cast(data, array_type: str = "numpy"):
+    """``data`` as a list (``array_type="list"``) or an array of a backend's library.
+
+    Parameters
+    ----------
+    data : array-like
+        The data to cast.
+    array_type : {"list", "numpy", "pytorch", "torch", "cupy"}
+        The wanted type.
+
+    Returns
+    -------
+    list or array
+        ``data`` unchanged when it already has that type.
+    """
+    if not isinstance(array_type, str):
+        raise TypeError(f"array_type must be a string, got {array_type!r}")
+    kind = array_type.lower()
+    if kind == "torch":
+        kind = "pytorch"
+    if kind == "list":
+        if isinstance(data, list):
+            return data
+        if hasattr(data, "tolist"):
+            return data.tolist()
+        return list(data)
+    if kind not in ("numpy", "pytorch", "cupy"):
+        raise ValueError(
+            f"array_type must be 'list', 'numpy', 'pytorch' or 'cupy', got {array_type!r}"
+        )
+    be = select_backend(kind)
+    if be.is_array(data):
+        return data
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(data, torch.Tensor):
+        data = data.detach().cpu().numpy()
+    return be.xp.asarray(data)

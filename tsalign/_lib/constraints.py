@@ -68,9 +68,12 @@ def resolve_band(global_constraint=None, sakoe_chiba_radius=None, itakura_max_sl
 
 
 def infeasible_error(band, n, m) -> ValueError:
-    """The error for a band that admits no path between lengths n and m."""
+    """The error for a band that admits no path between lengths n and m.
+
+    A :class:`ConstraintError`: a ValueError, and the RuntimeWarning tslearn raises.
+    """
     if band[0] == BAND_ITAKURA:
-        return ValueError(
+        return ConstraintError(
             f"itakura_max_slope={band[2]} is infeasible (it leads to no admissible path) "
             f"for time series of sizes {n} and {m}"
         )

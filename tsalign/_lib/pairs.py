@@ -104,6 +104,36 @@ def differentiable_cdist(
     return xp.reshape(xp.take(padded, xp.asarray(where, device=dev), axis=0), (n1, n1))
 
 
+def cdist_pairs(n1: int, n2: int, symmetric: bool, diagonal: bool = False):
+    """:func:`pair_indices` as int64 arrays (what the value kernels take)."""
+    ia, ib = pair_indices(n1, n2, symmetric, diagonal)
+    return np.asarray(ia, dtype=np.int64), np.asarray(ib, dtype=np.int64)
+
+
+def fill_matrix(be: Backend, values, ia, ib, n1: int, n2: int, symmetric: bool, diagonal=0.0):
+    """The (n1, n2) matrix holding ``values`` at ``(ia, ib)`` (and ``(ib, ia)`` if symmetric).
+
+    For pair values computed without gradients, or whose gradient is carried by
+    ``index_put`` (torch); ``diagonal`` fills what no pair covers.
+    """
+    xp = be.xp
+    dev = be.device_of(values)
+    if not symmetric:
+        return xp.reshape(values, (n1, n2))
+    if be.is_pytorch:
+        out = values.new_full((n1, n2), float(diagonal))
+        ta = be.torch.as_tensor(ia, device=values.device)
+        tb = be.torch.as_tensor(ib, device=values.device)
+        out = out.index_put((ta, tb), values)
+        return out.index_put((tb, ta), values)
+    out = xp.full((n1, n2), diagonal, dtype=values.dtype, device=dev)
+    ta = xp.asarray(ia, device=dev)
+    tb = xp.asarray(ib, device=dev)
+    out[ta, tb] = values
+    out[tb, ta] = values
+    return out
+
+
 def kernel_cdist(job: CdistJob, family: str, params: tuple):
     """(n1, n2) values of the launcher ``<family>_cdist`` (no autograd).
 

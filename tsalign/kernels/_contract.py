@@ -117,6 +117,25 @@ LAUNCHERS: dict[str, dict[str, str]] = {
         "ssnt_forward": BOTH,
         "ssnt_backward": BOTH,
     },
+    "frechet": {
+        "frechet_values": CPU_ONLY,
+        "frechet_pairs": CPU_ONLY,
+        "frechet_acc": CPU_ONLY,
+    },
+    "lcss": {
+        "lcss_acc": CPU_ONLY,
+        "lcss_paths": CPU_ONLY,
+    },
+    "gak": {
+        "gak_log_pairs": CPU_ONLY,
+        "gak_forward": CPU_ONLY,
+        "gak_backward": CPU_ONLY,
+    },
+    "ldtw": {
+        "ldtw_acc": CPU_ONLY,
+        "ldtw_end": CPU_ONLY,
+        "ldtw_paths": CPU_ONLY,
+    },
     "neighbors": {
         "dtw_kneighbors": BOTH,
         "dtw_subsequence_search": CPU_ONLY,

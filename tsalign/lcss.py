@@ -1,0 +1,218 @@
+r"""Longest Common Subsequence (LCSS) similarity: tslearn's API.
+
+.. math::
+
+    LCSS(X, Y) = \frac{1}{\min(N, M)} \max_{\pi} |\pi|
+
+over the sets :math:`\pi` of pairs :math:`(i_1, j_1), \dots, (i_k, j_k)`,
+strictly increasing in both indices, with :math:`\|X_{i} - Y_{j}\| \le
+\epsilon` for each pair (and each pair inside the global constraint).  The
+value lies in [0, 1] (1: the shorter series is matched in full).  It is a
+count, so it is not differentiable; it runs on numpy and CPU torch tensors and
+returns a Python float, as tslearn does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._lib.backend import backend_of
+from ._lib.constraints import resolve_band
+from ._lib.costs import sq_euclidean
+from ._lib.frame_metrics import frame_matrix
+from ._lib.validation import check_float, series_pair
+
+__all__ = ["lcss", "lcss_path", "lcss_path_from_metric"]
+
+
+def _run(be, D, lx, ly, band, eps, want_path):
+    if be.is_pytorch:
+        D = D.detach()
+    A = be.call_kernel("lcss", "lcss_acc", D, D, lx, ly, band, eps)
+    A_host = be.to_numpy(A) if not be.is_numpy else A
+    counts = A_host[np.arange(len(lx)), lx, ly]
+    values = counts / np.minimum(lx, ly)
+    if not want_path:
+        return values, None
+    paths, plen = be.call_kernel("lcss", "lcss_paths", D, D, A, lx, ly, band, eps)
+    P = be.to_numpy(paths) if not be.is_numpy else paths
+    L = be.to_numpy(plen) if not be.is_numpy else plen
+    path_list = [[(int(i), int(j)) for i, j in P[b, : int(L[b])]] for b in range(len(lx))]
+    return values, path_list
+
+
+def _series(be, s1, s2, eps, constraint):
+    eps = check_float(eps, "eps", nonnegative=True)
+    band = resolve_band(*constraint)
+    a, b, batched = series_pair(be, s1, s2)
+    D = be.xp.sqrt(sq_euclidean(be, a.X, b.X))
+    return D, a.lengths, b.lengths, band, eps, batched
+
+
+def lcss(
+    s1,
+    s2,
+    eps: float = 1.0,
+    global_constraint: str | None = None,
+    sakoe_chiba_radius: int | None = None,
+    itakura_max_slope: float | None = None,
+    be: Any = None,
+):
+    r"""LCSS similarity between two series (or batches of pairs).
+
+    Parameters
+    ----------
+    s1 : array-like, shape (N,), (N, d) or (B, N, d)
+        A series, or a batch of B series.  Trailing all-NaN rows are padding.
+    s2 : array-like, shape (M,), (M, d) or (B, M, d)
+        The other series, or batch.
+    eps : float
+        Two frames match when their Euclidean distance is at most ``eps``.
+    global_constraint : {"itakura", "sakoe_chiba"} or None
+        Global constraint on the matched pairs (tslearn's names and codes).
+    sakoe_chiba_radius : int or None
+        Radius of the Sakoe-Chiba band (default 1 when that band is named).
+    itakura_max_slope : float or None
+        Maximum slope of the Itakura parallelogram (default 2 when named).
+    be : Backend, {"numpy", "pytorch"} or None
+        Backend; by default the inputs' own library.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The similarity in [0, 1]; shape (B,) float64 for a batch.
+
+    Examples
+    --------
+    >>> lcss([1, 2, 3], [1., 2., 2., 3.])
+    1.0
+    >>> round(lcss([1, 2, 3], [-2., 5., 7.], eps=3), 2)
+    0.67
+    """
+    be = backend_of(s1, s2, be=be)
+    D, lx, ly, band, eps, batched = _series(
+        be, s1, s2, eps, (global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    )
+    values, _ = _run(be, D, lx, ly, band, eps, want_path=False)
+    return values if batched else float(values[0])
+
+
+def lcss_path(
+    s1,
+    s2,
+    eps: float = 1.0,
+    global_constraint: str | None = None,
+    sakoe_chiba_radius: int | None = None,
+    itakura_max_slope: float | None = None,
+    be: Any = None,
+):
+    r"""LCSS similarity and the matched pairs between two series.
+
+    Same arguments as :func:`lcss`.  The pairs are backtracked as in tslearn:
+    from the end, a matching pair is taken, otherwise the step goes up when
+    that keeps more matches than going left.
+
+    Parameters
+    ----------
+    s1 : array-like, shape (N,), (N, d) or (B, N, d)
+        A series, or a batch of B series.  Trailing all-NaN rows are padding.
+    s2 : array-like, shape (M,), (M, d) or (B, M, d)
+        The other series, or batch.
+    eps : float
+        Two frames match when their Euclidean distance is at most ``eps``.
+    global_constraint : {"itakura", "sakoe_chiba"} or None
+        Global constraint on the matched pairs (tslearn's names and codes).
+    sakoe_chiba_radius : int or None
+        Radius of the Sakoe-Chiba band (default 1 when that band is named).
+    itakura_max_slope : float or None
+        Maximum slope of the Itakura parallelogram (default 2 when named).
+    be : Backend, {"numpy", "pytorch"} or None
+        Backend; by default the inputs' own library.
+
+    Returns
+    -------
+    path : list of (int, int)
+        The matched pairs, in increasing order; for a batch, one list per pair.
+    similarity : float or numpy.ndarray
+        As returned by :func:`lcss`.
+
+    Examples
+    --------
+    >>> path, sim = lcss_path([1., 2., 3.], [1., 2., 2., 3.])
+    >>> path
+    [(0, 1), (1, 2), (2, 3)]
+    >>> sim
+    1.0
+    """
+    be = backend_of(s1, s2, be=be)
+    D, lx, ly, band, eps, batched = _series(
+        be, s1, s2, eps, (global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    )
+    values, paths = _run(be, D, lx, ly, band, eps, want_path=True)
+    if batched:
+        return paths, values
+    return paths[0], float(values[0])
+
+
+def lcss_path_from_metric(
+    s1,
+    s2=None,
+    eps: float = 1.0,
+    metric: Any = "euclidean",
+    global_constraint: str | None = None,
+    sakoe_chiba_radius: int | None = None,
+    itakura_max_slope: float | None = None,
+    be: Any = None,
+    **kwds,
+):
+    r"""LCSS similarity and matched pairs for an arbitrary frame metric.
+
+    Parameters
+    ----------
+    s1 : array-like, shape (N,) or (N, d); or (N, M) if ``metric="precomputed"``
+        A series, or the precomputed frame-distance matrix.
+    s2 : array-like, shape (M,) or (M, d), or None
+        The other series (unused with a precomputed matrix).
+    eps : float
+        Two frames match when their distance is at most ``eps``.
+    metric : str, callable or "precomputed"
+        Frame distance: a name ("euclidean" by default, "sqeuclidean",
+        "cityblock", ...; on numpy any scipy metric), a callable
+        ``metric(x_i, y_j, **kwds)`` or "precomputed".
+    global_constraint : {"itakura", "sakoe_chiba"} or None
+        Global constraint, as in :func:`lcss`.
+    sakoe_chiba_radius : int or None
+        Radius of the Sakoe-Chiba band, as in :func:`lcss`.
+    itakura_max_slope : float or None
+        Maximum slope of the Itakura parallelogram, as in :func:`lcss`.
+    be : Backend, str or None
+        Backend.
+    **kwds
+        Extra arguments of the metric.
+
+    Returns
+    -------
+    path : list of (int, int)
+        The matched pairs.
+    similarity : float
+        As returned by :func:`lcss`.
+
+    Examples
+    --------
+    >>> path, sim = lcss_path_from_metric([1., 2., 3.], [-2., 5., 7.], eps=3, metric="cityblock")
+    >>> path
+    [(0, 0), (2, 1)]
+    >>> round(sim, 2)
+    0.67
+    """
+    be = backend_of(s1, s2, be=be)
+    eps = check_float(eps, "eps", nonnegative=True)
+    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    D = frame_matrix(be, s1, s2, metric, **kwds)
+    n, m = int(D.shape[0]), int(D.shape[1])
+    lx = np.array([n], dtype=np.int64)
+    ly = np.array([m], dtype=np.int64)
+    values, paths = _run(be, D[None], lx, ly, band, eps, want_path=True)
+    return paths[0], float(values[0])

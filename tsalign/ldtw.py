@@ -1,0 +1,122 @@
+r"""DTW under a limited warping path length (LDTW, Zhang et al. 2017).
+
+.. math::
+
+    LDTW_L(X, Y) = \min_{\pi : |\pi| \le L} \sqrt{\sum_{(i, j) \in \pi} \|X_i - Y_j\|^2}
+
+over the warping paths of DTW made of at most ``L`` cells.  tslearn's API;
+with torch tensors that require grad the value is differentiable through the
+optimal path, as :func:`tsalign.dtw` is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._lib.backend import backend_of
+from ._lib.costs import sq_euclidean
+from ._lib.paths import differentiable_sq, path_lists, sqrt_values
+from ._lib.validation import check_int, series_pair
+
+__all__ = ["dtw_limited_warping_length", "dtw_path_limited_warping_length"]
+
+
+def _solve(be, s1, s2, max_length):
+    a, b, batched = series_pair(be, s1, s2)
+    max_length = check_int(max_length, "max_length", minimum=1)
+    need = int(max(a.lengths.max(), b.lengths.max()))
+    if max_length < need:
+        raise ValueError(
+            f"max_length={max_length}: cannot find a path of length {max_length} to align "
+            f"the given time series (it must be at least the longer length, {need})"
+        )
+    max_length = min(max_length, int(a.X.shape[1] + b.X.shape[1] - 1))
+    C = sq_euclidean(be, a.X, b.X)
+    if be.is_pytorch:
+        C = C.detach()
+    R = be.call_kernel("ldtw", "ldtw_acc", C, C, a.lengths, b.lengths, max_length)
+    sq, steps = be.call_kernel("ldtw", "ldtw_end", R, R, a.lengths, b.lengths)
+    steps_host = be.to_numpy(steps) if not be.is_numpy else steps
+    paths, plen = be.call_kernel("ldtw", "ldtw_paths", R, R, a.lengths, b.lengths, steps_host)
+    if be.needs_grad(a.X, b.X):
+        sq = differentiable_sq(be, a.X, b.X, paths, plen)
+    return sqrt_values(be, sq), paths, plen, batched
+
+
+def dtw_limited_warping_length(s1, s2, max_length: int, be: Any = None):
+    r"""DTW restricted to warping paths of at most ``max_length`` cells.
+
+    Parameters
+    ----------
+    s1 : array-like, shape (N,), (N, d) or (B, N, d)
+        A series, or a batch of B series.  Trailing all-NaN rows are padding.
+    s2 : array-like, shape (M,), (M, d) or (B, M, d)
+        The other series, or batch.
+    max_length : int
+        Largest number of cells of the path; at least ``max(N, M)``.
+    be : Backend, {"numpy", "pytorch"} or None
+        Backend; by default the inputs' own library.
+
+    Returns
+    -------
+    float or array
+        The LDTW value (a float for one numpy pair, a 0-d tensor for one torch
+        pair, shape (B,) for a batch); equal to DTW once ``max_length`` is at
+        least the optimal DTW path's length.
+
+    Raises
+    ------
+    ValueError
+        If ``max_length < max(N, M)`` (no path is that short).
+
+    Examples
+    --------
+    >>> dtw_limited_warping_length([1, 2, 3], [1., 2., 2., 3., 4.], 5)
+    1.0
+    >>> round(dtw_limited_warping_length([1, 2, 3, 4], [1., 1., 4., 4.], 4), 4)
+    1.4142
+    """
+    be = backend_of(s1, s2, be=be)
+    value, _, _, batched = _solve(be, s1, s2, max_length)
+    return value if batched else be.scalar(value[0])
+
+
+def dtw_path_limited_warping_length(s1, s2, max_length: int, be: Any = None):
+    r"""LDTW value and its optimal path (at most ``max_length`` cells).
+
+    Same arguments as :func:`dtw_limited_warping_length`.  Among the cheapest
+    paths the shortest is returned; ties between predecessors are broken as
+    in tslearn (diagonal, then up, then left).
+
+    Parameters
+    ----------
+    s1 : array-like, shape (N,), (N, d) or (B, N, d)
+        A series, or a batch of B series.  Trailing all-NaN rows are padding.
+    s2 : array-like, shape (M,), (M, d) or (B, M, d)
+        The other series, or batch.
+    max_length : int
+        Largest number of cells of the path; at least ``max(N, M)``.
+    be : Backend, {"numpy", "pytorch"} or None
+        Backend; by default the inputs' own library.
+
+    Returns
+    -------
+    path : list of (int, int)
+        From (0, 0) to (N-1, M-1); for a batch, one list per pair.
+    distance : float or array
+        As returned by :func:`dtw_limited_warping_length`.
+
+    Examples
+    --------
+    >>> path, cost = dtw_path_limited_warping_length([1, 2, 3], [1., 2., 2., 3., 4.], 5)
+    >>> path
+    [(0, 0), (1, 1), (1, 2), (2, 3), (2, 4)]
+    >>> cost
+    1.0
+    """
+    be = backend_of(s1, s2, be=be)
+    value, paths, plen, batched = _solve(be, s1, s2, max_length)
+    path_list = path_lists(be, paths, plen)
+    if batched:
+        return path_list, value
+    return path_list[0], be.scalar(value[0])
