@@ -14,8 +14,6 @@ import numpy as np
 import tsalign
 from tsalign.kernels.cpu import _jit
 
-_jit.SMALL_WORK = 0  # every call on the thread pool: the case that used to break
-
 rng = np.random.default_rng(0)
 DS = rng.normal(size=(12, 30, 1))
 
@@ -75,6 +73,9 @@ def threads_case() -> dict:
 
 
 if __name__ == "__main__":
+    # every call on the thread pool: the case that used to break.  Set here, not at
+    # import, because pytest's --doctest-modules imports this file into the test process.
+    _jit.SMALL_WORK = 0
     case = fork_case() if sys.argv[1] == "fork" else threads_case()
     import numba
 
