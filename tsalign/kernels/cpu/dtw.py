@@ -20,8 +20,10 @@ from numba import prange
 
 from .. import _pairs
 from .._contract import PAIRS_BATCH
+from . import _lanes
 from ._band import band_mask, band_ranges, pair_band  # noqa: F401 - band_mask is a launcher
-from ._jit import njit, njit_parallel, pair_cells
+from ._dtw_lanes import _dtw_lanes_kernel
+from ._jit import njit, njit_parallel
 from ._pairs import block_cells, chunk_of, n_chunks, pair_of
 
 
@@ -101,6 +103,25 @@ def _dtw_value_single(x, y, n, m, kind, radius, slope, dtype_like):
     return _dtw_rows(x, y, n, m, kind, radius, slope, lo, hi, prev, cur)
 
 
+def _run_pairs(X, Y, lx, ly, mode, start, out, band):
+    """DTW of pairs ``start .. start + len(out) - 1`` of ``mode`` into ``out``: full
+    lane groups by the SIMD kernel (:mod:`._dtw_lanes`, bit-identical), the
+    remainder (and everything when ``_lanes.ENABLED`` is off) by the scalar one."""
+    kind, radius, slope = int(band[0]), int(band[1]), float(band[2])
+    n = out.shape[0]
+    covered = 0
+    if _lanes.use_lanes(n, out.dtype):
+        n_groups, covered = _lanes.split(n, out.dtype)
+        work = block_cells(lx, ly, mode, covered)  # small calls run serially (_jit.SMALL_WORK)
+        args = (kind, radius, slope, n_chunks(n_groups))
+        _dtw_lanes_kernel.run(work, X, Y, lx, ly, mode, start, out[:covered], *args)
+    if covered < n:
+        rest = out[covered:]
+        work = block_cells(lx, ly, mode, n - covered)
+        args = (kind, radius, slope, n_chunks(n - covered))
+        _dtw_values_kernel.run(work, X, Y, lx, ly, mode, start + covered, rest, *args)
+
+
 def dtw_values(X, Y, lx, ly, band):
     """Accumulated squared cost of the best path for each pair ``(X[b], Y[b])``.
 
@@ -115,20 +136,18 @@ def dtw_values(X, Y, lx, ly, band):
             X[0], Y[0], lx[0], ly[0], int(kind), int(radius), float(slope), out
         )
         return out
-    _dtw_values_kernel.run(
-        pair_cells(lx, ly),
-        X,
-        Y,
-        lx,
-        ly,
-        PAIRS_BATCH,
-        0,
-        out,
-        int(kind),
-        int(radius),
-        float(slope),
-        n_chunks(B),
-    )
+    order = None
+    if _lanes.use_lanes(B, X.dtype) and (
+        _lanes.length_order(lx) is not None or _lanes.length_order(ly) is not None
+    ):
+        # pairs sorted by lengths: lane groups of equal lengths need no masks
+        order = np.lexsort((ly, lx))
+        X, Y, lx, ly = X[order], Y[order], lx[order], ly[order]
+    _run_pairs(X, Y, lx, ly, PAIRS_BATCH, 0, out, band)
+    if order is not None:
+        unsorted = np.empty_like(out)
+        unsorted[order] = out
+        out = unsorted
     return out
 
 
@@ -139,15 +158,33 @@ def dtw_cdist(X, Y, lx, ly, band, symmetric, progress=None):
     diagonal is zero.  ``progress(done, total)`` is called between blocks.
     Returns (nx, ny) in X's dtype.
     """
-    kind, radius, slope = band
+    ox = oy = None
+    # A sorted triangle computes some pairs as (b, a) instead of (a, b): exact DTW
+    # is symmetric bit for bit except for float32 with d > 1, whose scalar kernel
+    # carries the left neighbour in float64 along rows (not columns).
+    transposed_differs = X.dtype == np.float32 and X.shape[2] > 1
+    if _lanes.ENABLED and not (symmetric and transposed_differs):
+        # datasets sorted by length: lane groups of equal lengths need no masks
+        ox = _lanes.length_order(lx)
+        oy = ox if symmetric else _lanes.length_order(ly)
+        if ox is not None:
+            X, lx = X[ox], lx[ox]
+        if symmetric:
+            Y, ly = X, lx
+        elif oy is not None:
+            Y, ly = Y[oy], ly[oy]
 
     def run(mode, start, stop, out):
-        args = (int(kind), int(radius), float(slope), n_chunks(stop - start))
-        # small calls run serially (see _jit.SMALL_WORK)
-        work = block_cells(lx, ly, mode, stop - start)
-        _dtw_values_kernel.run(work, X, Y, lx, ly, mode, start, out, *args)
+        _run_pairs(X, Y, lx, ly, mode, start, out, band)
 
-    return _pairs.cdist(np, run, X.shape[0], Y.shape[0], symmetric, False, X.dtype, progress)
+    R = _pairs.cdist(np, run, X.shape[0], Y.shape[0], symmetric, False, X.dtype, progress)
+    if ox is None and oy is None:
+        return R
+    rows = np.arange(X.shape[0]) if ox is None else ox
+    cols = np.arange(Y.shape[0]) if oy is None else oy
+    unsorted = np.empty_like(R)
+    unsorted[np.ix_(rows, cols)] = R
+    return unsorted
 
 
 @njit_parallel

@@ -1,0 +1,188 @@
+"""Inter-pair SIMD kernels (lane groups) against the scalar kernels and references.
+
+Exact DTW from the lane kernels must be bit-identical to the scalar kernel; every
+batch here is sized so that lane groups *and* a scalar remainder of each size
+0 .. G - 1 occur, with mixed lengths (masked groups) and equal lengths (uniform
+groups), bands, NaN padding, float32 and float64, one and several features.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pytest
+
+import tsalign
+from tsalign.kernels._contract import BAND_ITAKURA, BAND_SAKOE_CHIBA, NO_BAND
+from tsalign.kernels.cpu import _lanes
+from tsalign.kernels.cpu import dtw as kdtw
+from tsalign.kernels.cpu._simd import vadd, vinside, vload, vmin, vmul, vsplat, vstore, vsub
+
+from .reference import dtw_ref_value, sakoe_chiba_ref
+
+BANDS = [NO_BAND, (BAND_SAKOE_CHIBA, 2, 2.0), (BAND_ITAKURA, 0, 2.0)]
+DTYPES = [np.float64, np.float32]
+
+
+def _series(rng, B, N, d, dtype, vary):
+    X = rng.normal(size=(B, N, d)).astype(dtype)
+    if vary:
+        lengths = rng.integers(max(1, N // 2), N + 1, size=B)
+    else:
+        lengths = np.full(B, N)
+    return X, lengths.astype(np.int64)
+
+
+def _both(fn, *args):
+    """(lane kernels, scalar kernels) results of one launcher call."""
+    assert _lanes.ENABLED
+    simd = fn(*args)
+    with _lanes.scalar_only():
+        scalar = fn(*args)
+    return simd, scalar
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_values_every_remainder_bit_identical(rng, dtype):
+    G = _lanes.group_size(dtype)
+    X, lx = _series(rng, 2 * G + G - 1, 9, 1, dtype, vary=True)
+    Y, ly = _series(rng, 2 * G + G - 1, 7, 1, dtype, vary=True)
+    for B in range(G, 2 * G + G):  # remainders 0 .. G - 1 behind one or two groups
+        simd, scalar = _both(kdtw.dtw_values, X[:B], Y[:B], lx[:B], ly[:B], NO_BAND)
+        assert simd.dtype == dtype
+        np.testing.assert_array_equal(simd, scalar)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("band", BANDS)
+@pytest.mark.parametrize("d", [1, 3])
+@pytest.mark.parametrize("vary", [False, True])
+def test_cdist_bit_identical(rng, dtype, band, d, vary):
+    G = _lanes.group_size(dtype)
+    X, lx = _series(rng, G + 5, 14, d, dtype, vary)
+    Y, ly = _series(rng, 3, 11, d, dtype, vary)  # 3 (G + 5) pairs: groups + remainder
+    if vary:
+        ly[0] = 2  # against lengths >= 7: outside Itakura's parallelogram
+    simd, scalar = _both(kdtw.dtw_cdist, X, Y, lx, ly, band, False)
+    assert simd.dtype == dtype
+    np.testing.assert_array_equal(simd, scalar)
+    if band[0] == BAND_ITAKURA and vary:
+        assert np.isinf(scalar).any()  # infeasible pairs are part of the check
+    simd, scalar = _both(kdtw.dtw_cdist, X, X, lx, lx, band, True)
+    np.testing.assert_array_equal(simd, scalar)
+    np.testing.assert_array_equal(simd, simd.T)
+    simd, scalar = _both(kdtw.dtw_values, X, X[::-1].copy(), lx, lx[::-1].copy(), band)
+    np.testing.assert_array_equal(simd, scalar)
+
+
+def test_lane_kernels_really_run(monkeypatch, rng):
+    """The dispatch reaches the lane kernel for a batch of G pairs, not below."""
+    calls = []
+    real = kdtw._dtw_lanes_kernel
+
+    class Spy:
+        def run(self, work, *args):
+            calls.append(args[6].shape[0])
+            return real.run(work, *args)
+
+    monkeypatch.setattr(kdtw, "_dtw_lanes_kernel", Spy())
+    G = _lanes.group_size(np.float64)
+    X, lx = _series(rng, G + 3, 6, 1, np.float64, vary=True)
+    kdtw.dtw_values(X, X, lx, lx, NO_BAND)
+    assert calls == [G]
+    kdtw.dtw_values(X[: G - 1], X[: G - 1], lx[: G - 1], lx[: G - 1], NO_BAND)
+    assert calls == [G]
+    with _lanes.scalar_only():
+        kdtw.dtw_values(X, X, lx, lx, NO_BAND)
+    assert calls == [G]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_lane_cdist_matches_path_enumeration(rng, dtype):
+    """The lane kernel against brute force: every pair of tiny ragged series."""
+    G = _lanes.group_size(dtype)
+    n = int(np.ceil(np.sqrt(2 * G))) + 2  # the triangle holds >= one lane group
+    series = [rng.normal(size=(int(rng.integers(1, 6)), 2)) for _ in range(n)]
+    N = max(len(s) for s in series)
+    X = np.full((n, N, 2), np.nan)
+    for i, s in enumerate(series):
+        X[i, : len(s)] = s
+    got = tsalign.cdist_dtw(X.astype(dtype))
+    expected = np.array([[dtw_ref_value(a, b) for b in series] for a in series])
+    tol = 1e-10 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(got, expected, rtol=tol, atol=tol)
+    radius = 1
+    got = tsalign.cdist_dtw(
+        X.astype(dtype), global_constraint="sakoe_chiba", sakoe_chiba_radius=radius
+    )
+    for i, a in enumerate(series):
+        for j, b in enumerate(series):
+            mask = sakoe_chiba_ref(len(a), len(b), radius)
+            ref = dtw_ref_value(a, b, mask)
+            np.testing.assert_allclose(got[i, j], ref, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_public_cdist_with_nan_padding_is_bit_identical(rng, dtype):
+    G = _lanes.group_size(dtype)
+    n = G + 7
+    X = rng.normal(size=(n, 20, 2)).astype(dtype)
+    for i in range(n):
+        X[i, int(rng.integers(5, 21)) :] = np.nan
+    Y = X[: n // 2]
+    simd = tsalign.cdist_dtw(X, Y, global_constraint="sakoe_chiba", sakoe_chiba_radius=3)
+    batch = tsalign.dtw(X, X[::-1])
+    with _lanes.scalar_only():
+        scalar = tsalign.cdist_dtw(X, Y, global_constraint="sakoe_chiba", sakoe_chiba_radius=3)
+        batch_scalar = tsalign.dtw(X, X[::-1])
+    assert simd.dtype == dtype
+    np.testing.assert_array_equal(simd, scalar)
+    np.testing.assert_array_equal(batch, batch_scalar)
+
+
+def test_parallel_lane_kernel_equals_serial(rng):
+    """prange over lane-group chunks gives the same values as the serial twin."""
+    G = _lanes.group_size(np.float64)
+    X, lx = _series(rng, 3 * G, 12, 1, np.float64, vary=True)
+    out_par = np.empty(3 * G)
+    out_ser = np.empty(3 * G)
+    from tsalign.kernels._contract import PAIRS_BATCH
+
+    args = (X, X[::-1].copy(), lx, lx[::-1].copy(), PAIRS_BATCH, 0)
+    kdtw._dtw_lanes_kernel.parallel(*args, out_par, 0, 0, 2.0, 3)
+    kdtw._dtw_lanes_kernel.serial(*args, out_ser, 0, 0, 2.0, 3)
+    np.testing.assert_array_equal(out_par, out_ser)
+
+
+def test_length_order():
+    assert _lanes.length_order(np.array([3, 3, 3])) is None
+    assert _lanes.length_order(np.array([1, 2, 3])) is None
+    np.testing.assert_array_equal(_lanes.length_order(np.array([3, 1, 2, 1])), [1, 3, 2, 0])
+
+
+# ------------------------------------------------------------- the vector type
+@numba.njit
+def _vec_ops(a, b, lo, hi, j, out):
+    va = vload(a, 0)
+    vb = vload(b, 0)
+    vstore(out, 0, vmin(va, vb))
+    vstore(out, a.shape[0], vadd(vmul(va, vb), vsub(va, vb)))
+    vstore(out, 2 * a.shape[0], vinside(va, vsplat(va, -1.0), lo, hi, 0, j))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_vector_intrinsics(dtype):
+    G = _lanes.group_size(dtype)
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=G).astype(dtype)
+    b = rng.normal(size=G).astype(dtype)
+    b[0] = a[0]
+    a[1] = np.inf
+    lo = rng.integers(0, 5, size=G).astype(np.int64)
+    hi = lo + rng.integers(0, 3, size=G)
+    out = np.empty(3 * G, dtype=dtype)
+    _vec_ops(a, b, lo, hi, 4, out)
+    np.testing.assert_array_equal(out[:G], np.where(a < b, a, b))
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(out[G : 2 * G], a * b + (a - b))
+    np.testing.assert_array_equal(out[2 * G :], np.where((lo <= 4) & (4 < hi), a, -1.0))

@@ -1,0 +1,79 @@
+"""Lane groups: many pairs per SIMD instruction (shared by the inter-pair kernels).
+
+A kernel over many pairs is latency-bound when it walks one pair's recurrence at a
+time: each cell waits for its left neighbour.  The inter-pair kernels instead put
+``G`` independent pairs side by side, one per *lane*, in lane-major arrays
+(``a[..., lane]``), and write every cell as an innermost ``for lane in range(G)``
+loop of plain arithmetic and selects: LLVM turns that loop into SIMD instructions
+(``G`` is a compile-time constant, the arrays are C-contiguous in the lane, and
+there is no branch or call in the loop), so one dependency chain serves ``G``
+pairs.  ``G`` is a few vector registers wide, not one: the chain of a DTW cell
+(a min and an add, about 8 cycles of latency) is longer than the throughput cost
+of a vector of cells, so several independent vectors must be in flight.
+
+This module holds what every such kernel shares: the lane count, how a run of
+pairs is cut into lane groups (the unit of work of ``prange``) plus a remainder,
+how pairs are ordered by length so that a group's lanes have equal lengths (and
+need no masks), and the switch that forces the scalar kernels (for tests).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+# Pairs per lane group, by dtype: see benchmarks/README.md (bench_simd.py) for
+# the measurement behind the choice.
+GROUPS = {"float64": 16, "float32": 32}
+
+
+def group_size(dtype) -> int:
+    """Pairs per lane group for data of ``dtype``."""
+    return GROUPS[str(np.dtype(dtype))]
+
+
+# Set TSALIGN_SIMD=0 to run the scalar kernels everywhere; tests flip ENABLED.
+ENABLED = os.environ.get("TSALIGN_SIMD", "1") != "0"
+
+
+def use_lanes(n_pairs: int, dtype) -> bool:
+    """Whether a run of ``n_pairs`` pairs goes through the lane kernels."""
+    return ENABLED and n_pairs >= group_size(dtype)
+
+
+def split(n_pairs: int, dtype) -> tuple[int, int]:
+    """(lane groups, pairs they cover); the rest go to the scalar kernel."""
+    g = group_size(dtype)
+    n_groups = n_pairs // g
+    return n_groups, n_groups * g
+
+
+def length_order(lengths) -> np.ndarray | None:
+    """A stable permutation sorting series by length, or ``None`` if all are equal.
+
+    Sorted datasets give lane groups whose pairs share their lengths (the
+    kernels then need no per-lane masks) wherever the lengths allow it.
+    """
+    lengths = np.asarray(lengths)
+    if lengths.shape[0] == 0 or lengths.min() == lengths.max():
+        return None
+    order = np.argsort(lengths, kind="stable")
+    if np.all(order == np.arange(order.shape[0])):
+        return None
+    return order
+
+
+class scalar_only:
+    """Context manager: run the scalar kernels only (tests compare both)."""
+
+    def __enter__(self):
+        global ENABLED
+        self._saved = ENABLED
+        ENABLED = False
+        return self
+
+    def __exit__(self, *exc):
+        global ENABLED
+        ENABLED = self._saved
+        return False
