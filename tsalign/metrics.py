@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import performance  # noqa: F401  (tslearn.metrics.performance)
-from ._lib.backend import backend_of
+from ._lib.backend import backend_of, instantiate_backend
 from ._lib.constraints import NO_BAND
 from ._lib.validation import as_array, check_float, single_series
 from .ctw import cdist_ctw, ctw, ctw_path
@@ -162,6 +162,9 @@ def gamma_soft_dtw(dataset, n_samples: int = 100, random_state=None, be: Any = N
     return 2.0 * sigma_gak(dataset, n_samples=n_samples, random_state=random_state, be=be) ** 2
 
 
+_NUMPY = instantiate_backend("numpy")
+
+
 class SquaredEuclidean:
     r"""Squared Euclidean cost matrix between two series (tslearn's helper class).
 
@@ -259,6 +262,12 @@ class SoftDTW:
         The smoothing.
     computed : bool
         Whether :meth:`compute` ran.
+    R_ : array, shape (m + 2, n + 2)
+        tslearn's accumulated cost matrix: ``R_[i, j]`` (1-based) is the
+        soft-DTW value of ``D[:i, :j]``, with tslearn's borders (0 everywhere
+        before :meth:`compute`; ``DBL_MAX`` on the first row and column after
+        it; ``-DBL_MAX`` on the last ones after :meth:`grad`).  Built on first
+        access (the kernels do not keep it).
 
     Examples
     --------
@@ -267,6 +276,8 @@ class SoftDTW:
     -1.58128
     >>> sdtw.grad().shape
     (3, 4)
+    >>> bool(abs(sdtw.R_[3, 4] - sdtw.compute()) < 1e-12), sdtw.R_.shape
+    (True, (5, 6))
     """
 
     def __init__(self, D, gamma: float = 1.0, be: Any = None, compute_with_backend: bool = False):
@@ -281,6 +292,28 @@ class SoftDTW:
         self.gamma = check_float(gamma, "gamma", positive=True)
         self.computed = False
         self._W = None
+        self._graded = False
+
+    @property
+    def R_(self):  # noqa: N802  (tslearn's name)
+        m, n = int(self.D.shape[0]), int(self.D.shape[1])
+        R = np.zeros((m + 2, n + 2), dtype=np.float64)
+        if self.computed:
+            big = np.finfo(np.float64).max
+            R[: m + 1, 0] = big
+            R[0, : n + 1] = big
+            R[0, 0] = 0.0
+            D = self.be.to_numpy(self.D)
+            R[1 : m + 1, 1 : n + 1] = _NUMPY.call_kernel(
+                "soft_dtw", "soft_dtw_accumulated", D, D, self.gamma
+            )
+            if self._graded:
+                R[1 : m + 1, n + 1] = -big
+                R[m + 1, 1 : n + 1] = -big
+                R[m + 1, n + 1] = R[m, n]
+        if self.be.is_numpy:
+            return R
+        return self.be.xp.asarray(R, device=self.be.device_of(self.D))
 
     def _lengths(self):
         m, n = int(self.D.shape[0]), int(self.D.shape[1])
@@ -314,6 +347,7 @@ class SoftDTW:
             raise ValueError("Needs to call compute() first.")
         lx, ly = self._lengths()
         E = self.be.call_kernel("soft_dtw", "soft_dtw_backward", self._W, self._W, lx, ly, NO_BAND)
+        self._graded = True
         return E[0]
 
 
