@@ -18,6 +18,7 @@ import numpy as np
 from ._lib.backend import Backend, backend_of
 from ._lib.constraints import band_mask, resolve_band
 from ._lib.costs import sq_euclidean
+from ._lib.docs import fill_doc
 from ._lib.pairs import cdist_job, differentiable_cdist, kernel_cdist
 from ._lib.paths import (
     check_feasible,
@@ -48,6 +49,7 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- metrics
+@fill_doc
 def dtw(
     s1,
     s2,
@@ -67,20 +69,9 @@ def dtw(
 
     Parameters
     ----------
-    s1 : array-like, shape (N,), (N, d) or (B, N, d)
-        A series, or a batch of B series (with ``s2`` of shape (B, M, d)).
-        Trailing all-NaN rows are padding (variable lengths).
-    s2 : array-like, shape (M,), (M, d) or (B, M, d)
-        The other series, or batch.
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the paths (tslearn's names; 1 and 2 also work).
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band (default 1 when that band is named;
-        widened by ``|N - M|`` for unequal lengths, as in tslearn).
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram (default 2 when named).
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend; by default the inputs' own library.
+    %(pair)s
+    %(constraint)s
+    %(be)s
 
     Returns
     -------
@@ -108,6 +99,7 @@ def dtw(
     return value if batched else be.scalar(value[0])
 
 
+@fill_doc
 def dtw_path(
     s1,
     s2,
@@ -123,19 +115,9 @@ def dtw_path(
 
     Parameters
     ----------
-    s1 : array-like, shape (N,), (N, d) or (B, N, d)
-        A series, or a batch of B series (with ``s2`` of shape (B, M, d)).
-        Trailing all-NaN rows are padding (variable lengths).
-    s2 : array-like, shape (M,), (M, d) or (B, M, d)
-        The other series, or batch.
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the paths, as in :func:`dtw`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band, as in :func:`dtw`.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram, as in :func:`dtw`.
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend; by default the inputs' own library.
+    %(pair)s
+    %(constraint)s
+    %(be)s
 
     Returns
     -------
@@ -240,6 +222,7 @@ def _stack_metric_values(be: Backend, rows, like):
     return C if C.dtype == dtype else xp.astype(C, dtype)
 
 
+@fill_doc
 def dtw_path_from_metric(
     s1,
     s2=None,
@@ -263,14 +246,8 @@ def dtw_path_from_metric(
         "cityblock", "chebyshev", "cosine"; on numpy any scipy metric name),
         a callable ``metric(x_i, y_j, **kwds) -> float`` applied to every pair
         of frames, or "precomputed".
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the paths, as in :func:`dtw`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band, as in :func:`dtw`.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram, as in :func:`dtw`.
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend; by default the inputs' own library.
+    %(constraint)s
+    %(be)s
     **kwds
         Extra arguments of the metric.
 
@@ -336,6 +313,7 @@ def dtw_path_from_metric(
     return path_lists(be, paths, plen)[0], be.scalar(cost[0])
 
 
+@fill_doc
 def cdist_dtw(
     dataset1,
     dataset2=None,
@@ -350,26 +328,14 @@ def cdist_dtw(
 
     Parameters
     ----------
-    dataset1 : array-like, shape (n1, N, d), (n1, N) or (N,); or a list of series
-        A dataset; a list of series of different lengths is fine (NaN padded).
+    %(dataset1)s
     dataset2 : same as dataset1, or None
         The other dataset; None means ``dataset1`` against itself (only the
         upper triangle is computed, the diagonal is zero).
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the paths, as in :func:`dtw`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band, as in :func:`dtw`.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram, as in :func:`dtw`.
-    n_jobs : int or None
-        CPU threads: None or -1 = all of numba's threads, k > 0 = k threads.
-        (Unlike tslearn's joblib default of one job, parallelism is on by
-        default: the threads share the data, there is no process overhead.)
-    verbose : int or bool
-        If > 0 (or True), a progress bar on stderr with the rate and the time
-        left (tqdm's when it is installed, the ``progress`` extra).
-    be : Backend, str or None
-        Backend.
+    %(constraint)s
+    %(n_jobs)s
+    %(verbose)s
+    %(be)s
 
     Returns
     -------
@@ -396,6 +362,7 @@ def cdist_dtw(
     return job.be.xp.sqrt(kernel_cdist(job, "dtw", ()))
 
 
+@fill_doc
 def dtw_subsequence_path(subseq, longseq, be: Any = None):
     r"""Best match of ``subseq`` anywhere inside ``longseq`` (subsequence DTW).
 
@@ -408,8 +375,7 @@ def dtw_subsequence_path(subseq, longseq, be: Any = None):
         The query, matched in full.
     longseq : array-like, shape (M,) or (M, d)
         The series searched; the match may start and end at any of its frames.
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend; by default the inputs' own library.
+    %(be)s
 
     Returns
     -------
@@ -577,6 +543,7 @@ def compute_mask(
 
 
 # --------------------------------------------------------------------------- lower bounds
+@fill_doc
 def lb_envelope(ts, radius: int = 1, be: Any = None):
     """Envelope of a series for LB_Keogh: running min and max over ``i ± radius``.
 
@@ -586,8 +553,7 @@ def lb_envelope(ts, radius: int = 1, be: Any = None):
         The series (trailing NaN rows are padding and are dropped).
     radius : int, default 1
         Half-width of the window (at least 0).
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend; by default the input's own library.
+    %(be)s
 
     Returns
     -------
@@ -704,6 +670,7 @@ def _as_column(be: Backend, x, name: str):
 
 
 # --------------------------------------------------------------------------- matrices
+@fill_doc
 def dtw_accumulated_matrix(s1, s2, mask, be: Any = None):
     r"""DTW accumulated-cost matrix of two series under a boolean mask.
 
@@ -718,8 +685,7 @@ def dtw_accumulated_matrix(s1, s2, mask, be: Any = None):
         Second series.
     mask : array-like of bool, shape (N, M)
         Cells that may be used (e.g. from :func:`compute_mask`).
-    be : Backend, str or None
-        Backend.
+    %(be)s
 
     Returns
     -------
@@ -749,6 +715,7 @@ def dtw_accumulated_matrix(s1, s2, mask, be: Any = None):
     return be.call_kernel("dtw", "dtw_acc", C, C, lx, ly, resolve_band())[0]
 
 
+@fill_doc
 def subsequence_cost_matrix(subseq, longseq, be: Any = None):
     r"""Accumulated-cost matrix of subsequence DTW (paths may start on any column).
 
@@ -758,8 +725,7 @@ def subsequence_cost_matrix(subseq, longseq, be: Any = None):
         The query.
     longseq : array-like, shape (M,) or (M, d)
         The series searched.
-    be : Backend, str or None
-        Backend.
+    %(be)s
 
     Returns
     -------
@@ -783,6 +749,7 @@ def subsequence_cost_matrix(subseq, longseq, be: Any = None):
     return be.call_kernel("dtw", "dtw_acc", C, C, lx, ly, resolve_band(), subsequence=True)[0]
 
 
+@fill_doc
 def subsequence_path(acc_cost_mat, idx_path_end: int, be: Any = None):
     r"""Optimal subsequence-DTW path ending at frame ``idx_path_end`` of the long series.
 
@@ -792,8 +759,7 @@ def subsequence_path(acc_cost_mat, idx_path_end: int, be: Any = None):
         From :func:`subsequence_cost_matrix`.
     idx_path_end : int
         Frame of the long series where the match ends.
-    be : Backend, str or None
-        Backend.
+    %(be)s
 
     Returns
     -------

@@ -22,6 +22,7 @@ import numpy as np
 from . import performance  # noqa: F401  (tslearn.metrics.performance)
 from ._lib.backend import backend_of, instantiate_backend
 from ._lib.constraints import NO_BAND
+from ._lib.docs import fill_doc
 from ._lib.validation import as_array, check_float, single_series
 from .ctw import cdist_ctw, ctw, ctw_path
 from .cycc import cdist_normalized_cc, y_shifted_sbd_vec
@@ -135,6 +136,7 @@ METRIC_TO_FUNCTION = {
 }
 
 
+@fill_doc
 def gamma_soft_dtw(dataset, n_samples: int = 100, random_state=None, be: Any = None):
     r"""Smoothing ``gamma`` for soft-DTW from the data: ``2 * sigma_gak(...) ** 2``.
 
@@ -146,8 +148,7 @@ def gamma_soft_dtw(dataset, n_samples: int = 100, random_state=None, be: Any = N
         Number of frames drawn (see :func:`tsalign.gak.sigma_gak`).
     random_state : int, numpy.random.RandomState or None
         Seed of the draw.
-    be : Backend, str or None
-        Backend.
+    %(be)s
 
     Returns
     -------
@@ -165,6 +166,7 @@ def gamma_soft_dtw(dataset, n_samples: int = 100, random_state=None, be: Any = N
 _NUMPY = instantiate_backend("numpy")
 
 
+@fill_doc
 class SquaredEuclidean:
     r"""Squared Euclidean cost matrix between two series (tslearn's helper class).
 
@@ -174,10 +176,8 @@ class SquaredEuclidean:
         First series.
     Y : array-like, shape (n,) or (n, d)
         Second series.
-    be : Backend, str or None
-        Backend.
-    compute_with_backend : bool
-        Accepted for tslearn compatibility (the computation always uses ``be``).
+    %(be)s
+    %(compute_with_backend)s
 
     Attributes
     ----------
@@ -238,6 +238,7 @@ class SquaredEuclidean:
         return 2.0 * (self.X * xp.sum(E, axis=1)[:, None] - E @ self.Y)
 
 
+@fill_doc
 class SoftDTW:
     r"""Soft-DTW of a cost matrix, with its gradient (tslearn's ``metrics.SoftDTW``).
 
@@ -249,10 +250,8 @@ class SoftDTW:
         The cost matrix (e.g. :class:`SquaredEuclidean`).
     gamma : float
         Smoothing, > 0.
-    be : Backend, str or None
-        Backend.
-    compute_with_backend : bool
-        Accepted for tslearn compatibility.
+    %(be)s
+    %(compute_with_backend)s
 
     Attributes
     ----------
