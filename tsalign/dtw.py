@@ -19,6 +19,7 @@ from ._lib.backend import Backend, backend_of
 from ._lib.constraints import band_mask, resolve_band
 from ._lib.costs import sq_euclidean
 from ._lib.docs import fill_doc
+from ._lib.frame_metrics import frame_matrix
 from ._lib.pairs import cdist_job, differentiable_cdist, kernel_cdist
 from ._lib.paths import (
     check_feasible,
@@ -152,76 +153,6 @@ def dtw_path(
     return path_list[0], be.scalar(value[0])
 
 
-_METRICS = ("euclidean", "sqeuclidean", "cityblock", "manhattan", "l1", "l2", "chebyshev", "cosine")
-
-
-def _pairwise(be: Backend, x, y, metric: str, **kwds):
-    """(N, M) distances between the rows of x (N, d) and y (M, d)."""
-    xp = be.xp
-    if metric in ("sqeuclidean", "euclidean", "l2"):
-        C = sq_euclidean(be, x[None], y[None])[0]
-        # sqrt with gradient 0 at a zero distance (dtw's rule), not NaN
-        return C if metric == "sqeuclidean" else sqrt_values(be, C)
-    diff = x[:, None, :] - y[None, :, :]
-    if metric in ("cityblock", "manhattan", "l1"):
-        return xp.sum(xp.abs(diff), axis=-1)
-    if metric == "chebyshev":
-        return xp.max(xp.abs(diff), axis=-1)
-    if metric == "cosine":
-        nx = xp.linalg.vector_norm(x, axis=-1)[:, None]
-        ny = xp.linalg.vector_norm(y, axis=-1)[None, :]
-        return 1 - (x @ xp.permute_dims(y, (1, 0))) / (nx * ny)
-    if be.is_numpy:
-        try:
-            from scipy.spatial.distance import cdist
-        except ImportError:  # pragma: no cover - scipy is usually there
-            cdist = None
-        if cdist is not None:
-            try:
-                return cdist(x, y, metric=metric, **kwds)
-            except ValueError as exc:
-                raise ValueError(f"metric: {exc}") from None
-    raise ValueError(
-        f"metric must be 'precomputed', a callable or one of {', '.join(_METRICS)}"
-        f"{' (or any scipy.spatial.distance metric on numpy)' if be.is_numpy else ''}; "
-        f"got {metric!r}"
-    )
-
-
-def _stack_metric_values(be: Backend, rows, like):
-    """(N, M) array of a callable metric's values (numbers or 0-d arrays), like ``like``."""
-    dtype = like.dtype
-    if be.is_numpy:
-        try:
-            return np.asarray(rows, dtype=dtype)
-        except (TypeError, ValueError):
-            raise TypeError(
-                "metric (a callable) must return a number for each pair of frames"
-            ) from None
-    xp = be.xp
-    vals = []
-    for r in rows:
-        for v in r:
-            if not be.is_array(v):
-                # a Python number: a new 0-d array (no copy-construct warning from torch)
-                try:
-                    v = float(v)
-                except (TypeError, ValueError):
-                    raise TypeError(
-                        "metric (a callable) must return a number for each pair of frames, "
-                        f"got {type(v).__name__}"
-                    ) from None
-                v = xp.asarray(v, dtype=dtype, device=be.device_of(like))
-            elif v.ndim != 0 and tuple(v.shape) != (1,):
-                raise TypeError(
-                    "metric (a callable) must return a number for each pair of frames, "
-                    f"got an array of shape {tuple(v.shape)}"
-                )
-            vals.append(xp.reshape(v, ()))
-    C = xp.reshape(xp.stack(vals), (len(rows), len(rows[0]) if rows else 0))
-    return C if C.dtype == dtype else xp.astype(C, dtype)
-
-
 @fill_doc
 def dtw_path_from_metric(
     s1,
@@ -274,31 +205,7 @@ def dtw_path_from_metric(
     """
     be = backend_of(s1, s2, be=be)
     band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
-    if isinstance(metric, str) and metric == "precomputed":
-        C = as_array(be, s1, "s1")
-        if C.ndim != 2:
-            raise ValueError(
-                f"s1 must be an (N, M) cost matrix with metric='precomputed', "
-                f"got shape {tuple(C.shape)}"
-            )
-        check_finite(be, C, "s1", " (the precomputed cost matrix)")
-    else:
-        if s2 is None:
-            raise ValueError("s2 is required unless metric='precomputed'")
-        a, b, _ = series_pair(be, s1, s2, allow_batch=False)
-        x = a.X[0, : int(a.lengths[0])]
-        y = b.X[0, : int(b.lengths[0])]
-        if callable(metric):
-            rows = [
-                [metric(x[i], y[j], **kwds) for j in range(y.shape[0])] for i in range(x.shape[0])
-            ]
-            C = _stack_metric_values(be, rows, x)
-            check_finite(be, C, "metric", " (the callable's values)")
-        elif isinstance(metric, str):
-            C = _pairwise(be, x, y, metric, **kwds)
-            check_finite(be, C, "metric", f" ({metric!r} distances)")
-        else:
-            raise TypeError(f"metric must be a string or a callable, got {type(metric).__name__}")
+    C = frame_matrix(be, s1, s2, metric, **kwds)
     n, m = int(C.shape[0]), int(C.shape[1])
     C3 = C[None]
     lx = np.array([n], dtype=np.int64)
