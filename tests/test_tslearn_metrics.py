@@ -313,3 +313,24 @@ def test_frechet_on_every_backend(backend, dtype):
     path, value = M.frechet_path(Xb[0], Xb[1])
     assert path[0] == (0, 0) and path[-1] == (6, 4)
     assert float(backend.to_numpy(value)) == pytest.approx(D[0, 1], rel=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gak_on_every_backend(backend, dtype):
+    # the CUDA backends run kernels/cuda/gak.py (soft_dtw.cu with GAK's costs)
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(3, 6, 2)).astype(dtype)
+    X[2, 4:] = np.nan
+    lengths = [6, 6, 4]
+    K = backend.to_numpy(M.cdist_gak(backend.asarray(X, dtype=dtype), sigma=1.5))
+    assert K.dtype == dtype
+    for a in range(3):
+        for b in range(3):
+            xa, xb = X[a, : lengths[a]], X[b, : lengths[b]]
+            log_ab = ref.log_gak(xa, xb, 1.5)
+            want = np.exp(log_ab - 0.5 * (ref.log_gak(xa, xa, 1.5) + ref.log_gak(xb, xb, 1.5)))
+            assert K[a, b] == pytest.approx(want, rel=1e-5)
+    if backend.name.startswith("torch"):
+        x = backend.asarray(X[0], dtype=np.float64, requires_grad=True)
+        M.gak(x, backend.asarray(X[1], dtype=np.float64), sigma=1.5).backward()
+        assert x.grad is not None and bool(x.grad.isfinite().all())

@@ -136,7 +136,7 @@ LAUNCHERS: dict[str, dict[str, str]] = {
         "lcss_paths": CPU_ONLY,
     },
     "gak": {
-        "gak_log_pairs": CPU_ONLY,
+        "gak_log_pairs": BOTH,
         "gak_forward": CPU_ONLY,
         "gak_backward": CPU_ONLY,
     },
