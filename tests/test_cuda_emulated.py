@@ -137,6 +137,29 @@ def test_gak_log_pairs(gpu_family, rng, dtype):
             assert float(got[p]) == pytest.approx(ref, rel=1e-5, abs=1e-5)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("band", BANDS, ids=str)
+def test_lcss_counts_and_paths(gpu_family, rng, dtype, band):
+    from tsalign.kernels.cpu import lcss as cpu
+
+    gpu = gpu_family("lcss")
+    lx = np.array([1, 4, 6, 5, 3, 33], dtype=np.int64)
+    ly = np.array([3, 4, 2, 6, 6, 35], dtype=np.int64)
+    X = _batch(rng, lx, 35, 2, dtype)
+    Y = _batch(rng, ly, 35, 2, dtype)
+    D = np.ascontiguousarray(np.sqrt(((X[:, :, None, :] - Y[:, None, :, :]) ** 2).sum(-1)))
+    D = D.astype(dtype)
+    for eps in (0.5, 1.2):
+        A_cpu = cpu.lcss_acc(D, lx, ly, band, eps)
+        A_gpu = gpu.lcss_acc(D, lx, ly, band, eps)
+        np.testing.assert_array_equal(A_gpu, A_cpu)
+        assert A_cpu[-1].max() > 3  # long pair: real matches, not all zeros
+        P_cpu, L_cpu = cpu.lcss_paths(D, A_cpu, lx, ly, band, eps)
+        P_gpu, L_gpu = gpu.lcss_paths(D, A_cpu, lx, ly, band, eps)
+        np.testing.assert_array_equal(L_gpu, L_cpu)
+        np.testing.assert_array_equal(P_gpu, P_cpu)
+
+
 def test_dtw_values_use_global_scratch_for_long_series(gpu_family, rng, monkeypatch):
     """Past the shared-memory budget the diagonals live in global scratch."""
     from tsalign.kernels.cpu import dtw as cpu

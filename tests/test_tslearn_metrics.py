@@ -334,3 +334,18 @@ def test_gak_on_every_backend(backend, dtype):
         x = backend.asarray(X[0], dtype=np.float64, requires_grad=True)
         M.gak(x, backend.asarray(X[1], dtype=np.float64), sigma=1.5).backward()
         assert x.grad is not None and bool(x.grad.isfinite().all())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_lcss_on_every_backend(backend, dtype):
+    # the CUDA backends run kernels/cuda/lcss.cu
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(7, 1)).astype(dtype)
+    y = rng.normal(size=(6, 1)).astype(dtype)
+    xb, yb = backend.asarray(x, dtype=dtype), backend.asarray(y, dtype=dtype)
+    for eps, radius in [(0.5, None), (1.0, None), (1.0, 1)]:
+        allowed = None if radius is None else compute_mask(7, 6, "sakoe_chiba", radius)
+        want = ref.lcss(x, y, eps, allowed)
+        assert M.lcss(xb, yb, eps=eps, sakoe_chiba_radius=radius) == pytest.approx(want)
+        path, sim = M.lcss_path(xb, yb, eps=eps, sakoe_chiba_radius=radius)
+        assert sim == pytest.approx(want) and len(path) == round(want * 6)

@@ -8,8 +8,9 @@ over the sets :math:`\pi` of pairs :math:`(i_1, j_1), \dots, (i_k, j_k)`,
 strictly increasing in both indices, with :math:`\|X_{i} - Y_{j}\| \le
 \epsilon` for each pair (and each pair inside the global constraint).  The
 value lies in [0, 1] (1: the shorter series is matched in full).  It is a
-count, so it is not differentiable; it runs on numpy and CPU torch tensors and
-returns a Python float, as tslearn does.
+count, so it is not differentiable; it runs on numpy, torch (CPU and CUDA) and
+CuPy arrays (``kernels/cuda/lcss.cu`` on a GPU) and returns a Python float, as
+tslearn does.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def lcss(
     eps : float
         Two frames match when their Euclidean distance is at most ``eps``.
     %(constraint)s
-    %(be_cpu)s
+    %(be)s
 
     Returns
     -------
@@ -114,7 +115,7 @@ def lcss_path(
     eps : float
         Two frames match when their Euclidean distance is at most ``eps``.
     %(constraint)s
-    %(be_cpu)s
+    %(be)s
 
     Returns
     -------
@@ -168,7 +169,7 @@ def lcss_path_from_metric(
         "cityblock", ...; on numpy any scipy metric), a callable
         ``metric(x_i, y_j, **kwds)`` or "precomputed".
     %(constraint)s
-    %(be_cpu)s
+    %(be)s
     **kwds
         Extra arguments of the metric.
 

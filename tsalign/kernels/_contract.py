@@ -132,8 +132,8 @@ LAUNCHERS: dict[str, dict[str, str]] = {
         "frechet_acc": BOTH,
     },
     "lcss": {
-        "lcss_acc": CPU_ONLY,
-        "lcss_paths": CPU_ONLY,
+        "lcss_acc": BOTH,
+        "lcss_paths": BOTH,
     },
     "gak": {
         "gak_log_pairs": BOTH,
