@@ -349,3 +349,19 @@ def test_lcss_on_every_backend(backend, dtype):
         assert M.lcss(xb, yb, eps=eps, sakoe_chiba_radius=radius) == pytest.approx(want)
         path, sim = M.lcss_path(xb, yb, eps=eps, sakoe_chiba_radius=radius)
         assert sim == pytest.approx(want) and len(path) == round(want * 6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_ldtw_on_every_backend(backend, dtype):
+    # the CUDA backends run kernels/cuda/ldtw.cu
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(6, 2)).astype(dtype)
+    y = rng.normal(size=(5, 2)).astype(dtype)
+    xb, yb = backend.asarray(x, dtype=dtype), backend.asarray(y, dtype=dtype)
+    for L in (6, 7, 10):
+        want = ref.ldtw(x, y, L)
+        got = M.dtw_limited_warping_length(xb, yb, L)
+        assert float(backend.to_numpy(got)) == pytest.approx(want, rel=1e-5)
+        path, value = M.dtw_path_limited_warping_length(xb, yb, L)
+        assert len(path) <= L and path[0] == (0, 0) and path[-1] == (5, 4)
+        assert float(backend.to_numpy(value)) == pytest.approx(want, rel=1e-5)

@@ -141,9 +141,9 @@ LAUNCHERS: dict[str, dict[str, str]] = {
         "gak_backward": CPU_ONLY,
     },
     "ldtw": {
-        "ldtw_acc": CPU_ONLY,
-        "ldtw_end": CPU_ONLY,
-        "ldtw_paths": CPU_ONLY,
+        "ldtw_acc": BOTH,
+        "ldtw_end": BOTH,
+        "ldtw_paths": BOTH,
     },
     "neighbors": {
         "dtw_kneighbors": BOTH,
