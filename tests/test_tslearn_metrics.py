@@ -365,3 +365,26 @@ def test_ldtw_on_every_backend(backend, dtype):
         path, value = M.dtw_path_limited_warping_length(xb, yb, L)
         assert len(path) <= L and path[0] == (0, 0) and path[-1] == (5, 4)
         assert float(backend.to_numpy(value)) == pytest.approx(want, rel=1e-5)
+
+
+def test_gak_gradient_through_soft_dtw_kernels_equals_gak_kernels(monkeypatch):
+    # CUDA tensors differentiate log GAK as -soft-DTW(gamma=1) of -K with the
+    # soft-DTW kernels; the identity is checked here on the CPU kernels
+    torch = pytest.importorskip("torch")
+    import tsalign._torch.gak as tg
+
+    rng = np.random.default_rng(10)
+    x = torch.tensor(rng.normal(size=(7, 2)), requires_grad=True)
+    y = torch.tensor(rng.normal(size=(5, 2)))
+    results = []
+    for via in (False, True):
+        monkeypatch.setattr(tg, "_via_soft_dtw", lambda K, via=via: via)
+        x.grad = None
+        value = M.unnormalized_gak(x, y, sigma=0.8)
+        torch.log(value).backward()
+        results.append((float(value.detach()), x.grad.clone()))
+    assert results[1][0] == pytest.approx(results[0][0], rel=1e-12)
+    torch.testing.assert_close(results[1][1], results[0][1], rtol=1e-10, atol=1e-12)
+    assert np.log(results[0][0]) == pytest.approx(
+        ref.log_gak(x.detach().numpy(), y.numpy(), 0.8), rel=1e-10
+    )

@@ -33,8 +33,11 @@ def _run(be, D, lx, ly, band, eps, want_path):
     if be.is_pytorch:
         D = D.detach()
     A = be.call_kernel("lcss", "lcss_acc", D, D, lx, ly, band, eps)
-    A_host = be.to_numpy(A) if not be.is_numpy else A
-    counts = A_host[np.arange(len(lx)), lx, ly]
+    # the end counts only: gathered where A lives, B numbers come to the host
+    xp = be.xp
+    dev = be.device_of(A)
+    ends = A[xp.arange(len(lx), device=dev), xp.asarray(lx, device=dev), xp.asarray(ly, device=dev)]
+    counts = be.to_numpy(ends) if not be.is_numpy else ends
     values = counts / np.minimum(lx, ly)
     if not want_path:
         return values, None
