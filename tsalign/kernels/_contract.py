@@ -132,18 +132,18 @@ LAUNCHERS: dict[str, dict[str, str]] = {
         "frechet_acc": BOTH,
     },
     "lcss": {
-        "lcss_acc": CPU_ONLY,
-        "lcss_paths": CPU_ONLY,
+        "lcss_acc": BOTH,
+        "lcss_paths": BOTH,
     },
     "gak": {
-        "gak_log_pairs": CPU_ONLY,
+        "gak_log_pairs": BOTH,
         "gak_forward": CPU_ONLY,
         "gak_backward": CPU_ONLY,
     },
     "ldtw": {
-        "ldtw_acc": CPU_ONLY,
-        "ldtw_end": CPU_ONLY,
-        "ldtw_paths": CPU_ONLY,
+        "ldtw_acc": BOTH,
+        "ldtw_end": BOTH,
+        "ldtw_paths": BOTH,
     },
     "neighbors": {
         "dtw_kneighbors": BOTH,
