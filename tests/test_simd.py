@@ -1,6 +1,7 @@
 """Inter-pair SIMD kernels (lane groups) against the scalar kernels and references.
 
-Exact DTW from the lane kernels must be bit-identical to the scalar kernel; every
+Exact DTW from the lane kernels must be bit-identical to the scalar kernel,
+soft-DTW equal to it within a few ulp per cell (other exp/log); every
 batch here is sized so that lane groups *and* a scalar remainder of each size
 0 .. G - 1 occur, with mixed lengths (masked groups) and equal lengths (uniform
 groups), bands, NaN padding, float32 and float64, one and several features.
@@ -16,9 +17,11 @@ import tsalign
 from tsalign.kernels._contract import BAND_ITAKURA, BAND_SAKOE_CHIBA, NO_BAND
 from tsalign.kernels.cpu import _lanes
 from tsalign.kernels.cpu import dtw as kdtw
+from tsalign.kernels.cpu import soft_dtw as ksdtw
 from tsalign.kernels.cpu._simd import vadd, vinside, vload, vmin, vmul, vsplat, vstore, vsub
 
 from .reference import dtw_ref_value, sakoe_chiba_ref
+from .reference_soft_dtw import soft_dtw_ref_value
 
 BANDS = [NO_BAND, (BAND_SAKOE_CHIBA, 2, 2.0), (BAND_ITAKURA, 0, 2.0)]
 DTYPES = [np.float64, np.float32]
@@ -186,3 +189,80 @@ def test_vector_intrinsics(dtype):
     with np.errstate(invalid="ignore"):
         np.testing.assert_array_equal(out[G : 2 * G], a * b + (a - b))
     np.testing.assert_array_equal(out[2 * G :], np.where((lo <= 4) & (4 < hi), a, -1.0))
+
+
+# ------------------------------------------------------------------ soft-DTW
+def _close(simd, scalar, dtype):
+    """Equal infeasible pairs; finite values within the dtype's tolerance."""
+    np.testing.assert_array_equal(np.isinf(simd), np.isinf(scalar))
+    fin = np.isfinite(scalar)
+    rtol = 1e-12 if dtype == np.float64 else 2e-6
+    np.testing.assert_allclose(simd[fin], scalar[fin], rtol=rtol, atol=rtol)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_soft_dtw_values_every_remainder(rng, dtype):
+    G = _lanes.group_size(dtype)
+    X, lx = _series(rng, 2 * G + G - 1, 9, 1, dtype, vary=True)
+    Y, ly = _series(rng, 2 * G + G - 1, 7, 1, dtype, vary=True)
+    for B in range(G, 2 * G + G):
+        simd, scalar = _both(ksdtw.soft_dtw_values, X[:B], Y[:B], lx[:B], ly[:B], NO_BAND, 0.5)
+        assert simd.dtype == dtype
+        _close(simd, scalar, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("band", BANDS)
+@pytest.mark.parametrize("d", [1, 3])
+@pytest.mark.parametrize("gamma", [1.0, 0.01])
+def test_soft_dtw_cdist_matches_scalar(rng, dtype, band, d, gamma):
+    G = _lanes.group_size(dtype)
+    X, lx = _series(rng, G + 5, 14, d, dtype, vary=True)
+    Y, ly = _series(rng, 3, 11, d, dtype, vary=True)
+    ly[0] = 2
+    simd, scalar = _both(ksdtw.soft_dtw_cdist, X, Y, lx, ly, band, gamma, False)
+    assert simd.dtype == dtype
+    _close(simd, scalar, dtype)
+    if band[0] == BAND_ITAKURA:
+        assert np.isinf(scalar).any()
+    simd, scalar = _both(ksdtw.soft_dtw_cdist, X, X, lx, lx, band, gamma, True)
+    _close(simd, scalar, dtype)
+    Xe, le = _series(rng, G + 3, 10, d, dtype, vary=False)  # uniform groups
+    simd, scalar = _both(ksdtw.soft_dtw_values, Xe, Xe[::-1].copy(), le, le, band, gamma)
+    _close(simd, scalar, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_soft_dtw_lanes_match_path_enumeration(rng, dtype):
+    """The lane kernel against the definition (a soft-min over every path)."""
+    G = _lanes.group_size(dtype)
+    n = int(np.ceil(np.sqrt(2 * G))) + 2
+    series = [rng.normal(size=(int(rng.integers(1, 6)), 2)) for _ in range(n)]
+    N = max(len(s) for s in series)
+    X = np.full((n, N, 2), np.nan)
+    for i, s in enumerate(series):
+        X[i, : len(s)] = s
+    for gamma in (1.0, 0.1):
+        got = tsalign.cdist_soft_dtw(X.astype(dtype), gamma=gamma)
+        expected = np.array([[soft_dtw_ref_value(a, b, gamma) for b in series] for a in series])
+        tol = 1e-10 if dtype == np.float64 else 2e-4
+        np.testing.assert_allclose(got, expected, rtol=tol, atol=tol)
+
+
+def test_soft_dtw_lane_kernel_really_runs(monkeypatch, rng):
+    calls = []
+    real = ksdtw._soft_dtw_lanes_kernel
+
+    class Spy:
+        def run(self, work, *args):
+            calls.append(args[6].shape[0])
+            return real.run(work, *args)
+
+    monkeypatch.setattr(ksdtw, "_soft_dtw_lanes_kernel", Spy())
+    G = _lanes.group_size(np.float32)
+    X, lx = _series(rng, G + 3, 6, 1, np.float32, vary=True)
+    ksdtw.soft_dtw_values(X, X, lx, lx, NO_BAND, 1.0)
+    assert calls == [G]
+    with _lanes.scalar_only():
+        ksdtw.soft_dtw_values(X, X, lx, lx, NO_BAND, 1.0)
+    assert calls == [G]

@@ -64,6 +64,45 @@ def length_order(lengths) -> np.ndarray | None:
     return order
 
 
+def batch_order(lx, ly, dtype):
+    """Permutation sorting a batch of pairs by (lx, ly), or ``None`` (lengths all
+    equal, or too few pairs for a lane group)."""
+    if not use_lanes(len(lx), dtype):
+        return None
+    if length_order(lx) is None and length_order(ly) is None:
+        return None
+    return np.lexsort((ly, lx))
+
+
+def cdist_orders(lx, ly, symmetric: bool):
+    """Permutations sorting the two datasets of a cdist by length (``None`` where
+    one is not needed; the same one twice when ``symmetric``)."""
+    if not ENABLED:
+        return None, None
+    ox = length_order(lx)
+    return ox, (ox if symmetric else length_order(ly))
+
+
+def unsort_vector(out, order):
+    """Values of sorted pairs back in the caller's order."""
+    if order is None:
+        return out
+    back = np.empty_like(out)
+    back[order] = out
+    return back
+
+
+def unsort_matrix(R, ox, oy):
+    """A cdist of sorted datasets back in the caller's order."""
+    if ox is None and oy is None:
+        return R
+    rows = np.arange(R.shape[0]) if ox is None else ox
+    cols = np.arange(R.shape[1]) if oy is None else oy
+    back = np.empty_like(R)
+    back[np.ix_(rows, cols)] = R
+    return back
+
+
 class scalar_only:
     """Context manager: run the scalar kernels only (tests compare both)."""
 

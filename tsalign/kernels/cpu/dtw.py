@@ -136,19 +136,11 @@ def dtw_values(X, Y, lx, ly, band):
             X[0], Y[0], lx[0], ly[0], int(kind), int(radius), float(slope), out
         )
         return out
-    order = None
-    if _lanes.use_lanes(B, X.dtype) and (
-        _lanes.length_order(lx) is not None or _lanes.length_order(ly) is not None
-    ):
-        # pairs sorted by lengths: lane groups of equal lengths need no masks
-        order = np.lexsort((ly, lx))
+    order = _lanes.batch_order(lx, ly, X.dtype)
+    if order is not None:  # pairs sorted by lengths: lane groups of equal lengths need no masks
         X, Y, lx, ly = X[order], Y[order], lx[order], ly[order]
     _run_pairs(X, Y, lx, ly, PAIRS_BATCH, 0, out, band)
-    if order is not None:
-        unsorted = np.empty_like(out)
-        unsorted[order] = out
-        out = unsorted
-    return out
+    return _lanes.unsort_vector(out, order)
 
 
 def dtw_cdist(X, Y, lx, ly, band, symmetric, progress=None):
@@ -158,33 +150,26 @@ def dtw_cdist(X, Y, lx, ly, band, symmetric, progress=None):
     diagonal is zero.  ``progress(done, total)`` is called between blocks.
     Returns (nx, ny) in X's dtype.
     """
-    ox = oy = None
-    # A sorted triangle computes some pairs as (b, a) instead of (a, b): exact DTW
+    # datasets sorted by length: lane groups of equal lengths need no masks.  A
+    # sorted triangle computes some pairs as (b, a) instead of (a, b): exact DTW
     # is symmetric bit for bit except for float32 with d > 1, whose scalar kernel
     # carries the left neighbour in float64 along rows (not columns).
     transposed_differs = X.dtype == np.float32 and X.shape[2] > 1
-    if _lanes.ENABLED and not (symmetric and transposed_differs):
-        # datasets sorted by length: lane groups of equal lengths need no masks
-        ox = _lanes.length_order(lx)
-        oy = ox if symmetric else _lanes.length_order(ly)
-        if ox is not None:
-            X, lx = X[ox], lx[ox]
-        if symmetric:
-            Y, ly = X, lx
-        elif oy is not None:
-            Y, ly = Y[oy], ly[oy]
+    ox = oy = None
+    if not (symmetric and transposed_differs):
+        ox, oy = _lanes.cdist_orders(lx, ly, symmetric)
+    if ox is not None:
+        X, lx = X[ox], lx[ox]
+    if symmetric:
+        Y, ly = X, lx
+    elif oy is not None:
+        Y, ly = Y[oy], ly[oy]
 
     def run(mode, start, stop, out):
         _run_pairs(X, Y, lx, ly, mode, start, out, band)
 
     R = _pairs.cdist(np, run, X.shape[0], Y.shape[0], symmetric, False, X.dtype, progress)
-    if ox is None and oy is None:
-        return R
-    rows = np.arange(X.shape[0]) if ox is None else ox
-    cols = np.arange(Y.shape[0]) if oy is None else oy
-    unsorted = np.empty_like(R)
-    unsorted[np.ix_(rows, cols)] = R
-    return unsorted
+    return _lanes.unsort_matrix(R, ox, oy)
 
 
 @njit_parallel

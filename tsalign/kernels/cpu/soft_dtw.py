@@ -5,29 +5,32 @@ The recurrence (Cuturi & Blondel, 2017) on a cost matrix ``C``::
     R[i, j] = C[i, j] + softmin_g(R[i-1, j-1], R[i-1, j], R[i, j-1]),   R[-1, -1] = 0
     softmin_g(a, b, c) = -g log(exp(-a/g) + exp(-b/g) + exp(-c/g))
 
-is evaluated as a log-sum-exp shifted by the smallest argument, so one of the
-three exponentials is exp(0) = 1 and is not computed.  Cells are visited by
-anti-diagonals, whose cells are independent: the CPU overlaps their exp/log
-latencies, which a row-by-row walk (each cell waiting on its left
-neighbour) cannot, and the soft-min has no data-dependent branch that could
-be mispredicted.  The arithmetic is in the input's dtype: float32 inputs run
-float32 ``expf``/``logf`` (numba compiles one specialisation per dtype; the
-scalars ``gamma``, ``big``, 1 and 0 are passed or derived in that dtype so
-that no float64 literal promotes the cell's arithmetic).  Every value comes
-from one recurrence, :func:`_sweep`: each anti-diagonal is gathered into
-contiguous rows (costs from a cost matrix or from the series on the fly;
-the predecessors are slices of the rolling diagonals), its cells are one
-loop, and the weights, when stored, are scattered back.  The cells are the
-value-only soft-min (:func:`_value_cells`, for ``soft_dtw_values``) or the
-soft-min with its normalised weights (for ``soft_dtw_forward``): in float64
-:func:`_weight_cells` with libm, in float32 :func:`_softmin_weights32`, one
-vectorised loop with inline polynomial ``exp``/``log`` (:mod:`._vmath32`,
-much cheaper per value than libm's ``expf``/``logf``).  The stored weights
-keep float32 gradients stable (see below).  Unreachable cells (outside the lengths or
-the band) hold a *finite* sentinel ``big``; a
-soft-min whose smallest argument is the sentinel returns the sentinel without
-any arithmetic on it, so no ``inf - inf`` (and no NaN) can arise.  Pairs that
-the band makes infeasible come back as ``inf``.
+is evaluated as a log-sum-exp shifted by the smallest argument.  Cells are
+visited by anti-diagonals, whose cells are independent: the CPU overlaps their
+exp/log latencies, which a row-by-row walk (each cell waiting on its left
+neighbour) cannot, and the soft-min has no data-dependent branch that could be
+mispredicted.  The arithmetic is in the input's dtype (numba compiles one
+specialisation per dtype; the scalars ``gamma``, ``big``, 1 and 0 are passed or
+derived in that dtype so that no float64 literal promotes the cell's
+arithmetic).  Every value of one pair comes from one recurrence,
+:func:`_sweep`: each anti-diagonal is gathered into contiguous rows (costs from
+a cost matrix or from the series on the fly; the predecessors are slices of
+the rolling diagonals), its cells are one loop, and the weights, when stored,
+are scattered back.  The cells are the value-only soft-min
+(:func:`_value_cells`, for ``soft_dtw_values``) or the soft-min with its
+normalised weights (:func:`_weights_of_diagonal`, for ``soft_dtw_forward``):
+both one vectorised loop with the inline polynomial ``exp``/``log`` of the
+dtype (:mod:`._vmath`: ``_vmath64`` / ``_vmath32``, accurate to 1-2 ulp and
+much cheaper per value than libm's, which numba calls one value at a time).
+The stored weights keep float32 gradients stable (see below).  Unreachable
+cells (outside the lengths or the band) hold a *finite* sentinel ``big``; a
+cell whose smallest predecessor is the sentinel is the sentinel, so no
+``inf - inf`` (and no NaN) can arise.  Pairs that the band makes infeasible
+come back as ``inf``.
+
+Many pairs (batches and cdist) run by lane groups, one pair per SIMD lane,
+in :mod:`._soft_dtw_lanes`; the per-pair anti-diagonal kernel takes the
+remainder and single pairs.
 
 Gradients.  The forward pass used for autograd stores, for every cell, the
 *normalised* soft-min weights of its diagonal and upper predecessors,
@@ -57,15 +60,16 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import prange, types
-from numba.extending import overload
+from numba import prange
 
 from .. import _pairs
 from .._contract import PAIRS_BATCH, sentinel
+from . import _lanes
 from ._band import band_ranges, pair_band
 from ._jit import njit, njit_parallel, njit_vec
 from ._pairs import block_cells, chunk_of, n_chunks, pair_of
-from ._vmath32 import exp32, log32
+from ._soft_dtw_lanes import _soft_dtw_lanes_kernel
+from ._vmath import vexp, vlog
 
 
 @njit
@@ -108,56 +112,38 @@ def _diag_step(k, n, lo, hi, a, b):
     return a, b
 
 
-@njit
+@njit_vec
 def _value_cells(tc, td, tu, tl, gamma, inv_gamma, big, cur):
     """Values of the cells of one anti-diagonal: cost + soft-min, or ``big``.
 
     tc: costs, td/tu/tl: diagonal, upper and left predecessors (contiguous,
-    indexed from 0 like ``cur``).
+    indexed from 0 like ``cur``).  No calls and no branches (selects only),
+    so LLVM vectorises the loop with the inline :func:`._vmath.vexp` /
+    :func:`._vmath.vlog` in SIMD registers; the smallest predecessor's
+    exp(0) = 1 is computed too (exactly 1), cheaper in SIMD than sorting the
+    three out.  A sentinel argument gives exp(-huge) = 0; a cell whose
+    smallest predecessor is the sentinel is the sentinel, whatever the
+    arithmetic on it gave.
     """
-    one = big / big  # 1 in the working dtype: a float64 literal would promote float32
     for i in range(cur.shape[0]):
-        v = _softmin(td[i], tu[i], tl[i], gamma, inv_gamma, big, one)
-        if v < big:
-            v = tc[i] + v
-        cur[i] = v
-
-
-@njit
-def _weight_cells(tc, td, tu, tl, gamma, inv_gamma, big, cur, twd, twu):
-    """:func:`_value_cells` that also writes the normalised weights of the
-    diagonal and upper predecessors into ``twd``/``twu`` (libm exp/log, one
-    cell at a time; float32 uses :func:`_softmin_weights32` instead)."""
-    one = big / big
-    zero = big - big
-    for i in range(cur.shape[0]):
-        rd, ru, rl = td[i], tu[i], tl[i]
-        mn, md, mx = _sorted3(rd, ru, rl)
-        if mn >= big:
-            v = big
-            wd = zero
-            wu = zero
-        else:
-            e_md = math.exp(-(md - mn) * inv_gamma)
-            e_mx = math.exp(-(mx - mn) * inv_gamma)
-            inv_s = one / (one + e_md + e_mx)
-            v = tc[i] + mn + gamma * math.log(inv_s)
-            # equal values have equal weights, so ties need no care
-            ed = one if rd == mn else (e_md if rd == md else e_mx)
-            eu = one if ru == mn else (e_md if ru == md else e_mx)
-            wd = ed * inv_s
-            wu = eu * inv_s
-        cur[i] = v
-        twd[i] = wd
-        twu[i] = wu
+        rd = td[i]
+        ru = tu[i]
+        rl = tl[i]
+        mn = rd if rd < ru else ru
+        mn = mn if mn < rl else rl
+        s = vexp((mn - rd) * inv_gamma) + vexp((mn - ru) * inv_gamma)
+        s = s + vexp((mn - rl) * inv_gamma)
+        v = tc[i] + (mn - gamma * vlog(s))
+        cur[i] = big if mn >= big else v
 
 
 @njit_vec
-def _softmin_weights32(tc, td, tu, tl, gamma, inv_gamma, big, cur, twd, twu):
-    """:func:`_weight_cells` for float32, vectorised.
+def _weights_of_diagonal(tc, td, tu, tl, gamma, inv_gamma, big, cur, twd, twu):
+    """:func:`_value_cells` that also writes the normalised weights of the
+    diagonal and upper predecessors into ``twd``/``twu``.
 
     No calls and no branches (selects only): LLVM vectorises it, with
-    :func:`exp32`/:func:`log32` in SIMD registers.  The caller passes slices
+    :func:`._vmath.vexp`/:func:`._vmath.vlog` in SIMD registers.  The caller passes slices
     so that the loop starts at 0: an index that might be negative gets
     numba's wrap-around select, which stops the vectoriser.
     """
@@ -173,35 +159,16 @@ def _softmin_weights32(tc, td, tu, tl, gamma, inv_gamma, big, cur, twd, twu):
         mn = mn if mn < rl else rl
         # three SIMD exps are cheaper than sorting out which one is exp(0) = 1
         # (exactly 1 here too) with data-dependent selects
-        e_d = exp32((mn - rd) * inv_gamma)
-        e_u = exp32((mn - ru) * inv_gamma)
-        e_l = exp32((mn - rl) * inv_gamma)
+        e_d = vexp((mn - rd) * inv_gamma)
+        e_u = vexp((mn - ru) * inv_gamma)
+        e_l = vexp((mn - rl) * inv_gamma)
         s = e_d + e_u + e_l
         inv_s = one / s
-        v = tc[i] + mn - gamma * log32(s)
+        v = tc[i] + mn - gamma * vlog(s)
         unreachable = mn >= big
         cur[i] = big if unreachable else v
         twd[i] = zero if unreachable else e_d * inv_s
         twu[i] = zero if unreachable else e_u * inv_s
-
-
-def _weights_of_diagonal(tc, td, tu, tl, gamma, inv_gamma, big, cur, twd, twu):
-    """Weighted cells of one diagonal: the SIMD loop in float32, libm otherwise."""
-    raise NotImplementedError("numba-only (see the overload below)")
-
-
-@overload(_weights_of_diagonal, jit_options={"cache": True, "nogil": True})
-def _weights_of_diagonal_impl(tc, td, tu, tl, gamma, inv_gamma, big, cur, twd, twu):
-    # chosen at compile time from the dtype: each specialisation has one path
-    if tc.dtype == types.float32:
-        cells = _softmin_weights32
-    else:
-        cells = _weight_cells
-
-    def impl(tc, td, tu, tl, gamma, inv_gamma, big, cur, twd, twu):
-        cells(tc, td, tu, tl, gamma, inv_gamma, big, cur, twd, twu)
-
-    return impl
 
 
 @njit
@@ -396,11 +363,23 @@ def _backward_kernel(W, lx, ly, kind, radius, slope, one, E):
 
 
 def _run_values(X, Y, lx, ly, mode, start, band, gamma, out):
+    """Soft-DTW of pairs ``start .. start + len(out) - 1`` of ``mode``: full lane
+    groups by the SIMD kernel (:mod:`._soft_dtw_lanes`), the remainder (and
+    everything when ``_lanes.ENABLED`` is off) by the scalar one."""
     kind, radius, slope = band
     dt = out.dtype.type  # scalars in the data's dtype: float32 inputs compute in float32
     scalars = (int(kind), int(radius), float(slope), dt(gamma), dt(sentinel(out.dtype)))
-    work = block_cells(lx, ly, mode, out.shape[0])  # small calls run serially (_jit.SMALL_WORK)
-    _values_kernel.run(work, X, Y, lx, ly, mode, start, out, *scalars, n_chunks(out.shape[0]))
+    n = out.shape[0]
+    covered = 0
+    if _lanes.use_lanes(n, out.dtype):
+        n_groups, covered = _lanes.split(n, out.dtype)
+        work = block_cells(lx, ly, mode, covered)  # small calls run serially (_jit.SMALL_WORK)
+        args = (*scalars, n_chunks(n_groups))
+        _soft_dtw_lanes_kernel.run(work, X, Y, lx, ly, mode, start, out[:covered], *args)
+    if covered < n:
+        work = block_cells(lx, ly, mode, n - covered)
+        args = (*scalars, n_chunks(n - covered))
+        _values_kernel.run(work, X, Y, lx, ly, mode, start + covered, out[covered:], *args)
 
 
 def soft_dtw_values(X, Y, lx, ly, band, gamma):
@@ -410,9 +389,13 @@ def soft_dtw_values(X, Y, lx, ly, band, gamma):
     Returns (B,) in X's dtype; ``inf`` where the band admits no path.
     """
     out = np.empty(X.shape[0], dtype=X.dtype)
-    if out.shape[0] > 0:
-        _run_values(X, Y, lx, ly, PAIRS_BATCH, 0, band, gamma, out)
-    return out
+    if out.shape[0] == 0:
+        return out
+    order = _lanes.batch_order(lx, ly, X.dtype)
+    if order is not None:  # pairs sorted by lengths: lane groups of equal lengths
+        X, Y, lx, ly = X[order], Y[order], lx[order], ly[order]
+    _run_values(X, Y, lx, ly, PAIRS_BATCH, 0, band, gamma, out)
+    return _lanes.unsort_vector(out, order)
 
 
 def soft_dtw_cdist(X, Y, lx, ly, band, gamma, symmetric, progress=None):
@@ -422,11 +405,19 @@ def soft_dtw_cdist(X, Y, lx, ly, band, gamma, symmetric, progress=None):
     diagonal too: soft-DTW of a series with itself is not zero).
     ``progress(done, total)`` is called between blocks of pairs.
     """
+    ox, oy = _lanes.cdist_orders(lx, ly, symmetric)  # sorted by length (see dtw_cdist)
+    if ox is not None:
+        X, lx = X[ox], lx[ox]
+    if symmetric:
+        Y, ly = X, lx
+    elif oy is not None:
+        Y, ly = Y[oy], ly[oy]
 
     def run(mode, start, stop, out):
         _run_values(X, Y, lx, ly, mode, start, band, gamma, out)
 
-    return _pairs.cdist(np, run, X.shape[0], Y.shape[0], symmetric, True, X.dtype, progress)
+    R = _pairs.cdist(np, run, X.shape[0], Y.shape[0], symmetric, True, X.dtype, progress)
+    return _lanes.unsort_matrix(R, ox, oy)
 
 
 def _run_forward(C, X, Y, series, lx, ly, band, gamma, need_weights, dtype, B, N, M):
