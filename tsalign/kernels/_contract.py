@@ -106,6 +106,9 @@ LAUNCHERS: dict[str, dict[str, str]] = {
         "dba_accumulate": CPU_ONLY,
         "dba_subgradient_epoch": CPU_ONLY,
     },
+    "kmeans": {
+        "dtw_capped": CPU_ONLY,
+    },
     "sq_euclidean": {
         "sq_euclidean_grad": CPU_ONLY,
     },
