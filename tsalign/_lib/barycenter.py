@@ -369,8 +369,10 @@ def sdtw_objective(be: Backend, X, lx, weights, band, gamma: float, divergence: 
     """``f(Z) -> (value, grad)`` of ``sum_i w_i sdtw(Z, X_i)`` (or of the divergence).
 
     The gradient is ``2 (diag(E 1) Z - E X)`` summed over the series, E the
-    expected alignments from the soft-DTW family's backward kernel; the
-    dataset is processed in slices of at most ``CELL_BUDGET`` cells.
+    expected alignments.  Float64 CPU data: one fused kernel call
+    (``kernels/cpu/sdtw_bary.py``) returns the values and the weighted sums of
+    E; otherwise the soft-DTW family's forward and backward kernels run on
+    slices of at most ``CELL_BUDGET`` cells.
     """
     xp = be.xp
     n, N = X.shape[0], X.shape[1]
@@ -393,7 +395,9 @@ def sdtw_objective(be: Backend, X, lx, weights, band, gamma: float, divergence: 
         E = be.call_kernel("soft_dtw", "soft_dtw_backward", W, W, la, lb, band)
         return vals, E
 
-    def f(Z):
+    fused = not be.on_gpu(X) and str(X.dtype).endswith("float64")
+
+    def sliced(Z):
         S, d = Z.shape
         step = max(1, CELL_BUDGET // max(1, S * N))
         value = 0.0
@@ -408,6 +412,22 @@ def sdtw_objective(be: Backend, X, lx, weights, band, gamma: float, divergence: 
             value += float(xp.sum(wc * vals))
             rows = rows + xp.sum(wc[:, None] * xp.sum(E, axis=2), axis=0)
             ex = ex + xp.sum(wc[:, None, None] * xp.matmul(E, Xc), axis=0)
+        return value, rows, ex
+
+    def f(Z):
+        S = Z.shape[0]
+        if fused:
+            # one call: values and the weighted E sums, nothing of size S x N returned
+            vals, rows, ex = be.call_kernel(
+                "sdtw_bary", "sdtw_barycenter_objective", X, Z, X, lx, weights, band, gamma
+            )
+            hv = host(be, vals)
+            if not np.all(np.isfinite(hv)):
+                k = int(np.argmax(~np.isfinite(hv)))
+                raise infeasible_error(band, S, int(lx[k]))
+            value = float(np.sum(weights * hv))
+        else:
+            value, rows, ex = sliced(Z)
         G = 2 * (rows[:, None] * Z - ex)
         if divergence:
             lz = np.full(1, S, dtype=np.int64)

@@ -110,6 +110,9 @@ LAUNCHERS: dict[str, dict[str, str]] = {
     "kmeans": {
         "dtw_capped": CPU_ONLY,
     },
+    "sdtw_bary": {
+        "sdtw_barycenter_objective": CPU_ONLY,
+    },
     "sq_euclidean": {
         "sq_euclidean_grad": CPU_ONLY,
     },
