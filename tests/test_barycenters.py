@@ -527,3 +527,30 @@ def test_lanes_kernel_equals_single_pair_kernel(band, d):
         assert np.all(np.isfinite(costs))
         np.testing.assert_allclose(got[0], sums[0], rtol=1e-13, atol=1e-12)
         np.testing.assert_allclose(got[1], counts[0], rtol=1e-13, atol=1e-12)
+
+
+@pytest.mark.parametrize("band", [(0, 0, 2.0), (2, 3, 2.0)])
+def test_fused_softdtw_objective_equals_family_kernels(band):
+    # the fused kernel (lanes of one length, then singles) against the soft-DTW
+    # family's forward/backward kernels on the same pairs
+    from tsalign._lib.costs import sq_euclidean
+    from tsalign.kernels.cpu import sdtw_bary
+
+    rng = np.random.default_rng(2)
+    n, N, S, d = 2 * sdtw_bary.LANES + 5, 18, 15, 2
+    X = rng.normal(size=(n, N, d)).cumsum(axis=1)
+    lx = np.where(np.arange(n) % 6 == 5, N - 4, N).astype(np.int64)
+    for b in range(n):
+        X[b, lx[b] :] = 0.0
+    Z = rng.normal(size=(S, d)).cumsum(axis=0)
+    w = rng.random(n)
+    w[3] = 0.0
+    vals, r, e = sdtw_bary.sdtw_barycenter_objective(Z, X, lx, w, band, 0.8)
+    be = backend_of(X)
+    lz = np.full(n, S, dtype=np.int64)
+    C = sq_euclidean(be, np.broadcast_to(Z, (n, S, d)).copy(), X)
+    v_ref, W = be.call_kernel("soft_dtw", "soft_dtw_forward", C, C, lz, lx, band, 0.8)
+    E = be.call_kernel("soft_dtw", "soft_dtw_backward", W, W, lz, lx, band)
+    np.testing.assert_allclose(vals, v_ref, rtol=1e-13)
+    np.testing.assert_allclose(r, np.einsum("b,bij->i", w, E), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(e, np.einsum("b,bij,bjf->if", w, E, X), rtol=1e-12, atol=1e-12)
