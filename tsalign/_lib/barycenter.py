@@ -3,11 +3,11 @@
 - argument checks (weights, constraint parameters, random states);
 - tslearn's initialisations (NaN-aware mean, linear resampling);
 - DBA: one pass over the dataset per iteration (exact DTW paths, weighted
-  frame sums scattered onto the barycenter frames).  On the CPU it is one fused
-  numba call (``kernels/cpu/dba.py``); elsewhere the accumulated costs and the
-  paths come from the DTW family's kernels in slices of pairs and the frames are
-  scatter-added (``index_add_`` / ``cupyx.scatter_add``).  Several independent
-  barycenters (one per k-means cluster) run in lockstep, each with its own
+  frame sums scattered onto the barycenter frames), one fused kernel call
+  (``kernels/cpu/dba.py``, ``kernels/cuda/dba.cu``); the unfused variant (the
+  DTW family's accumulated costs and paths in slices of pairs, frames
+  scatter-added with ``index_add_`` / ``cupyx.scatter_add``) is kept as a check.
+  Several independent barycenters (one per k-means cluster) run in lockstep, each with its own
   stopping rule, so a k-means iteration is one call per DBA iteration;
 - the subgradient DBA epoch (sequential: one fused call on the CPU);
 - the soft-DTW barycenter objective and its gradient (E recursion of the
@@ -203,7 +203,7 @@ def dba_pass(be: Backend, X, lx, Z, assign, weights, idx, band, bary_first, fuse
     backend arrays and the squared DTW of each used series (host, in X's dtype).
     """
     if fused is None:
-        fused = not be.on_gpu(X)
+        fused = True  # kernels/cpu/dba.py and kernels/cuda/dba.cu
     if fused:
         sums, counts, costs = be.call_kernel(
             "dba", "dba_accumulate", X, X, lx, Z, assign, weights, idx, band, bary_first

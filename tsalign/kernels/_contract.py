@@ -104,7 +104,7 @@ LAUNCHERS: dict[str, dict[str, str]] = {
         "soft_dtw_accumulated": CPU_ONLY,
     },
     "dba": {
-        "dba_accumulate": CPU_ONLY,
+        "dba_accumulate": BOTH,
         "dba_subgradient_epoch": CPU_ONLY,
     },
     "kmeans": {
