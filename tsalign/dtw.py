@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ._dask import cdist_split, is_dask
 from ._lib.backend import Backend, backend_of
 from ._lib.constraints import band_mask, resolve_band
 from ._lib.costs import sq_euclidean
@@ -345,6 +346,7 @@ def cdist_dtw(
     n_jobs: int | None = None,
     verbose: int = 0,
     be: Any = None,
+    block=None,
 ):
     r"""DTW between every series of ``dataset1`` and every series of ``dataset2``.
 
@@ -352,6 +354,8 @@ def cdist_dtw(
     ----------
     dataset1 : array-like, shape (n1, N, d), (n1, N) or (N,); or a list of series
         A dataset; a list of series of different lengths is fine (NaN padded).
+        A ``dask.array.Array`` (chunked along the series) gives a lazy, tiled
+        result on the active Dask scheduler (see "Beyond one machine" in the docs).
     dataset2 : same as dataset1, or None
         The other dataset; None means ``dataset1`` against itself (only the
         upper triangle is computed, the diagonal is zero).
@@ -370,11 +374,17 @@ def cdist_dtw(
         left (tqdm's when it is installed, the ``progress`` extra).
     be : Backend, str or None
         Backend.
+    block : ((int, int), (int, int)) or None
+        Compute only the block ``D[i0:i1, j0:j1]`` of the matrix, given as
+        ``((i0, i1), (j0, j1))`` (dtaidistance's ``block=``, to split a large
+        matrix by hand); the result has the block's shape.  ``None`` for one of
+        the two ranges means the whole axis.
 
     Returns
     -------
     array, shape (n1, n2)
         The DTW values (differentiable with torch inputs that require grad).
+        A lazy ``dask.array.Array`` when a dataset is one.
 
     Examples
     --------
@@ -385,6 +395,8 @@ def cdist_dtw(
     array([[0.        , 2.44948974],
            [1.        , 1.41421356]])
     """
+    if block is not None or is_dask(dataset1, dataset2):
+        return cdist_split(cdist_dtw, "dtw", locals())
     constraint = (global_constraint, sakoe_chiba_radius, itakura_max_slope)
     job = cdist_job(dataset1, dataset2, be, constraint, n_jobs, verbose)
     if job.needs_grad:

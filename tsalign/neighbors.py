@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from ._dask import is_dask, kneighbors_split
 from ._lib.backend import backend_of
 from ._lib.constraints import resolve_band
 from ._lib.progress import Progress
@@ -124,6 +125,8 @@ def kneighbors_dtw(
     >>> kneighbors_dtw([[3, 2, 1]], X_ref, return_distance=False)
     array([[1]])
     """
+    if is_dask(X_query, X_ref):
+        return kneighbors_split(kneighbors_dtw, locals())
     from . import kernels
 
     be = backend_of(X_query, X_ref, be=be)
@@ -513,7 +516,7 @@ def _build_classifier():
             check_is_fitted(self, "_X")
             k = self.n_neighbors if n_neighbors is None else n_neighbors
             own = X is None
-            Q = self._X if own else _check_X(X, "X")
+            Q = self._X if own else X if is_dask(X) else _check_X(X, "X")
             n_train = self._X.shape[0]
             if own:
                 check_n_neighbors(k, n_train - 1)

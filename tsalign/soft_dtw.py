@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from ._dask import cdist_split, is_dask
 from ._lib.backend import backend_of
 from ._lib.constraints import resolve_band
 from ._lib.costs import sq_euclidean
@@ -371,6 +372,7 @@ def cdist_soft_dtw(
     verbose: int = 0,
     be: Any = None,
     compute_with_backend: Any = None,
+    block=None,
 ):
     r"""Soft-DTW between every series of ``dataset1`` and every series of ``dataset2``.
 
@@ -378,6 +380,8 @@ def cdist_soft_dtw(
     ----------
     dataset1 : array-like, shape (n1, N, d), (n1, N) or (N,); or a list of series
         A dataset; series of different lengths are fine (NaN padded).
+        A ``dask.array.Array`` (chunked along the series) gives a lazy, tiled
+        result on the active Dask scheduler (see "Beyond one machine" in the docs).
     dataset2 : same as dataset1, or None
         The other dataset; None means ``dataset1`` against itself (pairs
         a <= b are computed, the diagonal included: soft-DTW of a series with
@@ -398,11 +402,17 @@ def cdist_soft_dtw(
         Backend; by default the inputs' own library.
     compute_with_backend : any
         Accepted for compatibility with tslearn's older API and ignored.
+    block : ((int, int), (int, int)) or None
+        Compute only the block ``D[i0:i1, j0:j1]`` of the matrix, given as
+        ``((i0, i1), (j0, j1))`` (dtaidistance's ``block=``, to split a large
+        matrix by hand); the result has the block's shape.  ``None`` for one of
+        the two ranges means the whole axis.
 
     Returns
     -------
     array, shape (n1, n2)
         Differentiable with torch inputs that require grad.
+        A lazy ``dask.array.Array`` when a dataset is one.
 
     Notes
     -----
@@ -415,6 +425,8 @@ def cdist_soft_dtw(
     array([[-0.01098612,  1.        ],
            [ 1.        ,  0.        ]])
     """
+    if block is not None or is_dask(dataset1, dataset2):
+        return cdist_split(cdist_soft_dtw, "soft_dtw", locals())
     gamma = _gamma(gamma)
     if gamma == 0.0:
         return (
@@ -452,6 +464,7 @@ def cdist_soft_dtw_normalized(
     verbose: int = 0,
     be: Any = None,
     compute_with_backend: Any = None,
+    block=None,
 ):
     r"""Soft-DTW divergence between every pair of series of two datasets.
 
@@ -463,6 +476,8 @@ def cdist_soft_dtw_normalized(
     ----------
     dataset1 : array-like, shape (n1, N, d), (n1, N) or (N,); or a list of series
         A dataset; series of different lengths are fine (NaN padded).
+        A ``dask.array.Array`` (chunked along the series) gives a lazy, tiled
+        result on the active Dask scheduler (see "Beyond one machine" in the docs).
     dataset2 : same as dataset1, or None
         The other dataset; None means ``dataset1`` against itself.
     gamma : float, default 1.0
@@ -481,12 +496,18 @@ def cdist_soft_dtw_normalized(
         Backend; by default the inputs' own library.
     compute_with_backend : any
         Accepted for compatibility with tslearn's older API and ignored.
+    block : ((int, int), (int, int)) or None
+        Compute only the block ``D[i0:i1, j0:j1]`` of the matrix, given as
+        ``((i0, i1), (j0, j1))`` (dtaidistance's ``block=``, to split a large
+        matrix by hand); the result has the block's shape.  ``None`` for one of
+        the two ranges means the whole axis.
 
     Returns
     -------
     array, shape (n1, n2)
         The divergences (zero on the diagonal for a dataset against itself);
         differentiable with torch inputs that require grad.
+        A lazy ``dask.array.Array`` when a dataset is one.
 
     Examples
     --------
@@ -499,6 +520,8 @@ def cdist_soft_dtw_normalized(
     array([[0.        , 1.30...],
            [1.30..., 0.        ]])
     """
+    if block is not None or is_dask(dataset1, dataset2):
+        return cdist_split(cdist_soft_dtw_normalized, "soft_dtw_normalized", locals())
     gamma = _gamma(gamma)
     cd = cdist_soft_dtw(
         dataset1,
