@@ -116,6 +116,7 @@ LAUNCHERS: dict[str, dict[str, str]] = {
     "ssnt": {
         "ssnt_forward": BOTH,
         "ssnt_backward": BOTH,
+        "ssnt_check_log_probs": CPU_ONLY,
     },
     "frechet": {
         "frechet_values": CPU_ONLY,
