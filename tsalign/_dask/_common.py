@@ -81,17 +81,15 @@ def probe(arr, n: int = 1, length: int = 2):
 
 
 def active_client():
-    """The ``distributed.Client`` that computes now, or None (another scheduler is set)."""
+    """The ``distributed.Client`` that computes now (the default one, or one set with
+    ``dask.config.set(scheduler=client)``), or None when another scheduler is active."""
     if "distributed" not in sys.modules:
         return None
     import distributed
     from dask.base import get_scheduler
 
-    try:
-        client = distributed.default_client()
-    except ValueError:
-        return None
-    return client if get_scheduler() == client.get else None
+    owner = getattr(get_scheduler(), "__self__", None)
+    return owner if isinstance(owner, distributed.Client) else None
 
 
 def scheduler_threads() -> int:

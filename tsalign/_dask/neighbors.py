@@ -66,7 +66,7 @@ def _merge(k: int, *parts):
 def _query_rows(nq: int, n_ref_block: int, n: int, m: int, threads: int) -> int:
     per_query = n_ref_block * (PRUNED_SHARE * n * m + 4 * (n + m))
     by_cost = math.ceil(TASK_CELLS / max(per_query, 1.0))
-    balanced = math.ceil(nq / (2 * threads))
+    balanced = math.ceil(nq / (4 * threads))  # several tasks per thread: pruning is uneven
     return max(1, min(nq, by_cost, balanced))
 
 
