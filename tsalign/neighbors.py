@@ -78,7 +78,9 @@ def kneighbors_dtw(
     ----------
     X_query : array-like, shape (n_query, N, d), (n_query, N) or (N,); or a list of series
         The query series (trailing all-NaN rows are padding; a list of series of
-        different lengths is fine).
+        different lengths is fine).  With a ``dask.array.Array`` (queries or
+        references) the search runs on the active Dask scheduler, per block of
+        queries, and the results are numpy arrays (see "Beyond one machine").
     X_ref : same as X_query
         The reference series searched.
     n_neighbors : int

@@ -37,6 +37,7 @@ from ._dask import cdist_split, is_dask
 from ._lib.backend import backend_of
 from ._lib.constraints import resolve_band
 from ._lib.costs import sq_euclidean
+from ._lib.docs import fill_doc
 from ._lib.pairs import cdist_job, differentiable_cdist, kernel_cdist
 from ._lib.paths import check_feasible
 from ._lib.validation import as_array, check_finite, check_float, dataset_pair, series_pair
@@ -59,6 +60,7 @@ def _gamma(gamma) -> float:
 
 
 # --------------------------------------------------------------------------- metrics
+@fill_doc
 def soft_dtw(
     s1,
     s2,
@@ -83,17 +85,9 @@ def soft_dtw(
         (trailing all-NaN rows are padding).
     gamma : float
         Smoothing, >= 0.  ``gamma=0`` gives exactly ``dtw(s1, s2) ** 2``.
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the paths, as in :func:`tsalign.dtw`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band, as in :func:`tsalign.dtw`.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram, as in :func:`tsalign.dtw`.
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend; by default the inputs' own library.
-    compute_with_backend : any
-        Accepted for compatibility with tslearn's older API and ignored: the
-        computation always runs with the backend's own kernels.
+    %(constraint)s
+    %(be)s
+    %(compute_with_backend)s
 
     Returns
     -------
@@ -132,6 +126,7 @@ def soft_dtw(
     return values if batched else be.scalar(values[0])
 
 
+@fill_doc
 def soft_dtw_alignment(
     s1,
     s2,
@@ -151,23 +146,12 @@ def soft_dtw_alignment(
 
     Parameters
     ----------
-    s1 : array-like, shape (N,), (N, d) or (B, N, d)
-        A series, or a batch of B series (with ``s2`` of shape (B, M, d)).
-        Trailing all-NaN rows are padding (variable lengths).
-    s2 : array-like, shape (M,), (M, d) or (B, M, d)
-        The other series, or batch.
+    %(pair)s
     gamma : float, default 1.0
         Smoothing, >= 0, as in :func:`soft_dtw`.
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the paths, as in :func:`soft_dtw`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band, as in :func:`soft_dtw`.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram, as in :func:`soft_dtw`.
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend; by default the inputs' own library.
-    compute_with_backend : any
-        Accepted for compatibility with tslearn's older API and ignored.
+    %(constraint)s
+    %(be)s
+    %(compute_with_backend)s
 
     Returns
     -------
@@ -226,6 +210,7 @@ def soft_dtw_alignment(
     return E[0, : int(a.lengths[0]), : int(b.lengths[0])], value
 
 
+@fill_doc
 def soft_dtw_normalized(
     s1,
     s2,
@@ -248,23 +233,12 @@ def soft_dtw_normalized(
 
     Parameters
     ----------
-    s1 : array-like, shape (N,), (N, d) or (B, N, d)
-        A series, or a batch of B series (with ``s2`` of shape (B, M, d)).
-        Trailing all-NaN rows are padding (variable lengths).
-    s2 : array-like, shape (M,), (M, d) or (B, M, d)
-        The other series, or batch.
+    %(pair)s
     gamma : float, default 1.0
         Smoothing, >= 0, as in :func:`soft_dtw`.
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the paths, as in :func:`soft_dtw`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band, as in :func:`soft_dtw`.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram, as in :func:`soft_dtw`.
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend; by default the inputs' own library.
-    compute_with_backend : any
-        Accepted for compatibility with tslearn's older API and ignored.
+    %(constraint)s
+    %(be)s
+    %(compute_with_backend)s
 
     Returns
     -------
@@ -300,6 +274,7 @@ def soft_dtw_normalized(
     return values if batched else be.scalar(values[0])
 
 
+@fill_doc
 def soft_dtw_from_cost(
     C,
     gamma: float = 1.0,
@@ -321,14 +296,8 @@ def soft_dtw_from_cost(
         Cost matrix (no NaN).
     gamma : float, default 1.0
         Smoothing, >= 0, as in :func:`soft_dtw`.
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the paths, as in :func:`soft_dtw`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band, as in :func:`soft_dtw`.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram, as in :func:`soft_dtw`.
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend; by default the inputs' own library.
+    %(constraint)s
+    %(be)s
 
     Returns
     -------
@@ -361,6 +330,7 @@ def soft_dtw_from_cost(
     return values if batched else be.scalar(values[0])
 
 
+@fill_doc
 def cdist_soft_dtw(
     dataset1,
     dataset2=None,
@@ -378,41 +348,26 @@ def cdist_soft_dtw(
 
     Parameters
     ----------
-    dataset1 : array-like, shape (n1, N, d), (n1, N) or (N,); or a list of series
-        A dataset; series of different lengths are fine (NaN padded).
-        A ``dask.array.Array`` (chunked along the series) gives a lazy, tiled
-        result on the active Dask scheduler (see "Beyond one machine" in the docs).
+    %(dataset1)s
+        %(dask_dataset)s
     dataset2 : same as dataset1, or None
         The other dataset; None means ``dataset1`` against itself (pairs
         a <= b are computed, the diagonal included: soft-DTW of a series with
         itself is not zero).
     gamma : float, default 1.0
         Smoothing, >= 0, as in :func:`soft_dtw`.
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the paths, as in :func:`soft_dtw`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band, as in :func:`soft_dtw`.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram, as in :func:`soft_dtw`.
-    n_jobs : int or None
-        CPU threads: None or -1 = all of numba's threads, k > 0 = k threads.
-    verbose : int
-        If > 0, a progress bar on stderr.
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend; by default the inputs' own library.
-    compute_with_backend : any
-        Accepted for compatibility with tslearn's older API and ignored.
-    block : ((int, int), (int, int)) or None
-        Compute only the block ``D[i0:i1, j0:j1]`` of the matrix, given as
-        ``((i0, i1), (j0, j1))`` (dtaidistance's ``block=``, to split a large
-        matrix by hand); the result has the block's shape.  ``None`` for one of
-        the two ranges means the whole axis.
+    %(constraint)s
+    %(n_jobs)s
+    %(verbose)s
+    %(be)s
+    %(compute_with_backend)s
+    %(block)s
 
     Returns
     -------
     array, shape (n1, n2)
         Differentiable with torch inputs that require grad.
-        A lazy ``dask.array.Array`` when a dataset is one.
+        %(dask_result)s
 
     Notes
     -----
@@ -453,6 +408,7 @@ def cdist_soft_dtw(
     return kernel_cdist(job, "soft_dtw", (gamma,))
 
 
+@fill_doc
 def cdist_soft_dtw_normalized(
     dataset1,
     dataset2=None,
@@ -474,40 +430,25 @@ def cdist_soft_dtw_normalized(
 
     Parameters
     ----------
-    dataset1 : array-like, shape (n1, N, d), (n1, N) or (N,); or a list of series
-        A dataset; series of different lengths are fine (NaN padded).
-        A ``dask.array.Array`` (chunked along the series) gives a lazy, tiled
-        result on the active Dask scheduler (see "Beyond one machine" in the docs).
+    %(dataset1)s
+        %(dask_dataset)s
     dataset2 : same as dataset1, or None
         The other dataset; None means ``dataset1`` against itself.
     gamma : float, default 1.0
         Smoothing, >= 0, as in :func:`soft_dtw`.
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the paths, as in :func:`soft_dtw`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band, as in :func:`soft_dtw`.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram, as in :func:`soft_dtw`.
-    n_jobs : int or None
-        CPU threads: None or -1 = all of numba's threads, k > 0 = k threads.
-    verbose : int, default 0
-        If > 0, a progress bar on stderr.
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend; by default the inputs' own library.
-    compute_with_backend : any
-        Accepted for compatibility with tslearn's older API and ignored.
-    block : ((int, int), (int, int)) or None
-        Compute only the block ``D[i0:i1, j0:j1]`` of the matrix, given as
-        ``((i0, i1), (j0, j1))`` (dtaidistance's ``block=``, to split a large
-        matrix by hand); the result has the block's shape.  ``None`` for one of
-        the two ranges means the whole axis.
+    %(constraint)s
+    %(n_jobs)s
+    %(verbose)s
+    %(be)s
+    %(compute_with_backend)s
+    %(block)s
 
     Returns
     -------
     array, shape (n1, n2)
         The divergences (zero on the diagonal for a dataset against itself);
         differentiable with torch inputs that require grad.
-        A lazy ``dask.array.Array`` when a dataset is one.
+        %(dask_result)s
 
     Examples
     --------

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ._lib.backend import Backend, backend_of, instantiate_backend
+from ._lib.docs import fill_doc
 from ._lib.ssnt_flags import check_flags
 from ._lib.validation import (
     as_array,
@@ -115,6 +116,7 @@ def _check_log_probs(be: Backend, flat_lp, layout, T, src_len, tgt_len, row_off)
 
 
 # --------------------------------------------------------------------------- public API
+@fill_doc
 def ssnt(
     log_probs,
     targets,
@@ -170,8 +172,7 @@ def ssnt(
         (padded layout only: the packed layout needs them).
     reduction : {"none", "sum", "mean"}
         Per-sequence losses (B,), their sum, or their mean over the batch.
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend; by default the inputs' own library.
+    %(be)s
     emit_logits : array, same shape as ``log_p_choose``, or None
         Emission logits ``z`` instead of ``log_p_choose``:
         ``log e = logsigmoid(z)`` and ``log(1 - e) = logsigmoid(-z)``, both

@@ -18,6 +18,23 @@ from __future__ import annotations
 
 import sys
 
+from .._lib.docs import add_fragments
+
+# numpydoc text of the cdist functions' dask inputs and block= (see _lib/docs.py)
+add_fragments(
+    dask_dataset="""\
+A ``dask.array.Array`` (chunked along the series) gives a lazy, tiled
+result on the active Dask scheduler (see "Beyond one machine").""",
+    block="""\
+block : ((int, int), (int, int)) or None
+    Compute only the block ``D[i0:i1, j0:j1]`` of the matrix, given as
+    ``((i0, i1), (j0, j1))`` (dtaidistance's ``block=``, to split a large
+    matrix by hand); the result has the block's shape.  ``None`` for one of
+    the two ranges means the whole axis.""",
+    dask_result="""\
+A lazy ``dask.array.Array`` when a dataset is one.""",
+)
+
 
 def is_dask(*xs) -> bool:
     """Whether any of ``xs`` is a ``dask.array.Array`` (False if dask is not imported)."""
