@@ -289,3 +289,102 @@ def test_soft_dtw_class_R_equals_tslearn():  # noqa: N802
         getattr(ours, step)()
         getattr(theirs, step)()
         np.testing.assert_allclose(ours.R_, theirs.R_, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_frechet_on_every_backend(backend, dtype):
+    # the CUDA backends run kernels/cuda/frechet.py (dtw.cu with max for +)
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(4, 7, 2)).astype(dtype)
+    X[1, 5:] = np.nan  # ragged: length 5
+    lengths = [7, 5, 7, 7]
+    Xb = backend.asarray(X, dtype=dtype)
+    D = backend.to_numpy(M.cdist_frechet(Xb))
+    assert D.dtype == dtype
+    for a in range(4):
+        for b in range(4):
+            want = ref.frechet(X[a, : lengths[a]], X[b, : lengths[b]]) if a != b else 0.0
+            assert D[a, b] == pytest.approx(want, rel=1e-5, abs=1e-6)
+    value = M.frechet(Xb[0], Xb[2], sakoe_chiba_radius=2)
+    allowed = compute_mask(7, 7, "sakoe_chiba", sakoe_chiba_radius=2)
+    assert float(backend.to_numpy(value)) == pytest.approx(
+        ref.frechet(X[0], X[2], allowed), rel=1e-5
+    )
+    path, value = M.frechet_path(Xb[0], Xb[1])
+    assert path[0] == (0, 0) and path[-1] == (6, 4)
+    assert float(backend.to_numpy(value)) == pytest.approx(D[0, 1], rel=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gak_on_every_backend(backend, dtype):
+    # the CUDA backends run kernels/cuda/gak.py (soft_dtw.cu with GAK's costs)
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(3, 6, 2)).astype(dtype)
+    X[2, 4:] = np.nan
+    lengths = [6, 6, 4]
+    K = backend.to_numpy(M.cdist_gak(backend.asarray(X, dtype=dtype), sigma=1.5))
+    assert K.dtype == dtype
+    for a in range(3):
+        for b in range(3):
+            xa, xb = X[a, : lengths[a]], X[b, : lengths[b]]
+            log_ab = ref.log_gak(xa, xb, 1.5)
+            want = np.exp(log_ab - 0.5 * (ref.log_gak(xa, xa, 1.5) + ref.log_gak(xb, xb, 1.5)))
+            assert K[a, b] == pytest.approx(want, rel=1e-5)
+    if backend.name.startswith("torch"):
+        x = backend.asarray(X[0], dtype=np.float64, requires_grad=True)
+        M.gak(x, backend.asarray(X[1], dtype=np.float64), sigma=1.5).backward()
+        assert x.grad is not None and bool(x.grad.isfinite().all())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_lcss_on_every_backend(backend, dtype):
+    # the CUDA backends run kernels/cuda/lcss.cu
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(7, 1)).astype(dtype)
+    y = rng.normal(size=(6, 1)).astype(dtype)
+    xb, yb = backend.asarray(x, dtype=dtype), backend.asarray(y, dtype=dtype)
+    for eps, radius in [(0.5, None), (1.0, None), (1.0, 1)]:
+        allowed = None if radius is None else compute_mask(7, 6, "sakoe_chiba", radius)
+        want = ref.lcss(x, y, eps, allowed)
+        assert M.lcss(xb, yb, eps=eps, sakoe_chiba_radius=radius) == pytest.approx(want)
+        path, sim = M.lcss_path(xb, yb, eps=eps, sakoe_chiba_radius=radius)
+        assert sim == pytest.approx(want) and len(path) == round(want * 6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_ldtw_on_every_backend(backend, dtype):
+    # the CUDA backends run kernels/cuda/ldtw.cu
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(6, 2)).astype(dtype)
+    y = rng.normal(size=(5, 2)).astype(dtype)
+    xb, yb = backend.asarray(x, dtype=dtype), backend.asarray(y, dtype=dtype)
+    for L in (6, 7, 10):
+        want = ref.ldtw(x, y, L)
+        got = M.dtw_limited_warping_length(xb, yb, L)
+        assert float(backend.to_numpy(got)) == pytest.approx(want, rel=1e-5)
+        path, value = M.dtw_path_limited_warping_length(xb, yb, L)
+        assert len(path) <= L and path[0] == (0, 0) and path[-1] == (5, 4)
+        assert float(backend.to_numpy(value)) == pytest.approx(want, rel=1e-5)
+
+
+def test_gak_gradient_through_soft_dtw_kernels_equals_gak_kernels(monkeypatch):
+    # CUDA tensors differentiate log GAK as -soft-DTW(gamma=1) of -K with the
+    # soft-DTW kernels; the identity is checked here on the CPU kernels
+    torch = pytest.importorskip("torch")
+    import tsalign._torch.gak as tg
+
+    rng = np.random.default_rng(10)
+    x = torch.tensor(rng.normal(size=(7, 2)), requires_grad=True)
+    y = torch.tensor(rng.normal(size=(5, 2)))
+    results = []
+    for via in (False, True):
+        monkeypatch.setattr(tg, "_via_soft_dtw", lambda K, via=via: via)
+        x.grad = None
+        value = M.unnormalized_gak(x, y, sigma=0.8)
+        torch.log(value).backward()
+        results.append((float(value.detach()), x.grad.clone()))
+    assert results[1][0] == pytest.approx(results[0][0], rel=1e-12)
+    torch.testing.assert_close(results[1][1], results[0][1], rtol=1e-10, atol=1e-12)
+    assert np.log(results[0][0]) == pytest.approx(
+        ref.log_gak(x.detach().numpy(), y.numpy(), 0.8), rel=1e-10
+    )

@@ -8,8 +8,9 @@ over the sets :math:`\pi` of pairs :math:`(i_1, j_1), \dots, (i_k, j_k)`,
 strictly increasing in both indices, with :math:`\|X_{i} - Y_{j}\| \le
 \epsilon` for each pair (and each pair inside the global constraint).  The
 value lies in [0, 1] (1: the shorter series is matched in full).  It is a
-count, so it is not differentiable; it runs on numpy and CPU torch tensors and
-returns a Python float, as tslearn does.
+count, so it is not differentiable; it runs on numpy, torch (CPU and CUDA) and
+CuPy arrays (``kernels/cuda/lcss.cu`` on a GPU) and returns a Python float, as
+tslearn does.
 """
 
 from __future__ import annotations
@@ -32,8 +33,11 @@ def _run(be, D, lx, ly, band, eps, want_path):
     if be.is_pytorch:
         D = D.detach()
     A = be.call_kernel("lcss", "lcss_acc", D, D, lx, ly, band, eps)
-    A_host = be.to_numpy(A) if not be.is_numpy else A
-    counts = A_host[np.arange(len(lx)), lx, ly]
+    # the end counts only: gathered where A lives, B numbers come to the host
+    xp = be.xp
+    dev = be.device_of(A)
+    ends = A[xp.arange(len(lx), device=dev), xp.asarray(lx, device=dev), xp.asarray(ly, device=dev)]
+    counts = be.to_numpy(ends) if not be.is_numpy else ends
     values = counts / np.minimum(lx, ly)
     if not want_path:
         return values, None
@@ -70,7 +74,7 @@ def lcss(
     eps : float
         Two frames match when their Euclidean distance is at most ``eps``.
     %(constraint)s
-    %(be_cpu)s
+    %(be)s
 
     Returns
     -------
@@ -114,7 +118,7 @@ def lcss_path(
     eps : float
         Two frames match when their Euclidean distance is at most ``eps``.
     %(constraint)s
-    %(be_cpu)s
+    %(be)s
 
     Returns
     -------
@@ -168,7 +172,7 @@ def lcss_path_from_metric(
         "cityblock", ...; on numpy any scipy metric), a callable
         ``metric(x_i, y_j, **kwds)`` or "precomputed".
     %(constraint)s
-    %(be_cpu)s
+    %(be)s
     **kwds
         Extra arguments of the metric.
 

@@ -51,6 +51,19 @@ verbose : int or bool
     left (tqdm's when it is installed, the ``progress`` extra).""",
 }
 
+
+def add_fragments(**texts: str) -> None:
+    """Register a module's own fragments (entries shared by its functions).
+
+    A name registered twice must keep its text: two modules cannot mean
+    different things by one name.
+    """
+    for name, text in texts.items():
+        old = _FRAGMENTS.setdefault(name, text)
+        if old != text:
+            raise ValueError(f"docstring fragment {name!r} is already registered with another text")
+
+
 _PLACEHOLDER = re.compile(r"^(?P<indent>[ \t]*)%\((?P<name>\w+)\)s[ \t]*$", re.MULTILINE)
 
 
