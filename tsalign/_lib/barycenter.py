@@ -10,8 +10,9 @@
   Several independent barycenters (one per k-means cluster) run in lockstep, each with its own
   stopping rule, so a k-means iteration is one call per DBA iteration;
 - the subgradient DBA epoch (sequential: one fused call on the CPU);
-- the soft-DTW barycenter objective and its gradient (E recursion of the
-  soft-DTW family, batched over the dataset) and its minimisation (scipy's
+- the soft-DTW barycenter objective and its gradient (one fused kernel call for
+  float64 CPU data, else the soft-DTW family's E recursion batched over the
+  dataset) and its minimisation (scipy's
   L-BFGS-B on host arrays, ``torch.optim.LBFGS`` on torch tensors on a GPU).
 """
 
