@@ -234,6 +234,13 @@ def njit_vec(fn):
     return _jit(fn, fastmath=_VEC_FLAGS, error_model="numpy")
 
 
+def njit_vec_exact(fn):
+    """Serial helper whose loops may be vectorised with IEEE arithmetic as written
+    (no fast-math flag: vector and scalar iterations round alike); only the
+    zero-divisor check is dropped (``error_model="numpy"``), as in :func:`njit_vec`."""
+    return _jit(fn, error_model="numpy")
+
+
 def njit_parallel_sum(fn) -> ParallelKernel:
     """Kernel parallel over pairs with vectorised sums (reassociated, like BLAS)."""
     return ParallelKernel(fn, {"fastmath": _VEC_FLAGS | {"reassoc"}, "error_model": "numpy"})

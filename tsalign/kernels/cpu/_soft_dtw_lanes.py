@@ -1,25 +1,19 @@
 """Soft-DTW values of many pairs at once: one pair per SIMD lane (numba).
 
-The scalar value kernel (``soft_dtw._sweep``) walks one pair by anti-diagonals
-with libm's ``exp``/``log`` one value at a time.  Here a lane group of ``G``
-pairs (:mod:`._lanes`) walks its rows together: every scratch array is
-lane-major (``rows[j, lane]``) and each cell is one loop over the lanes with
-the inline polynomial ``exp``/``log`` of :mod:`._vmath` (``_vmath64`` / ``_vmath32``).
-What makes LLVM vectorise that loop: the lanes are the last, contiguous axis;
-the body has no call (the exp/log are inlined arithmetic and bit casts) and no
-branch (mins, the sentinel test and the band masks are selects); the trip
-count is the lane count read from the array's shape, so the loop vectoriser
-(not the SLP one, which gives up on a fully unrolled loop whose stores might
-alias its loads) handles it, with runtime alias checks per cell (hence a cell
-split into three loops of few arrays each).  The left neighbour is read back
-from the row just written, but one cell's exp and log chain is so long (~200
-cycles) that the store-to-load forwarding does not matter.
-
-The cells are the scalar kernel's: the soft-min shifted by the smallest of the
-three predecessors, a finite sentinel ``big`` for unreachable cells (outside
-the lengths or the band), never ``inf - inf``.  The three exponentials are
-computed, not sorted out (exp(0) is exactly 1 here too), so the rounding
-differs from the scalar kernel's in the last bits only (tests/test_simd.py).
+The per-pair kernel (``soft_dtw._sweep``) walks one pair by anti-diagonals.
+Here a lane group of ``G`` pairs (:mod:`._lanes`) walks its rows together:
+every scratch array is lane-major (``rows[j, lane]``), and each cell of the
+group is one call of :func:`._softmin.value_cells` on the lanes, the very loop
+the per-pair kernel runs on an anti-diagonal's cells, so both kernels give the
+same bits for a pair.  What makes LLVM vectorise that loop: the lanes are the
+last, contiguous axis; the body has no call (the exp/log of :mod:`._vmath` are
+inlined arithmetic and bit casts) and no branch (mins and the sentinel test
+are selects); the trip count is read from the array's shape, so the loop
+vectoriser (not the SLP one, which gives up on a fully unrolled loop whose
+stores might alias its loads) handles it, with a few runtime alias checks per
+cell.  The left neighbour is read back from the row just written, but one
+cell's exp and log chain is long (~200 cycles) next to the store-to-load
+forwarding.  Band and length masks are a select loop after the cells.
 """
 
 from __future__ import annotations
@@ -28,10 +22,10 @@ import numpy as np
 from numba import prange
 
 from ._band import band_ranges
-from ._jit import njit, njit_parallel, njit_vec
+from ._jit import njit, njit_parallel, njit_vec_exact
 from ._pairs import chunk_of, pair_of
 from ._simd import lanes
-from ._vmath import vexp, vlog
+from ._softmin import value_cells
 
 
 @njit
@@ -49,9 +43,10 @@ def _gather(X, Y, ia, ib, nmax, mmax, xs, ys, G):
                 ys[j, k, l] = yb[j, k]
 
 
-@njit_vec
+@njit
 def _costs(xs, ys, i, j, zero, c):
-    """c[l] = squared cost of cell (i, j) of lane l, summed over features from 0."""
+    """c[l] = squared cost of cell (i, j) of lane l, summed over features from 0
+    (the scalar kernel's arithmetic: no fast-math flag)."""
     d = xs.shape[1]
     for l in range(c.shape[0]):
         c[l] = zero
@@ -61,31 +56,11 @@ def _costs(xs, ys, i, j, zero, c):
             c[l] += df * df
 
 
-@njit_vec
-def _in_band(lo, hi, j, ok):
-    """ok[l] = whether column j lies in lane l's band lo[l] <= j < hi[l]."""
-    for l in range(ok.shape[0]):
-        ok[l] = (j >= lo[l]) & (j < hi[l])
-
-
-@njit_vec
-def _cells(c, ok, dg, up, lf, gamma, inv_gamma, big, out):
-    """One cell of every lane: cost + soft-min of (diag, up, left), ``big`` where
-    unreachable or not ``ok`` (outside the lane's band).
-
-    Each loop reads five arrays and writes one (``left`` is the previous
-    cell's ``out``): few enough for the loop vectoriser's runtime alias checks
-    (it gives up beyond eight pairs of pointers)."""
-    for l in range(out.shape[0]):
-        rd = dg[l]
-        ru = up[l]
-        rl = lf[l]
-        mn = rd if rd < ru else ru
-        mn = mn if mn < rl else rl
-        s = vexp((mn - rd) * inv_gamma) + vexp((mn - ru) * inv_gamma)
-        s = s + vexp((mn - rl) * inv_gamma)
-        v = c[l] + (mn - gamma * vlog(s))
-        out[l] = v if (mn < big) & ok[l] else big
+@njit_vec_exact
+def _outside_band(lo, hi, j, big, row):
+    """row[l] = big where column j lies outside lane l's band lo[l] <= j < hi[l]."""
+    for l in range(row.shape[0]):
+        row[l] = row[l] if (j >= lo[l]) & (j < hi[l]) else big
 
 
 @njit
@@ -97,7 +72,7 @@ def _fill(rows, start, stop, value):
 
 @njit
 def _group(
-    xs, ys, ns, ms, kind, radius, slope, gamma, big, lo, hi, LO, HI, ulo, uhi, prev, cur, ok, c,
+    xs, ys, ns, ms, kind, radius, slope, gamma, big, lo, hi, LO, HI, ulo, uhi, prev, cur, c,
     res,
 ):  # fmt: skip
     """Soft-DTW of the group's lanes (lane l: ns[l] x ms[l]) into res: row i runs
@@ -145,8 +120,8 @@ def _group(
         HIi = HI[i]
         for j in range(j0, j1):
             _costs(xs, ys, i, j, zero, c)
-            _in_band(LOi, HIi, j, ok)
-            _cells(c, ok, prev[j], prev[j + 1], cur[j], gamma, inv_gamma, big, cur[j + 1])
+            value_cells(c, prev[j], prev[j + 1], cur[j], gamma, inv_gamma, big, cur[j + 1])
+            _outside_band(LOi, HIi, j, big, cur[j + 1])
         for l in range(G):
             if i == ns[l] - 1:
                 res[l] = cur[ms[l], l]
@@ -171,7 +146,6 @@ def _soft_dtw_lanes_kernel(
         ys = np.empty((M, d, G), dtype=Y.dtype)
         prev = np.empty((M + 1, G), dtype=out.dtype)
         cur = np.empty((M + 1, G), dtype=out.dtype)
-        ok = np.empty(G, dtype=np.bool_)
         cost = np.empty(G, dtype=out.dtype)
         res = np.empty(G, dtype=out.dtype)
         lo = np.empty(N, dtype=np.int64)
@@ -194,7 +168,7 @@ def _soft_dtw_lanes_kernel(
             _gather(X, Y, ia, ib, ns.max(), ms.max(), xs, ys, G)
             _group(
                 xs, ys, ns, ms, kind, radius, slope, gamma, big, lo, hi, LO, HI, ulo, uhi,
-                prev, cur, ok, cost, res,
+                prev, cur, cost, res,
             )  # fmt: skip
             for l in range(G):
                 out[g * G + l] = np.inf if res[l] >= big else res[l]

@@ -69,6 +69,7 @@ from ._band import band_ranges, pair_band
 from ._jit import njit, njit_parallel, njit_vec
 from ._pairs import block_cells, chunk_of, n_chunks, pair_of
 from ._soft_dtw_lanes import _soft_dtw_lanes_kernel
+from ._softmin import value_cells as _value_cells
 from ._vmath import vexp, vlog
 
 
@@ -110,31 +111,6 @@ def _diag_step(k, n, lo, hi, a, b):
     while b < n and b + hi[b] <= k:
         b += 1
     return a, b
-
-
-@njit_vec
-def _value_cells(tc, td, tu, tl, gamma, inv_gamma, big, cur):
-    """Values of the cells of one anti-diagonal: cost + soft-min, or ``big``.
-
-    tc: costs, td/tu/tl: diagonal, upper and left predecessors (contiguous,
-    indexed from 0 like ``cur``).  No calls and no branches (selects only),
-    so LLVM vectorises the loop with the inline :func:`._vmath.vexp` /
-    :func:`._vmath.vlog` in SIMD registers; the smallest predecessor's
-    exp(0) = 1 is computed too (exactly 1), cheaper in SIMD than sorting the
-    three out.  A sentinel argument gives exp(-huge) = 0; a cell whose
-    smallest predecessor is the sentinel is the sentinel, whatever the
-    arithmetic on it gave.
-    """
-    for i in range(cur.shape[0]):
-        rd = td[i]
-        ru = tu[i]
-        rl = tl[i]
-        mn = rd if rd < ru else ru
-        mn = mn if mn < rl else rl
-        s = vexp((mn - rd) * inv_gamma) + vexp((mn - ru) * inv_gamma)
-        s = s + vexp((mn - rl) * inv_gamma)
-        v = tc[i] + (mn - gamma * vlog(s))
-        cur[i] = big if mn >= big else v
 
 
 @njit_vec
