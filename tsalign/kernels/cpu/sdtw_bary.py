@@ -168,10 +168,12 @@ def _pairs_objective(
         for j in range(W):
             for l in range(NL):
                 R[co + j, l] = big
+        # cells outside the band keep zero weights (inside, the loop below writes them)
         for j in range(m):
-            for l in range(NL):
-                Wd[i, j, l] = 0.0
-                Wu[i, j, l] = 0.0
+            if j < a or j >= b:
+                for l in range(NL):
+                    Wd[i, j, l] = 0.0
+                    Wu[i, j, l] = 0.0
         for j in range(a, b):
             for l in range(NL):
                 crow[j, l] = 0.0
