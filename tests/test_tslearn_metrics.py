@@ -388,3 +388,20 @@ def test_gak_gradient_through_soft_dtw_kernels_equals_gak_kernels(monkeypatch):
     assert np.log(results[0][0]) == pytest.approx(
         ref.log_gak(x.detach().numpy(), y.numpy(), 0.8), rel=1e-10
     )
+
+
+@pytest.mark.parametrize("metric", ["cityblock", "chebyshev"])
+def test_frame_metrics_in_row_blocks_equal_the_whole(backend, metric, monkeypatch):
+    # long series build the L1 / L-inf frame distances a block of rows at a time
+    from tsalign._lib import frame_metrics
+
+    rng = np.random.default_rng(11)
+    x, y = rng.normal(size=(9, 3)), rng.normal(size=(11, 3))
+    diff = np.abs(x[:, None] - y[None])
+    want = diff.sum(-1) if metric == "cityblock" else diff.max(-1)
+    monkeypatch.setattr(frame_metrics, "_BLOCK_ELEMENTS", 40)  # blocks of one row
+    for fn in (M.dtw_path_from_metric, M.lcss_path_from_metric, M.frechet_path_from_metric):
+        path, value = fn(backend.asarray(x), backend.asarray(y), metric=metric)
+        p2, v2 = fn(want, metric="precomputed")
+        assert path == p2
+        assert float(backend.to_numpy(value)) == pytest.approx(float(v2), rel=1e-12)

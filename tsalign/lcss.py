@@ -38,7 +38,7 @@ def _run(be, D, lx, ly, band, eps, want_path):
     dev = be.device_of(A)
     ends = A[xp.arange(len(lx), device=dev), xp.asarray(lx, device=dev), xp.asarray(ly, device=dev)]
     counts = be.to_numpy(ends) if not be.is_numpy else ends
-    values = counts / np.minimum(lx, ly)
+    values = counts / np.minimum(lx, ly)  # float64; batches get the inputs' type
     if not want_path:
         return values, None
     paths, plen = be.call_kernel("lcss", "lcss_paths", D, D, A, lx, ly, band, eps)
@@ -46,6 +46,11 @@ def _run(be, D, lx, ly, band, eps, want_path):
     L = be.to_numpy(plen) if not be.is_numpy else plen
     path_list = [[(int(i), int(j)) for i, j in P[b, : int(L[b])]] for b in range(len(lx))]
     return values, path_list
+
+
+def _batch_values(be, values, D):
+    """A batch's similarities (float64 ratios of counts) in the inputs' float type."""
+    return values.astype(be.to_numpy(D[:0]).dtype)
 
 
 def _series(be, s1, s2, eps, constraint):
@@ -79,7 +84,8 @@ def lcss(
     Returns
     -------
     float or numpy.ndarray
-        The similarity in [0, 1]; shape (B,) float64 for a batch.
+        The similarity in [0, 1]; for a batch a numpy array of shape (B,) in
+        the inputs' float type.
 
     Examples
     --------
@@ -93,7 +99,7 @@ def lcss(
         be, s1, s2, eps, (global_constraint, sakoe_chiba_radius, itakura_max_slope)
     )
     values, _ = _run(be, D, lx, ly, band, eps, want_path=False)
-    return values if batched else float(values[0])
+    return _batch_values(be, values, D) if batched else float(values[0])
 
 
 @fill_doc
@@ -141,7 +147,7 @@ def lcss_path(
     )
     values, paths = _run(be, D, lx, ly, band, eps, want_path=True)
     if batched:
-        return paths, values
+        return paths, _batch_values(be, values, D)
     return paths[0], float(values[0])
 
 

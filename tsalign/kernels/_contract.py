@@ -111,8 +111,14 @@ LAUNCHERS: dict[str, dict[str, str]] = {
         "soft_dtw_accumulated": CPU_ONLY,
     },
     "dba": {
-        "dba_accumulate": CPU_ONLY,
+        "dba_accumulate": BOTH,
         "dba_subgradient_epoch": CPU_ONLY,
+    },
+    "kmeans": {
+        "dtw_capped": CPU_ONLY,
+    },
+    "sdtw_bary": {
+        "sdtw_barycenter_objective": CPU_ONLY,
     },
     "sq_euclidean": {
         "sq_euclidean_grad": CPU_ONLY,
