@@ -764,12 +764,14 @@ def _search_chunk(
     cap,
     lo,
     hi,
+    shared,
     out_d,
     out_s,
     out_count,
     stats,
 ):
-    """Scan window starts [s0, s1) for every query of the batch."""
+    """Scan window starts [s0, s1) for every query of the batch (any d; see
+    ``_search_chunk_1d`` for the thresholds)."""
     nq, n, d = Q.shape
     L = T.shape[0]
     span = s1 - s0 + n - 1
@@ -805,6 +807,7 @@ def _search_chunk(
     prev = np.empty(n)
     cur = np.empty(n)
     margin = _rounding_margin(n, n, d, 2.220446049250313e-16)
+    st = np.zeros((nq, N_ZSTATS), dtype=np.int64)
     for s in range(s0, s1):
         if znorm:
             if (s - s0) % _RESTART == 0:
@@ -829,18 +832,19 @@ def _search_chunk(
                 inv[f] = 1.0 / np.sqrt(var) if var > _FLAT * m2 else 0.0
         have_xz = False
         for qi in range(nq):
-            thr_exact = thr_d[qi]
-            thr = _inflate(thr_exact, margin)
+            own = thr_d[qi]
+            other = shared[qi]
+            thr = _inflate(min(own, other), margin)
             if _kim_window(Q, qi, T, s, n, mu, inv, thr) > thr:
-                stats[qi, Z_KIM] += 1
+                st[qi, Z_KIM] += 1
                 continue
             lb1 = _keogh_eq_window(q_order, qL, qU, qi, T, s, n, mu, inv, thr, cb1)
             if lb1 > thr:
-                stats[qi, Z_KEOGH_EQ] += 1
+                st[qi, Z_KEOGH_EQ] += 1
                 continue
             lb2 = _keogh_ec_window(q_order, Q, qi, tL, tU, s - s0, n, mu, inv, thr, cb2)
             if lb2 > thr:
-                stats[qi, Z_KEOGH_EC] += 1
+                st[qi, Z_KEOGH_EC] += 1
                 continue
             # cumulative bound of the rows still to come after row i: cbs[i + 1]
             cbs[n] = 0.0
@@ -864,28 +868,15 @@ def _search_chunk(
                         xz[j, f] = _zc(T[s + j, f], mu[f], inv[f])
                 have_xz = True
             v, abandoned = _ea_dtw(
-                Q[qi], xz, n, n, lo, hi, cbs, thr_exact, thr, prev, cur, np.inf, 0.0
+                Q[qi], xz, n, n, lo, hi, cbs, min(own, other), thr, prev, cur, np.inf, 0.0
             )
-            if abandoned or v == np.inf or v >= thr_exact:
-                stats[qi, Z_DTW_ABANDONED] += 1
+            if abandoned or v == np.inf or v >= own or v > other:
+                st[qi, Z_DTW_ABANDONED] += 1
                 continue
-            stats[qi, Z_DTW_FULL] += 1
-            c = count[qi]
-            sd[qi, c] = v
-            ss[qi, c] = s
-            c += 1
-            if kk == 1:
-                sd[qi, 0] = v
-                ss[qi, 0] = s
-                c = 1
-                thr_d[qi] = v
-            elif c >= next_compact[qi]:
-                # compact when the store has doubled: the threshold tightens as
-                # matches accumulate, at an amortised O(log) cost per insertion
-                c, t = _compact(sd[qi], ss[qi], c, kk, ez, acc_d, acc_s)
-                thr_d[qi] = t
-                next_compact[qi] = min(cap, max(2 * c, c + 4 * kk + 16))
-            count[qi] = c
+            st[qi, Z_DTW_FULL] += 1
+            _store_match(
+                sd, ss, count, next_compact, thr_d, shared, qi, kk, ez, cap, acc_d, acc_s, v, s
+            )
     for qi in range(nq):
         c = count[qi]
         if kk > 1 and c > 0:
@@ -894,6 +885,292 @@ def _search_chunk(
         for t in range(c):
             out_d[qi, t] = sd[qi, t]
             out_s[qi, t] = ss[qi, t]
+        for z in range(N_ZSTATS):
+            stats[qi, z] += st[qi, z]
+
+
+_BLOCK = 4096  # windows per block of the univariate subsequence scan
+
+
+@njit
+def _sliding_minmax(v, start, count, r, out_lo, out_hi, work):
+    """Min / max of ``v`` over ``[p - r, p + r]`` (clipped to ``v``) for
+    ``p = start + t``, ``t < count``: van Herk / Gil-Werman, O(1) per value
+    and branch-free (prefix and suffix extrema in blocks of ``2r + 1``)."""
+    L = v.shape[0]
+    w = 2 * r + 1
+    a0 = max(0, start - r)
+    a1 = min(L, start + count + r)
+    m = a1 - a0
+    gmin = work[0]
+    gmax = work[1]
+    hmin = work[2]
+    hmax = work[3]
+    for b0 in range(0, m, w):
+        b1 = min(m, b0 + w)
+        x = v[a0 + b0]
+        gmin[b0] = x
+        gmax[b0] = x
+        for k in range(b0 + 1, b1):
+            x = v[a0 + k]
+            gmin[k] = min(gmin[k - 1], x)
+            gmax[k] = max(gmax[k - 1], x)
+        x = v[a0 + b1 - 1]
+        hmin[b1 - 1] = x
+        hmax[b1 - 1] = x
+        for k in range(b1 - 2, b0 - 1, -1):
+            x = v[a0 + k]
+            hmin[k] = min(hmin[k + 1], x)
+            hmax[k] = max(hmax[k + 1], x)
+    for t in range(count):
+        p = start + t
+        lo = max(0, p - r) - a0
+        hi = min(L - 1, p + r) - a0
+        if hi - lo + 1 == w:
+            out_lo[t] = min(hmin[lo], gmin[hi])
+            out_hi[t] = max(hmax[lo], gmax[hi])
+        else:  # clipped at an end of the series: at most 2r positions
+            mn = v[a0 + lo]
+            mx = mn
+            for k in range(lo + 1, hi + 1):
+                x = v[a0 + k]
+                mn = min(mn, x)
+                mx = max(mx, x)
+            out_lo[t] = mn
+            out_hi[t] = mx
+
+
+@njit
+def _sq1(a):
+    return a * a
+
+
+@njit
+def _store_match(sd, ss, count, next_compact, thr_d, shared, qi, kk, ez, cap, acc_d, acc_s, v, s):
+    """Record a surviving window; tighten the chunk's threshold and the shared one."""
+    c = count[qi]
+    if kk == 1:
+        sd[qi, 0] = v
+        ss[qi, 0] = s
+        c = 1
+        thr_d[qi] = v
+    else:
+        sd[qi, c] = v
+        ss[qi, c] = s
+        c += 1
+        if c >= next_compact[qi]:
+            # compact when the store has doubled: the threshold tightens as
+            # matches accumulate, at an amortised O(log) cost per insertion
+            c, t = _compact(sd[qi], ss[qi], c, kk, ez, acc_d, acc_s)
+            thr_d[qi] = t
+            next_compact[qi] = min(cap, max(2 * c, c + 4 * kk + 16))
+    count[qi] = c
+    # other chunks may prune with it: a racy min is fine (only pruning power
+    # depends on it, and each value written is a threshold some chunk holds)
+    if thr_d[qi] < shared[qi]:
+        shared[qi] = thr_d[qi]
+
+
+@njit
+def _search_chunk_1d(
+    Q,
+    q_order,
+    qo,
+    uo,
+    lo_s,
+    T,
+    s0,
+    s1,
+    radius,
+    znorm,
+    kk,
+    ez,
+    cap,
+    lo,
+    hi,
+    shared,
+    out_d,
+    out_s,
+    out_count,
+    stats,
+):
+    """Univariate twin of ``_search_chunk`` (the UCR suite's loop).
+
+    ``Q`` (nq, n) z-normalised queries, ``qo`` / ``uo`` / ``lo_s`` the query
+    values and envelope in the order ``q_order`` (by decreasing |z|), ``T``
+    (L,) the series.  Per window: running mean / std, LB_Kim's hierarchy
+    abandoned after each level, LB_Keogh of the window against the query's
+    envelope (branch-free terms, abandoned), LB_Keogh of the query against the
+    series' envelope, then the EAPruned DTW with the better one's cumulative
+    bound.  Thresholds: this chunk's own (``>=`` prunes: its windows come in
+    increasing start order, so ties keep the earliest) and the best any chunk
+    has published in ``shared`` (strict ``>``: another chunk's window may start
+    later and lose a tie to this one).
+    """
+    nq, n = Q.shape
+    L = T.shape[0]
+    # the series' envelope (+- radius, clipped to the series) is computed block
+    # by block into small buffers that stay in cache
+    blk = _BLOCK
+    width = blk + n - 1
+    tL = np.empty(width)
+    tU = np.empty(width)
+    work = np.empty((4, width + 2 * radius + 1))
+    sd = np.empty((nq, cap))
+    ss = np.empty((nq, cap), dtype=np.int64)
+    count = np.zeros(nq, dtype=np.int64)
+    thr_d = np.full(nq, np.inf)
+    next_compact = np.full(nq, min(cap, 4 * kk + 16), dtype=np.int64)
+    acc_d = np.empty(kk)
+    acc_s = np.empty(kk, dtype=np.int64)
+    st = np.zeros((nq, N_ZSTATS), dtype=np.int64)
+    xz = np.empty((n, 1))
+    cb1 = np.empty(n)
+    cb2 = np.empty(n)
+    cbs = np.empty(n + 1)
+    suffix = np.empty(n + 1)
+    prev = np.empty(n)
+    cur = np.empty(n)
+    margin = _rounding_margin(n, n, 1, 2.220446049250313e-16)
+    full_kim = n >= 6
+    ex = 0.0
+    ex2 = 0.0
+    mu = 0.0
+    inv = 1.0
+    for s in range(s0, s1):
+        if (s - s0) % blk == 0:
+            _sliding_minmax(T, s, min(width, L - s), radius, tL, tU, work)
+        if znorm:
+            if (s - s0) % _RESTART == 0:
+                ex = 0.0
+                ex2 = 0.0
+                for j in range(n):
+                    v = T[s + j]
+                    ex += v
+                    ex2 += v * v
+            else:
+                v_out = T[s - 1]
+                v_in = T[s + n - 1]
+                ex += v_in - v_out
+                ex2 += v_in * v_in - v_out * v_out
+            mu = ex / n
+            m2 = ex2 / n
+            var = m2 - mu * mu
+            inv = 1.0 / np.sqrt(var) if var > _FLAT * m2 else 0.0
+        x0 = (T[s] - mu) * inv
+        y0 = (T[s + n - 1] - mu) * inv
+        have_xz = False
+        for qi in range(nq):
+            own = thr_d[qi]
+            other = shared[qi]
+            thr = _inflate(min(own, other), margin)
+            # LB_Kim hierarchy: first and last cells, then the 2nd / 3rd level
+            # sets from each end, abandoned after each
+            lb = _sq1(x0 - Q[qi, 0])
+            if n > 1:
+                lb += _sq1(y0 - Q[qi, n - 1])
+            if lb > thr:
+                st[qi, Z_KIM] += 1
+                continue
+            if full_kim:
+                q0 = Q[qi, 0]
+                q1 = Q[qi, 1]
+                q2 = Q[qi, 2]
+                x1 = (T[s + 1] - mu) * inv
+                lb += min(_sq1(x1 - q0), _sq1(x0 - q1), _sq1(x1 - q1))
+                if lb > thr:
+                    st[qi, Z_KIM] += 1
+                    continue
+                e0 = Q[qi, n - 1]
+                e1 = Q[qi, n - 2]
+                e2 = Q[qi, n - 3]
+                y1 = (T[s + n - 2] - mu) * inv
+                lb += min(_sq1(y1 - e0), _sq1(y0 - e1), _sq1(y1 - e1))
+                if lb > thr:
+                    st[qi, Z_KIM] += 1
+                    continue
+                x2 = (T[s + 2] - mu) * inv
+                lb += min(_sq1(x0 - q2), _sq1(x1 - q2), _sq1(x2 - q2), _sq1(x2 - q1), _sq1(x2 - q0))
+                if lb > thr:
+                    st[qi, Z_KIM] += 1
+                    continue
+                y2 = (T[s + n - 3] - mu) * inv
+                lb += min(_sq1(y0 - e2), _sq1(y1 - e2), _sq1(y2 - e2), _sq1(y2 - e1), _sq1(y2 - e0))
+                if lb > thr:
+                    st[qi, Z_KIM] += 1
+                    continue
+            # LB_Keogh: window against the query's envelope, rows by decreasing |q|
+            lb1 = 0.0
+            for t in range(n):
+                j = q_order[qi, t]
+                x = (T[s + j] - mu) * inv
+                term = max(x - uo[qi, t], lo_s[qi, t] - x, 0.0)
+                term = term * term
+                cb1[j] = term
+                lb1 += term
+                if lb1 > thr:
+                    break
+            if lb1 > thr:
+                st[qi, Z_KEOGH_EQ] += 1
+                continue
+            # LB_Keogh: query against the series' envelope over the window
+            lb2 = 0.0
+            off = (s - s0) % blk
+            for t in range(n):
+                i = q_order[qi, t]
+                uu = (tU[off + i] - mu) * inv
+                ll = (tL[off + i] - mu) * inv
+                v = qo[qi, t]
+                term = max(v - uu, ll - v, 0.0)
+                term = term * term
+                cb2[i] = term
+                lb2 += term
+                if lb2 > thr:
+                    break
+            if lb2 > thr:
+                st[qi, Z_KEOGH_EC] += 1
+                continue
+            # cumulative bound of the rows still to come after row i: cbs[i + 1]
+            cbs[n] = 0.0
+            if lb1 > lb2:
+                # column terms: rows <= i never reach columns > i + radius
+                acc = 0.0
+                suffix[n] = 0.0
+                for j in range(n - 1, -1, -1):
+                    acc += cb1[j]
+                    suffix[j] = acc
+                for i in range(n + 1):
+                    cbs[i] = suffix[min(i + radius, n)]
+            else:
+                acc = 0.0
+                for i in range(n - 1, -1, -1):
+                    acc += cb2[i]
+                    cbs[i] = acc
+            if not have_xz:
+                for j in range(n):
+                    xz[j, 0] = (T[s + j] - mu) * inv
+                have_xz = True
+            ub = min(own, other)
+            v, abandoned = _ea_dtw(
+                Q[qi].reshape((n, 1)), xz, n, n, lo, hi, cbs, ub, thr, prev, cur, np.inf, 0.0
+            )
+            if abandoned or v == np.inf or v >= own or v > other:
+                st[qi, Z_DTW_ABANDONED] += 1
+                continue
+            st[qi, Z_DTW_FULL] += 1
+            _store_match(
+                sd, ss, count, next_compact, thr_d, shared, qi, kk, ez, cap, acc_d, acc_s, v, s
+            )
+    for qi in range(nq):
+        c = count[qi]
+        if kk > 1 and c > 0:
+            c, _ = _compact(sd[qi], ss[qi], c, kk, ez, acc_d, acc_s)
+        out_count[qi] = c
+        for t in range(c):
+            out_d[qi, t] = sd[qi, t]
+            out_s[qi, t] = ss[qi, t]
+        for z in range(N_ZSTATS):
+            stats[qi, z] += st[qi, z]
 
 
 @njit_parallel
@@ -911,6 +1188,7 @@ def _subsequence_kernel(
     bounds,
     lo,
     hi,
+    shared,
     out_d,
     out_s,
     out_count,
@@ -934,6 +1212,56 @@ def _subsequence_kernel(
                 cap,
                 lo,
                 hi,
+                shared,
+                out_d[c],
+                out_s[c],
+                out_count[c],
+                stats[c],
+            )
+
+
+@njit_parallel
+def _subsequence_kernel_1d(
+    Q,
+    q_order,
+    qo,
+    uo,
+    lo_s,
+    T,
+    radius,
+    znorm,
+    kk,
+    ez,
+    cap,
+    bounds,
+    lo,
+    hi,
+    shared,
+    out_d,
+    out_s,
+    out_count,
+    stats,
+):
+    n_chunks = bounds.shape[0] - 1
+    for c in prange(n_chunks):
+        if bounds[c + 1] > bounds[c]:
+            _search_chunk_1d(
+                Q,
+                q_order,
+                qo,
+                uo,
+                lo_s,
+                T,
+                bounds[c],
+                bounds[c + 1],
+                radius,
+                znorm,
+                kk,
+                ez,
+                cap,
+                lo,
+                hi,
+                shared,
                 out_d[c],
                 out_s[c],
                 out_count[c],
@@ -1041,25 +1369,57 @@ def dtw_subsequence_search(Q, T, radius, n_matches, exclusion_zone, znormalize, 
     out_s = np.empty((n_chunks, nq, cap), dtype=np.int64)
     out_count = np.zeros((n_chunks, nq), dtype=np.int64)
     stats = np.zeros((n_chunks, nq, N_ZSTATS), dtype=np.int64)
-    _subsequence_kernel(
-        Qz,
-        q_order,
-        qL,
-        qU,
-        T,
-        int(radius),
-        bool(znormalize),
-        kk,
-        ez,
-        cap,
-        bounds,
-        lo,
-        hi,
-        out_d,
-        out_s,
-        out_count,
-        stats,
-    )
+    shared = np.full(nq, np.inf)
+    work = n_windows * nq  # windows: the serial twin below SMALL_WORK
+    if d == 1:
+        q1 = np.ascontiguousarray(Qz[:, :, 0])
+        qo = np.ascontiguousarray(np.take_along_axis(q1, q_order, axis=1))
+        uo = np.ascontiguousarray(np.take_along_axis(qU[:, :, 0], q_order, axis=1))
+        lo_s = np.ascontiguousarray(np.take_along_axis(qL[:, :, 0], q_order, axis=1))
+        _subsequence_kernel_1d.run(
+            work,
+            q1,
+            q_order,
+            qo,
+            uo,
+            lo_s,
+            np.ascontiguousarray(T[:, 0]),
+            int(radius),
+            bool(znormalize),
+            kk,
+            ez,
+            cap,
+            bounds,
+            lo,
+            hi,
+            shared,
+            out_d,
+            out_s,
+            out_count,
+            stats,
+        )
+    else:
+        _subsequence_kernel.run(
+            work,
+            Qz,
+            q_order,
+            qL,
+            qU,
+            T,
+            int(radius),
+            bool(znormalize),
+            kk,
+            ez,
+            cap,
+            bounds,
+            lo,
+            hi,
+            shared,
+            out_d,
+            out_s,
+            out_count,
+            stats,
+        )
     res_d = np.full((nq, k), np.inf)
     res_s = np.full((nq, k), -1, dtype=np.int64)
     _merge(out_d, out_s, out_count, k, ez, res_d, res_s)
