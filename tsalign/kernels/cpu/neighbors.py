@@ -31,11 +31,18 @@ import numpy as np
 from numba import prange
 
 from ._band import band_ranges
-from ._jit import njit, njit_parallel
+from ._jit import _VEC_FLAGS, _jit, njit, njit_parallel
+
+
+def _njit_sum(fn):
+    """Serial helper whose sums may be vectorised (reassociated): only for
+    bounds, which are compared with a threshold inflated by ``_rounding_margin``."""
+    return _jit(fn, fastmath=_VEC_FLAGS | {"reassoc"}, error_model="numpy")
+
 
 # columns of the statistics arrays (see kernels/_contract.py NN_STATS / SUBSEQ_STATS)
-S_KIM, S_KEOGH_EC, S_KEOGH_EQ, S_IMPROVED, S_DTW_ABANDONED, S_DTW_FULL = range(6)
-N_STATS = 6
+S_KIM, S_KEOGH_EC, S_ENHANCED, S_KEOGH_EQ, S_TIGHT, S_DTW_ABANDONED, S_DTW_FULL = range(7)
+N_STATS = 7
 
 
 # --------------------------------------------------------------------------- helpers
@@ -180,6 +187,36 @@ def _keogh(x, count, L, U, abandon):
         if lb > abandon:
             return lb
     return lb
+
+
+@njit
+def _keogh_cols(y, m, L, U, abandon, sc):
+    """LB_Keogh of y against (L, U), abandoned past ``abandon``; when it is not
+    abandoned, ``sc[j]`` = the sum of the terms of rows >= j (``sc[m] = 0``)."""
+    d = y.shape[1]
+    lb = 0.0
+    sc[m] = 0.0
+    for j in range(m - 1, -1, -1):
+        t = 0.0
+        for f in range(d):
+            v = float(y[j, f])
+            e = max(v - float(U[j, f]), float(L[j, f]) - v, 0.0)
+            t += e * e
+        lb += t
+        sc[j] = lb
+        if lb > abandon:
+            return lb
+    return lb
+
+
+@njit
+def _merge_cumulative(cbs, sc, n, hi):
+    """Rows after i visit every column >= hi[i]: the cumulative bound of the rows
+    below i is the larger of their LB_Keogh terms and those columns' terms."""
+    for i in range(n - 1):
+        v = sc[hi[i]]
+        if v > cbs[i + 1]:
+            cbs[i + 1] = v
 
 
 @njit
@@ -380,38 +417,192 @@ def _insert(topd, topi, count, k, v, c):
 
 
 # --------------------------------------------------------------------------- kNN
+@njit
+def _kim_levels(n, m):
+    """Whether ``_lb_kim`` used three level sets from each end (else the corners)."""
+    return n >= 6 or m >= 6
+
+
+@njit
+def _keogh_split(x, n, L, U, a, b):
+    """LB_Keogh of x against (L, U) over every row, and over rows [a, b) only."""
+    d = x.shape[1]
+    full = 0.0
+    mid = 0.0
+    for i in range(n):
+        t = 0.0
+        for f in range(d):
+            v = float(x[i, f])
+            e = max(v - float(U[i, f]), float(L[i, f]) - v, 0.0)
+            t += e * e
+        full += t
+        if a <= i < b:
+            mid += t
+    return full, mid
+
+
+@_njit_sum
+def _keogh_split_1d(x, n, L, U, a, b):
+    """Univariate ``_keogh_split`` on contiguous rows (vectorised sums)."""
+    head = 0.0
+    for i in range(a):
+        e = max(x[i] - U[i], L[i] - x[i], 0.0)
+        head += e * e
+    mid = 0.0
+    for i in range(a, b):
+        e = max(x[i] - U[i], L[i] - x[i], 0.0)
+        mid += e * e
+    tail = 0.0
+    for i in range(b, n):
+        e = max(x[i] - U[i], L[i] - x[i], 0.0)
+        tail += e * e
+    return head + mid + tail, mid
+
+
+@njit
+def _enhanced_rows(n, m):
+    """Rows [a, b) whose LB_Keogh terms LB_Enhanced adds to LB_Kim's level sets.
+
+    LB_Enhanced (Tan, Petitjean & Webb 2019) with V = 3 bands: the level sets
+    {max(i, j) = l} and {max(n-1-i, m-1-j) = l}, l < 3, that ``_lb_kim`` takes
+    lie in rows < 3 and >= n - 3; every path crosses each of them and each row
+    in between, so their minima and the rows' LB_Keogh terms add up.
+    """
+    a = 3 if _kim_levels(n, m) else 1
+    a = min(a, n)
+    return a, max(a, n - a)
+
+
+@njit
+def _rows_pass(x, n, Lc, Uc, LUx, ULx, cbs, nfa, nfb):
+    """Per-row LB_Keogh terms as suffix sums (``cbs[i]`` = rows >= i, ``cbs[n] = 0``)
+    and the prefix counts of the rows that are not *free* for LB_Webb.
+
+    Row i is free above (below) for feature f unless x[i] lies below (above)
+    the candidate's envelope by more than the query's own envelope allows:
+    ``x < Lc and Lc > LUx`` (``x > Uc and Uc < ULx``), see ``_webb_columns``.
+    """
+    d = x.shape[1]
+    cbs[n] = 0.0
+    for f in range(d):
+        nfa[0, f] = 0
+        nfb[0, f] = 0
+    acc = 0.0
+    for i in range(n - 1, -1, -1):
+        t = 0.0
+        for f in range(d):
+            v = float(x[i, f])
+            u = float(Uc[i, f])
+            lo = float(Lc[i, f])
+            if v > u:
+                t += (v - u) * (v - u)
+            elif v < lo:
+                t += (lo - v) * (lo - v)
+        acc += t
+        cbs[i] = acc
+    for i in range(n):
+        for f in range(d):
+            v = float(x[i, f])
+            na = 1 if (v < float(Lc[i, f]) and float(Lc[i, f]) > float(LUx[i, f])) else 0
+            nb = 1 if (v > float(Uc[i, f]) and float(Uc[i, f]) < float(ULx[i, f])) else 0
+            nfa[i + 1, f] = nfa[i, f] + na
+            nfb[i + 1, f] = nfb[i, f] + nb
+
+
+@njit
+def _webb_columns(y, m, qL, qU, ULy, LUy, clo, chi, nfa, nfb, abandon):
+    """LB_Webb's column terms (Webb & Petitjean 2021), added to LB_Keogh(x, env(y)).
+
+    Column j, feature f, with y above the query's envelope (``y > qU``) adds
+    ``(y - qU)^2`` when every row of its range is free above, else
+    ``(y - qU)^2 - max(0, ULy - qU)^2`` (``ULy`` = max over the column's rows of
+    the candidate's lower envelope), and symmetrically below.  Why it is a lower
+    bound, cell by cell: a path's cell (i, j) carries at most row i's LB_Keogh
+    term and column j's term; with ``x_i <= qU_j < y_j``, a free row gives
+    ``(y_j - x_i)^2 >= (y_j - qU_j)^2 + (qU_j - x_i)^2 >= (y_j - qU_j)^2 + row
+    term``, and any row ``(y_j - x_i)^2 - (Lc_i - x_i)^2 >= (y_j - qU_j)^2 -
+    (Lc_i - qU_j)^2`` (x_i <= qU_j; Lc_i <= ULy_j); a row above the candidate's
+    envelope cannot meet such a column.  Abandoned past ``abandon``.
+    """
+    d = y.shape[1]
+    lb = 0.0
+    for j in range(m):
+        a = clo[j]
+        b = chi[j]
+        for f in range(d):
+            v = float(y[j, f])
+            u = float(qU[j, f])
+            if v > u:
+                t = (v - u) * (v - u)
+                if nfa[b, f] - nfa[a, f] > 0:
+                    g = float(ULy[j, f]) - u
+                    if g > 0.0:
+                        t -= g * g
+                lb += t
+            else:
+                lo = float(qL[j, f])
+                if v < lo:
+                    t = (lo - v) * (lo - v)
+                    if nfb[b, f] - nfb[a, f] > 0:
+                        g = lo - float(LUy[j, f])
+                        if g > 0.0:
+                            t -= g * g
+                    lb += t
+        if lb > abandon:
+            return lb
+    return lb
+
+
+# the tighter bound of the visit (``tight`` argument): none, LB_Improved, LB_Webb
+TIGHT_NONE = 0
+TIGHT_IMPROVED = 1
+TIGHT_WEBB = 2
+
+
 @njit_parallel
-def _ref_envelopes(Y, ly, n0, kind, radius, slope, L, U):
-    """Envelope of every reference over the columns each row of an (n0, m) band allows."""
+def _ref_envelopes(Y, ly, n0, kind, radius, slope, L, U, UL, LU):
+    """Envelope of every reference over the columns each row of an (n0, m) band
+    allows, and the envelopes of that envelope over each column's rows (LB_Webb)."""
     nr = Y.shape[0]
     M = Y.shape[1]
     d = Y.shape[2]
+    W = max(n0, M) + 1
     for c in prange(nr):
         lo = np.empty(n0, dtype=np.int64)
         hi = np.empty(n0, dtype=np.int64)
-        dq1 = np.empty(M, dtype=np.int64)
-        dq2 = np.empty(M, dtype=np.int64)
+        clo = np.empty(M, dtype=np.int64)
+        chi = np.empty(M, dtype=np.int64)
+        dq1 = np.empty(W, dtype=np.int64)
+        dq2 = np.empty(W, dtype=np.int64)
+        junk = np.empty((M, d), dtype=Y.dtype)
         m = ly[c]
         band_ranges(n0, m, kind, radius, slope, lo, hi)
+        _col_ranges(n0, m, lo, hi, clo, chi)
         for f in range(d):
             _envelope(Y[c], f, lo, hi, n0, L[c], U[c], dq1, dq2)
+            _envelope(L[c], f, clo, chi, m, junk, UL[c], dq1, dq2)
+            _envelope(U[c], f, clo, chi, m, LU[c], junk, dq1, dq2)
 
 
 @njit
 def _search_one(
     x,
+    x1,
     n,
     Y,
     ly,
     envL,
     envU,
+    envUL,
+    envLU,
+    env1L,
+    env1U,
     n0,
-    m0,
     kind,
     radius,
     slope,
     k,
-    improved,
+    tight,
     eps,
     out_d,
     out_i,
@@ -429,6 +620,7 @@ def _search_one(
     W = max(N, M) + 1
     keys = np.empty(nr, dtype=np.float64)
     kims = np.empty(nr, dtype=np.float64)
+    ecs = np.empty(nr, dtype=np.float64)
     lo = np.empty(N, dtype=np.int64)
     hi = np.empty(N, dtype=np.int64)
     clo = np.empty(M, dtype=np.int64)
@@ -437,37 +629,51 @@ def _search_one(
     dq2 = np.empty(W, dtype=np.int64)
     cL = np.empty((N, d), dtype=dt)
     cU = np.empty((N, d), dtype=dt)
+    cUL = np.empty((M, d), dtype=dt)
+    cLU = np.empty((M, d), dtype=dt)
+    junk = np.empty((max(N, M), d), dtype=dt)
     qL = np.empty((M, d), dtype=dt)
     qU = np.empty((M, d), dtype=dt)
+    LUx = np.empty((N, d), dtype=dt)
+    ULx = np.empty((N, d), dtype=dt)
+    nfa = np.empty((N + 1, d), dtype=np.int64)
+    nfb = np.empty((N + 1, d), dtype=np.int64)
     h = np.empty((N, d), dtype=dt)
     hL = np.empty((M, d), dtype=dt)
     hU = np.empty((M, d), dtype=dt)
     cbs = np.empty(N + 1, dtype=np.float64)
+    sc = np.empty(M + 1, dtype=np.float64)
     prev = np.empty(M, dtype=dt)
     cur = np.empty(M, dtype=dt)
     topd = np.full(k, np.inf, dtype=dt)
     topi = np.full(k, -1, dtype=np.int64)
 
-    # pass 1: constant-time and candidate-envelope bounds for every candidate
+    # pass 1, every candidate: max(LB_Kim, LB_Keogh(x, env(y)), LB_Enhanced)
     for c in range(nr):
         m = ly[c]
         y = Y[c]
-        kims[c] = _lb_kim(x, y, n, m)
+        kim = _lb_kim(x, y, n, m)
+        a, b = _enhanced_rows(n, m)
         if n == n0:
-            ke = _keogh(x, n, envL[c], envU[c], np.inf)
+            if d == 1:
+                ke, mid = _keogh_split_1d(x1, n, env1L[c], env1U[c], a, b)
+            else:
+                ke, mid = _keogh_split(x, n, envL[c], envU[c], a, b)
         else:
             band_ranges(n, m, kind, radius, slope, lo, hi)
             for f in range(d):
                 _envelope(y, f, lo, hi, n, cL, cU, dq1, dq2)
-            ke = _keogh(x, n, cL, cU, np.inf)
-        keys[c] = max(kims[c], ke)
+            ke, mid = _keogh_split(x, n, cL, cU, a, b)
+        kims[c] = kim
+        ecs[c] = ke
+        keys[c] = max(kim, ke, kim + mid)
     order = np.argsort(keys)
 
     count = 0
     ub = inf_t
     thr = np.inf
     margin = _rounding_margin(n, M, d, eps)
-    cur_m = -1  # lengths for which lo/hi/clo/chi and the query envelope are valid
+    cur_m = -1  # lengths for which lo/hi/clo/chi and the query's envelopes are valid
     visited = nr
     for t in range(nr):
         c = order[t]
@@ -481,29 +687,48 @@ def _search_one(
             _col_ranges(n, m, lo, hi, clo, chi)
             for f in range(d):
                 _envelope(x, f, clo, chi, m, qL, qU, dq1, dq2)
+                if tight == TIGHT_WEBB:
+                    _envelope(qU, f, lo, hi, n, LUx, junk, dq1, dq2)
+                    _envelope(qL, f, lo, hi, n, junk, ULx, dq1, dq2)
             cur_m = m
         # LB_Keogh of the candidate against the query's envelope
-        lb = _keogh(y, m, qL, qU, thr)
+        lb = _keogh_cols(y, m, qL, qU, thr, sc)
         if lb > thr:
             stats[S_KEOGH_EQ] += 1
             continue
         if n == n0:
             Lc = envL[c]
             Uc = envU[c]
+            ULc = envUL[c]
+            LUc = envLU[c]
         else:
             for f in range(d):
                 _envelope(y, f, lo, hi, n, cL, cU, dq1, dq2)
+                if tight == TIGHT_WEBB:
+                    _envelope(cL, f, clo, chi, m, junk, cUL, dq1, dq2)
+                    _envelope(cU, f, clo, chi, m, cLU, junk, dq1, dq2)
             Lc = cL
             Uc = cU
-        _keogh_rows(x, n, Lc, Uc, cbs)
-        if improved:
+            ULc = cUL
+            LUc = cLU
+        if tight == TIGHT_WEBB:
+            _rows_pass(x, n, Lc, Uc, LUx, ULx, cbs, nfa, nfb)
             head = cbs[0]
-            lb2 = head + _improved_tail(
-                x, n, y, m, Lc, Uc, clo, chi, h, hL, hU, dq1, dq2, thr - head
-            )
+            lb2 = head + _webb_columns(y, m, qL, qU, ULc, LUc, clo, chi, nfa, nfb, thr - head)
             if lb2 > thr:
-                stats[S_IMPROVED] += 1
+                stats[S_TIGHT] += 1
                 continue
+        else:
+            _keogh_rows(x, n, Lc, Uc, cbs)
+            if tight == TIGHT_IMPROVED:
+                head = cbs[0]
+                lb2 = head + _improved_tail(
+                    x, n, y, m, Lc, Uc, clo, chi, h, hL, hU, dq1, dq2, thr - head
+                )
+                if lb2 > thr:
+                    stats[S_TIGHT] += 1
+                    continue
+        _merge_cumulative(cbs, sc, n, hi)
         v, abandoned = _ea_dtw(x, y, n, m, lo, hi, cbs, ub, thr, prev, cur, inf_t, zero_t)
         if abandoned or v == inf_t:
             stats[S_DTW_ABANDONED] += 1
@@ -518,8 +743,10 @@ def _search_one(
         c = order[t]
         if kims[c] > thr:
             stats[S_KIM] += 1
-        else:
+        elif ecs[c] > thr:
             stats[S_KEOGH_EC] += 1
+        else:
+            stats[S_ENHANCED] += 1
     for p in range(k):
         out_d[p] = topd[p]
         out_i[p] = topi[p]
@@ -527,24 +754,48 @@ def _search_one(
 
 @njit_parallel
 def _kneighbors_kernel(
-    X, lx, Y, ly, envL, envU, n0, m0, kind, radius, slope, k, improved, eps, out_d, out_i, stats
+    X,
+    X1,
+    lx,
+    Y,
+    ly,
+    envL,
+    envU,
+    envUL,
+    envLU,
+    env1L,
+    env1U,
+    n0,
+    kind,
+    radius,
+    slope,
+    k,
+    tight,
+    eps,
+    out_d,
+    out_i,
+    stats,
 ):
     nq = X.shape[0]
     for q in prange(nq):
         _search_one(
             X[q],
+            X1[min(q, X1.shape[0] - 1)],
             lx[q],
             Y,
             ly,
             envL,
             envU,
+            envUL,
+            envLU,
+            env1L,
+            env1U,
             n0,
-            m0,
             kind,
             radius,
             slope,
             k,
-            improved,
+            tight,
             eps,
             out_d[q],
             out_i[q],
@@ -557,40 +808,57 @@ def _most_common(lengths) -> int:
     return int(values[np.argmax(counts)])
 
 
-def dtw_kneighbors(X, Y, lx, ly, band, k, improved=True):
+def dtw_kneighbors(X, Y, lx, ly, band, k, tight=TIGHT_WEBB):
     """The k nearest references of each query under DTW, exactly, with pruning.
 
-    X: (nq, N, d) queries, Y: (nr, M, d) references (zero-padded past lx / ly).
-    Returns ``(sq, idx, stats)``: accumulated squared costs (nq, k) in X's dtype,
-    sorted ascending (ties: lower index first), indices (nq, k) int64 and
-    per-query pruning counts (nq, 6) int64 (columns of ``NN_STATS``).
+    X: (nq, N, d) queries, Y: (nr, M, d) references (zero-padded past lx / ly);
+    ``tight``: the bound after the two LB_Keoghs (``TIGHT_WEBB``, the default,
+    ``TIGHT_IMPROVED`` or ``TIGHT_NONE``; benchmarks/README_neighbors.md has
+    what each costs and prunes).  Returns ``(sq, idx, stats)``: accumulated
+    squared costs (nq, k) in X's dtype, sorted ascending (ties: lower index
+    first), indices (nq, k) int64 and per-query pruning counts (nq, 7) int64
+    (columns of ``NN_STATS``).
     """
     nq = X.shape[0]
     nr, M, d = Y.shape
     kind, radius, slope = int(band[0]), int(band[1]), float(band[2])
     n0 = _most_common(lx)
-    m0 = _most_common(ly)
+    W = max(n0, M)
     envL = np.empty((nr, n0, d), dtype=Y.dtype)
     envU = np.empty((nr, n0, d), dtype=Y.dtype)
-    _ref_envelopes(Y, ly, n0, kind, radius, slope, envL, envU)
+    envUL = np.empty((nr, W, d), dtype=Y.dtype)
+    envLU = np.empty((nr, W, d), dtype=Y.dtype)
+    ly = np.ascontiguousarray(ly, dtype=np.int64)
+    _ref_envelopes.run(nr * (n0 + M) * d, Y, ly, n0, kind, radius, slope, envL, envU, envUL, envLU)
+    if d == 1:  # contiguous rows for the vectorised first pass
+        X1 = np.ascontiguousarray(X[:, :, 0])
+        env1L = np.ascontiguousarray(envL[:, :, 0])
+        env1U = np.ascontiguousarray(envU[:, :, 0])
+    else:
+        X1 = np.zeros((1, 1), dtype=X.dtype)
+        env1L = env1U = np.zeros((1, 1), dtype=Y.dtype)
     out_d = np.empty((nq, k), dtype=X.dtype)
     out_i = np.empty((nq, k), dtype=np.int64)
     stats = np.zeros((nq, N_STATS), dtype=np.int64)
     eps = float(np.finfo(X.dtype).eps)
     _kneighbors_kernel(
         X,
+        X1,
         np.ascontiguousarray(lx, dtype=np.int64),
         Y,
-        np.ascontiguousarray(ly, dtype=np.int64),
+        ly,
         envL,
         envU,
+        envUL,
+        envLU,
+        env1L,
+        env1U,
         n0,
-        m0,
         kind,
         radius,
         slope,
         int(k),
-        bool(improved),
+        int(tight),
         eps,
         out_d,
         out_i,
