@@ -272,6 +272,35 @@ def test_ssnt_refuses_log_probs_that_are_not(backend):
         )
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_ssnt_every_frame_is_checked(backend, dtype):
+    # 2 x 30 x 40 = 2400 used frames: one frame in the middle sums to 1.005
+    # (entries all < 0, logsumexp 0.005 > the 1e-3 tolerance) and is refused;
+    # at 1.0005 (logsumexp 5e-4) it is accepted.
+    lp, y, le = _ssnt_case(B=2, T=30, S=40, V=7, seed=3)
+    lp, le = lp.astype(dtype), le.astype(dtype)
+    yb = backend.asarray(y, dtype=np.int64)
+    for excess, refused in [(np.log(1.005), True), (np.log(1.0005), False)]:
+        bad = lp.copy()
+        bad[1, 17, 23] += dtype(excess)
+        assert bad.max() < 0
+        args = (backend.asarray(bad), yb, backend.asarray(le))
+        if refused:
+            with pytest.raises(ValueError, match="sums to more than 1"):
+                tsalign.ssnt(*args)
+        else:
+            assert np.isfinite(float(backend.to_numpy(tsalign.ssnt(*args))))
+    # the same frame beyond its sequence's source length is padding
+    bad = lp.copy()
+    bad[1, 17, 23] += dtype(np.log(1.005))
+    tsalign.ssnt(backend.asarray(bad), yb, backend.asarray(le), source_lengths=np.array([40, 23]))
+    # a non-contiguous view is checked as well
+    wide = np.concatenate([bad, np.zeros_like(bad)], axis=-1)[..., :7]
+    assert not wide.flags.c_contiguous
+    with pytest.raises(ValueError, match="sums to more than 1"):
+        tsalign.ssnt(backend.asarray(wide), yb, backend.asarray(le))
+
+
 def test_ssnt_log_prob_check_with_grad():
     import torch
 

@@ -254,3 +254,38 @@ def test_soft_dtw_normalized_gamma0_equals_soft_dtw_gamma0():
     for _ in range(20):
         s1, s2 = rng.rand(10, 2), rng.rand(30, 2)
         assert M.soft_dtw_normalized(s1, s2, gamma=0.0) == M.soft_dtw(s1, s2, gamma=0.0)
+
+
+@pytest.mark.parametrize("gamma", [0.1, 1.0, 5.0])
+def test_soft_dtw_class_R_holds_every_prefix_value(backend, gamma):  # noqa: N802
+    from tests.reference_soft_dtw import soft_dtw_ref_cost
+
+    rng = np.random.default_rng(4)
+    D = rng.uniform(0.0, 3.0, size=(3, 4))
+    sdtw = M.SoftDTW(backend.asarray(D), gamma=gamma)
+    R = backend.to_numpy(sdtw.R_)
+    assert R.shape == (5, 6) and not R.any()  # tslearn: zeros before compute()
+    value = float(backend.to_numpy(sdtw.compute()))
+    R = backend.to_numpy(sdtw.R_)
+    big = np.finfo(np.float64).max
+    assert R[0, 0] == 0 and (R[1:4, 0] == big).all() and (R[0, 1:5] == big).all()
+    for i in range(1, 4):
+        for j in range(1, 5):
+            expected, _ = soft_dtw_ref_cost(D[:i, :j], gamma)
+            assert R[i, j] == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    assert R[3, 4] == pytest.approx(value, rel=1e-12)
+    sdtw.grad()
+    R = backend.to_numpy(sdtw.R_)
+    assert (R[1:4, 5] == -big).all() and (R[4, 1:5] == -big).all() and R[4, 5] == R[3, 4]
+
+
+def test_soft_dtw_class_R_equals_tslearn():  # noqa: N802
+    tslearn_metrics = pytest.importorskip("tslearn.metrics")
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(6, 2)), rng.normal(size=(9, 2))
+    ours = M.SoftDTW(M.SquaredEuclidean(x, y), gamma=0.5)
+    theirs = tslearn_metrics.SoftDTW(tslearn_metrics.SquaredEuclidean(x, y), gamma=0.5)
+    for step in ("compute", "grad"):
+        getattr(ours, step)()
+        getattr(theirs, step)()
+        np.testing.assert_allclose(ours.R_, theirs.R_, rtol=1e-13, atol=1e-13)

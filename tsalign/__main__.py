@@ -62,17 +62,6 @@ def _version(dist: str) -> str | None:
         return None
 
 
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def _torch_lines() -> list[str]:
     if importlib.util.find_spec("torch") is None:
         return ["pytorch  not installed (pip install 'tsalign-metrics[torch]')"]
@@ -130,7 +119,9 @@ def _cmd_info(args) -> int:
         threads = str(numba.config.NUMBA_NUM_THREADS)
     print(f"tsalign {tsalign.__version__}")
     print(f"python  {platform.python_version()} ({sys.executable})")
-    print(f"machine {_cpu_model()}, {os.cpu_count()} logical cores, {platform.system()}")
+    from tsalign._quickbench import cpu_model
+
+    print(f"machine {cpu_model()}, {os.cpu_count()} logical cores, {platform.system()}")
     print(
         f"numpy {_version('numpy')}, numba {numba_v} ({threads} threads), "
         f"array-api-compat {_version('array-api-compat')}, "

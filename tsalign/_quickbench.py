@@ -22,7 +22,8 @@ from collections.abc import Callable
 __all__ = ["run_quick"]
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo where there is one)."""
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
@@ -107,7 +108,7 @@ def run_quick(rounds: int = 5, print_fn: Callable[[str], object] = print) -> int
 
     print_fn(f"tsalign {tsalign.__version__} quick benchmark (tsalign only, no peers)")
     print_fn(
-        f"machine: {_cpu_model()}, {os.cpu_count()} logical cores, "
+        f"machine: {cpu_model()}, {os.cpu_count()} logical cores, "
         f"numba {numba.__version__} ({numba.config.NUMBA_NUM_THREADS} threads), "
         f"Python {platform.python_version()}"
     )

@@ -17,6 +17,7 @@ import numpy as np
 from ._lib.backend import backend_of
 from ._lib.constraints import resolve_band
 from ._lib.ctw import CCAProjection, ctw_core
+from ._lib.docs import fill_doc
 from ._lib.pairs import cdist_pairs, fill_matrix
 from ._lib.progress import Progress
 from ._lib.validation import as_array, check_int, single_series
@@ -50,6 +51,7 @@ def _out(be, v, like):
     return be.xp.asarray(v, dtype=be.xp.float64, device=be.device_of(like))
 
 
+@fill_doc
 def ctw_path(
     s1,
     s2,
@@ -73,16 +75,10 @@ def ctw_path(
         Largest number of DTW passes.
     n_components : int or None
         Dimension of the common space (default: the smaller feature size).
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        DTW's global constraint, as in :func:`tsalign.dtw`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram.
+    %(constraint)s
     verbose : bool
         Accepted for tslearn compatibility.
-    be : Backend, str or None
-        Backend.
+    %(be)s
 
     Returns
     -------
@@ -110,6 +106,7 @@ def ctw_path(
     return path, cca, _out(be, np.sqrt(sq), like)
 
 
+@fill_doc
 def ctw(
     s1,
     s2,
@@ -135,16 +132,10 @@ def ctw(
         Largest number of DTW passes.
     n_components : int or None
         Dimension of the common space (default: the smaller feature size).
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        DTW's global constraint, as in :func:`tsalign.dtw`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram.
+    %(constraint)s
     verbose : bool
         Accepted for tslearn compatibility.
-    be : Backend, str or None
-        Backend.
+    %(be)s
 
     Returns
     -------
@@ -169,6 +160,7 @@ def ctw(
     )[-1]
 
 
+@fill_doc
 def cdist_ctw(
     dataset1,
     dataset2=None,
@@ -185,26 +177,18 @@ def cdist_ctw(
 
     Parameters
     ----------
-    dataset1 : array-like, shape (n1, N, d), (n1, N) or (N,); or a list of series
-        A dataset.
+    %(dataset1)s
     dataset2 : same as dataset1, or None
         The other dataset; None means ``dataset1`` against itself (zero diagonal).
     max_iter : int
         As in :func:`ctw_path`.
     n_components : int or None
         As in :func:`ctw_path`.
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint, as in :func:`ctw_path`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram.
+    %(constraint)s
     n_jobs : int or None
         Accepted for tslearn compatibility (pairs run one after another).
-    verbose : int
-        If > 0, a progress bar on stderr.
-    be : Backend, str or None
-        Backend.
+    %(verbose)s
+    %(be)s
 
     Returns
     -------

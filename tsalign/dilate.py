@@ -25,6 +25,7 @@ import numpy as np
 from ._lib.backend import Backend, backend_of
 from ._lib.constraints import NO_BAND
 from ._lib.costs import sq_euclidean
+from ._lib.docs import fill_doc
 from ._lib.validation import (
     SeriesBatch,
     _fill_padding,
@@ -64,6 +65,7 @@ def _validate(be: Backend, y_pred, y_true) -> tuple[SeriesBatch, SeriesBatch]:
     return ps, ts
 
 
+@fill_doc
 def dilate(y_pred, y_true, alpha: float = 0.5, gamma: float = 0.01, be: Any = None):
     r"""DILATE loss between a batch of predictions and their targets.
 
@@ -95,8 +97,7 @@ def dilate(y_pred, y_true, alpha: float = 0.5, gamma: float = 0.01, be: Any = No
         term is then piecewise constant in the inputs, so its gradient is
         zero (exact almost everywhere, and what is returned): use
         ``gamma > 0`` to train on it.
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend; by default the inputs' own library.
+    %(be)s
 
     Returns
     -------
@@ -145,6 +146,7 @@ def dilate(y_pred, y_true, alpha: float = 0.5, gamma: float = 0.01, be: Any = No
     return be.scalar(loss), be.scalar(shape), be.scalar(temporal)
 
 
+@fill_doc
 def temporal_distortion_index(y_pred, y_true, be: Any = None):
     r"""Temporal Distortion Index of each pair: how far the DTW path strays.
 
@@ -164,8 +166,7 @@ def temporal_distortion_index(y_pred, y_true, be: Any = None):
         padding; each pair is normalised by its own lengths ``n * m``.
     y_true : array-like, shape (B, N) or (B, N, d)
         Target series.
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend; by default the inputs' own library.
+    %(be)s
 
     Returns
     -------

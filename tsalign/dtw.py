@@ -18,6 +18,8 @@ import numpy as np
 from ._lib.backend import Backend, backend_of
 from ._lib.constraints import band_mask, resolve_band
 from ._lib.costs import sq_euclidean
+from ._lib.docs import fill_doc
+from ._lib.frame_metrics import frame_matrix
 from ._lib.pairs import cdist_job, differentiable_cdist, kernel_cdist
 from ._lib.paths import (
     check_feasible,
@@ -48,6 +50,7 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- metrics
+@fill_doc
 def dtw(
     s1,
     s2,
@@ -67,20 +70,9 @@ def dtw(
 
     Parameters
     ----------
-    s1 : array-like, shape (N,), (N, d) or (B, N, d)
-        A series, or a batch of B series (with ``s2`` of shape (B, M, d)).
-        Trailing all-NaN rows are padding (variable lengths).
-    s2 : array-like, shape (M,), (M, d) or (B, M, d)
-        The other series, or batch.
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the paths (tslearn's names; 1 and 2 also work).
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band (default 1 when that band is named;
-        widened by ``|N - M|`` for unequal lengths, as in tslearn).
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram (default 2 when named).
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend; by default the inputs' own library.
+    %(pair)s
+    %(constraint)s
+    %(be)s
 
     Returns
     -------
@@ -108,6 +100,7 @@ def dtw(
     return value if batched else be.scalar(value[0])
 
 
+@fill_doc
 def dtw_path(
     s1,
     s2,
@@ -123,19 +116,9 @@ def dtw_path(
 
     Parameters
     ----------
-    s1 : array-like, shape (N,), (N, d) or (B, N, d)
-        A series, or a batch of B series (with ``s2`` of shape (B, M, d)).
-        Trailing all-NaN rows are padding (variable lengths).
-    s2 : array-like, shape (M,), (M, d) or (B, M, d)
-        The other series, or batch.
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the paths, as in :func:`dtw`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band, as in :func:`dtw`.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram, as in :func:`dtw`.
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend; by default the inputs' own library.
+    %(pair)s
+    %(constraint)s
+    %(be)s
 
     Returns
     -------
@@ -170,76 +153,7 @@ def dtw_path(
     return path_list[0], be.scalar(value[0])
 
 
-_METRICS = ("euclidean", "sqeuclidean", "cityblock", "manhattan", "l1", "l2", "chebyshev", "cosine")
-
-
-def _pairwise(be: Backend, x, y, metric: str, **kwds):
-    """(N, M) distances between the rows of x (N, d) and y (M, d)."""
-    xp = be.xp
-    if metric in ("sqeuclidean", "euclidean", "l2"):
-        C = sq_euclidean(be, x[None], y[None])[0]
-        # sqrt with gradient 0 at a zero distance (dtw's rule), not NaN
-        return C if metric == "sqeuclidean" else sqrt_values(be, C)
-    diff = x[:, None, :] - y[None, :, :]
-    if metric in ("cityblock", "manhattan", "l1"):
-        return xp.sum(xp.abs(diff), axis=-1)
-    if metric == "chebyshev":
-        return xp.max(xp.abs(diff), axis=-1)
-    if metric == "cosine":
-        nx = xp.linalg.vector_norm(x, axis=-1)[:, None]
-        ny = xp.linalg.vector_norm(y, axis=-1)[None, :]
-        return 1 - (x @ xp.permute_dims(y, (1, 0))) / (nx * ny)
-    if be.is_numpy:
-        try:
-            from scipy.spatial.distance import cdist
-        except ImportError:  # pragma: no cover - scipy is usually there
-            cdist = None
-        if cdist is not None:
-            try:
-                return cdist(x, y, metric=metric, **kwds)
-            except ValueError as exc:
-                raise ValueError(f"metric: {exc}") from None
-    raise ValueError(
-        f"metric must be 'precomputed', a callable or one of {', '.join(_METRICS)}"
-        f"{' (or any scipy.spatial.distance metric on numpy)' if be.is_numpy else ''}; "
-        f"got {metric!r}"
-    )
-
-
-def _stack_metric_values(be: Backend, rows, like):
-    """(N, M) array of a callable metric's values (numbers or 0-d arrays), like ``like``."""
-    dtype = like.dtype
-    if be.is_numpy:
-        try:
-            return np.asarray(rows, dtype=dtype)
-        except (TypeError, ValueError):
-            raise TypeError(
-                "metric (a callable) must return a number for each pair of frames"
-            ) from None
-    xp = be.xp
-    vals = []
-    for r in rows:
-        for v in r:
-            if not be.is_array(v):
-                # a Python number: a new 0-d array (no copy-construct warning from torch)
-                try:
-                    v = float(v)
-                except (TypeError, ValueError):
-                    raise TypeError(
-                        "metric (a callable) must return a number for each pair of frames, "
-                        f"got {type(v).__name__}"
-                    ) from None
-                v = xp.asarray(v, dtype=dtype, device=be.device_of(like))
-            elif v.ndim != 0 and tuple(v.shape) != (1,):
-                raise TypeError(
-                    "metric (a callable) must return a number for each pair of frames, "
-                    f"got an array of shape {tuple(v.shape)}"
-                )
-            vals.append(xp.reshape(v, ()))
-    C = xp.reshape(xp.stack(vals), (len(rows), len(rows[0]) if rows else 0))
-    return C if C.dtype == dtype else xp.astype(C, dtype)
-
-
+@fill_doc
 def dtw_path_from_metric(
     s1,
     s2=None,
@@ -263,14 +177,8 @@ def dtw_path_from_metric(
         "cityblock", "chebyshev", "cosine"; on numpy any scipy metric name),
         a callable ``metric(x_i, y_j, **kwds) -> float`` applied to every pair
         of frames, or "precomputed".
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the paths, as in :func:`dtw`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band, as in :func:`dtw`.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram, as in :func:`dtw`.
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend; by default the inputs' own library.
+    %(constraint)s
+    %(be)s
     **kwds
         Extra arguments of the metric.
 
@@ -297,31 +205,7 @@ def dtw_path_from_metric(
     """
     be = backend_of(s1, s2, be=be)
     band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
-    if isinstance(metric, str) and metric == "precomputed":
-        C = as_array(be, s1, "s1")
-        if C.ndim != 2:
-            raise ValueError(
-                f"s1 must be an (N, M) cost matrix with metric='precomputed', "
-                f"got shape {tuple(C.shape)}"
-            )
-        check_finite(be, C, "s1", " (the precomputed cost matrix)")
-    else:
-        if s2 is None:
-            raise ValueError("s2 is required unless metric='precomputed'")
-        a, b, _ = series_pair(be, s1, s2, allow_batch=False)
-        x = a.X[0, : int(a.lengths[0])]
-        y = b.X[0, : int(b.lengths[0])]
-        if callable(metric):
-            rows = [
-                [metric(x[i], y[j], **kwds) for j in range(y.shape[0])] for i in range(x.shape[0])
-            ]
-            C = _stack_metric_values(be, rows, x)
-            check_finite(be, C, "metric", " (the callable's values)")
-        elif isinstance(metric, str):
-            C = _pairwise(be, x, y, metric, **kwds)
-            check_finite(be, C, "metric", f" ({metric!r} distances)")
-        else:
-            raise TypeError(f"metric must be a string or a callable, got {type(metric).__name__}")
+    C = frame_matrix(be, s1, s2, metric, **kwds)
     n, m = int(C.shape[0]), int(C.shape[1])
     C3 = C[None]
     lx = np.array([n], dtype=np.int64)
@@ -336,6 +220,7 @@ def dtw_path_from_metric(
     return path_lists(be, paths, plen)[0], be.scalar(cost[0])
 
 
+@fill_doc
 def cdist_dtw(
     dataset1,
     dataset2=None,
@@ -350,26 +235,14 @@ def cdist_dtw(
 
     Parameters
     ----------
-    dataset1 : array-like, shape (n1, N, d), (n1, N) or (N,); or a list of series
-        A dataset; a list of series of different lengths is fine (NaN padded).
+    %(dataset1)s
     dataset2 : same as dataset1, or None
         The other dataset; None means ``dataset1`` against itself (only the
         upper triangle is computed, the diagonal is zero).
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the paths, as in :func:`dtw`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band, as in :func:`dtw`.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram, as in :func:`dtw`.
-    n_jobs : int or None
-        CPU threads: None or -1 = all of numba's threads, k > 0 = k threads.
-        (Unlike tslearn's joblib default of one job, parallelism is on by
-        default: the threads share the data, there is no process overhead.)
-    verbose : int or bool
-        If > 0 (or True), a progress bar on stderr with the rate and the time
-        left (tqdm's when it is installed, the ``progress`` extra).
-    be : Backend, str or None
-        Backend.
+    %(constraint)s
+    %(n_jobs)s
+    %(verbose)s
+    %(be)s
 
     Returns
     -------
@@ -396,6 +269,7 @@ def cdist_dtw(
     return job.be.xp.sqrt(kernel_cdist(job, "dtw", ()))
 
 
+@fill_doc
 def dtw_subsequence_path(subseq, longseq, be: Any = None):
     r"""Best match of ``subseq`` anywhere inside ``longseq`` (subsequence DTW).
 
@@ -408,8 +282,7 @@ def dtw_subsequence_path(subseq, longseq, be: Any = None):
         The query, matched in full.
     longseq : array-like, shape (M,) or (M, d)
         The series searched; the match may start and end at any of its frames.
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend; by default the inputs' own library.
+    %(be)s
 
     Returns
     -------
@@ -577,6 +450,7 @@ def compute_mask(
 
 
 # --------------------------------------------------------------------------- lower bounds
+@fill_doc
 def lb_envelope(ts, radius: int = 1, be: Any = None):
     """Envelope of a series for LB_Keogh: running min and max over ``i ± radius``.
 
@@ -586,8 +460,7 @@ def lb_envelope(ts, radius: int = 1, be: Any = None):
         The series (trailing NaN rows are padding and are dropped).
     radius : int, default 1
         Half-width of the window (at least 0).
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend; by default the input's own library.
+    %(be)s
 
     Returns
     -------
@@ -704,6 +577,7 @@ def _as_column(be: Backend, x, name: str):
 
 
 # --------------------------------------------------------------------------- matrices
+@fill_doc
 def dtw_accumulated_matrix(s1, s2, mask, be: Any = None):
     r"""DTW accumulated-cost matrix of two series under a boolean mask.
 
@@ -718,8 +592,7 @@ def dtw_accumulated_matrix(s1, s2, mask, be: Any = None):
         Second series.
     mask : array-like of bool, shape (N, M)
         Cells that may be used (e.g. from :func:`compute_mask`).
-    be : Backend, str or None
-        Backend.
+    %(be)s
 
     Returns
     -------
@@ -749,6 +622,7 @@ def dtw_accumulated_matrix(s1, s2, mask, be: Any = None):
     return be.call_kernel("dtw", "dtw_acc", C, C, lx, ly, resolve_band())[0]
 
 
+@fill_doc
 def subsequence_cost_matrix(subseq, longseq, be: Any = None):
     r"""Accumulated-cost matrix of subsequence DTW (paths may start on any column).
 
@@ -758,8 +632,7 @@ def subsequence_cost_matrix(subseq, longseq, be: Any = None):
         The query.
     longseq : array-like, shape (M,) or (M, d)
         The series searched.
-    be : Backend, str or None
-        Backend.
+    %(be)s
 
     Returns
     -------
@@ -783,6 +656,7 @@ def subsequence_cost_matrix(subseq, longseq, be: Any = None):
     return be.call_kernel("dtw", "dtw_acc", C, C, lx, ly, resolve_band(), subsequence=True)[0]
 
 
+@fill_doc
 def subsequence_path(acc_cost_mat, idx_path_end: int, be: Any = None):
     r"""Optimal subsequence-DTW path ending at frame ``idx_path_end`` of the long series.
 
@@ -792,8 +666,7 @@ def subsequence_path(acc_cost_mat, idx_path_end: int, be: Any = None):
         From :func:`subsequence_cost_matrix`.
     idx_path_end : int
         Frame of the long series where the match ends.
-    be : Backend, str or None
-        Backend.
+    %(be)s
 
     Returns
     -------

@@ -20,6 +20,7 @@ import numpy as np
 from ._lib.backend import backend_of
 from ._lib.constraints import resolve_band
 from ._lib.costs import sq_euclidean
+from ._lib.docs import fill_doc
 from ._lib.frame_metrics import frame_matrix
 from ._lib.pairs import cdist_pairs, fill_matrix
 from ._lib.paths import check_feasible, end_values, path_lists, sqrt_values
@@ -66,6 +67,7 @@ def _values(be, a, b, band):
     return sq, None, None
 
 
+@fill_doc
 def frechet(
     s1,
     s2,
@@ -81,18 +83,9 @@ def frechet(
 
     Parameters
     ----------
-    s1 : array-like, shape (N,), (N, d) or (B, N, d)
-        A series, or a batch of B series.  Trailing all-NaN rows are padding.
-    s2 : array-like, shape (M,), (M, d) or (B, M, d)
-        The other series, or batch.
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the paths (tslearn's names and codes).
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band (default 1 when that band is named).
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram (default 2 when named).
-    be : Backend, {"numpy", "pytorch"} or None
-        Backend; by default the inputs' own library.
+    %(pair)s
+    %(constraint)s
+    %(be_cpu)s
 
     Returns
     -------
@@ -115,6 +108,7 @@ def frechet(
     return value if batched else be.scalar(value[0])
 
 
+@fill_doc
 def frechet_path(
     s1,
     s2,
@@ -131,18 +125,9 @@ def frechet_path(
 
     Parameters
     ----------
-    s1 : array-like, shape (N,), (N, d) or (B, N, d)
-        A series, or a batch of B series.  Trailing all-NaN rows are padding.
-    s2 : array-like, shape (M,), (M, d) or (B, M, d)
-        The other series, or batch.
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the paths (tslearn's names and codes).
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band (default 1 when that band is named).
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram (default 2 when named).
-    be : Backend, {"numpy", "pytorch"} or None
-        Backend; by default the inputs' own library.
+    %(pair)s
+    %(constraint)s
+    %(be_cpu)s
 
     Returns
     -------
@@ -175,6 +160,7 @@ def frechet_path(
     return path_list[0], be.scalar(value[0])
 
 
+@fill_doc
 def frechet_accumulated_matrix(s1, s2, mask, be: Any = None):
     r"""Fréchet accumulated matrix of two series under a boolean mask.
 
@@ -189,8 +175,7 @@ def frechet_accumulated_matrix(s1, s2, mask, be: Any = None):
         Second series.
     mask : array-like of bool, shape (N, M)
         Cells that may be used (e.g. from :func:`tsalign.compute_mask`).
-    be : Backend, str or None
-        Backend.
+    %(be_cpu)s
 
     Returns
     -------
@@ -227,6 +212,7 @@ def _masked_costs(be, a, b, mask):
     return be.xp.where(mk[None], C, be.xp.full_like(C, float("inf")))
 
 
+@fill_doc
 def frechet_path_from_metric(
     s1,
     s2=None,
@@ -249,14 +235,8 @@ def frechet_path_from_metric(
         Frame distance: "precomputed" (default, as in tslearn), a name
         ("euclidean", "sqeuclidean", "cityblock", ...; on numpy any scipy
         metric) or a callable ``metric(x_i, y_j, **kwds)``.
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint, as in :func:`frechet`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band, as in :func:`frechet`.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram, as in :func:`frechet`.
-    be : Backend, str or None
-        Backend.
+    %(constraint)s
+    %(be_cpu)s
     **kwds
         Extra arguments of the metric.
 
@@ -292,6 +272,7 @@ def frechet_path_from_metric(
     return path_lists(be, paths, plen)[0], be.scalar(value[0])
 
 
+@fill_doc
 def cdist_frechet(
     dataset1,
     dataset2=None,
@@ -306,23 +287,14 @@ def cdist_frechet(
 
     Parameters
     ----------
-    dataset1 : array-like, shape (n1, N, d), (n1, N) or (N,); or a list of series
-        A dataset (a list of series of different lengths is fine).
+    %(dataset1)s
     dataset2 : same as dataset1, or None
         The other dataset; None means ``dataset1`` against itself (upper
         triangle only, zero diagonal).
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint, as in :func:`frechet`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band, as in :func:`frechet`.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram, as in :func:`frechet`.
-    n_jobs : int or None
-        CPU threads (None or -1: all of numba's threads).
-    verbose : int
-        If > 0, a progress bar on stderr.
-    be : Backend, str or None
-        Backend.
+    %(constraint)s
+    %(n_jobs)s
+    %(verbose)s
+    %(be_cpu)s
 
     Returns
     -------

@@ -21,6 +21,7 @@ import numpy as np
 
 from ._lib.backend import backend_of
 from ._lib.costs import sq_euclidean
+from ._lib.docs import fill_doc
 from ._lib.pairs import cdist_pairs, fill_matrix
 from ._lib.progress import Progress
 from ._lib.validation import check_float, check_int, series_pair
@@ -68,19 +69,16 @@ def _pair(be, s1, s2, sigma):
     return a, b, batched, idx, sigma
 
 
+@fill_doc
 def gak(s1, s2, sigma: float = 1.0, be: Any = None):
     r"""Normalised Global Alignment Kernel between two series (or batches of pairs).
 
     Parameters
     ----------
-    s1 : array-like, shape (N,), (N, d) or (B, N, d)
-        A series, or a batch of B series.  Trailing all-NaN rows are padding.
-    s2 : array-like, shape (M,), (M, d) or (B, M, d)
-        The other series, or batch.
+    %(pair)s
     sigma : float
         Bandwidth of the Gaussian local kernel (non-zero; see :func:`sigma_gak`).
-    be : Backend, {"numpy", "pytorch"} or None
-        Backend; by default the inputs' own library.
+    %(be_cpu)s
 
     Returns
     -------
@@ -109,6 +107,7 @@ def gak(s1, s2, sigma: float = 1.0, be: Any = None):
     return value if batched else be.scalar(value[0])
 
 
+@fill_doc
 def unnormalized_gak(s1, s2, sigma: float = 1.0, be: Any = None):
     r"""Unnormalised Global Alignment Kernel :math:`k(X, Y)`.
 
@@ -118,14 +117,10 @@ def unnormalized_gak(s1, s2, sigma: float = 1.0, be: Any = None):
 
     Parameters
     ----------
-    s1 : array-like, shape (N,), (N, d) or (B, N, d)
-        A series, or a batch of B series.  Trailing all-NaN rows are padding.
-    s2 : array-like, shape (M,), (M, d) or (B, M, d)
-        The other series, or batch.
+    %(pair)s
     sigma : float
         Bandwidth of the Gaussian local kernel (non-zero; see :func:`sigma_gak`).
-    be : Backend, {"numpy", "pytorch"} or None
-        Backend; by default the inputs' own library.
+    %(be_cpu)s
 
     Returns
     -------
@@ -143,6 +138,7 @@ def unnormalized_gak(s1, s2, sigma: float = 1.0, be: Any = None):
     return value if batched else be.scalar(value[0])
 
 
+@fill_doc
 def cdist_gak(
     dataset1,
     dataset2=None,
@@ -155,19 +151,15 @@ def cdist_gak(
 
     Parameters
     ----------
-    dataset1 : array-like, shape (n1, N, d), (n1, N) or (N,); or a list of series
-        A dataset (a list of series of different lengths is fine).
+    %(dataset1)s
     dataset2 : same as dataset1, or None
         The other dataset; None means ``dataset1`` against itself (upper
         triangle computed once and mirrored; the diagonal is 1).
     sigma : float
         Bandwidth of the local kernel (non-zero).
-    n_jobs : int or None
-        CPU threads (None or -1: all of numba's threads).
-    verbose : int
-        If > 0, a progress bar on stderr.
-    be : Backend, str or None
-        Backend.
+    %(n_jobs)s
+    %(verbose)s
+    %(be_cpu)s
 
     Returns
     -------
@@ -213,6 +205,7 @@ def cdist_gak(
     return fill_matrix(be, values, ia, ib, n1, n2, symmetric, diagonal=1.0)
 
 
+@fill_doc
 def sigma_gak(dataset, n_samples: int = 100, random_state=None, be: Any = None):
     r"""Bandwidth for GAK from the data (tslearn's heuristic).
 
@@ -227,8 +220,7 @@ def sigma_gak(dataset, n_samples: int = 100, random_state=None, be: Any = None):
         Number of frames drawn.
     random_state : int, numpy.random.RandomState or None
         Seed of the draw (same draws as tslearn for the same seed).
-    be : Backend, str or None
-        Backend.
+    %(be_cpu)s
 
     Returns
     -------

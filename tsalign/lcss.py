@@ -21,6 +21,7 @@ import numpy as np
 from ._lib.backend import backend_of
 from ._lib.constraints import resolve_band
 from ._lib.costs import sq_euclidean
+from ._lib.docs import fill_doc
 from ._lib.frame_metrics import frame_matrix
 from ._lib.validation import check_float, series_pair
 
@@ -51,6 +52,7 @@ def _series(be, s1, s2, eps, constraint):
     return D, a.lengths, b.lengths, band, eps, batched
 
 
+@fill_doc
 def lcss(
     s1,
     s2,
@@ -64,20 +66,11 @@ def lcss(
 
     Parameters
     ----------
-    s1 : array-like, shape (N,), (N, d) or (B, N, d)
-        A series, or a batch of B series.  Trailing all-NaN rows are padding.
-    s2 : array-like, shape (M,), (M, d) or (B, M, d)
-        The other series, or batch.
+    %(pair)s
     eps : float
         Two frames match when their Euclidean distance is at most ``eps``.
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the matched pairs (tslearn's names and codes).
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band (default 1 when that band is named).
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram (default 2 when named).
-    be : Backend, {"numpy", "pytorch"} or None
-        Backend; by default the inputs' own library.
+    %(constraint)s
+    %(be_cpu)s
 
     Returns
     -------
@@ -99,6 +92,7 @@ def lcss(
     return values if batched else float(values[0])
 
 
+@fill_doc
 def lcss_path(
     s1,
     s2,
@@ -116,20 +110,11 @@ def lcss_path(
 
     Parameters
     ----------
-    s1 : array-like, shape (N,), (N, d) or (B, N, d)
-        A series, or a batch of B series.  Trailing all-NaN rows are padding.
-    s2 : array-like, shape (M,), (M, d) or (B, M, d)
-        The other series, or batch.
+    %(pair)s
     eps : float
         Two frames match when their Euclidean distance is at most ``eps``.
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the matched pairs (tslearn's names and codes).
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band (default 1 when that band is named).
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram (default 2 when named).
-    be : Backend, {"numpy", "pytorch"} or None
-        Backend; by default the inputs' own library.
+    %(constraint)s
+    %(be_cpu)s
 
     Returns
     -------
@@ -156,6 +141,7 @@ def lcss_path(
     return paths[0], float(values[0])
 
 
+@fill_doc
 def lcss_path_from_metric(
     s1,
     s2=None,
@@ -181,14 +167,8 @@ def lcss_path_from_metric(
         Frame distance: a name ("euclidean" by default, "sqeuclidean",
         "cityblock", ...; on numpy any scipy metric), a callable
         ``metric(x_i, y_j, **kwds)`` or "precomputed".
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint, as in :func:`lcss`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band, as in :func:`lcss`.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram, as in :func:`lcss`.
-    be : Backend, str or None
-        Backend.
+    %(constraint)s
+    %(be_cpu)s
     **kwds
         Extra arguments of the metric.
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from ._lib.backend import backend_of
 from ._lib.costs import sq_euclidean
+from ._lib.docs import fill_doc
 from ._lib.paths import differentiable_sq, path_lists, sqrt_values
 from ._lib.validation import check_int, series_pair
 
@@ -43,19 +44,16 @@ def _solve(be, s1, s2, max_length):
     return sqrt_values(be, sq), paths, plen, batched
 
 
+@fill_doc
 def dtw_limited_warping_length(s1, s2, max_length: int, be: Any = None):
     r"""DTW restricted to warping paths of at most ``max_length`` cells.
 
     Parameters
     ----------
-    s1 : array-like, shape (N,), (N, d) or (B, N, d)
-        A series, or a batch of B series.  Trailing all-NaN rows are padding.
-    s2 : array-like, shape (M,), (M, d) or (B, M, d)
-        The other series, or batch.
+    %(pair)s
     max_length : int
         Largest number of cells of the path; at least ``max(N, M)``.
-    be : Backend, {"numpy", "pytorch"} or None
-        Backend; by default the inputs' own library.
+    %(be_cpu)s
 
     Returns
     -------
@@ -81,6 +79,7 @@ def dtw_limited_warping_length(s1, s2, max_length: int, be: Any = None):
     return value if batched else be.scalar(value[0])
 
 
+@fill_doc
 def dtw_path_limited_warping_length(s1, s2, max_length: int, be: Any = None):
     r"""LDTW value and its optimal path (at most ``max_length`` cells).
 
@@ -90,14 +89,10 @@ def dtw_path_limited_warping_length(s1, s2, max_length: int, be: Any = None):
 
     Parameters
     ----------
-    s1 : array-like, shape (N,), (N, d) or (B, N, d)
-        A series, or a batch of B series.  Trailing all-NaN rows are padding.
-    s2 : array-like, shape (M,), (M, d) or (B, M, d)
-        The other series, or batch.
+    %(pair)s
     max_length : int
         Largest number of cells of the path; at least ``max(N, M)``.
-    be : Backend, {"numpy", "pytorch"} or None
-        Backend; by default the inputs' own library.
+    %(be_cpu)s
 
     Returns
     -------

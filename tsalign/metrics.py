@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 
 from . import performance  # noqa: F401  (tslearn.metrics.performance)
-from ._lib.backend import backend_of
+from ._lib.backend import backend_of, instantiate_backend
 from ._lib.constraints import NO_BAND
+from ._lib.docs import fill_doc
 from ._lib.validation import as_array, check_float, single_series
 from .ctw import cdist_ctw, ctw, ctw_path
 from .cycc import cdist_normalized_cc, y_shifted_sbd_vec
@@ -135,6 +136,7 @@ METRIC_TO_FUNCTION = {
 }
 
 
+@fill_doc
 def gamma_soft_dtw(dataset, n_samples: int = 100, random_state=None, be: Any = None):
     r"""Smoothing ``gamma`` for soft-DTW from the data: ``2 * sigma_gak(...) ** 2``.
 
@@ -146,8 +148,7 @@ def gamma_soft_dtw(dataset, n_samples: int = 100, random_state=None, be: Any = N
         Number of frames drawn (see :func:`tsalign.gak.sigma_gak`).
     random_state : int, numpy.random.RandomState or None
         Seed of the draw.
-    be : Backend, str or None
-        Backend.
+    %(be)s
 
     Returns
     -------
@@ -162,6 +163,10 @@ def gamma_soft_dtw(dataset, n_samples: int = 100, random_state=None, be: Any = N
     return 2.0 * sigma_gak(dataset, n_samples=n_samples, random_state=random_state, be=be) ** 2
 
 
+_NUMPY = instantiate_backend("numpy")
+
+
+@fill_doc
 class SquaredEuclidean:
     r"""Squared Euclidean cost matrix between two series (tslearn's helper class).
 
@@ -171,10 +176,8 @@ class SquaredEuclidean:
         First series.
     Y : array-like, shape (n,) or (n, d)
         Second series.
-    be : Backend, str or None
-        Backend.
-    compute_with_backend : bool
-        Accepted for tslearn compatibility (the computation always uses ``be``).
+    %(be)s
+    %(compute_with_backend)s
 
     Attributes
     ----------
@@ -235,6 +238,7 @@ class SquaredEuclidean:
         return 2.0 * (self.X * xp.sum(E, axis=1)[:, None] - E @ self.Y)
 
 
+@fill_doc
 class SoftDTW:
     r"""Soft-DTW of a cost matrix, with its gradient (tslearn's ``metrics.SoftDTW``).
 
@@ -246,10 +250,8 @@ class SoftDTW:
         The cost matrix (e.g. :class:`SquaredEuclidean`).
     gamma : float
         Smoothing, > 0.
-    be : Backend, str or None
-        Backend.
-    compute_with_backend : bool
-        Accepted for tslearn compatibility.
+    %(be)s
+    %(compute_with_backend)s
 
     Attributes
     ----------
@@ -259,6 +261,12 @@ class SoftDTW:
         The smoothing.
     computed : bool
         Whether :meth:`compute` ran.
+    R_ : array, shape (m + 2, n + 2)
+        tslearn's accumulated cost matrix: ``R_[i, j]`` (1-based) is the
+        soft-DTW value of ``D[:i, :j]``, with tslearn's borders (0 everywhere
+        before :meth:`compute`; ``DBL_MAX`` on the first row and column after
+        it; ``-DBL_MAX`` on the last ones after :meth:`grad`).  Built on first
+        access (the kernels do not keep it).
 
     Examples
     --------
@@ -267,6 +275,8 @@ class SoftDTW:
     -1.58128
     >>> sdtw.grad().shape
     (3, 4)
+    >>> bool(abs(sdtw.R_[3, 4] - sdtw.compute()) < 1e-12), sdtw.R_.shape
+    (True, (5, 6))
     """
 
     def __init__(self, D, gamma: float = 1.0, be: Any = None, compute_with_backend: bool = False):
@@ -281,6 +291,28 @@ class SoftDTW:
         self.gamma = check_float(gamma, "gamma", positive=True)
         self.computed = False
         self._W = None
+        self._graded = False
+
+    @property
+    def R_(self):  # noqa: N802  (tslearn's name)
+        m, n = int(self.D.shape[0]), int(self.D.shape[1])
+        R = np.zeros((m + 2, n + 2), dtype=np.float64)
+        if self.computed:
+            big = np.finfo(np.float64).max
+            R[: m + 1, 0] = big
+            R[0, : n + 1] = big
+            R[0, 0] = 0.0
+            D = self.be.to_numpy(self.D)
+            R[1 : m + 1, 1 : n + 1] = _NUMPY.call_kernel(
+                "soft_dtw", "soft_dtw_accumulated", D, D, self.gamma
+            )
+            if self._graded:
+                R[1 : m + 1, n + 1] = -big
+                R[m + 1, 1 : n + 1] = -big
+                R[m + 1, n + 1] = R[m, n]
+        if self.be.is_numpy:
+            return R
+        return self.be.xp.asarray(R, device=self.be.device_of(self.D))
 
     def _lengths(self):
         m, n = int(self.D.shape[0]), int(self.D.shape[1])
@@ -314,6 +346,7 @@ class SoftDTW:
             raise ValueError("Needs to call compute() first.")
         lx, ly = self._lengths()
         E = self.be.call_kernel("soft_dtw", "soft_dtw_backward", self._W, self._W, lx, ly, NO_BAND)
+        self._graded = True
         return E[0]
 
 

@@ -10,10 +10,28 @@ from __future__ import annotations
 import numpy as np
 
 from ._lib.backend import backend_of
+from ._lib.docs import add_fragments, fill_doc
 from ._lib.validation import check_int
 from ._lib.validation import dataset as as_dataset
 
 __all__ = ["mae", "mse", "mase"]
+
+add_fragments(
+    errors_params="""\
+y_true : array-like, shape (n_ts, sz, d) (or (n_ts, sz))
+    Ground truth.
+y_pred : array-like, same shape
+    Predictions.
+ts_weights : array-like, shape (n_ts,), or None
+    Weights of the series.
+timestamps_weights : array-like, shape (sz,), or None
+    Weights of the time stamps.
+multioutput : {"uniform_average", "raw_values"} or array-like, shape (d,)
+    How the per-feature errors are combined.""",
+    errors_returns="""\
+float or numpy.ndarray, shape (d,)
+    The error (per feature with ``multioutput="raw_values"``).""",
+)
 
 
 def _host_dataset(x, name: str) -> np.ndarray:
@@ -71,26 +89,17 @@ def _features(res, multioutput):
     return float(w @ res / w.sum())
 
 
+@fill_doc
 def mae(y_true, y_pred, ts_weights=None, timestamps_weights=None, multioutput="uniform_average"):
     r"""Mean absolute error between two datasets of series.
 
     Parameters
     ----------
-    y_true : array-like, shape (n_ts, sz, d) (or (n_ts, sz))
-        Ground truth.
-    y_pred : array-like, same shape
-        Predictions.
-    ts_weights : array-like, shape (n_ts,), or None
-        Weights of the series.
-    timestamps_weights : array-like, shape (sz,), or None
-        Weights of the time stamps.
-    multioutput : {"uniform_average", "raw_values"} or array-like, shape (d,)
-        How the per-feature errors are combined.
+    %(errors_params)s
 
     Returns
     -------
-    float or numpy.ndarray, shape (d,)
-        The error (per feature with ``multioutput="raw_values"``).
+    %(errors_returns)s
 
     Examples
     --------
@@ -101,6 +110,7 @@ def mae(y_true, y_pred, ts_weights=None, timestamps_weights=None, multioutput="u
     return _reduce(np.abs(yt - yp), ts_weights, timestamps_weights, multioutput)
 
 
+@fill_doc
 def mse(y_true, y_pred, ts_weights=None, timestamps_weights=None, multioutput="uniform_average"):
     r"""Mean squared error between two datasets of series.
 
@@ -108,21 +118,11 @@ def mse(y_true, y_pred, ts_weights=None, timestamps_weights=None, multioutput="u
 
     Parameters
     ----------
-    y_true : array-like, shape (n_ts, sz, d) (or (n_ts, sz))
-        Ground truth.
-    y_pred : array-like, same shape
-        Predictions.
-    ts_weights : array-like, shape (n_ts,), or None
-        Weights of the series.
-    timestamps_weights : array-like, shape (sz,), or None
-        Weights of the time stamps.
-    multioutput : {"uniform_average", "raw_values"} or array-like, shape (d,)
-        How the per-feature errors are combined.
+    %(errors_params)s
 
     Returns
     -------
-    float or numpy.ndarray, shape (d,)
-        The error (per feature with ``multioutput="raw_values"``).
+    %(errors_returns)s
 
     Examples
     --------
@@ -133,6 +133,7 @@ def mse(y_true, y_pred, ts_weights=None, timestamps_weights=None, multioutput="u
     return _reduce((yt - yp) ** 2, ts_weights, timestamps_weights, multioutput)
 
 
+@fill_doc
 def mase(
     y_true,
     y_pred,
@@ -146,16 +147,7 @@ def mase(
 
     Parameters
     ----------
-    y_true : array-like, shape (n_ts, sz, d)
-        Ground truth.
-    y_pred : array-like, same shape
-        Predictions.
-    ts_weights : array-like, shape (n_ts,), or None
-        Weights of the series.
-    timestamps_weights : array-like, shape (sz,), or None
-        Weights of the time stamps.
-    multioutput : {"uniform_average", "raw_values"} or array-like, shape (d,)
-        How the per-feature errors are combined.
+    %(errors_params)s
     train_data : array-like, shape (n, sz_train, d)
         Series the naive seasonal forecast is measured on (NaN padding allowed).
     seasonal_period : int
@@ -163,8 +155,7 @@ def mase(
 
     Returns
     -------
-    float or numpy.ndarray, shape (d,)
-        The error (per feature with ``multioutput="raw_values"``).
+    %(errors_returns)s
         Each feature is scaled by its own naive error.
 
     Examples

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._lib.backend import backend_of
+from ._lib.docs import fill_doc
 from ._lib.validation import series_pair
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -298,6 +299,7 @@ def plot_alignment_matrix(
     return ax
 
 
+@fill_doc
 def plot_matches(
     s1,
     s2,
@@ -324,12 +326,7 @@ def plot_matches(
         The matches: ``"dtw"`` (default) computes the optimal DTW path (on all
         features), a list of (i, j) pairs uses those, None draws the series
         only.
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the paths, as in :func:`tsalign.dtw`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band, as in :func:`tsalign.dtw`.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram, as in :func:`tsalign.dtw`.
+    %(constraint)s
     feature : int
         Which feature of multivariate series to draw.
     offset : float or None

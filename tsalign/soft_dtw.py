@@ -36,6 +36,7 @@ import numpy as np
 from ._lib.backend import backend_of
 from ._lib.constraints import resolve_band
 from ._lib.costs import sq_euclidean
+from ._lib.docs import fill_doc
 from ._lib.pairs import cdist_job, differentiable_cdist, kernel_cdist
 from ._lib.paths import check_feasible
 from ._lib.validation import as_array, check_finite, check_float, dataset_pair, series_pair
@@ -58,6 +59,7 @@ def _gamma(gamma) -> float:
 
 
 # --------------------------------------------------------------------------- metrics
+@fill_doc
 def soft_dtw(
     s1,
     s2,
@@ -82,17 +84,9 @@ def soft_dtw(
         (trailing all-NaN rows are padding).
     gamma : float
         Smoothing, >= 0.  ``gamma=0`` gives exactly ``dtw(s1, s2) ** 2``.
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the paths, as in :func:`tsalign.dtw`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band, as in :func:`tsalign.dtw`.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram, as in :func:`tsalign.dtw`.
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend; by default the inputs' own library.
-    compute_with_backend : any
-        Accepted for compatibility with tslearn's older API and ignored: the
-        computation always runs with the backend's own kernels.
+    %(constraint)s
+    %(be)s
+    %(compute_with_backend)s
 
     Returns
     -------
@@ -131,6 +125,7 @@ def soft_dtw(
     return values if batched else be.scalar(values[0])
 
 
+@fill_doc
 def soft_dtw_alignment(
     s1,
     s2,
@@ -150,23 +145,12 @@ def soft_dtw_alignment(
 
     Parameters
     ----------
-    s1 : array-like, shape (N,), (N, d) or (B, N, d)
-        A series, or a batch of B series (with ``s2`` of shape (B, M, d)).
-        Trailing all-NaN rows are padding (variable lengths).
-    s2 : array-like, shape (M,), (M, d) or (B, M, d)
-        The other series, or batch.
+    %(pair)s
     gamma : float, default 1.0
         Smoothing, >= 0, as in :func:`soft_dtw`.
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the paths, as in :func:`soft_dtw`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band, as in :func:`soft_dtw`.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram, as in :func:`soft_dtw`.
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend; by default the inputs' own library.
-    compute_with_backend : any
-        Accepted for compatibility with tslearn's older API and ignored.
+    %(constraint)s
+    %(be)s
+    %(compute_with_backend)s
 
     Returns
     -------
@@ -225,6 +209,7 @@ def soft_dtw_alignment(
     return E[0, : int(a.lengths[0]), : int(b.lengths[0])], value
 
 
+@fill_doc
 def soft_dtw_normalized(
     s1,
     s2,
@@ -247,23 +232,12 @@ def soft_dtw_normalized(
 
     Parameters
     ----------
-    s1 : array-like, shape (N,), (N, d) or (B, N, d)
-        A series, or a batch of B series (with ``s2`` of shape (B, M, d)).
-        Trailing all-NaN rows are padding (variable lengths).
-    s2 : array-like, shape (M,), (M, d) or (B, M, d)
-        The other series, or batch.
+    %(pair)s
     gamma : float, default 1.0
         Smoothing, >= 0, as in :func:`soft_dtw`.
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the paths, as in :func:`soft_dtw`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band, as in :func:`soft_dtw`.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram, as in :func:`soft_dtw`.
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend; by default the inputs' own library.
-    compute_with_backend : any
-        Accepted for compatibility with tslearn's older API and ignored.
+    %(constraint)s
+    %(be)s
+    %(compute_with_backend)s
 
     Returns
     -------
@@ -299,6 +273,7 @@ def soft_dtw_normalized(
     return values if batched else be.scalar(values[0])
 
 
+@fill_doc
 def soft_dtw_from_cost(
     C,
     gamma: float = 1.0,
@@ -320,14 +295,8 @@ def soft_dtw_from_cost(
         Cost matrix (no NaN).
     gamma : float, default 1.0
         Smoothing, >= 0, as in :func:`soft_dtw`.
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the paths, as in :func:`soft_dtw`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band, as in :func:`soft_dtw`.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram, as in :func:`soft_dtw`.
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend; by default the inputs' own library.
+    %(constraint)s
+    %(be)s
 
     Returns
     -------
@@ -360,6 +329,7 @@ def soft_dtw_from_cost(
     return values if batched else be.scalar(values[0])
 
 
+@fill_doc
 def cdist_soft_dtw(
     dataset1,
     dataset2=None,
@@ -376,28 +346,18 @@ def cdist_soft_dtw(
 
     Parameters
     ----------
-    dataset1 : array-like, shape (n1, N, d), (n1, N) or (N,); or a list of series
-        A dataset; series of different lengths are fine (NaN padded).
+    %(dataset1)s
     dataset2 : same as dataset1, or None
         The other dataset; None means ``dataset1`` against itself (pairs
         a <= b are computed, the diagonal included: soft-DTW of a series with
         itself is not zero).
     gamma : float, default 1.0
         Smoothing, >= 0, as in :func:`soft_dtw`.
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the paths, as in :func:`soft_dtw`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band, as in :func:`soft_dtw`.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram, as in :func:`soft_dtw`.
-    n_jobs : int or None
-        CPU threads: None or -1 = all of numba's threads, k > 0 = k threads.
-    verbose : int
-        If > 0, a progress bar on stderr.
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend; by default the inputs' own library.
-    compute_with_backend : any
-        Accepted for compatibility with tslearn's older API and ignored.
+    %(constraint)s
+    %(n_jobs)s
+    %(verbose)s
+    %(be)s
+    %(compute_with_backend)s
 
     Returns
     -------
@@ -441,6 +401,7 @@ def cdist_soft_dtw(
     return kernel_cdist(job, "soft_dtw", (gamma,))
 
 
+@fill_doc
 def cdist_soft_dtw_normalized(
     dataset1,
     dataset2=None,
@@ -461,26 +422,16 @@ def cdist_soft_dtw_normalized(
 
     Parameters
     ----------
-    dataset1 : array-like, shape (n1, N, d), (n1, N) or (N,); or a list of series
-        A dataset; series of different lengths are fine (NaN padded).
+    %(dataset1)s
     dataset2 : same as dataset1, or None
         The other dataset; None means ``dataset1`` against itself.
     gamma : float, default 1.0
         Smoothing, >= 0, as in :func:`soft_dtw`.
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the paths, as in :func:`soft_dtw`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band, as in :func:`soft_dtw`.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram, as in :func:`soft_dtw`.
-    n_jobs : int or None
-        CPU threads: None or -1 = all of numba's threads, k > 0 = k threads.
-    verbose : int, default 0
-        If > 0, a progress bar on stderr.
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend; by default the inputs' own library.
-    compute_with_backend : any
-        Accepted for compatibility with tslearn's older API and ignored.
+    %(constraint)s
+    %(n_jobs)s
+    %(verbose)s
+    %(be)s
+    %(compute_with_backend)s
 
     Returns
     -------

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ._lib.backend import Backend, backend_of, instantiate_backend
+from ._lib.docs import fill_doc
 from ._lib.ssnt_flags import check_flags
 from ._lib.validation import (
     as_array,
@@ -72,57 +73,50 @@ def _frame_logsumexp(be: Backend, x):
         return m_safe + xp.log(total)
 
 
-# At most this many used frames get the logsumexp check (spread evenly over
-# them); every used entry gets the cheaper "<= 0" check.  A logsumexp of every
-# frame costs an exp per entry of log_probs (measured: 5x the forward itself).
-LSE_SAMPLE_FRAMES = 256
 _NUMPY = instantiate_backend("numpy")
+_LOG_PROBS_ERROR = (
+    "log_probs must hold log-probabilities (the output of a log-softmax over V): "
+    f"each entry <= 0 and each frame's logsumexp over V <= 0 (tolerance {LOG_PROB_TOL}); "
+)
 
 
 def _check_log_probs(be: Backend, flat_lp, layout, T, src_len, tgt_len, row_off) -> None:
     """Refuse log_probs that are not log-probabilities within the lengths.
 
-    Every entry a sequence's frames hold must be <= LOG_PROB_TOL (one max
-    reduction over V, on the device), and the frames of an even sample of at
-    most LSE_SAMPLE_FRAMES used frames must log-sum-exp to <= LOG_PROB_TOL.
-    Padding is not looked at.  One bool comes back to the host.
+    Every entry of every frame a sequence uses must be <= LOG_PROB_TOL and every
+    such frame must log-sum-exp to <= LOG_PROB_TOL.  Padding is not looked at.
+    On the CPU one parallel kernel pass (max, then a vectorised exp only where
+    the max does not already bound the logsumexp); on a GPU the reductions run
+    on the device and one bool comes back.
     """
     R, S = int(flat_lp.shape[0]), int(flat_lp.shape[1])
     # frames each row uses: src_len of its sequence for the rows within the
-    # target lengths, 0 for padded rows (host ints of size R, sent once)
+    # target lengths, 0 for padded rows (host ints of size R)
     frames = np.zeros(R, dtype=np.int64)
     for b in range(len(tgt_len)):
         start = b * T if layout == "padded" else int(row_off[b])
         frames[start : start + int(tgt_len[b])] = int(src_len[b])
     x = flat_lp.detach() if be.is_pytorch else flat_lp
-    if be.is_pytorch and not be.on_gpu(x):
-        # CPU tensor: numpy on the zero-copy view (measured several times faster
-        # here than torch's reductions, which share the cores with numba's pool)
-        be = _NUMPY
-        x = x.numpy()
-    xp = be.xp
-    dev = be.device_of(x)
-    used = xp.asarray(frames, device=dev)[:, None] > xp.arange(S, device=dev)[None, :]
-    too_big = xp.logical_and(used, xp.max(x, axis=-1) > LOG_PROB_TOL)
-    bad = bool(xp.any(too_big))
-    if not bad:
-        # the sample: every k-th used (row, frame), in row-major order
-        rows = np.repeat(np.arange(R, dtype=np.int64), frames)
-        cols = np.concatenate([np.arange(f, dtype=np.int64) for f in frames]) if R else rows
-        step = max(1, -(-rows.size // LSE_SAMPLE_FRAMES))
-        rows, cols = rows[::step], cols[::step]
-        if rows.size:
-            picked = x[xp.asarray(rows, device=dev), xp.asarray(cols, device=dev)]  # (K, V)
-            bad = bool(xp.any(_frame_logsumexp(be, picked) > LOG_PROB_TOL))
-    if bad:
-        raise ValueError(
-            "log_probs must hold log-probabilities (the output of a log-softmax over V): "
-            f"each entry <= 0 and each frame's logsumexp over V <= 0 (tolerance {LOG_PROB_TOL}); "
-            "some frame within the lengths sums to more than 1"
+    if not be.on_gpu(x):
+        host = np.ascontiguousarray(x.numpy() if be.is_pytorch else x)
+        code = _NUMPY.call_kernel("ssnt", "ssnt_check_log_probs", host, host, frames, LOG_PROB_TOL)
+        too_big, lse_big = code == 1, code == 2
+    else:
+        xp = be.xp
+        dev = be.device_of(x)
+        used = xp.asarray(frames, device=dev)[:, None] > xp.arange(S, device=dev)[None, :]
+        too_big = bool(xp.any(xp.logical_and(used, xp.max(x, axis=-1) > LOG_PROB_TOL)))
+        lse_big = not too_big and bool(
+            xp.any(xp.logical_and(used, _frame_logsumexp(be, x) > LOG_PROB_TOL))
         )
+    if too_big:
+        raise ValueError(_LOG_PROBS_ERROR + "some entry within the lengths is > 0")
+    if lse_big:
+        raise ValueError(_LOG_PROBS_ERROR + "some frame within the lengths sums to more than 1")
 
 
 # --------------------------------------------------------------------------- public API
+@fill_doc
 def ssnt(
     log_probs,
     targets,
@@ -178,8 +172,7 @@ def ssnt(
         (padded layout only: the packed layout needs them).
     reduction : {"none", "sum", "mean"}
         Per-sequence losses (B,), their sum, or their mean over the batch.
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend; by default the inputs' own library.
+    %(be)s
     emit_logits : array, same shape as ``log_p_choose``, or None
         Emission logits ``z`` instead of ``log_p_choose``:
         ``log e = logsigmoid(z)`` and ``log(1 - e) = logsigmoid(-z)``, both

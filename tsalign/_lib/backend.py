@@ -12,6 +12,13 @@ import array_api_compat
 import numpy as np
 
 from .backend_compat import TslearnBackendMethods
+from .docs import add_fragments, fill_doc
+
+add_fragments(
+    backend_x="""\
+x : array
+    An array of this backend's library.""",
+)
 
 
 class Backend(TslearnBackendMethods):
@@ -152,13 +159,13 @@ class Backend(TslearnBackendMethods):
             return False
         return True
 
+    @fill_doc
     def shape(self, x) -> tuple[int, ...]:
         """The shape of ``x`` as a tuple of ints.
 
         Parameters
         ----------
-        x : array
-            An array of this backend's library.
+        %(backend_x)s
 
         Returns
         -------
@@ -167,13 +174,13 @@ class Backend(TslearnBackendMethods):
         """
         return tuple(x.shape)
 
+    @fill_doc
     def to_numpy(self, x) -> np.ndarray:
         """Explicit copy to a host numpy array (only when the user asks for one).
 
         Parameters
         ----------
-        x : array
-            An array of this backend's library.
+        %(backend_x)s
 
         Returns
         -------
@@ -182,13 +189,13 @@ class Backend(TslearnBackendMethods):
         """
         raise NotImplementedError
 
+    @fill_doc
     def float_dtype_of(self, x):
         """The float dtype a computation on ``x`` runs in (float32 or float64).
 
         Parameters
         ----------
-        x : array
-            An array of this backend's library.
+        %(backend_x)s
 
         Returns
         -------
@@ -199,13 +206,13 @@ class Backend(TslearnBackendMethods):
         raise NotImplementedError
 
     # -- kernel hooks -------------------------------------------------------------
+    @fill_doc
     def on_gpu(self, x) -> bool:
         """Whether ``x`` lives on a CUDA device.
 
         Parameters
         ----------
-        x : array
-            An array of this backend's library.
+        %(backend_x)s
 
         Returns
         -------
@@ -214,13 +221,13 @@ class Backend(TslearnBackendMethods):
         """
         return False
 
+    @fill_doc
     def device_of(self, x):
         """The device of ``x`` (array API ``device``).
 
         Parameters
         ----------
-        x : array
-            An array of this backend's library.
+        %(backend_x)s
 
         Returns
         -------
@@ -229,13 +236,13 @@ class Backend(TslearnBackendMethods):
         """
         return array_api_compat.device(x)
 
+    @fill_doc
     def kernel_view(self, x):
         """A zero-copy numpy (CPU) or cupy (GPU) view of ``x`` for the kernels.
 
         Parameters
         ----------
-        x : array
-            An array of this backend's library.
+        %(backend_x)s
 
         Returns
         -------
@@ -261,13 +268,13 @@ class Backend(TslearnBackendMethods):
         """
         raise NotImplementedError
 
+    @fill_doc
     def kernel_context(self, x):
         """Context in which GPU kernels for ``x`` are launched (device, stream).
 
         Parameters
         ----------
-        x : array
-            An array of this backend's library.
+        %(backend_x)s
 
         Returns
         -------

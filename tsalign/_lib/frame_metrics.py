@@ -14,7 +14,8 @@ import numpy as np
 
 from .backend import Backend
 from .costs import sq_euclidean
-from .validation import as_array, series_pair
+from .paths import sqrt_values
+from .validation import as_array, check_finite, series_pair
 
 METRICS = ("euclidean", "sqeuclidean", "cityblock", "manhattan", "l1", "l2", "chebyshev", "cosine")
 
@@ -24,7 +25,8 @@ def pairwise(be: Backend, x, y, metric: str, **kwds):
     xp = be.xp
     if metric in ("sqeuclidean", "euclidean", "l2"):
         C = sq_euclidean(be, x[None], y[None])[0]
-        return C if metric == "sqeuclidean" else xp.sqrt(C)
+        # sqrt with gradient 0 at a zero distance (dtw's rule), not NaN
+        return C if metric == "sqeuclidean" else sqrt_values(be, C)
     diff = x[:, None, :] - y[None, :, :]
     if metric in ("cityblock", "manhattan", "l1"):
         return xp.sum(xp.abs(diff), axis=-1)
@@ -51,6 +53,40 @@ def pairwise(be: Backend, x, y, metric: str, **kwds):
     )
 
 
+def stack_metric_values(be: Backend, rows, like):
+    """(N, M) array of a callable metric's values (numbers or 0-d arrays), like ``like``."""
+    dtype = like.dtype
+    if be.is_numpy:
+        try:
+            return np.asarray(rows, dtype=dtype)
+        except (TypeError, ValueError):
+            raise TypeError(
+                "metric (a callable) must return a number for each pair of frames"
+            ) from None
+    xp = be.xp
+    vals = []
+    for r in rows:
+        for v in r:
+            if not be.is_array(v):
+                # a Python number: a new 0-d array (no copy-construct warning from torch)
+                try:
+                    v = float(v)
+                except (TypeError, ValueError):
+                    raise TypeError(
+                        "metric (a callable) must return a number for each pair of frames, "
+                        f"got {type(v).__name__}"
+                    ) from None
+                v = xp.asarray(v, dtype=dtype, device=be.device_of(like))
+            elif v.ndim != 0 and tuple(v.shape) != (1,):
+                raise TypeError(
+                    "metric (a callable) must return a number for each pair of frames, "
+                    f"got an array of shape {tuple(v.shape)}"
+                )
+            vals.append(xp.reshape(v, ()))
+    C = xp.reshape(xp.stack(vals), (len(rows), len(rows[0]) if rows else 0))
+    return C if C.dtype == dtype else xp.astype(C, dtype)
+
+
 def frame_matrix(be: Backend, s1, s2, metric: Any, **kwds):
     """The (N, M) frame-distance matrix of ``s1`` and ``s2`` under ``metric``."""
     if isinstance(metric, str) and metric == "precomputed":
@@ -60,8 +96,7 @@ def frame_matrix(be: Backend, s1, s2, metric: Any, **kwds):
                 f"s1 must be an (N, M) cost matrix with metric='precomputed', "
                 f"got shape {tuple(C.shape)}"
             )
-        if bool(be.xp.any(be.xp.isnan(C))):
-            raise ValueError("s1 (the precomputed cost matrix) contains NaN")
+        check_finite(be, C, "s1", " (the precomputed cost matrix)")
     else:
         if s2 is None:
             raise ValueError("s2 is required unless metric='precomputed'")
@@ -72,13 +107,11 @@ def frame_matrix(be: Backend, s1, s2, metric: Any, **kwds):
             rows = [
                 [metric(x[i], y[j], **kwds) for j in range(y.shape[0])] for i in range(x.shape[0])
             ]
-            if be.is_numpy:
-                C = np.asarray(rows, dtype=x.dtype)
-            else:
-                C = be.xp.stack([be.xp.stack([be.xp.asarray(v) for v in r]) for r in rows])
-                C = be.xp.astype(C, x.dtype)
+            C = stack_metric_values(be, rows, x)
+            check_finite(be, C, "metric", " (the callable's values)")
         elif isinstance(metric, str):
             C = pairwise(be, x, y, metric, **kwds)
+            check_finite(be, C, "metric", f" ({metric!r} distances)")
         else:
             raise TypeError(f"metric must be a string or a callable, got {type(metric).__name__}")
     n, m = int(C.shape[0]), int(C.shape[1])

@@ -101,6 +101,7 @@ LAUNCHERS: dict[str, dict[str, str]] = {
         "soft_dtw_forward": BOTH,
         "soft_dtw_backward": BOTH,
         "soft_dtw_forward_series32": CPU_ONLY,
+        "soft_dtw_accumulated": CPU_ONLY,
     },
     "dba": {
         "dba_accumulate": CPU_ONLY,
@@ -116,6 +117,7 @@ LAUNCHERS: dict[str, dict[str, str]] = {
     "ssnt": {
         "ssnt_forward": BOTH,
         "ssnt_backward": BOTH,
+        "ssnt_check_log_probs": CPU_ONLY,
     },
     "frechet": {
         "frechet_values": CPU_ONLY,

@@ -484,3 +484,30 @@ def soft_dtw_backward(W, lx, ly, band):
     kind, radius, slope = band
     _backward_kernel(W, lx, ly, int(kind), int(radius), float(slope), W.dtype.type(1), E)
     return E
+
+
+@njit
+def _accumulated_kernel(D, gamma, big, R):
+    N, M = D.shape
+    inv_gamma = 1.0 / gamma
+    for i in range(N):
+        for j in range(M):
+            if i == 0 and j == 0:
+                R[0, 0] = D[0, 0]
+                continue
+            up = R[i - 1, j] if i > 0 else big
+            left = R[i, j - 1] if j > 0 else big
+            diag = R[i - 1, j - 1] if i > 0 and j > 0 else big
+            R[i, j] = D[i, j] + _softmin(up, diag, left, gamma, inv_gamma, big, 1.0)
+
+
+def soft_dtw_accumulated(D, gamma):
+    """Accumulated soft-DTW matrix R (N, M) of one float64 cost matrix D (N, M).
+
+    ``R[i, j]`` is the soft-DTW value of the prefixes ``D[:i + 1, :j + 1]``
+    (the same soft-min as the forward kernels), so ``R[-1, -1]`` is the value.
+    """
+    D = np.ascontiguousarray(D, dtype=np.float64)
+    R = np.empty_like(D)
+    _accumulated_kernel(D, float(gamma), sentinel(np.float64), R)
+    return R

@@ -39,7 +39,8 @@ from .._contract import (
     SSNT_FLAG_TARGET,
     SSNT_MODE_LOGITS,
 )
-from ._jit import njit, njit_parallel
+from ._jit import njit, njit_parallel, njit_parallel_sum
+from ._vmath32 import exp32
 
 _LN_HALF = -0.6931471805599453
 
@@ -252,3 +253,57 @@ def ssnt_backward(
         need_lp,
         need_em,
     )
+
+
+@njit_parallel_sum
+def _check_frames_kernel(log_probs, frames, tol, exp_tol, log_v, bad):
+    # Row r's first frames[r] frames: bad[r] = 1 if an entry is > tol, 2 if the
+    # frame's sum of exp is > exp(tol).  The max bounds the logsumexp by
+    # max + log(V), so frames whose max is low enough skip the exp pass; the
+    # others sum exp32 of entries <= tol (no overflow, no max shift needed).
+    # Both inner loops are branch-free over V (max / sum reductions, with
+    # reassociation allowed), which is what lets LLVM vectorise them.
+    R = log_probs.shape[0]
+    V = log_probs.shape[2]
+    for r in prange(R):
+        code = 0
+        for t in range(frames[r]):
+            row = log_probs[r, t]
+            m = row[0]
+            for v in range(1, V):
+                m = max(m, row[v])
+            if m > tol:
+                code = 1
+                break
+            if m + log_v > tol:
+                s = 0.0
+                for v in range(V):
+                    s += exp32(np.float32(row[v]))
+                if s > exp_tol:
+                    code = 2
+                    break
+        bad[r] = code
+
+
+def ssnt_check_log_probs(log_probs, frames, tol):
+    """Largest bad-input code over the used frames of ``log_probs`` (R, S, V).
+
+    Row r uses its first ``frames[r]`` frames (0 for padded rows).  Returns 0
+    when every used entry is <= ``tol`` and every used frame log-sum-exps to
+    <= ``tol``; 1 when an entry is larger; 2 when only a frame's logsumexp is.
+    The exp is float32's (a few ulp, relative), far inside a tolerance of 1e-3.
+    """
+    R, S, V = log_probs.shape
+    frames = _ints(frames)
+    bad = np.zeros(R, dtype=np.int32)
+    tol = float(tol)
+    _check_frames_kernel.run(
+        int(frames.sum()) * int(V),
+        log_probs,
+        frames,
+        tol,
+        float(np.exp(tol)),
+        float(np.log(V)),
+        bad,
+    )
+    return int(bad.max()) if R else 0

@@ -1,0 +1,86 @@
+"""Docstring fragments shared by the public functions (numpydoc entries).
+
+A parameter that means the same thing in twenty functions is described once,
+here, so that the descriptions cannot drift apart.  A docstring names a
+fragment on a line of its own, ``%(name)s``, indented like the entries around
+it; :func:`fill_doc` replaces that line by the fragment, re-indented.  Sphinx,
+numpydoc, ``help()`` and the doctests all read the filled ``__doc__``.
+"""
+
+from __future__ import annotations
+
+import re
+
+_FRAGMENTS: dict[str, str] = {
+    "pair": """\
+s1 : array-like, shape (N,), (N, d) or (B, N, d)
+    A series, or a batch of B series (with ``s2`` of shape (B, M, d)).
+    Trailing all-NaN rows are padding (variable lengths).
+s2 : array-like, shape (M,), (M, d) or (B, M, d)
+    The other series, or batch.""",
+    "constraint": """\
+global_constraint : {"itakura", "sakoe_chiba"} or None
+    Global constraint on the alignments (tslearn's names; its codes 1 and 2
+    also work); None: inferred from the one parameter below that is given.
+sakoe_chiba_radius : int or None
+    Radius of the Sakoe-Chiba band (default 1 when that band is named;
+    widened by ``|N - M|`` for unequal lengths, as in tslearn).
+itakura_max_slope : float or None
+    Maximum slope of the Itakura parallelogram (default 2 when named).""",
+    "be": """\
+be : Backend, {"numpy", "pytorch", "cupy"} or None
+    Backend; by default the inputs' own library.""",
+    "be_cpu": """\
+be : Backend, {"numpy", "pytorch"} or None
+    Backend; by default the inputs' own library (CPU kernels: a CUDA
+    input is refused).""",
+    "compute_with_backend": """\
+compute_with_backend : any
+    Accepted for compatibility with tslearn's older API and ignored: the
+    computation always runs with the backend's own kernels.""",
+    "dataset1": """\
+dataset1 : array-like, shape (n1, N, d), (n1, N) or (N,); or a list of series
+    A dataset; series of different lengths are fine (a list, or NaN
+    padding).""",
+    "n_jobs": """\
+n_jobs : int or None
+    CPU threads: None or -1 = all of numba's threads, k > 0 = k threads.""",
+    "verbose": """\
+verbose : int or bool
+    If > 0 (or True), a progress bar on stderr with the rate and the time
+    left (tqdm's when it is installed, the ``progress`` extra).""",
+}
+
+
+def add_fragments(**texts: str) -> None:
+    """Register a module's own fragments (entries shared by its functions).
+
+    A name registered twice must keep its text: two modules cannot mean
+    different things by one name.
+    """
+    for name, text in texts.items():
+        old = _FRAGMENTS.setdefault(name, text)
+        if old != text:
+            raise ValueError(f"docstring fragment {name!r} is already registered with another text")
+
+
+_PLACEHOLDER = re.compile(r"^(?P<indent>[ \t]*)%\((?P<name>\w+)\)s[ \t]*$", re.MULTILINE)
+
+
+def fill_doc(obj):
+    """Replace each ``%(name)s`` line of ``obj.__doc__`` by its fragment; return ``obj``.
+
+    An unknown name is a KeyError at import time, so a typo cannot reach the
+    built documentation.  Works on functions and classes (methods are filled
+    by decorating them too); a docstring stripped by ``python -OO`` is left alone.
+    """
+    doc = obj.__doc__
+    if doc:
+
+        def fill(match: re.Match) -> str:
+            indent = match.group("indent")
+            text = _FRAGMENTS[match.group("name")]
+            return "\n".join(indent + line if line else line for line in text.splitlines())
+
+        obj.__doc__ = _PLACEHOLDER.sub(fill, doc)
+    return obj
