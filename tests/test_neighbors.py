@@ -81,6 +81,34 @@ def test_matches_brute_force(rng, band, d, ints):
             np.testing.assert_array_equal(got_d, want_d)  # bit-identical, so within 1e-12
 
 
+@pytest.mark.parametrize("tight", [K.TIGHT_NONE, K.TIGHT_IMPROVED, K.TIGHT_WEBB])
+@pytest.mark.parametrize("band", ["none", "sakoe1", "itakura3"])
+@pytest.mark.parametrize("d", [1, 2])
+def test_every_cascade_matches_brute_force(rng, tight, band, d):
+    """The kernel with each tighter bound (LB_Improved, LB_Webb or none), queries of
+    two lengths (the envelopes cached for the most common one, built on the fly
+    for the other)."""
+    from tsalign.kernels.cpu.dtw import dtw_cdist
+
+    bt = BAND_TUPLES[band]
+    for ints in (False, True):
+        lo, hi = (9, 11) if band.startswith("itakura") else (3, 16)
+        Q = padded(ragged(rng, 8, lo, hi, d, ints))
+        R = padded(ragged(rng, 40, lo, hi, d, ints))
+        lq = np.sum(~np.isnan(Q[:, :, 0]), axis=1).astype(np.int64)
+        lr = np.sum(~np.isnan(R[:, :, 0]), axis=1).astype(np.int64)
+        Q, R = np.nan_to_num(Q), np.nan_to_num(R)
+        D = np.asarray(dtw_cdist(Q, R, lq, lr, bt, False))
+        for k in (1, 5):
+            sq, idx, stats = K.dtw_kneighbors(Q, R, lq, lr, bt, k, tight)
+            order = np.argsort(D, axis=1, kind="stable")[:, :k]
+            np.testing.assert_array_equal(idx, order)
+            np.testing.assert_array_equal(sq, np.take_along_axis(D, order, axis=1))
+            assert stats.sum() == 8 * 40
+            if tight == K.TIGHT_NONE:
+                assert stats[:, K.S_TIGHT].sum() == 0
+
+
 @pytest.mark.parametrize("d", [1, 3])
 def test_float32_is_bit_identical_to_brute_force(rng, d):
     Q = padded(ragged(rng, 9, 5, 20, d), np.float32)

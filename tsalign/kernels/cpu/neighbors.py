@@ -808,13 +808,14 @@ def _most_common(lengths) -> int:
     return int(values[np.argmax(counts)])
 
 
-def dtw_kneighbors(X, Y, lx, ly, band, k, tight=TIGHT_WEBB):
+def dtw_kneighbors(X, Y, lx, ly, band, k, tight=TIGHT_NONE):
     """The k nearest references of each query under DTW, exactly, with pruning.
 
     X: (nq, N, d) queries, Y: (nr, M, d) references (zero-padded past lx / ly);
-    ``tight``: the bound after the two LB_Keoghs (``TIGHT_WEBB``, the default,
-    ``TIGHT_IMPROVED`` or ``TIGHT_NONE``; benchmarks/README_neighbors.md has
-    what each costs and prunes).  Returns ``(sq, idx, stats)``: accumulated
+    ``tight``: a bound after the two LB_Keoghs, ``TIGHT_NONE`` (the default),
+    ``TIGHT_WEBB`` or ``TIGHT_IMPROVED``: both reject a few more candidates but
+    cost more than the EAPruned DTWs they spare (benchmarks/README_neighbors.md,
+    table (c)).  Returns ``(sq, idx, stats)``: accumulated
     squared costs (nq, k) in X's dtype, sorted ascending (ties: lower index
     first), indices (nq, k) int64 and per-query pruning counts (nq, 7) int64
     (columns of ``NN_STATS``).
