@@ -1024,6 +1024,7 @@ def _search_chunk(
     qL,
     qU,
     T,
+    Tf,
     s0,
     s1,
     radius,
@@ -1043,20 +1044,15 @@ def _search_chunk(
     ``_search_chunk_1d`` for the thresholds)."""
     nq, n, d = Q.shape
     L = T.shape[0]
-    span = s1 - s0 + n - 1
-    # the series' envelope over each position +- radius (clipped to the series)
-    tL = np.empty((span, d))
-    tU = np.empty((span, d))
-    a = np.empty(span, dtype=np.int64)
-    b = np.empty(span, dtype=np.int64)
-    for w in range(span):
-        p = s0 + w
-        a[w] = max(0, p - radius)
-        b[w] = min(L, p + radius + 1)
-    dq1 = np.empty(span + 2 * radius + 2, dtype=np.int64)
-    dq2 = np.empty(span + 2 * radius + 2, dtype=np.int64)
-    for f in range(d):
-        _envelope(T, f, a, b, span, tL, tU, dq1, dq2)
+    # the series' envelope over each position +- radius (clipped to the series),
+    # block by block as in _search_chunk_1d; features as rows (contiguous)
+    blk = _BLOCK
+    width = blk + n - 1
+    tLf = np.empty((d, width))
+    tUf = np.empty((d, width))
+    tL = np.empty((width, d))
+    tU = np.empty((width, d))
+    work = np.empty((4, width + 2 * radius + 1))
     sd = np.empty((nq, cap))
     ss = np.empty((nq, cap), dtype=np.int64)
     count = np.zeros(nq, dtype=np.int64)
@@ -1078,6 +1074,13 @@ def _search_chunk(
     margin = _rounding_margin(n, n, d, 2.220446049250313e-16)
     st = np.zeros((nq, N_ZSTATS), dtype=np.int64)
     for s in range(s0, s1):
+        if (s - s0) % blk == 0:
+            count_b = min(width, L - s)
+            for f in range(d):
+                _sliding_minmax(Tf[f], s, count_b, radius, tLf[f], tUf[f], work)
+                for t in range(count_b):
+                    tL[t, f] = tLf[f, t]
+                    tU[t, f] = tUf[f, t]
         if znorm:
             if (s - s0) % _RESTART == 0:
                 for f in range(d):
@@ -1111,7 +1114,7 @@ def _search_chunk(
             if lb1 > thr:
                 st[qi, Z_KEOGH_EQ] += 1
                 continue
-            lb2 = _keogh_ec_window(q_order, Q, qi, tL, tU, s - s0, n, mu, inv, thr, cb2)
+            lb2 = _keogh_ec_window(q_order, Q, qi, tL, tU, (s - s0) % blk, n, mu, inv, thr, cb2)
             if lb2 > thr:
                 st[qi, Z_KEOGH_EC] += 1
                 continue
@@ -1449,6 +1452,7 @@ def _subsequence_kernel(
     qL,
     qU,
     T,
+    Tf,
     radius,
     znorm,
     kk,
@@ -1472,6 +1476,7 @@ def _subsequence_kernel(
                 qL,
                 qU,
                 T,
+                Tf,
                 bounds[c],
                 bounds[c + 1],
                 radius,
@@ -1675,6 +1680,7 @@ def dtw_subsequence_search(Q, T, radius, n_matches, exclusion_zone, znormalize, 
             qL,
             qU,
             T,
+            np.ascontiguousarray(T.T),
             int(radius),
             bool(znormalize),
             kk,
