@@ -80,6 +80,63 @@ def test_dtw_values_and_paths(gpu_family, rng, dtype, band):
     np.testing.assert_array_equal(P_gpu, P_cpu)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("band", BANDS, ids=str)
+def test_frechet_values_pairs_and_matrices(gpu_family, rng, dtype, band):
+    from tsalign.kernels.cpu import frechet as cpu
+
+    from .reference_tslearn import frechet as frechet_ref
+
+    gpu = gpu_family("frechet")
+    lx = np.array([1, 4, 6, 5, 3, 40], dtype=np.int64)
+    ly = np.array([3, 4, 2, 6, 6, 37], dtype=np.int64)
+    X = _batch(rng, lx, 40, 2, dtype)
+    Y = _batch(rng, ly, 40, 2, dtype)
+    # max and min are exact; only the cost sums may round differently (FMA on a GPU)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    want = cpu.frechet_values(X, Y, lx, ly, band)
+    np.testing.assert_allclose(gpu.frechet_values(X, Y, lx, ly, band), want, rtol=tol)
+    if band[0] == 0:  # the definition: smallest over paths of the largest cost
+        for b in range(5):
+            ref = frechet_ref(X[b, : lx[b]].astype(float), Y[b, : ly[b]].astype(float))
+            assert np.sqrt(want[b]) == pytest.approx(ref, rel=1e-5)
+    ia = np.array([0, 5, 2, 2, 4], dtype=np.int64)
+    ib = np.array([1, 5, 0, 3, 4], dtype=np.int64)
+    np.testing.assert_allclose(
+        gpu.frechet_pairs(X, Y, lx, ly, ia, ib, band),
+        cpu.frechet_pairs(X, Y, lx, ly, ia, ib, band),
+        rtol=tol,
+    )
+    C = np.ascontiguousarray(((X[:, :, None, :] - Y[:, None, :, :]) ** 2).sum(-1), dtype=dtype)
+    np.testing.assert_array_equal(
+        gpu.frechet_acc(C, lx, ly, band), cpu.frechet_acc(C, lx, ly, band)
+    )  # same C
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gak_log_pairs(gpu_family, rng, dtype):
+    from tsalign.kernels.cpu import gak as cpu
+
+    from .reference_tslearn import log_gak
+
+    gpu = gpu_family("gak")
+    lx = np.array([1, 4, 6, 5, 30], dtype=np.int64)
+    ly = np.array([3, 4, 2, 6, 27], dtype=np.int64)
+    X = _batch(rng, lx, 30, 2, dtype)
+    Y = _batch(rng, ly, 30, 2, dtype)
+    ia = np.array([0, 1, 2, 3, 4, 4, 2], dtype=np.int64)
+    ib = np.array([0, 1, 2, 3, 4, 0, 3], dtype=np.int64)
+    for sigma in (0.5, 2.0):
+        want = cpu.gak_log_pairs(X, Y, lx, ly, ia, ib, sigma)
+        got = gpu.gak_log_pairs(X, Y, lx, ly, ia, ib, sigma)
+        # the same log-space recurrence written as a soft-min of negated values
+        np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == np.float32 else 1e-12)
+        for p in range(4):  # the definition: log of the sum over every alignment
+            x, y = X[ia[p], : lx[ia[p]]], Y[ib[p], : ly[ib[p]]]
+            ref = log_gak(x.astype(float), y.astype(float), sigma)
+            assert float(got[p]) == pytest.approx(ref, rel=1e-5, abs=1e-5)
+
+
 def test_dtw_values_use_global_scratch_for_long_series(gpu_family, rng, monkeypatch):
     """Past the shared-memory budget the diagonals live in global scratch."""
     from tsalign.kernels.cpu import dtw as cpu

@@ -289,3 +289,48 @@ def test_soft_dtw_class_R_equals_tslearn():  # noqa: N802
         getattr(ours, step)()
         getattr(theirs, step)()
         np.testing.assert_allclose(ours.R_, theirs.R_, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_frechet_on_every_backend(backend, dtype):
+    # the CUDA backends run kernels/cuda/frechet.py (dtw.cu with max for +)
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(4, 7, 2)).astype(dtype)
+    X[1, 5:] = np.nan  # ragged: length 5
+    lengths = [7, 5, 7, 7]
+    Xb = backend.asarray(X, dtype=dtype)
+    D = backend.to_numpy(M.cdist_frechet(Xb))
+    assert D.dtype == dtype
+    for a in range(4):
+        for b in range(4):
+            want = ref.frechet(X[a, : lengths[a]], X[b, : lengths[b]]) if a != b else 0.0
+            assert D[a, b] == pytest.approx(want, rel=1e-5, abs=1e-6)
+    value = M.frechet(Xb[0], Xb[2], sakoe_chiba_radius=2)
+    allowed = compute_mask(7, 7, "sakoe_chiba", sakoe_chiba_radius=2)
+    assert float(backend.to_numpy(value)) == pytest.approx(
+        ref.frechet(X[0], X[2], allowed), rel=1e-5
+    )
+    path, value = M.frechet_path(Xb[0], Xb[1])
+    assert path[0] == (0, 0) and path[-1] == (6, 4)
+    assert float(backend.to_numpy(value)) == pytest.approx(D[0, 1], rel=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gak_on_every_backend(backend, dtype):
+    # the CUDA backends run kernels/cuda/gak.py (soft_dtw.cu with GAK's costs)
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(3, 6, 2)).astype(dtype)
+    X[2, 4:] = np.nan
+    lengths = [6, 6, 4]
+    K = backend.to_numpy(M.cdist_gak(backend.asarray(X, dtype=dtype), sigma=1.5))
+    assert K.dtype == dtype
+    for a in range(3):
+        for b in range(3):
+            xa, xb = X[a, : lengths[a]], X[b, : lengths[b]]
+            log_ab = ref.log_gak(xa, xb, 1.5)
+            want = np.exp(log_ab - 0.5 * (ref.log_gak(xa, xa, 1.5) + ref.log_gak(xb, xb, 1.5)))
+            assert K[a, b] == pytest.approx(want, rel=1e-5)
+    if backend.name.startswith("torch"):
+        x = backend.asarray(X[0], dtype=np.float64, requires_grad=True)
+        M.gak(x, backend.asarray(X[1], dtype=np.float64), sigma=1.5).backward()
+        assert x.grad is not None and bool(x.grad.isfinite().all())

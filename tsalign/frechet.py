@@ -1,4 +1,4 @@
-r"""Discrete Fréchet distance: tslearn's API on numpy and PyTorch.
+r"""Discrete Fréchet distance: tslearn's API on numpy, PyTorch and CuPy.
 
 .. math::
 
@@ -8,7 +8,8 @@ over the warping paths :math:`\pi` of DTW.  Same input conventions as
 :func:`tsalign.dtw`: ``(N,)`` / ``(N, d)`` is one series, ``(B, N, d)`` a batch
 of pairs, trailing all-NaN rows are padding, tslearn's global constraints.
 With torch tensors that require grad the value is differentiable through the
-bottleneck cell of the optimal path.
+bottleneck cell of the optimal path.  On a GPU the kernels are DTW's
+wavefront with ``max`` in place of ``+`` (``kernels/cuda/frechet.py``).
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def frechet(
     ----------
     %(pair)s
     %(constraint)s
-    %(be_cpu)s
+    %(be)s
 
     Returns
     -------
@@ -127,7 +128,7 @@ def frechet_path(
     ----------
     %(pair)s
     %(constraint)s
-    %(be_cpu)s
+    %(be)s
 
     Returns
     -------
@@ -175,7 +176,7 @@ def frechet_accumulated_matrix(s1, s2, mask, be: Any = None):
         Second series.
     mask : array-like of bool, shape (N, M)
         Cells that may be used (e.g. from :func:`tsalign.compute_mask`).
-    %(be_cpu)s
+    %(be)s
 
     Returns
     -------
@@ -236,7 +237,7 @@ def frechet_path_from_metric(
         ("euclidean", "sqeuclidean", "cityblock", ...; on numpy any scipy
         metric) or a callable ``metric(x_i, y_j, **kwds)``.
     %(constraint)s
-    %(be_cpu)s
+    %(be)s
     **kwds
         Extra arguments of the metric.
 
@@ -294,7 +295,7 @@ def cdist_frechet(
     %(constraint)s
     %(n_jobs)s
     %(verbose)s
-    %(be_cpu)s
+    %(be)s
 
     Returns
     -------

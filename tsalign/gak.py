@@ -9,7 +9,10 @@ summed over every warping path :math:`\pi`.  :func:`gak` is the normalised
 kernel :math:`k(X, Y) / \sqrt{k(X, X) k(Y, Y)}` in (0, 1].  The recursion runs
 in log space, so the normalised value stays finite for long series where the
 unnormalised one overflows.  Differentiable with torch tensors that require
-grad (the gradient of the log kernel is the occupancy of each cell).
+grad (the gradient of the log kernel is the occupancy of each cell), on the
+CPU.  On a GPU (CuPy, CUDA tensors) the values run on the device: log GAK is
+the negated soft-DTW (gamma = 1) of the costs ``-log kappa``, so soft-DTW's
+CUDA recurrence computes it; the gradient kernels are CPU-only.
 """
 
 from __future__ import annotations
@@ -78,7 +81,7 @@ def gak(s1, s2, sigma: float = 1.0, be: Any = None):
     %(pair)s
     sigma : float
         Bandwidth of the Gaussian local kernel (non-zero; see :func:`sigma_gak`).
-    %(be_cpu)s
+    %(be)s
 
     Returns
     -------
@@ -120,7 +123,7 @@ def unnormalized_gak(s1, s2, sigma: float = 1.0, be: Any = None):
     %(pair)s
     sigma : float
         Bandwidth of the Gaussian local kernel (non-zero; see :func:`sigma_gak`).
-    %(be_cpu)s
+    %(be)s
 
     Returns
     -------
@@ -159,7 +162,7 @@ def cdist_gak(
         Bandwidth of the local kernel (non-zero).
     %(n_jobs)s
     %(verbose)s
-    %(be_cpu)s
+    %(be)s
 
     Returns
     -------
@@ -220,7 +223,7 @@ def sigma_gak(dataset, n_samples: int = 100, random_state=None, be: Any = None):
         Number of frames drawn.
     random_state : int, numpy.random.RandomState or None
         Seed of the draw (same draws as tslearn for the same seed).
-    %(be_cpu)s
+    %(be)s
 
     Returns
     -------

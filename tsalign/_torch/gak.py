@@ -20,11 +20,11 @@ class LogGAKFunction(torch.autograd.Function):
         from .._lib.backend import instantiate_backend
 
         be = instantiate_backend("pytorch")
-        Kd = K.detach()
+        # the kernels run on the CPU: a CUDA K makes a round trip (K, F saved on the host)
+        Kd = K.detach().cpu()
         F = be.call_kernel("gak", "gak_forward", Kd, Kd, lx, ly)
-        F = F.to(K.device)
-        idx = torch.arange(K.shape[0], device=K.device)
-        values = F[idx, torch.as_tensor(lx - 1, device=K.device), torch.as_tensor(ly - 1)]
+        idx = torch.arange(K.shape[0])
+        values = F[idx, torch.as_tensor(lx - 1), torch.as_tensor(ly - 1)].to(K.device)
         ctx.save_for_backward(Kd, F)
         ctx.lx, ctx.ly = lx, ly
         return values
@@ -37,7 +37,7 @@ class LogGAKFunction(torch.autograd.Function):
 
         K, F = ctx.saved_tensors
         be = instantiate_backend("pytorch")
-        G = be.call_kernel("gak", "gak_backward", K, K, F, ctx.lx, ctx.ly).to(K.device)
+        G = be.call_kernel("gak", "gak_backward", K, K, F, ctx.lx, ctx.ly).to(grad.device)
         return grad[:, None, None] * G, None, None
 
 

@@ -34,6 +34,11 @@ SSNT_FLAG_TARGET = 1  # a target out of range
 SSNT_FLAG_LOG_PROBS = 2  # NaN or +inf in log_probs
 SSNT_FLAG_EMIT = 4  # log e > 0 or NaN (a NaN logit)
 
+# How the wavefront kernels of kernels/cuda/dtw.cu combine a cell's cost with the
+# best predecessor: DTW sums, the discrete Frechet distance takes the larger.
+COMBINE_SUM = 0
+COMBINE_MAX = 1
+
 # Pairs of a kernel run over many pairs: pair p is (X[p], Y[p]) (batch), (X[p // ny],
 # Y[p % ny]) (cross), or the p-th pair a < b (triangle) / a <= b (upper) of X
 # against itself, row-major (kernels/_pairs.py, kernels/cpu/_pairs.py).
@@ -67,6 +72,8 @@ CUDA_DEFINES: dict[str, int | float] = {
     "SSNT_FLAG_TARGET": SSNT_FLAG_TARGET,
     "SSNT_FLAG_LOG_PROBS": SSNT_FLAG_LOG_PROBS,
     "SSNT_FLAG_EMIT": SSNT_FLAG_EMIT,
+    "COMBINE_SUM": COMBINE_SUM,
+    "COMBINE_MAX": COMBINE_MAX,
     "TINY": TINY,
     "MAX_THREADS": MAX_THREADS,
 }
@@ -120,16 +127,16 @@ LAUNCHERS: dict[str, dict[str, str]] = {
         "ssnt_check_log_probs": CPU_ONLY,
     },
     "frechet": {
-        "frechet_values": CPU_ONLY,
-        "frechet_pairs": CPU_ONLY,
-        "frechet_acc": CPU_ONLY,
+        "frechet_values": BOTH,
+        "frechet_pairs": BOTH,
+        "frechet_acc": BOTH,
     },
     "lcss": {
         "lcss_acc": CPU_ONLY,
         "lcss_paths": CPU_ONLY,
     },
     "gak": {
-        "gak_log_pairs": CPU_ONLY,
+        "gak_log_pairs": BOTH,
         "gak_forward": CPU_ONLY,
         "gak_backward": CPU_ONLY,
     },

@@ -5,6 +5,14 @@
 // out-of-length cells read as +inf.
 #include "_common.cuh"
 
+// `combine` (COMBINE_SUM or COMBINE_MAX) is how a cell's cost meets the best
+// predecessor: DTW adds them; the discrete Frechet distance keeps the larger
+// (max-min instead of sum-min), which is all that differs between the two.
+__device__ __forceinline__ real combine_cost(real c, real best, int combine)
+{
+    return combine == COMBINE_MAX ? (c > best ? c : best) : c + best;
+}
+
 // Accumulated squared cost at (n-1, m-1), cost computed inline from the series.
 // Three rolling anti-diagonals indexed by the row i live in shared memory when
 // `scratch` is null, else in scratch[pair * 3 * N ...] (global memory).
@@ -15,7 +23,7 @@ extern "C" __global__ void dtw_values(
     const long long* __restrict__ lx, const long long* __restrict__ ly,
     const long long* __restrict__ ia, const long long* __restrict__ ib,
     long long n_pairs, long long N, long long M, long long d,
-    int kind, long long radius, double slope,
+    int kind, long long radius, double slope, int combine,
     real* __restrict__ scratch, real* __restrict__ out)
 {
     extern __shared__ unsigned char smem_raw[];
@@ -55,7 +63,7 @@ extern "C" __global__ void dtw_values(
                         real diff = x[i * d + f] - y[j * d + f];
                         c += diff * diff;
                     }
-                    v = c + best;
+                    v = combine_cost(c, best, combine);
                 }
             }
             cur[i] = v;
@@ -73,7 +81,7 @@ extern "C" __global__ void dtw_values(
 extern "C" __global__ void dtw_acc(
     const real* __restrict__ C, const long long* __restrict__ lx,
     const long long* __restrict__ ly, long long N, long long M,
-    int kind, long long radius, double slope, int subsequence,
+    int kind, long long radius, double slope, int subsequence, int combine,
     real* __restrict__ R)
 {
     long long bidx = blockIdx.x;
@@ -99,7 +107,7 @@ extern "C" __global__ void dtw_acc(
                 if (up < best) best = up;
                 if (left < best) best = left;
             }
-            r[i * M + j] = (best < INF) ? c[i * M + j] + best : INF;
+            r[i * M + j] = (best < INF) ? combine_cost(c[i * M + j], best, combine) : INF;
         }
         __syncthreads();
     }

@@ -6,6 +6,7 @@ import functools
 
 import numpy as np
 
+from .._contract import COMBINE_SUM
 from ._module import (
     batch_on_device,
     cdist_on_device,
@@ -17,7 +18,7 @@ from ._module import (
 
 def _values(X, Y, band, lx, ly, ia, ib, out):
     k = kernel("dtw", "dtw_values", X.dtype)
-    launch_values(k, X, Y, lx, ly, ia, ib, band, (), out)
+    launch_values(k, X, Y, lx, ly, ia, ib, band, (np.int32(COMBINE_SUM),), out)
 
 
 def dtw_values(X, Y, lx, ly, band):
@@ -34,7 +35,7 @@ def dtw_acc(C, lx, ly, band, subsequence=False):
 
     R = cupy.full(C.shape, cupy.inf, dtype=C.dtype)
     k = kernel("dtw", "dtw_acc", C.dtype)
-    launch_per_pair(k, C, lx, ly, band, np.int32(bool(subsequence)), R)
+    launch_per_pair(k, C, lx, ly, band, np.int32(bool(subsequence)), np.int32(COMBINE_SUM), R)
     return R
 
 

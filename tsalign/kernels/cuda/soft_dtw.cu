@@ -113,6 +113,19 @@ struct MatrixCost {
     }
 };
 
+// ... or GAK's negated log local kernel, c / (2 sigma^2) + log(2 - exp(-c / (2 sigma^2)))
+// with c the squared Euclidean cost (>= 0): the log of the Global Alignment
+// Kernel is the negated soft-DTW (gamma = 1) of these costs, so GAK needs no
+// recurrence of its own.
+struct GakCost {
+    SeriesCost sq;
+    real inv;  // 1 / (2 sigma^2)
+    __device__ __forceinline__ real operator()(long long i, long long j) const {
+        real u = sq(i, j) * inv;
+        return u + log((real)2 - exp(-u));
+    }
+};
+
 // The soft-DTW forward recurrence of one pair (every soft-DTW value on the GPU
 // comes from here): the block walks the anti-diagonals with three rolling
 // diagonals of N values in `diag`, threads striding over the cells of one.
@@ -171,6 +184,27 @@ extern "C" __global__ void soft_dtw_values(
     SeriesCost cost{X + a * N * d, Y + b * M * d, d};
     real v = sweep(cost, lx[a], ly[b], N, M, kind, radius, slope, gamma_d, big, diag, nullptr);
     if (threadIdx.x == 0) out[p] = v >= big ? real_inf() : v;
+}
+
+// log of the unnormalised GAK of the pairs (X[ia[p]], Y[ib[p]]), as
+// soft_dtw_values with GakCost and gamma = 1, negated (-inf if no path).
+extern "C" __global__ void gak_log_values(
+    const real* __restrict__ X, const real* __restrict__ Y,
+    const long long* __restrict__ lx, const long long* __restrict__ ly,
+    const long long* __restrict__ ia, const long long* __restrict__ ib,
+    long long n_pairs, long long N, long long M, long long d,
+    int kind, long long radius, double slope, double inv_d, double big_d,
+    real* __restrict__ scratch, real* __restrict__ out)
+{
+    extern __shared__ unsigned char smem_raw[];
+    long long p = blockIdx.x;
+    if (p >= n_pairs) return;
+    long long a = ia[p], b = ib[p];
+    real* diag = scratch ? scratch + p * 3 * N : reinterpret_cast<real*>(smem_raw);
+    const real big = (real)big_d;
+    GakCost cost{SeriesCost{X + a * N * d, Y + b * M * d, d}, (real)inv_d};
+    real v = sweep(cost, lx[a], ly[b], N, M, kind, radius, slope, 1.0, big, diag, nullptr);
+    if (threadIdx.x == 0) out[p] = v >= big ? -real_inf() : -v;
 }
 
 // Forward pass for autograd on cost matrices C (B, N, M): values and the
