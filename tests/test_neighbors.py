@@ -224,6 +224,9 @@ def _bounds(x, y, band):
         K._envelope(y, f, lo, hi, n, cL, cU, dq1, dq2)
         K._envelope(x, f, clo, chi, m, qL, qU, dq1, dq2)
     kim = K._lb_kim(x, y, n, m)
+    if d == 1 and n >= 3 and m >= 3 and max(n, m) >= 6:
+        kim1 = K._lb_kim_1d(np.ascontiguousarray(x[:, 0]), np.ascontiguousarray(y[:, 0]), n, m)
+        assert kim1 == pytest.approx(kim, rel=1e-12, abs=1e-12)
     ec = K._keogh(x, n, cL, cU, np.inf)
     eq = K._keogh(y, m, qL, qU, np.inf)
     h, hL, hU = np.empty((n, d)), np.empty((m, d)), np.empty((m, d))

@@ -169,6 +169,42 @@ def _lb_kim(x, y, n, m):
 
 
 @njit
+def _lb_kim_1d(x, y, n, m):
+    """``_lb_kim`` of univariate contiguous series with n, m >= 3 and
+    max(n, m) >= 6 (the six level sets written out)."""
+    a0 = x[0]
+    a1 = x[1]
+    a2 = x[2]
+    b0 = y[0]
+    b1 = y[1]
+    b2 = y[2]
+    e0 = x[n - 1]
+    e1 = x[n - 2]
+    e2 = x[n - 3]
+    f0 = y[m - 1]
+    f1 = y[m - 2]
+    f2 = y[m - 3]
+    lb = (a0 - b0) * (a0 - b0) + (e0 - f0) * (e0 - f0)
+    lb += min((a1 - b0) * (a1 - b0), (a0 - b1) * (a0 - b1), (a1 - b1) * (a1 - b1))
+    lb += min((e1 - f0) * (e1 - f0), (e0 - f1) * (e0 - f1), (e1 - f1) * (e1 - f1))
+    lb += min(
+        (a2 - b0) * (a2 - b0),
+        (a2 - b1) * (a2 - b1),
+        (a2 - b2) * (a2 - b2),
+        (a0 - b2) * (a0 - b2),
+        (a1 - b2) * (a1 - b2),
+    )
+    lb += min(
+        (e2 - f0) * (e2 - f0),
+        (e2 - f1) * (e2 - f1),
+        (e2 - f2) * (e2 - f2),
+        (e0 - f2) * (e0 - f2),
+        (e1 - f2) * (e1 - f2),
+    )
+    return lb
+
+
+@njit
 def _keogh(x, count, L, U, abandon):
     """sum_i sum_f dist(x[i, f], [L[i, f], U[i, f]])^2 over i < count, abandoned past
     ``abandon`` (float64)."""
@@ -460,6 +496,33 @@ def _keogh_split_1d(x, n, L, U, a, b):
 
 
 @njit
+def _keogh_rows_1d(x, n, L, U, cbs):
+    """Univariate ``_keogh_rows`` on contiguous rows."""
+    cbs[n] = 0.0
+    acc = 0.0
+    for i in range(n - 1, -1, -1):
+        v = x[i]
+        e = max(v - U[i], L[i] - v, 0.0)
+        acc += e * e
+        cbs[i] = acc
+
+
+@njit
+def _keogh_cols_1d(y, m, L, U, abandon, sc):
+    """Univariate ``_keogh_cols`` on contiguous rows."""
+    lb = 0.0
+    sc[m] = 0.0
+    for j in range(m - 1, -1, -1):
+        v = y[j]
+        e = max(v - U[j], L[j] - v, 0.0)
+        lb += e * e
+        sc[j] = lb
+        if lb > abandon:
+            return lb
+    return lb
+
+
+@njit
 def _enhanced_rows(n, m):
     """Rows [a, b) whose LB_Keogh terms LB_Enhanced adds to LB_Kim's level sets.
 
@@ -580,8 +643,9 @@ def _ref_envelopes(Y, ly, n0, kind, radius, slope, L, U, UL, LU):
         _col_ranges(n0, m, lo, hi, clo, chi)
         for f in range(d):
             _envelope(Y[c], f, lo, hi, n0, L[c], U[c], dq1, dq2)
-            _envelope(L[c], f, clo, chi, m, junk, UL[c], dq1, dq2)
-            _envelope(U[c], f, clo, chi, m, LU[c], junk, dq1, dq2)
+            if UL.shape[1] > 0:
+                _envelope(L[c], f, clo, chi, m, junk, UL[c], dq1, dq2)
+                _envelope(U[c], f, clo, chi, m, LU[c], junk, dq1, dq2)
 
 
 @njit
@@ -590,6 +654,7 @@ def _search_one(
     x1,
     n,
     Y,
+    Y1,
     ly,
     envL,
     envU,
@@ -634,6 +699,8 @@ def _search_one(
     junk = np.empty((max(N, M), d), dtype=dt)
     qL = np.empty((M, d), dtype=dt)
     qU = np.empty((M, d), dtype=dt)
+    qL1 = np.empty(M, dtype=dt)
+    qU1 = np.empty(M, dtype=dt)
     LUx = np.empty((N, d), dtype=dt)
     ULx = np.empty((N, d), dtype=dt)
     nfa = np.empty((N + 1, d), dtype=np.int64)
@@ -652,7 +719,10 @@ def _search_one(
     for c in range(nr):
         m = ly[c]
         y = Y[c]
-        kim = _lb_kim(x, y, n, m)
+        if d == 1 and n >= 3 and m >= 3 and (n >= 6 or m >= 6):
+            kim = _lb_kim_1d(x1, Y1[c], n, m)
+        else:
+            kim = _lb_kim(x, y, n, m)
         a, b = _enhanced_rows(n, m)
         if n == n0:
             if d == 1:
@@ -690,9 +760,16 @@ def _search_one(
                 if tight == TIGHT_WEBB:
                     _envelope(qU, f, lo, hi, n, LUx, junk, dq1, dq2)
                     _envelope(qL, f, lo, hi, n, junk, ULx, dq1, dq2)
+            if d == 1:
+                for j in range(m):
+                    qL1[j] = qL[j, 0]
+                    qU1[j] = qU[j, 0]
             cur_m = m
         # LB_Keogh of the candidate against the query's envelope
-        lb = _keogh_cols(y, m, qL, qU, thr, sc)
+        if d == 1:
+            lb = _keogh_cols_1d(Y1[c], m, qL1, qU1, thr, sc)
+        else:
+            lb = _keogh_cols(y, m, qL, qU, thr, sc)
         if lb > thr:
             stats[S_KEOGH_EQ] += 1
             continue
@@ -719,7 +796,10 @@ def _search_one(
                 stats[S_TIGHT] += 1
                 continue
         else:
-            _keogh_rows(x, n, Lc, Uc, cbs)
+            if d == 1 and n == n0:
+                _keogh_rows_1d(x1, n, env1L[c], env1U[c], cbs)
+            else:
+                _keogh_rows(x, n, Lc, Uc, cbs)
             if tight == TIGHT_IMPROVED:
                 head = cbs[0]
                 lb2 = head + _improved_tail(
@@ -758,6 +838,7 @@ def _kneighbors_kernel(
     X1,
     lx,
     Y,
+    Y1,
     ly,
     envL,
     envU,
@@ -783,6 +864,7 @@ def _kneighbors_kernel(
             X1[min(q, X1.shape[0] - 1)],
             lx[q],
             Y,
+            Y1,
             ly,
             envL,
             envU,
@@ -824,7 +906,7 @@ def dtw_kneighbors(X, Y, lx, ly, band, k, tight=TIGHT_NONE):
     nr, M, d = Y.shape
     kind, radius, slope = int(band[0]), int(band[1]), float(band[2])
     n0 = _most_common(lx)
-    W = max(n0, M)
+    W = max(n0, M) if int(tight) == TIGHT_WEBB else 0  # envelopes of the envelopes
     envL = np.empty((nr, n0, d), dtype=Y.dtype)
     envU = np.empty((nr, n0, d), dtype=Y.dtype)
     envUL = np.empty((nr, W, d), dtype=Y.dtype)
@@ -833,11 +915,12 @@ def dtw_kneighbors(X, Y, lx, ly, band, k, tight=TIGHT_NONE):
     _ref_envelopes.run(nr * (n0 + M) * d, Y, ly, n0, kind, radius, slope, envL, envU, envUL, envLU)
     if d == 1:  # contiguous rows for the vectorised first pass
         X1 = np.ascontiguousarray(X[:, :, 0])
+        Y1 = np.ascontiguousarray(Y[:, :, 0])
         env1L = np.ascontiguousarray(envL[:, :, 0])
         env1U = np.ascontiguousarray(envU[:, :, 0])
     else:
         X1 = np.zeros((1, 1), dtype=X.dtype)
-        env1L = env1U = np.zeros((1, 1), dtype=Y.dtype)
+        Y1 = env1L = env1U = np.zeros((1, 1), dtype=Y.dtype)
     out_d = np.empty((nq, k), dtype=X.dtype)
     out_i = np.empty((nq, k), dtype=np.int64)
     stats = np.zeros((nq, N_STATS), dtype=np.int64)
@@ -847,6 +930,7 @@ def dtw_kneighbors(X, Y, lx, ly, band, k, tight=TIGHT_NONE):
         X1,
         np.ascontiguousarray(lx, dtype=np.int64),
         Y,
+        Y1,
         ly,
         envL,
         envU,
