@@ -491,3 +491,66 @@ def test_verbose_prints(capsys):
     assert "[DBA] epoch 1, cost:" in capsys.readouterr().out
     tb.dtw_barycenter_averaging_subgradient(X, max_iter=1, verbose=True, random_state=0)
     assert "[DBA] epoch 1, cost:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("band", [(0, 0, 2.0), (2, 3, 2.0), (1, 0, 3.0)])
+@pytest.mark.parametrize("d", [1, 2])
+def test_lanes_kernel_equals_single_pair_kernel(band, d):
+    # the float64 DBA pass runs groups of LANES series of one (cluster, length) in SIMD
+    # lanes and the rest one by one; both must give the single-pair kernel's DTW values
+    # bit for bit and its sums up to the order of the additions
+    from tsalign.kernels.cpu import dba
+
+    rng = np.random.default_rng(d)
+    n, N, S, K = 2 * dba.LANES + 9, 24, 20, 2
+    X = rng.normal(size=(n, N, d)).cumsum(axis=1)
+    lx = np.where(np.arange(n) % 5 == 4, N - 3, N).astype(np.int64)
+    for b in range(n):
+        X[b, lx[b] :] = 0.0
+    Z = rng.normal(size=(K, S, d)).cumsum(axis=1)
+    assign = (np.arange(n) % K).astype(np.int64)
+    assign[: dba.LANES + 4] = 0
+    w = rng.random(n)
+    w[::7] = 0.0
+    idx = np.delete(np.arange(n), [3, 11]).astype(np.int64)
+    _, _, lanes, _ = dba._lane_tasks(lx, assign, idx, S, 2)
+    assert lanes.any() and not lanes.all()
+    for bary_first in (True, False):
+        got = dba.dba_accumulate(X, lx, Z, assign, w, idx, band, bary_first)
+        sums = np.zeros((1, K, S, d))
+        counts = np.zeros((1, K, S))
+        costs = np.empty(len(idx))
+        dba._accumulate_kernel.serial(
+            X, lx, Z, assign, w, idx, *band, bary_first, sums, counts, costs
+        )
+        np.testing.assert_array_equal(got[2], costs)
+        assert np.all(np.isfinite(costs))
+        np.testing.assert_allclose(got[0], sums[0], rtol=1e-13, atol=1e-12)
+        np.testing.assert_allclose(got[1], counts[0], rtol=1e-13, atol=1e-12)
+
+
+@pytest.mark.parametrize("band", [(0, 0, 2.0), (2, 3, 2.0)])
+def test_fused_softdtw_objective_equals_family_kernels(band):
+    # the fused kernel (lanes of one length, then singles) against the soft-DTW
+    # family's forward/backward kernels on the same pairs
+    from tsalign._lib.costs import sq_euclidean
+    from tsalign.kernels.cpu import sdtw_bary
+
+    rng = np.random.default_rng(2)
+    n, N, S, d = 2 * sdtw_bary.LANES + 5, 18, 15, 2
+    X = rng.normal(size=(n, N, d)).cumsum(axis=1)
+    lx = np.where(np.arange(n) % 6 == 5, N - 4, N).astype(np.int64)
+    for b in range(n):
+        X[b, lx[b] :] = 0.0
+    Z = rng.normal(size=(S, d)).cumsum(axis=0)
+    w = rng.random(n)
+    w[3] = 0.0
+    vals, r, e = sdtw_bary.sdtw_barycenter_objective(Z, X, lx, w, band, 0.8)
+    be = backend_of(X)
+    lz = np.full(n, S, dtype=np.int64)
+    C = sq_euclidean(be, np.broadcast_to(Z, (n, S, d)).copy(), X)
+    v_ref, W = be.call_kernel("soft_dtw", "soft_dtw_forward", C, C, lz, lx, band, 0.8)
+    E = be.call_kernel("soft_dtw", "soft_dtw_backward", W, W, lz, lx, band)
+    np.testing.assert_allclose(vals, v_ref, rtol=1e-13)
+    np.testing.assert_allclose(r, np.einsum("b,bij->i", w, E), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(e, np.einsum("b,bij,bjf->if", w, E, X), rtol=1e-12, atol=1e-12)

@@ -137,6 +137,57 @@ def test_gak_log_pairs(gpu_family, rng, dtype):
             assert float(got[p]) == pytest.approx(ref, rel=1e-5, abs=1e-5)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("band", BANDS, ids=str)
+def test_lcss_counts_and_paths(gpu_family, rng, dtype, band):
+    from tsalign.kernels.cpu import lcss as cpu
+
+    gpu = gpu_family("lcss")
+    lx = np.array([1, 4, 6, 5, 3, 33], dtype=np.int64)
+    ly = np.array([3, 4, 2, 6, 6, 35], dtype=np.int64)
+    X = _batch(rng, lx, 35, 2, dtype)
+    Y = _batch(rng, ly, 35, 2, dtype)
+    D = np.ascontiguousarray(np.sqrt(((X[:, :, None, :] - Y[:, None, :, :]) ** 2).sum(-1)))
+    D = D.astype(dtype)
+    for eps in (0.5, 1.2):
+        A_cpu = cpu.lcss_acc(D, lx, ly, band, eps)
+        A_gpu = gpu.lcss_acc(D, lx, ly, band, eps)
+        np.testing.assert_array_equal(A_gpu, A_cpu)
+        assert A_cpu[-1].max() > 3  # long pair: real matches, not all zeros
+        P_cpu, L_cpu = cpu.lcss_paths(D, A_cpu, lx, ly, band, eps)
+        P_gpu, L_gpu = gpu.lcss_paths(D, A_cpu, lx, ly, band, eps)
+        np.testing.assert_array_equal(L_gpu, L_cpu)
+        np.testing.assert_array_equal(P_gpu, P_cpu)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_ldtw_layers_ends_and_paths(gpu_family, rng, dtype):
+    from tsalign.kernels.cpu import ldtw as cpu
+
+    from .reference_tslearn import ldtw as ldtw_ref
+
+    gpu = gpu_family("ldtw")
+    lx = np.array([1, 4, 6, 5, 12], dtype=np.int64)
+    ly = np.array([3, 4, 2, 6, 11], dtype=np.int64)
+    X = _batch(rng, lx, 12, 2, dtype)
+    Y = _batch(rng, ly, 12, 2, dtype)
+    C = np.ascontiguousarray(((X[:, :, None, :] - Y[:, None, :, :]) ** 2).sum(-1), dtype=dtype)
+    for L in (12, 15, 23):
+        R_cpu = cpu.ldtw_acc(C, lx, ly, L)
+        np.testing.assert_array_equal(gpu.ldtw_acc(C, lx, ly, L), R_cpu)
+        v_cpu, s_cpu = cpu.ldtw_end(R_cpu, lx, ly)
+        v_gpu, s_gpu = gpu.ldtw_end(R_cpu, lx, ly)
+        np.testing.assert_array_equal(v_gpu, v_cpu)
+        np.testing.assert_array_equal(s_gpu, s_cpu)
+        P_cpu, L_cpu = cpu.ldtw_paths(R_cpu, lx, ly, s_cpu)
+        P_gpu, L_gpu = gpu.ldtw_paths(R_cpu, lx, ly, s_cpu)
+        np.testing.assert_array_equal(L_gpu, L_cpu)
+        np.testing.assert_array_equal(P_gpu, P_cpu)
+        for b in range(4):  # the definition: cheapest path of at most L cells
+            x, y = X[b, : lx[b]].astype(float), Y[b, : ly[b]].astype(float)
+            assert np.sqrt(v_gpu[b]) == pytest.approx(ldtw_ref(x, y, L), rel=1e-5)
+
+
 def test_dtw_values_use_global_scratch_for_long_series(gpu_family, rng, monkeypatch):
     """Past the shared-memory budget the diagonals live in global scratch."""
     from tsalign.kernels.cpu import dtw as cpu

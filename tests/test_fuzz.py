@@ -275,6 +275,102 @@ def _ssnt_property(data):
         raise
 
 
+def _families_property(data):
+    """The other tslearn.metrics families: LCSS, Frechet, GAK, LDTW, CTW."""
+    import tsalign.metrics as metrics
+
+    backend = data.draw(BACKENDS)
+    d = data.draw(st.integers(1, 2))
+    which = data.draw(
+        st.sampled_from(
+            [
+                "frechet",
+                "frechet_path",
+                "lcss",
+                "lcss_path",
+                "gak",
+                "unnormalized_gak",
+                "dtw_limited_warping_length",
+                "dtw_path_limited_warping_length",
+                "ctw",
+                "cdist_frechet",
+                "cdist_gak",
+            ]
+        )
+    )
+    names = PAIR + ("eps", "sigma", "max_length", "dataset1", "dataset2", "max_iter")
+    if which.startswith("cdist"):
+        args = {"dataset1": _to(backend, data.draw(series(batch=True, d=d)))}
+    else:
+        batch = which not in ("ctw",) and data.draw(st.booleans())
+        args = {
+            "s1": _to(backend, data.draw(series(batch=batch, d=d))),
+            "s2": _to(backend, data.draw(series(batch=batch, d=d))),
+        }
+    if which.startswith(("frechet", "lcss", "ctw", "cdist_frechet")):
+        args.update(data.draw(constraints))
+    if which.startswith("lcss"):
+        args["eps"] = data.draw(st.sampled_from([1.0, 0.0, 0.3, -1.0, np.nan]))
+    if "gak" in which:
+        args["sigma"] = data.draw(st.sampled_from([1.0, 0.5, 0.0, -2.0]))
+    if "limited" in which:
+        args["max_length"] = data.draw(st.integers(-1, 14))
+    _check(getattr(metrics, which), args, names)
+
+
+def _search_property(data):
+    """Nearest neighbours, subsequence search and barycenters on drawn datasets."""
+    import tsalign.barycenters as bary
+    import tsalign.neighbors as nb
+
+    backend = data.draw(BACKENDS)
+    d = data.draw(st.integers(1, 2))
+    X = _to(backend, data.draw(series(batch=True, d=d)))
+    which = data.draw(
+        st.sampled_from(
+            [
+                "kneighbors_dtw",
+                "subsequence_search_dtw",
+                "euclidean_barycenter",
+                "dtw_barycenter_averaging",
+                "softdtw_barycenter",
+            ]
+        )
+    )
+    names = ("X_query", "X_ref", "n_neighbors", "query", "series", "n_matches", "X", "gamma")
+    names += ("max_iter", "barycenter_size") + PAIR[2:]
+    if which == "kneighbors_dtw":
+        args = {
+            "X_query": X,
+            "X_ref": _to(backend, data.draw(series(batch=True, d=d))),
+            "n_neighbors": data.draw(st.integers(0, 4)),
+            **data.draw(constraints),
+        }
+        fn = nb.kneighbors_dtw
+    elif which == "subsequence_search_dtw":
+        args = {
+            "query": _to(backend, data.draw(series(d=1, n=data.draw(st.integers(1, 3))))),
+            "series": _to(backend, data.draw(series(d=1, n=data.draw(st.integers(1, 6))))),
+            "n_matches": data.draw(st.integers(0, 3)),
+        }
+
+        def fn(**kw):
+            # missing matches are documented as (distance inf, start -1): keep the rest
+            dist, starts = nb.subsequence_search_dtw(**kw)
+            np.testing.assert_array_equal(np.isinf(dist), starts == -1)
+            return dist[starts >= 0], starts
+
+        fn.__name__ = "subsequence_search_dtw"
+    else:
+        args = {"X": X}
+        if which != "euclidean_barycenter":
+            args["max_iter"] = data.draw(st.integers(0, 3))
+        if which == "softdtw_barycenter":
+            args["gamma"] = data.draw(gammas)
+        fn = getattr(bary, which)
+    _check(fn, args, names)
+
+
 PROPERTIES = {
     "pairs": _pair_property,
     "datasets": _dataset_property,
@@ -282,6 +378,8 @@ PROPERTIES = {
     "bounds": _bounds_property,
     "cost": _cost_property,
     "ssnt": _ssnt_property,
+    "families": _families_property,
+    "search": _search_property,
 }
 
 

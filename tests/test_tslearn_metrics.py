@@ -334,3 +334,74 @@ def test_gak_on_every_backend(backend, dtype):
         x = backend.asarray(X[0], dtype=np.float64, requires_grad=True)
         M.gak(x, backend.asarray(X[1], dtype=np.float64), sigma=1.5).backward()
         assert x.grad is not None and bool(x.grad.isfinite().all())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_lcss_on_every_backend(backend, dtype):
+    # the CUDA backends run kernels/cuda/lcss.cu
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(7, 1)).astype(dtype)
+    y = rng.normal(size=(6, 1)).astype(dtype)
+    xb, yb = backend.asarray(x, dtype=dtype), backend.asarray(y, dtype=dtype)
+    for eps, radius in [(0.5, None), (1.0, None), (1.0, 1)]:
+        allowed = None if radius is None else compute_mask(7, 6, "sakoe_chiba", radius)
+        want = ref.lcss(x, y, eps, allowed)
+        assert M.lcss(xb, yb, eps=eps, sakoe_chiba_radius=radius) == pytest.approx(want)
+        path, sim = M.lcss_path(xb, yb, eps=eps, sakoe_chiba_radius=radius)
+        assert sim == pytest.approx(want) and len(path) == round(want * 6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_ldtw_on_every_backend(backend, dtype):
+    # the CUDA backends run kernels/cuda/ldtw.cu
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(6, 2)).astype(dtype)
+    y = rng.normal(size=(5, 2)).astype(dtype)
+    xb, yb = backend.asarray(x, dtype=dtype), backend.asarray(y, dtype=dtype)
+    for L in (6, 7, 10):
+        want = ref.ldtw(x, y, L)
+        got = M.dtw_limited_warping_length(xb, yb, L)
+        assert float(backend.to_numpy(got)) == pytest.approx(want, rel=1e-5)
+        path, value = M.dtw_path_limited_warping_length(xb, yb, L)
+        assert len(path) <= L and path[0] == (0, 0) and path[-1] == (5, 4)
+        assert float(backend.to_numpy(value)) == pytest.approx(want, rel=1e-5)
+
+
+def test_gak_gradient_through_soft_dtw_kernels_equals_gak_kernels(monkeypatch):
+    # CUDA tensors differentiate log GAK as -soft-DTW(gamma=1) of -K with the
+    # soft-DTW kernels; the identity is checked here on the CPU kernels
+    torch = pytest.importorskip("torch")
+    import tsalign._torch.gak as tg
+
+    rng = np.random.default_rng(10)
+    x = torch.tensor(rng.normal(size=(7, 2)), requires_grad=True)
+    y = torch.tensor(rng.normal(size=(5, 2)))
+    results = []
+    for via in (False, True):
+        monkeypatch.setattr(tg, "_via_soft_dtw", lambda K, via=via: via)
+        x.grad = None
+        value = M.unnormalized_gak(x, y, sigma=0.8)
+        torch.log(value).backward()
+        results.append((float(value.detach()), x.grad.clone()))
+    assert results[1][0] == pytest.approx(results[0][0], rel=1e-12)
+    torch.testing.assert_close(results[1][1], results[0][1], rtol=1e-10, atol=1e-12)
+    assert np.log(results[0][0]) == pytest.approx(
+        ref.log_gak(x.detach().numpy(), y.numpy(), 0.8), rel=1e-10
+    )
+
+
+@pytest.mark.parametrize("metric", ["cityblock", "chebyshev"])
+def test_frame_metrics_in_row_blocks_equal_the_whole(backend, metric, monkeypatch):
+    # long series build the L1 / L-inf frame distances a block of rows at a time
+    from tsalign._lib import frame_metrics
+
+    rng = np.random.default_rng(11)
+    x, y = rng.normal(size=(9, 3)), rng.normal(size=(11, 3))
+    diff = np.abs(x[:, None] - y[None])
+    want = diff.sum(-1) if metric == "cityblock" else diff.max(-1)
+    monkeypatch.setattr(frame_metrics, "_BLOCK_ELEMENTS", 40)  # blocks of one row
+    for fn in (M.dtw_path_from_metric, M.lcss_path_from_metric, M.frechet_path_from_metric):
+        path, value = fn(backend.asarray(x), backend.asarray(y), metric=metric)
+        p2, v2 = fn(want, metric="precomputed")
+        assert path == p2
+        assert float(backend.to_numpy(value)) == pytest.approx(float(v2), rel=1e-12)

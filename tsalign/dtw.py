@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ._dask import cdist_split, is_dask
 from ._lib.backend import Backend, backend_of
 from ._lib.constraints import band_mask, resolve_band
 from ._lib.costs import sq_euclidean
@@ -230,12 +231,14 @@ def cdist_dtw(
     n_jobs: int | None = None,
     verbose: int = 0,
     be: Any = None,
+    block=None,
 ):
     r"""DTW between every series of ``dataset1`` and every series of ``dataset2``.
 
     Parameters
     ----------
     %(dataset1)s
+        %(dask_dataset)s
     dataset2 : same as dataset1, or None
         The other dataset; None means ``dataset1`` against itself (only the
         upper triangle is computed, the diagonal is zero).
@@ -243,11 +246,13 @@ def cdist_dtw(
     %(n_jobs)s
     %(verbose)s
     %(be)s
+    %(block)s
 
     Returns
     -------
     array, shape (n1, n2)
         The DTW values (differentiable with torch inputs that require grad).
+        %(dask_result)s
 
     Examples
     --------
@@ -258,6 +263,8 @@ def cdist_dtw(
     array([[0.        , 2.44948974],
            [1.        , 1.41421356]])
     """
+    if block is not None or is_dask(dataset1, dataset2):
+        return cdist_split(cdist_dtw, "dtw", locals())
     constraint = (global_constraint, sakoe_chiba_radius, itakura_max_slope)
     job = cdist_job(dataset1, dataset2, be, constraint, n_jobs, verbose)
     if job.needs_grad:

@@ -8,8 +8,9 @@ over the sets :math:`\pi` of pairs :math:`(i_1, j_1), \dots, (i_k, j_k)`,
 strictly increasing in both indices, with :math:`\|X_{i} - Y_{j}\| \le
 \epsilon` for each pair (and each pair inside the global constraint).  The
 value lies in [0, 1] (1: the shorter series is matched in full).  It is a
-count, so it is not differentiable; it runs on numpy and CPU torch tensors and
-returns a Python float, as tslearn does.
+count, so it is not differentiable; it runs on numpy, torch (CPU and CUDA) and
+CuPy arrays (``kernels/cuda/lcss.cu`` on a GPU) and returns a Python float, as
+tslearn does.
 """
 
 from __future__ import annotations
@@ -32,9 +33,12 @@ def _run(be, D, lx, ly, band, eps, want_path):
     if be.is_pytorch:
         D = D.detach()
     A = be.call_kernel("lcss", "lcss_acc", D, D, lx, ly, band, eps)
-    A_host = be.to_numpy(A) if not be.is_numpy else A
-    counts = A_host[np.arange(len(lx)), lx, ly]
-    values = counts / np.minimum(lx, ly)
+    # the end counts only: gathered where A lives, B numbers come to the host
+    xp = be.xp
+    dev = be.device_of(A)
+    ends = A[xp.arange(len(lx), device=dev), xp.asarray(lx, device=dev), xp.asarray(ly, device=dev)]
+    counts = be.to_numpy(ends) if not be.is_numpy else ends
+    values = counts / np.minimum(lx, ly)  # float64; batches get the inputs' type
     if not want_path:
         return values, None
     paths, plen = be.call_kernel("lcss", "lcss_paths", D, D, A, lx, ly, band, eps)
@@ -42,6 +46,11 @@ def _run(be, D, lx, ly, band, eps, want_path):
     L = be.to_numpy(plen) if not be.is_numpy else plen
     path_list = [[(int(i), int(j)) for i, j in P[b, : int(L[b])]] for b in range(len(lx))]
     return values, path_list
+
+
+def _batch_values(be, values, D):
+    """A batch's similarities (float64 ratios of counts) in the inputs' float type."""
+    return values.astype(be.to_numpy(D[:0]).dtype)
 
 
 def _series(be, s1, s2, eps, constraint):
@@ -70,12 +79,13 @@ def lcss(
     eps : float
         Two frames match when their Euclidean distance is at most ``eps``.
     %(constraint)s
-    %(be_cpu)s
+    %(be)s
 
     Returns
     -------
     float or numpy.ndarray
-        The similarity in [0, 1]; shape (B,) float64 for a batch.
+        The similarity in [0, 1]; for a batch a numpy array of shape (B,) in
+        the inputs' float type.
 
     Examples
     --------
@@ -89,7 +99,7 @@ def lcss(
         be, s1, s2, eps, (global_constraint, sakoe_chiba_radius, itakura_max_slope)
     )
     values, _ = _run(be, D, lx, ly, band, eps, want_path=False)
-    return values if batched else float(values[0])
+    return _batch_values(be, values, D) if batched else float(values[0])
 
 
 @fill_doc
@@ -114,7 +124,7 @@ def lcss_path(
     eps : float
         Two frames match when their Euclidean distance is at most ``eps``.
     %(constraint)s
-    %(be_cpu)s
+    %(be)s
 
     Returns
     -------
@@ -137,7 +147,7 @@ def lcss_path(
     )
     values, paths = _run(be, D, lx, ly, band, eps, want_path=True)
     if batched:
-        return paths, values
+        return paths, _batch_values(be, values, D)
     return paths[0], float(values[0])
 
 
@@ -168,7 +178,7 @@ def lcss_path_from_metric(
         "cityblock", ...; on numpy any scipy metric), a callable
         ``metric(x_i, y_j, **kwds)`` or "precomputed".
     %(constraint)s
-    %(be_cpu)s
+    %(be)s
     **kwds
         Extra arguments of the metric.
 

@@ -6,7 +6,9 @@ r"""DTW under a limited warping path length (LDTW, Zhang et al. 2017).
 
 over the warping paths of DTW made of at most ``L`` cells.  tslearn's API;
 with torch tensors that require grad the value is differentiable through the
-optimal path, as :func:`tsalign.dtw` is.
+optimal path, as :func:`tsalign.dtw` is.  CUDA arrays run on the GPU
+(``kernels/cuda/ldtw.cu``: the layers of the step count one after another,
+the cells of a layer in parallel); the state holds ``N M L`` values per pair.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ def dtw_limited_warping_length(s1, s2, max_length: int, be: Any = None):
     %(pair)s
     max_length : int
         Largest number of cells of the path; at least ``max(N, M)``.
-    %(be_cpu)s
+    %(be)s
 
     Returns
     -------
@@ -92,7 +94,7 @@ def dtw_path_limited_warping_length(s1, s2, max_length: int, be: Any = None):
     %(pair)s
     max_length : int
         Largest number of cells of the path; at least ``max(N, M)``.
-    %(be_cpu)s
+    %(be)s
 
     Returns
     -------

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from ._dask import is_dask, kneighbors_split
 from ._lib.backend import backend_of
 from ._lib.constraints import resolve_band
 from ._lib.progress import Progress
@@ -77,7 +78,9 @@ def kneighbors_dtw(
     ----------
     X_query : array-like, shape (n_query, N, d), (n_query, N) or (N,); or a list of series
         The query series (trailing all-NaN rows are padding; a list of series of
-        different lengths is fine).
+        different lengths is fine).  With a ``dask.array.Array`` (queries or
+        references) the search runs on the active Dask scheduler, per block of
+        queries, and the results are numpy arrays (see "Beyond one machine").
     X_ref : same as X_query
         The reference series searched.
     n_neighbors : int
@@ -125,6 +128,8 @@ def kneighbors_dtw(
     >>> kneighbors_dtw([[3, 2, 1]], X_ref, return_distance=False)
     array([[1]])
     """
+    if is_dask(X_query, X_ref):
+        return kneighbors_split(kneighbors_dtw, locals())
     from . import kernels
 
     be = backend_of(X_query, X_ref, be=be)
@@ -514,7 +519,7 @@ def _build_classifier():
             check_is_fitted(self, "_X")
             k = self.n_neighbors if n_neighbors is None else n_neighbors
             own = X is None
-            Q = self._X if own else _check_X(X, "X")
+            Q = self._X if own else X if is_dask(X) else _check_X(X, "X")
             n_train = self._X.shape[0]
             if own:
                 check_n_neighbors(k, n_train - 1)

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from ._dask import cdist_split, is_dask
 from ._lib.backend import backend_of
 from ._lib.constraints import resolve_band
 from ._lib.costs import sq_euclidean
@@ -341,12 +342,14 @@ def cdist_soft_dtw(
     verbose: int = 0,
     be: Any = None,
     compute_with_backend: Any = None,
+    block=None,
 ):
     r"""Soft-DTW between every series of ``dataset1`` and every series of ``dataset2``.
 
     Parameters
     ----------
     %(dataset1)s
+        %(dask_dataset)s
     dataset2 : same as dataset1, or None
         The other dataset; None means ``dataset1`` against itself (pairs
         a <= b are computed, the diagonal included: soft-DTW of a series with
@@ -358,11 +361,13 @@ def cdist_soft_dtw(
     %(verbose)s
     %(be)s
     %(compute_with_backend)s
+    %(block)s
 
     Returns
     -------
     array, shape (n1, n2)
         Differentiable with torch inputs that require grad.
+        %(dask_result)s
 
     Notes
     -----
@@ -375,6 +380,8 @@ def cdist_soft_dtw(
     array([[-0.01098612,  1.        ],
            [ 1.        ,  0.        ]])
     """
+    if block is not None or is_dask(dataset1, dataset2):
+        return cdist_split(cdist_soft_dtw, "soft_dtw", locals())
     gamma = _gamma(gamma)
     if gamma == 0.0:
         return (
@@ -413,6 +420,7 @@ def cdist_soft_dtw_normalized(
     verbose: int = 0,
     be: Any = None,
     compute_with_backend: Any = None,
+    block=None,
 ):
     r"""Soft-DTW divergence between every pair of series of two datasets.
 
@@ -423,6 +431,7 @@ def cdist_soft_dtw_normalized(
     Parameters
     ----------
     %(dataset1)s
+        %(dask_dataset)s
     dataset2 : same as dataset1, or None
         The other dataset; None means ``dataset1`` against itself.
     gamma : float, default 1.0
@@ -432,12 +441,14 @@ def cdist_soft_dtw_normalized(
     %(verbose)s
     %(be)s
     %(compute_with_backend)s
+    %(block)s
 
     Returns
     -------
     array, shape (n1, n2)
         The divergences (zero on the diagonal for a dataset against itself);
         differentiable with torch inputs that require grad.
+        %(dask_result)s
 
     Examples
     --------
@@ -450,6 +461,8 @@ def cdist_soft_dtw_normalized(
     array([[0.        , 1.30...],
            [1.30..., 0.        ]])
     """
+    if block is not None or is_dask(dataset1, dataset2):
+        return cdist_split(cdist_soft_dtw_normalized, "soft_dtw_normalized", locals())
     gamma = _gamma(gamma)
     cd = cdist_soft_dtw(
         dataset1,

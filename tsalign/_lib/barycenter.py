@@ -3,15 +3,16 @@
 - argument checks (weights, constraint parameters, random states);
 - tslearn's initialisations (NaN-aware mean, linear resampling);
 - DBA: one pass over the dataset per iteration (exact DTW paths, weighted
-  frame sums scattered onto the barycenter frames).  On the CPU it is one fused
-  numba call (``kernels/cpu/dba.py``); elsewhere the accumulated costs and the
-  paths come from the DTW family's kernels in slices of pairs and the frames are
-  scatter-added (``index_add_`` / ``cupyx.scatter_add``).  Several independent
-  barycenters (one per k-means cluster) run in lockstep, each with its own
+  frame sums scattered onto the barycenter frames), one fused kernel call
+  (``kernels/cpu/dba.py``, ``kernels/cuda/dba.cu``); the unfused variant (the
+  DTW family's accumulated costs and paths in slices of pairs, frames
+  scatter-added with ``index_add_`` / ``cupyx.scatter_add``) is kept as a check.
+  Several independent barycenters (one per k-means cluster) run in lockstep, each with its own
   stopping rule, so a k-means iteration is one call per DBA iteration;
 - the subgradient DBA epoch (sequential: one fused call on the CPU);
-- the soft-DTW barycenter objective and its gradient (E recursion of the
-  soft-DTW family, batched over the dataset) and its minimisation (scipy's
+- the soft-DTW barycenter objective and its gradient (one fused kernel call for
+  float64 CPU data, else the soft-DTW family's E recursion batched over the
+  dataset) and its minimisation (scipy's
   L-BFGS-B on host arrays, ``torch.optim.LBFGS`` on torch tensors on a GPU).
 """
 
@@ -203,7 +204,7 @@ def dba_pass(be: Backend, X, lx, Z, assign, weights, idx, band, bary_first, fuse
     backend arrays and the squared DTW of each used series (host, in X's dtype).
     """
     if fused is None:
-        fused = not be.on_gpu(X)
+        fused = True  # kernels/cpu/dba.py and kernels/cuda/dba.cu
     if fused:
         sums, counts, costs = be.call_kernel(
             "dba", "dba_accumulate", X, X, lx, Z, assign, weights, idx, band, bary_first
@@ -369,8 +370,10 @@ def sdtw_objective(be: Backend, X, lx, weights, band, gamma: float, divergence: 
     """``f(Z) -> (value, grad)`` of ``sum_i w_i sdtw(Z, X_i)`` (or of the divergence).
 
     The gradient is ``2 (diag(E 1) Z - E X)`` summed over the series, E the
-    expected alignments from the soft-DTW family's backward kernel; the
-    dataset is processed in slices of at most ``CELL_BUDGET`` cells.
+    expected alignments.  Float64 CPU data: one fused kernel call
+    (``kernels/cpu/sdtw_bary.py``) returns the values and the weighted sums of
+    E; otherwise the soft-DTW family's forward and backward kernels run on
+    slices of at most ``CELL_BUDGET`` cells.
     """
     xp = be.xp
     n, N = X.shape[0], X.shape[1]
@@ -393,7 +396,9 @@ def sdtw_objective(be: Backend, X, lx, weights, band, gamma: float, divergence: 
         E = be.call_kernel("soft_dtw", "soft_dtw_backward", W, W, la, lb, band)
         return vals, E
 
-    def f(Z):
+    fused = not be.on_gpu(X) and str(X.dtype).endswith("float64")
+
+    def sliced(Z):
         S, d = Z.shape
         step = max(1, CELL_BUDGET // max(1, S * N))
         value = 0.0
@@ -408,6 +413,22 @@ def sdtw_objective(be: Backend, X, lx, weights, band, gamma: float, divergence: 
             value += float(xp.sum(wc * vals))
             rows = rows + xp.sum(wc[:, None] * xp.sum(E, axis=2), axis=0)
             ex = ex + xp.sum(wc[:, None, None] * xp.matmul(E, Xc), axis=0)
+        return value, rows, ex
+
+    def f(Z):
+        S = Z.shape[0]
+        if fused:
+            # one call: values and the weighted E sums, nothing of size S x N returned
+            vals, rows, ex = be.call_kernel(
+                "sdtw_bary", "sdtw_barycenter_objective", X, Z, X, lx, weights, band, gamma
+            )
+            hv = host(be, vals)
+            if not np.all(np.isfinite(hv)):
+                k = int(np.argmax(~np.isfinite(hv)))
+                raise infeasible_error(band, S, int(lx[k]))
+            value = float(np.sum(weights * hv))
+        else:
+            value, rows, ex = sliced(Z)
         G = 2 * (rows[:, None] * Z - ex)
         if divergence:
             lz = np.full(1, S, dtype=np.int64)

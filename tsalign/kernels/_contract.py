@@ -111,8 +111,14 @@ LAUNCHERS: dict[str, dict[str, str]] = {
         "soft_dtw_accumulated": CPU_ONLY,
     },
     "dba": {
-        "dba_accumulate": CPU_ONLY,
+        "dba_accumulate": BOTH,
         "dba_subgradient_epoch": CPU_ONLY,
+    },
+    "kmeans": {
+        "dtw_capped": CPU_ONLY,
+    },
+    "sdtw_bary": {
+        "sdtw_barycenter_objective": CPU_ONLY,
     },
     "sq_euclidean": {
         "sq_euclidean_grad": CPU_ONLY,
@@ -132,8 +138,8 @@ LAUNCHERS: dict[str, dict[str, str]] = {
         "frechet_acc": BOTH,
     },
     "lcss": {
-        "lcss_acc": CPU_ONLY,
-        "lcss_paths": CPU_ONLY,
+        "lcss_acc": BOTH,
+        "lcss_paths": BOTH,
     },
     "gak": {
         "gak_log_pairs": BOTH,
@@ -141,9 +147,9 @@ LAUNCHERS: dict[str, dict[str, str]] = {
         "gak_backward": CPU_ONLY,
     },
     "ldtw": {
-        "ldtw_acc": CPU_ONLY,
-        "ldtw_end": CPU_ONLY,
-        "ldtw_paths": CPU_ONLY,
+        "ldtw_acc": BOTH,
+        "ldtw_end": BOTH,
+        "ldtw_paths": BOTH,
     },
     "neighbors": {
         "dtw_kneighbors": BOTH,

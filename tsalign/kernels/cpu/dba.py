@@ -7,6 +7,14 @@ and the weighted sums of the frames each barycenter frame is aligned with.
 Threads work on chunks of series with private accumulators, summed at the end,
 so the result does not depend on the scheduling.
 
+In float64, series of one (cluster, length) go through the DP ``LANES`` at a
+time (``_lanes_kernel``): the lane loop is innermost, so LLVM vectorises it and
+the cells' dependency chains (each cell waits for its left neighbour) overlap;
+the forward stores each cell's choice (one byte) and the backtrack follows
+them, branch-free.  About 3x fewer CPU seconds per cell than one pair at a time
+(benchmarks/README_barycenters.md); the values are bit-identical, the sums
+differ only by the order of the additions.
+
 ``dba_subgradient_epoch`` is one epoch of the stochastic subgradient mean of
 Schultz & Jain (2018): sequential by nature (each step moves the barycenter the
 next path is computed against), so it runs on one thread.
@@ -139,6 +147,328 @@ def _accumulate_kernel(
                     sums[c, k, zi, f] += w * X[b, xj, f]
 
 
+# --------------------------------------------------------------------------- lanes
+# LANES series of one length aligned with one barycenter at once: the DP's lane
+# loop is innermost (constant trip count, no dependency between lanes), so LLVM
+# vectorises it and the cells' latency chains (each cell waits for its left
+# neighbour) overlap.  The forward stores each cell's choice (the backtrack's
+# tie-break, computed from the same three values the backtrack would compare),
+# so only two rows of accumulated costs are kept.
+LANES = 32
+# the lanes' choice matrices (S x N x LANES bytes per thread) stay below this
+LANE_BYTES = 1 << 23
+_DIAG, _UP, _LEFT = 0, 1, 2
+
+
+@njit
+def _lanes_forward(A, B, n, m, banded, shared, lo, hi, crow, rows, dirs, ends):
+    """Accumulated costs of NL pairs (A[:n, :, l], B[:m, :, l]), choices in ``dirs``.
+
+    A (n, d, NL), B (m, d, NL) float64; ``rows`` (2 (m + 1), NL) holds the
+    previous and the current row (column j at index j + 1 of its half, index 0
+    the ``inf`` of column -1); ``dirs`` (n, m, NL) int8.  The cell arithmetic is
+    ``_pair_path``'s (cost summed over the features from 0.0, plus the smallest
+    predecessor), so the values are bit-identical; the choice is the
+    backtrack's (diagonal, then up, then left on ties), computed without a
+    branch (diagonal unless it exceeds min(up, left), then up unless it exceeds
+    left).  The lane count is read from the arrays, not a constant, so the
+    lane loop stays a loop for LLVM's vectoriser instead of being unrolled.
+    ``ends[l]`` = accumulated cost of the end cell.
+    """
+    inf = np.inf
+    d = A.shape[1]
+    NL = rows.shape[1]
+    W = m + 1
+    for j in range(2 * W):
+        for l in range(NL):
+            rows[j, l] = inf
+    for i in range(n):
+        po = (i & 1) * W
+        co = W - po
+        a = lo[i]
+        b = hi[i]
+        if banded:
+            for j in range(W):
+                for l in range(NL):
+                    rows[co + j, l] = inf
+        if d > 1 or i == 0:
+            for j in range(a, b):
+                for l in range(NL):
+                    crow[j, l] = 0.0
+            for f in range(d):
+                for j in range(a, b):
+                    for l in range(NL):
+                        diff = A[i, f, l] - B[j, f, l]
+                        crow[j, l] += diff * diff
+        if i == 0:
+            for l in range(NL):
+                rows[co + 1, l] = crow[0, l]
+            for j in range(1, b):
+                for l in range(NL):
+                    rows[co + j + 1, l] = crow[j, l] + rows[co + j, l]
+            continue
+        if d == 1 and shared == 1:
+            # univariate, one row frame for every lane (the barycenter on the rows):
+            # the cost in the loop (0.0 + diff * diff is diff * diff)
+            ai = A[i, 0, 0]
+            for j in range(a, b):
+                for l in range(NL):
+                    dg = rows[po + j, l]
+                    up = rows[po + j + 1, l]
+                    lf = rows[co + j, l]
+                    m1 = min(up, lf)
+                    best = min(dg, m1)
+                    dirs[i, j, l] = np.int8((dg > m1) * (1 + (up > lf)))
+                    diff = ai - B[j, 0, l]
+                    rows[co + j + 1, l] = diff * diff + best
+            continue
+        if d == 1 and shared == 2:
+            # the same with one column frame for every lane (the barycenter on the columns)
+            for j in range(a, b):
+                bj = B[j, 0, 0]
+                for l in range(NL):
+                    dg = rows[po + j, l]
+                    up = rows[po + j + 1, l]
+                    lf = rows[co + j, l]
+                    m1 = min(up, lf)
+                    best = min(dg, m1)
+                    dirs[i, j, l] = np.int8((dg > m1) * (1 + (up > lf)))
+                    diff = A[i, 0, l] - bj
+                    rows[co + j + 1, l] = diff * diff + best
+            continue
+        for j in range(a, b):
+            for l in range(NL):
+                dg = rows[po + j, l]
+                up = rows[po + j + 1, l]
+                lf = rows[co + j, l]
+                m1 = min(up, lf)
+                best = min(dg, m1)
+                dirs[i, j, l] = np.int8((dg > m1) * (1 + (up > lf)))
+                rows[co + j + 1, l] = crow[j, l] + best
+    fo = ((n - 1) & 1) * W
+    fo = W - fo
+    for l in range(NL):
+        ends[l] = rows[fo + m, l]
+
+
+@njit
+def _lanes_group(
+    X,
+    Z,
+    order,
+    s,
+    idx,
+    lx,
+    assign,
+    weights,
+    bary_first,
+    banded,
+    lo,
+    hi,
+    A,
+    B,
+    crow,
+    rows,
+    dirs,
+    ends,
+    sums,
+    counts,
+    costs,
+):
+    """DBA accumulation of the LANES series ``idx[order[s:s + LANES]]`` (one length, one k)."""
+    d = X.shape[2]
+    b0 = idx[order[s]]
+    k = assign[b0]
+    m_x = lx[b0]
+    S = Z.shape[1]
+    for l in range(A.shape[2]):
+        b = idx[order[s + l]]
+        if bary_first:
+            for i in range(S):
+                for f in range(d):
+                    A[i, f, l] = Z[k, i, f]
+            for j in range(m_x):
+                for f in range(d):
+                    B[j, f, l] = X[b, j, f]
+        else:
+            for i in range(m_x):
+                for f in range(d):
+                    A[i, f, l] = X[b, i, f]
+            for j in range(S):
+                for f in range(d):
+                    B[j, f, l] = Z[k, j, f]
+    n = S if bary_first else m_x
+    m = m_x if bary_first else S
+    _lanes_forward(A, B, n, m, banded, 1 if bary_first else 2, lo, hi, crow, rows, dirs, ends)
+    for l in range(A.shape[2]):
+        q = order[s + l]
+        b = idx[q]
+        costs[q] = ends[l]
+        w = weights[b]
+        if w == 0.0 or ends[l] == np.inf:
+            continue
+        i = n - 1
+        j = m - 1
+        while True:
+            if bary_first:
+                zi = i
+                xj = j
+            else:
+                zi = j
+                xj = i
+            counts[k, zi] += w
+            for f in range(d):
+                sums[k, zi, f] += w * X[b, xj, f]
+            if i == 0 and j == 0:
+                break
+            # branch-free step (the choices are data, a branch on them mispredicts):
+            # row 0 can only go left, column 0 only up
+            ch = dirs[i, j, l]
+            di = (ch != _LEFT) | (j == 0)
+            dj = (ch != _UP) | (i == 0)
+            ok = (i > 0) & (j > 0)
+            i -= di if ok else (i > 0)
+            j -= dj if ok else (j > 0)
+
+
+@njit_parallel
+def _lanes_kernel(
+    X,
+    lx,
+    Z,
+    assign,
+    weights,
+    idx,
+    order,
+    t_start,
+    t_lanes,
+    c_start,
+    kind,
+    radius,
+    slope,
+    bary_first,
+    sums,
+    counts,
+    costs,
+):
+    n_chunks = sums.shape[0]
+    N = X.shape[1]
+    S = Z.shape[1]
+    d = X.shape[2]
+    rows = S if bary_first else N
+    cols = N if bary_first else S
+    banded = kind != BAND_NONE
+    for c in prange(n_chunks):
+        t0 = c_start[c]
+        t1 = c_start[c + 1]
+        if t0 >= t1:
+            continue
+        lo = np.empty(rows, dtype=np.int64)
+        hi = np.empty(rows, dtype=np.int64)
+        # lane buffers
+        A = np.empty((rows, d, LANES), dtype=np.float64)
+        B = np.empty((cols, d, LANES), dtype=np.float64)
+        crow = np.empty((cols, LANES), dtype=np.float64)
+        rows2 = np.empty((2 * (cols + 1), LANES), dtype=np.float64)
+        dirs = np.empty((rows, cols, LANES), dtype=np.int8)
+        ends = np.empty(LANES, dtype=np.float64)
+        # single-pair buffers
+        R = np.empty((rows, cols), dtype=X.dtype)
+        pi = np.empty(rows + cols, dtype=np.int64)
+        pj = np.empty(rows + cols, dtype=np.int64)
+        last = (-1, -1)
+        for t in range(t0, t1):
+            s = t_start[t]
+            q = order[s]
+            b = idx[q]
+            k = assign[b]
+            if t_lanes[t]:
+                n = S if bary_first else lx[b]
+                m = lx[b] if bary_first else S
+                if (n, m) != last:
+                    band_ranges(n, m, kind, radius, slope, lo, hi)
+                    last = (n, m)
+                _lanes_group(
+                    X,
+                    Z,
+                    order,
+                    s,
+                    idx,
+                    lx,
+                    assign,
+                    weights,
+                    bary_first,
+                    banded,
+                    lo,
+                    hi,
+                    A,
+                    B,
+                    crow,
+                    rows2,
+                    dirs,
+                    ends,
+                    sums[c],
+                    counts[c],
+                    costs,
+                )
+                continue
+            last = (-1, -1)
+            w = weights[b]
+            if bary_first:
+                cost, L = _pair_path(Z[k], X[b], S, lx[b], kind, radius, slope, lo, hi, R, pi, pj)
+            else:
+                cost, L = _pair_path(X[b], Z[k], lx[b], S, kind, radius, slope, lo, hi, R, pi, pj)
+            costs[q] = cost
+            if w == 0.0:
+                continue
+            for u in range(L):
+                if bary_first:
+                    zi = pi[u]
+                    xj = pj[u]
+                else:
+                    zi = pj[u]
+                    xj = pi[u]
+                counts[c, k, zi] += w
+                for f in range(d):
+                    sums[c, k, zi, f] += w * X[b, xj, f]
+
+
+def _lane_tasks(lx, assign, idx, S, n_chunks):
+    """Tasks of the lanes kernel: groups of LANES series of one (cluster, length), then singles.
+
+    Returns ``(order, t_start, t_lanes, c_start)``: ``order`` the positions in
+    ``idx`` sorted by (cluster, length), task t covers ``order[t_start[t]:]``
+    (LANES series when ``t_lanes[t]``, else one), chunk c the tasks
+    ``c_start[c]:c_start[c + 1]`` (contiguous, balanced by cells).
+    """
+    b = idx
+    key_k = assign[b]
+    key_m = lx[b]
+    order = np.lexsort((key_m, key_k)).astype(np.int64)
+    ks = key_k[order]
+    ms = key_m[order]
+    brk = np.flatnonzero((np.diff(ks) != 0) | (np.diff(ms) != 0)) + 1
+    starts = np.concatenate(([0], brk))
+    stops = np.concatenate((brk, [len(order)]))
+    lane_t, single_t = [], []
+    for a, z in zip(starts.tolist(), stops.tolist(), strict=True):
+        full = (z - a) // LANES
+        lane_t.extend(range(a, a + full * LANES, LANES))
+        single_t.extend(range(a + full * LANES, z))
+    t_start = np.asarray(lane_t + single_t, dtype=np.int64)
+    t_lanes = np.zeros(len(t_start), dtype=np.bool_)
+    t_lanes[: len(lane_t)] = True
+    cells = ms[t_start].astype(np.float64) * S
+    # a lane group costs about as much as two single pairs (measured ratio ~4x per series)
+    cost = np.where(t_lanes, cells * (LANES / 4.0), cells)
+    cum = np.cumsum(cost)
+    total = cum[-1] if len(cum) else 0.0
+    cuts = np.searchsorted(cum, total * np.arange(1, n_chunks) / n_chunks, side="left") + 1
+    c_start = np.concatenate(([0], np.minimum(cuts, len(t_start)), [len(t_start)]))
+    c_start = np.maximum.accumulate(c_start).astype(np.int64)
+    return order, t_start, t_lanes, c_start
+
+
 def dba_accumulate(X, lx, Z, assign, weights, idx, band, bary_first):
     """One DBA pass: weighted sums of the frames aligned with each barycenter frame.
 
@@ -158,6 +488,33 @@ def dba_accumulate(X, lx, Z, assign, weights, idx, band, bary_first):
     counts = np.zeros((n_chunks, K, S), dtype=np.float64)
     costs = np.empty(p, dtype=X.dtype)
     kind, radius, slope = band
+    N = X.shape[1]
+    if X.dtype == np.float64 and p >= LANES and S * N * LANES <= LANE_BYTES:
+        lx = np.ascontiguousarray(lx, dtype=np.int64)
+        assign = np.ascontiguousarray(assign, dtype=np.int64)
+        idx = np.ascontiguousarray(idx, dtype=np.int64)
+        order, t_start, t_lanes, c_start = _lane_tasks(lx, assign, idx, S, n_chunks)
+        _lanes_kernel.run(
+            int(np.sum(lx[idx])) * S,
+            np.ascontiguousarray(X),
+            lx,
+            np.ascontiguousarray(Z, dtype=X.dtype),
+            assign,
+            np.ascontiguousarray(weights, dtype=np.float64),
+            idx,
+            order,
+            t_start,
+            t_lanes,
+            c_start,
+            int(kind),
+            int(radius),
+            float(slope),
+            bool(bary_first),
+            sums,
+            counts,
+            costs,
+        )
+        return sums.sum(axis=0), counts.sum(axis=0), costs
     _accumulate_kernel(
         np.ascontiguousarray(X),
         np.ascontiguousarray(lx, dtype=np.int64),
