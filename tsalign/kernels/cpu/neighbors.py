@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
+from .._contract import BAND_ITAKURA
 from ._band import band_ranges
 from ._jit import _VEC_FLAGS, _jit, njit, njit_parallel
 
@@ -57,6 +58,16 @@ def _inflate(thr, margin):
     if thr == np.inf:
         return np.inf
     return thr * (1.0 + margin) + 1e-300
+
+
+@njit
+def _inflate_t(v, margin, like):
+    """``_inflate`` rounded up into the dtype of ``like`` (an upper bound there too)."""
+    w = _inflate(v, margin)
+    like[1] = w
+    if float(like[1]) < w:
+        like[1] = _inflate(w, margin)
+    return like[1]
 
 
 @njit
@@ -743,6 +754,25 @@ def _search_one(
     ub = inf_t
     thr = np.inf
     margin = _rounding_margin(n, M, d, eps)
+    # a first threshold before any DTW: the k-th smallest cost of the diagonal
+    # path among the first candidates in bound order (a Sakoe-Chiba band, or none,
+    # holds it when the lengths are equal), inflated by the rounding margin so
+    # that it is never below the DTW of such a candidate as the kernel sums it
+    if kind != BAND_ITAKURA:
+        tries = min(nr, k + 4)
+        diags = np.full(tries, np.inf)
+        for t in range(tries):
+            c = order[t]
+            if ly[c] == n:
+                e = 0.0
+                for i in range(n):
+                    e += _sq(x, i, Y[c], i)
+                diags[t] = e
+        diags.sort()
+        diag = diags[k - 1] if k <= tries else np.inf
+        if diag < np.inf:
+            thr = _inflate(_inflate(diag, margin), margin)
+            ub = _inflate_t(diag, margin, np.empty(2, dtype=dt))
     cur_m = -1  # lengths for which lo/hi/clo/chi and the query's envelopes are valid
     visited = nr
     for t in range(nr):
