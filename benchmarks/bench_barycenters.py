@@ -15,7 +15,7 @@ seconds of the same calls and the ratio to tsalign.  The problems:
   ``TimeSeriesKMeans(distance="dtw", averaging_method="ba")`` with its own
   (random) initialisation, so its time is indicative only.
 
-Usage: ``python benchmarks/bench_barycenters.py [--quick]``.  aeon is optional
+Usage: ``python benchmarks/bench_barycenters.py [--quick] [--problems kmeans]``.  aeon is optional
 (``pip install aeon``; it pins older numpy/numba, so a separate environment is
 advisable).
 """
@@ -82,7 +82,15 @@ def main() -> None:
     ap.add_argument("--km-n", type=int, default=2000)
     ap.add_argument("--km-iter", type=int, default=5)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument(
+        "--problems",
+        default="dba,sdtw,kmeans",
+        help="comma-separated subset of dba, sdtw, kmeans (default: all three)",
+    )
     args = ap.parse_args()
+    todo = set(args.problems.split(","))
+    if not todo <= {"dba", "sdtw", "kmeans"}:
+        ap.error(f"--problems: unknown {sorted(todo - {'dba', 'sdtw', 'kmeans'})}")
     if args.quick:
         args.length, args.dba_n, args.sdtw_n, args.km_n, args.km_iter = 32, 50, 20, 60, 2
     warnings.simplefilter("ignore")
@@ -110,11 +118,12 @@ def main() -> None:
             )
         return c
 
-    X = _data(args.dba_n, L)
-    c = dba(X)
-    diff = np.abs(c["tsalign"]() - c["tslearn"]()).max()
-    rows += _rows(f"DBA {args.dba_n}x{L}, 10 it.", _timed(c, args.rounds, dba(X[:8])))
-    print(f"DBA: max |tsalign - tslearn| = {diff:.1e}")
+    if "dba" in todo:
+        X = _data(args.dba_n, L)
+        c = dba(X)
+        diff = np.abs(c["tsalign"]() - c["tslearn"]()).max()
+        rows += _rows(f"DBA {args.dba_n}x{L}, 10 it.", _timed(c, args.rounds, dba(X[:8])))
+        print(f"DBA: max |tsalign - tslearn| = {diff:.1e}")
 
     it = args.sdtw_iter
 
@@ -124,13 +133,14 @@ def main() -> None:
             "tslearn": lambda: lb.softdtw_barycenter(X, gamma=1.0, max_iter=it),
         }
 
-    X = _data(args.sdtw_n, L, seed=1)
-    c = sdtw(X)
-    diff = np.abs(c["tsalign"]() - c["tslearn"]()).max()
-    rows += _rows(
-        f"soft-DTW bary. {args.sdtw_n}x{L}, {it} it.", _timed(c, args.rounds, sdtw(X[:8]))
-    )
-    print(f"soft-DTW barycenter: max |tsalign - tslearn| = {diff:.1e}")
+    if "sdtw" in todo:
+        X = _data(args.sdtw_n, L, seed=1)
+        c = sdtw(X)
+        diff = np.abs(c["tsalign"]() - c["tslearn"]()).max()
+        rows += _rows(
+            f"soft-DTW bary. {args.sdtw_n}x{L}, {it} it.", _timed(c, args.rounds, sdtw(X[:8]))
+        )
+        print(f"soft-DTW barycenter: max |tsalign - tslearn| = {diff:.1e}")
 
     def km(X, n_iter):
         kw = dict(n_clusters=8, metric="dtw", max_iter=n_iter, random_state=0)
@@ -150,19 +160,20 @@ def main() -> None:
             ).fit(Xa)
         return c
 
-    X = _data(args.km_n, L, seed=2)
-    c = km(X, args.km_iter)
-    runs = {name: _timed({name: fn}, 1, {})[name] for name, fn in km(X[:40], 1).items()}
-    del runs
-    res = {}
-    labels = {}
-    for name, fn in c.items():
-        c0, t0 = time.process_time(), time.perf_counter()
-        labels[name] = fn().labels_
-        res[name] = (time.perf_counter() - t0, time.process_time() - c0)
-    same = bool(np.array_equal(labels["tsalign"], labels["tslearn"]))
-    rows += _rows(f"k-means k=8 DTW {args.km_n}x{L}, {args.km_iter} it.", res)
-    print(f"k-means: same labels as tslearn: {same}")
+    if "kmeans" in todo:
+        X = _data(args.km_n, L, seed=2)
+        c = km(X, args.km_iter)
+        for fn in km(X[:40], 1).values():  # warm-up (compilation)
+            fn()
+        res = {}
+        labels = {}
+        for name, fn in c.items():
+            c0, t0 = time.process_time(), time.perf_counter()
+            labels[name] = fn().labels_
+            res[name] = (time.perf_counter() - t0, time.process_time() - c0)
+        same = bool(np.array_equal(labels["tsalign"], labels["tslearn"]))
+        rows += _rows(f"k-means k=8 DTW {args.km_n}x{L}, {args.km_iter} it.", res)
+        print(f"k-means: same labels as tslearn: {same}")
 
     print()
     print(f"Machine: {machine()} (shared; trust the ratios, not the seconds)")

@@ -23,6 +23,7 @@ from .._contract import PAIRS_BATCH
 from ._band import band_mask, band_ranges, pair_band  # noqa: F401 - band_mask is a launcher
 from ._jit import njit, njit_parallel, pair_cells
 from ._pairs import block_cells, chunk_of, n_chunks, pair_of
+from ._paths import reverse_pairs, step_back
 
 
 @njit
@@ -204,27 +205,13 @@ def _dtw_backtrack_kernel(R, lx, end_j, subsequence, paths, plen):
             elif j == 0:
                 i -= 1
             else:
-                diag = Rb[i - 1, j - 1]
-                up = Rb[i - 1, j]
-                left = Rb[i, j - 1]
-                if diag <= up and diag <= left:
-                    i -= 1
-                    j -= 1
-                elif up <= left:
-                    i -= 1
-                else:
-                    j -= 1
+                di, dj = step_back(Rb[i - 1, j - 1], Rb[i - 1, j], Rb[i, j - 1])
+                i -= di
+                j -= dj
             paths[b, k, 0] = i
             paths[b, k, 1] = j
             k += 1
-        # reverse in place: paths run from the start cell to the end cell
-        for t in range(k // 2):
-            a0 = paths[b, t, 0]
-            a1 = paths[b, t, 1]
-            paths[b, t, 0] = paths[b, k - 1 - t, 0]
-            paths[b, t, 1] = paths[b, k - 1 - t, 1]
-            paths[b, k - 1 - t, 0] = a0
-            paths[b, k - 1 - t, 1] = a1
+        reverse_pairs(paths[b], k)
         plen[b] = k
 
 

@@ -16,6 +16,7 @@ from numba import prange
 
 from ._band import band_ranges
 from ._jit import njit_parallel
+from ._paths import reverse_pairs
 
 
 @njit_parallel
@@ -75,13 +76,7 @@ def _path_kernel(D, A, lx, ly, eps, kind, radius, slope, paths, plen):
                 i -= 1
             else:
                 j -= 1
-        for t in range(k // 2):
-            a0 = paths[b, t, 0]
-            a1 = paths[b, t, 1]
-            paths[b, t, 0] = paths[b, k - 1 - t, 0]
-            paths[b, t, 1] = paths[b, k - 1 - t, 1]
-            paths[b, k - 1 - t, 0] = a0
-            paths[b, k - 1 - t, 1] = a1
+        reverse_pairs(paths[b], k)
         plen[b] = k
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from numba import prange
 
 from ._jit import njit_parallel
+from ._paths import step_back
 
 
 @njit_parallel
@@ -91,16 +92,11 @@ def _path_kernel(R, lx, ly, steps, paths, plen):
             elif j == 0:
                 i -= 1
             else:
-                diag = R[b, i - 1, j - 1, s - 1]
-                up = R[b, i - 1, j, s - 1]
-                left = R[b, i, j - 1, s - 1]
-                if diag <= up and diag <= left:
-                    i -= 1
-                    j -= 1
-                elif up <= left:
-                    i -= 1
-                else:
-                    j -= 1
+                di, dj = step_back(
+                    R[b, i - 1, j - 1, s - 1], R[b, i - 1, j, s - 1], R[b, i, j - 1, s - 1]
+                )
+                i -= di
+                j -= dj
             s -= 1
             paths[b, s, 0] = i
             paths[b, s, 1] = j

@@ -168,10 +168,12 @@ def _pairs_objective(
         for j in range(W):
             for l in range(NL):
                 R[co + j, l] = big
+        # cells outside the band keep zero weights (inside, the loop below writes them)
         for j in range(m):
-            for l in range(NL):
-                Wd[i, j, l] = 0.0
-                Wu[i, j, l] = 0.0
+            if j < a or j >= b:
+                for l in range(NL):
+                    Wd[i, j, l] = 0.0
+                    Wu[i, j, l] = 0.0
         for j in range(a, b):
             for l in range(NL):
                 crow[j, l] = 0.0
@@ -186,16 +188,24 @@ def _pairs_objective(
                 rd = R[po + j, l]
                 ru = R[po + j + 1, l]
                 rl = R[co + j, l]
-                mn = min(rd, min(ru, rl))
-                ed = _exp_neg((mn - rd) * inv)
-                eu = _exp_neg((mn - ru) * inv)
-                el = _exp_neg((mn - rl) * inv)
-                s = ed + eu + el
+                # sorted with min/max only; the smallest term is exp(0) = 1
+                lo_du = min(rd, ru)
+                hi_du = max(rd, ru)
+                mn = min(lo_du, rl)
+                md = max(lo_du, min(hi_du, rl))
+                mx = max(hi_du, rl)
+                e_md = _exp_neg((mn - md) * inv)
+                e_mx = _exp_neg((mn - mx) * inv)
+                s = 1.0 + e_md + e_mx
                 v = crow[j, l] + (mn - gamma * _log_ge1(s))
                 dead = mn >= big
+                inv_s = 0.0 if dead else 1.0 / s
+                # each predecessor's term, selected back from the sorted ones
+                ed = 1.0 if rd == mn else (e_md if rd == md else e_mx)
+                eu = 1.0 if ru == mn else (e_md if ru == md else e_mx)
                 R[co + j + 1, l] = big if dead else v
-                Wd[i, j, l] = 0.0 if dead else ed / s
-                Wu[i, j, l] = 0.0 if dead else eu / s
+                Wd[i, j, l] = ed * inv_s
+                Wu[i, j, l] = eu * inv_s
     last = W - ((S - 1) & 1) * W
     # backward: E[i, j] = E[i+1, j+1] Wd[i+1, j+1] + E[i+1, j] Wu[i+1, j] + E[i, j+1] Wl[i, j+1]
     for j in range(2 * W):

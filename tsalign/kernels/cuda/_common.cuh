@@ -38,3 +38,16 @@ __device__ __forceinline__ bool in_band(long long i, long long j, long long n, l
     }
     return true;
 }
+
+// Reverse the k (i, j) pairs of a path written end -> start into start -> end
+// (the backtracking kernels write them from the last cell).
+__device__ __forceinline__ void reverse_path(long long* path, long long k) {
+    for (long long t = 0; t < k / 2; ++t) {
+        long long s = k - 1 - t;
+        long long a0 = path[2 * t], a1 = path[2 * t + 1];
+        path[2 * t] = path[2 * s];
+        path[2 * t + 1] = path[2 * s + 1];
+        path[2 * s] = a0;
+        path[2 * s + 1] = a1;
+    }
+}

@@ -146,13 +146,6 @@ extern "C" __global__ void dtw_backtrack(
         path[2 * k + 1] = j;
         k += 1;
     }
-    for (long long t = 0; t < k / 2; ++t) {
-        long long s = k - 1 - t;
-        long long a0 = path[2 * t], a1 = path[2 * t + 1];
-        path[2 * t] = path[2 * s];
-        path[2 * t + 1] = path[2 * s + 1];
-        path[2 * s] = a0;
-        path[2 * s + 1] = a1;
-    }
+    reverse_path(path, k);
     plen[bidx] = k;
 }

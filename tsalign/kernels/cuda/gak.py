@@ -1,7 +1,7 @@
 """Global Alignment Kernel on the GPU (``gak_log_pairs``, as kernels/cpu/gak.py).
 
 log GAK is the negated soft-DTW (gamma = 1) of the costs ``-log k``, so the
-kernel is ``soft_dtw.cu``'s recurrence with GAK's cost (``gak_log_values``).
+kernel is ``soft_dtw.cu``'s ``soft_dtw_values`` with GAK's costs (``gak=1``).
 The autograd kernels (``gak_forward`` / ``gak_backward``) are CPU-only.
 """
 
@@ -18,9 +18,10 @@ def gak_log_pairs(X, Y, lx, ly, ia, ib, sigma):
 
     out = cupy.empty(int(ia.shape[0]), dtype=X.dtype)
     inv = 1.0 / (2.0 * float(sigma) * float(sigma))
-    k = kernel("soft_dtw", "gak_log_values", X.dtype)
-    extra = (np.float64(inv), np.float64(sentinel(X.dtype)))
+    k = kernel("soft_dtw", "soft_dtw_values", X.dtype)
+    extra = (np.float64(1.0), np.float64(sentinel(X.dtype)), np.int32(1), np.float64(inv))
     ia = cupy.asarray(ia, dtype=cupy.int64)
     ib = cupy.asarray(ib, dtype=cupy.int64)
     launch_values(k, X, Y, cupy.asarray(lx), cupy.asarray(ly), ia, ib, NO_BAND, extra, out)
+    out *= -1  # log GAK = -soft-DTW of GAK's costs (inf: no path -> -inf)
     return out

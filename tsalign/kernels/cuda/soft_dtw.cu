@@ -165,7 +165,8 @@ __device__ __forceinline__ real sweep(Cost cost, long long n, long long m, long 
 }
 
 // Soft-DTW values straight from the series (costs computed inline), pair p
-// comparing X[ia[p]] with Y[ib[p]].  Three rolling diagonals of N values live
+// comparing X[ia[p]] with Y[ib[p]]; with `gak` the costs are GakCost's (inv_d =
+// 1 / (2 sigma^2)) and the value is minus the log GAK.  Three rolling diagonals of N values live
 // in shared memory when `scratch` is null, else in scratch[p * 3 * N ...].
 extern "C" __global__ void soft_dtw_values(
     const real* __restrict__ X, const real* __restrict__ Y,
@@ -173,7 +174,7 @@ extern "C" __global__ void soft_dtw_values(
     const long long* __restrict__ ia, const long long* __restrict__ ib,
     long long n_pairs, long long N, long long M, long long d,
     int kind, long long radius, double slope, double gamma_d, double big_d,
-    real* __restrict__ scratch, real* __restrict__ out)
+    int gak, double inv_d, real* __restrict__ scratch, real* __restrict__ out)
 {
     extern __shared__ unsigned char smem_raw[];
     long long p = blockIdx.x;
@@ -181,30 +182,12 @@ extern "C" __global__ void soft_dtw_values(
     long long a = ia[p], b = ib[p];
     real* diag = scratch ? scratch + p * 3 * N : reinterpret_cast<real*>(smem_raw);
     const real big = (real)big_d;
-    SeriesCost cost{X + a * N * d, Y + b * M * d, d};
-    real v = sweep(cost, lx[a], ly[b], N, M, kind, radius, slope, gamma_d, big, diag, nullptr);
+    SeriesCost sq{X + a * N * d, Y + b * M * d, d};
+    long long n = lx[a], m = ly[b];
+    real v = gak ? sweep(GakCost{sq, (real)inv_d}, n, m, N, M, kind, radius, slope, gamma_d, big,
+                         diag, nullptr)
+                 : sweep(sq, n, m, N, M, kind, radius, slope, gamma_d, big, diag, nullptr);
     if (threadIdx.x == 0) out[p] = v >= big ? real_inf() : v;
-}
-
-// log of the unnormalised GAK of the pairs (X[ia[p]], Y[ib[p]]), as
-// soft_dtw_values with GakCost and gamma = 1, negated (-inf if no path).
-extern "C" __global__ void gak_log_values(
-    const real* __restrict__ X, const real* __restrict__ Y,
-    const long long* __restrict__ lx, const long long* __restrict__ ly,
-    const long long* __restrict__ ia, const long long* __restrict__ ib,
-    long long n_pairs, long long N, long long M, long long d,
-    int kind, long long radius, double slope, double inv_d, double big_d,
-    real* __restrict__ scratch, real* __restrict__ out)
-{
-    extern __shared__ unsigned char smem_raw[];
-    long long p = blockIdx.x;
-    if (p >= n_pairs) return;
-    long long a = ia[p], b = ib[p];
-    real* diag = scratch ? scratch + p * 3 * N : reinterpret_cast<real*>(smem_raw);
-    const real big = (real)big_d;
-    GakCost cost{SeriesCost{X + a * N * d, Y + b * M * d, d}, (real)inv_d};
-    real v = sweep(cost, lx[a], ly[b], N, M, kind, radius, slope, 1.0, big, diag, nullptr);
-    if (threadIdx.x == 0) out[p] = v >= big ? -real_inf() : -v;
 }
 
 // Forward pass for autograd on cost matrices C (B, N, M): values and the

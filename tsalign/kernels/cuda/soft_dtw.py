@@ -28,7 +28,7 @@ from ._module import (
 
 def _values(X, Y, band, gamma, lx, ly, ia, ib, out):
     k = kernel("soft_dtw", "soft_dtw_values", X.dtype)
-    extra = (np.float64(gamma), np.float64(sentinel(X.dtype)))
+    extra = (np.float64(gamma), np.float64(sentinel(X.dtype)), np.int32(0), np.float64(0.0))
     launch_values(k, X, Y, lx, ly, ia, ib, band, extra, out)
 
 
