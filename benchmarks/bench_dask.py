@@ -14,6 +14,7 @@ the median of each, the cluster's overhead at equal cores (cluster / in-memory; 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 
@@ -50,10 +51,15 @@ def main() -> None:
     Q = np.cumsum(rng.normal(size=(n_query, length, 1)), axis=1)
     Q -= Q.mean(axis=1, keepdims=True)
 
+    logging.getLogger("distributed").setLevel(logging.ERROR)
     clusters = {}
     for k in (1, 2):
         cluster = distributed.LocalCluster(
-            n_workers=k, threads_per_worker=1, processes=True, dashboard_address=":0"
+            n_workers=k,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
         )
         clusters[k] = distributed.Client(cluster, set_as_default=False)
     print(f"machine: {machine()}")

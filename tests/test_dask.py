@@ -164,9 +164,11 @@ def test_tile_size_comes_from_the_cost(data):
     assert 1 < nd < ns
     # a band has fewer cells per pair: bigger tiles
     assert len(cdist_dtw(big, sakoe_chiba_radius=2).chunks[0]) < nd
-    # coarser chunks than needed are the caller's choice and kept
-    coarse = da.zeros((3000, 64, 1), chunks=(1500, -1, -1))
-    assert cdist_dtw(coarse).chunks[0] == (1500, 1500)
+    # coarser chunks than needed are the caller's choice and kept, if they make tiles
+    # enough for the threads; one chunk for everything is split
+    coarse = da.zeros((3000, 64, 1), chunks=(300, -1, -1))
+    assert cdist_dtw(coarse).chunks[0] == (300,) * 10
+    assert len(cdist_dtw(coarse.rechunk({0: -1})).chunks[0]) == nd
 
 
 def test_errors_are_raised_before_computing(data):
@@ -247,6 +249,7 @@ def test_kneighbors_sync_equals_in_memory(monkeypatch, kw, chunked_ref):
     R = rng.normal(size=(45, 16, 1))
     if "itakura" not in str(kw):
         R[[3, 20, 44], 11:] = np.nan  # ragged reference
+    monkeypatch.setattr(dnn, "TASK_CELLS", 20_000)  # several query blocks
     if chunked_ref:
         monkeypatch.setattr(dnn, "REF_BYTES", R.nbytes // 5)
     want = kneighbors_dtw(Q, R, 4, return_stats=True, **kw)
@@ -288,6 +291,7 @@ def _check_cluster(client, monkeypatch, every_reference=True):
     np.testing.assert_allclose(got_c, cdist_dtw(X, Y, sakoe_chiba_radius=2), **TOL)
     # kNN: an in-memory reference scattered to every worker, a dask one, a chunked one
     want = kneighbors_dtw(Y, X, 3)
+    monkeypatch.setattr(dnn, "TASK_CELLS", 20_000)  # several query blocks
     dist, ind = kneighbors_dtw(Yd, X, 3)
     np.testing.assert_array_equal(ind, want[1])
     np.testing.assert_array_equal(dist, want[0])

@@ -10,8 +10,8 @@ tile (soft-DTW's cells cost :data:`CELL_COST` times more; a band counts only its
 a tile long enough that the scheduler's per-task cost (about a millisecond on
 ``distributed``) is noise, and small enough that the active scheduler's threads get
 several tiles each.  The caller's chunking along the series axis is kept when it is
-coarser than that (a memory choice) up to :data:`MAX_TILE_BYTES` per tile, and merged
-when it is finer.
+coarser than that (a memory choice) up to :data:`MAX_TILE_BYTES` per tile and as long
+as it makes enough tiles for the threads; it is merged when it is finer.
 """
 
 from __future__ import annotations
@@ -76,10 +76,11 @@ def _rows(n: int, target_pairs: float, tiles_wanted: int, cap: int, symmetric: b
     return b1, b2
 
 
-def _chunked(X, b: int, cap: int):
-    """``X`` with blocks of ``b`` series, unless the caller's are coarser (up to ``cap``)."""
+def _chunked(X, b: int, cap: int, tiles, wanted: int):
+    """``X`` with blocks of ``b`` series, unless the caller's are coarser (up to ``cap``)
+    and still make ``wanted`` tiles (``tiles(number of blocks)``) for the threads."""
     biggest = max(X.chunks[0])
-    if b <= biggest <= cap:
+    if b <= biggest <= cap and tiles(len(X.chunks[0])) >= wanted:
         return X
     return X.rechunk({0: b})
 
@@ -130,7 +131,7 @@ class _Plan:
     def self_matrix(self, X, label: str, offset: int):
         n = int(X.shape[0])
         b, _ = _rows(n, self.target_pairs, self.tiles_wanted, self.cap, True)
-        X = _chunked(X, b, self.cap)
+        X = _chunked(X, b, self.cap, lambda nb: nb * (nb + 1) // 2, self.tiles_wanted)
         keys, starts = _series_keys(X), _starts(X.chunks[0])
         name = self.name("self", X.name)
         dsk = {}
@@ -156,7 +157,8 @@ class _Plan:
     def cross_matrix(self, X, Y, labels, offsets, rename):
         n1, n2 = int(X.shape[0]), int(Y.shape[0])
         b1, b2 = _rows(n1, self.target_pairs, self.tiles_wanted, self.cap, False, n2)
-        X, Y = _chunked(X, b1, self.cap), _chunked(Y, b2, self.cap)
+        X = _chunked(X, b1, self.cap, lambda nb: nb * len(Y.chunks[0]), self.tiles_wanted)
+        Y = _chunked(Y, b2, self.cap, lambda nb: nb * len(X.chunks[0]), self.tiles_wanted)
         kx, ky = _series_keys(X), _series_keys(Y)
         sx, sy = _starts(X.chunks[0]), _starts(Y.chunks[0])
         name = self.name("cross", X.name, Y.name)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 
 import dask
+import dask.array as da
 import numpy as np
 
 from .._lib.progress import check_verbose
@@ -25,6 +26,7 @@ from ._common import (
     as_dask_dataset,
     check_same_features,
     located,
+    padded_numpy,
     probe,
     scheduler_threads,
     task_kw,
@@ -67,7 +69,8 @@ def _query_rows(nq: int, n_ref_block: int, n: int, m: int, threads: int) -> int:
     per_query = n_ref_block * (PRUNED_SHARE * n * m + 4 * (n + m))
     by_cost = math.ceil(TASK_CELLS / max(per_query, 1.0))
     balanced = math.ceil(nq / (4 * threads))  # several tasks per thread: pruning is uneven
-    return max(1, min(nq, by_cost, balanced))
+    # but not below a sixteenth of the target (the per-task cost would show)
+    return max(1, min(nq, max(min(by_cost, balanced), math.ceil(by_cost / 16))))
 
 
 def dask_kneighbors(fn, X_query, X_ref, n_neighbors, kw: dict):
@@ -76,7 +79,9 @@ def dask_kneighbors(fn, X_query, X_ref, n_neighbors, kw: dict):
     return_stats = kw.pop("return_stats", False)
     verbose = check_verbose(kw.get("verbose", 0))
     Q = as_dask_dataset(X_query, "X_query")
-    R = as_dask_dataset(X_ref, "X_ref")
+    # an in-memory reference stays on the host: scattered from here, not round-tripped
+    ref_host = None if isinstance(X_ref, da.Array) else padded_numpy(X_ref, "X_ref")
+    R = as_dask_dataset(X_ref if ref_host is None else ref_host, "X_ref")
     check_same_features(Q, R, ("X_query", "X_ref"))
     n_ref, nq = int(R.shape[0]), int(Q.shape[0])
     k = check_n_neighbors(n_neighbors, n_ref)
@@ -92,12 +97,14 @@ def dask_kneighbors(fn, X_query, X_ref, n_neighbors, kw: dict):
         rows = max(k, math.ceil(REF_BYTES / (R.nbytes / n_ref)))
         R = R.rechunk({0: rows})
     starts = [0, *np.cumsum(R.chunks[0]).tolist()]
-    if len(R.chunks[0]) == 1 and client is not None and not isinstance(X_ref, type(R)):
-        refs = [client.scatter(R.compute(), broadcast=True, hash=False)]
+    if len(R.chunks[0]) == 1 and client is not None and ref_host is not None:
+        host = ref_host if ref_host.ndim > 1 else ref_host[None]
+        refs = [client.scatter(host, broadcast=True, hash=False)]
     else:
         refs = list(R.to_delayed().ravel())
     qb = _query_rows(nq, max(R.chunks[0]), n, m, scheduler_threads())
-    if max(Q.chunks[0]) < qb:
+    # the caller's query blocks are kept when coarser (memory) but still enough tasks
+    if max(Q.chunks[0]) < qb or len(Q.chunks[0]) < min(nq, 4 * scheduler_threads()):
         Q = Q.rechunk({0: qb})
     qstarts = [0, *np.cumsum(Q.chunks[0]).tolist()]
     search = dask.delayed(_search, pure=True)
@@ -109,7 +116,7 @@ def dask_kneighbors(fn, X_query, X_ref, n_neighbors, kw: dict):
             kj = min(k, starts[j + 1] - starts[j])
             where = f"X_query[{qstarts[i]}:{qstarts[i + 1]}] x X_ref[{starts[j]}:{starts[j + 1]}]"
             found.append(search(fn, {**kw, "n_neighbors": kj}, where, starts[j], q, r))
-        parts.append(merge(k, *found))
+        parts.append(found[0] if len(found) == 1 else merge(k, *found))
     if verbose > 0 and client is None:
         from dask.diagnostics import ProgressBar
 

@@ -36,6 +36,8 @@ import types
 import numba
 import numpy as np
 
+from ._cache import check_cache
+
 # Below this many cells (sum of N * M over the pairs; for kernels on cell-sized
 # arrays, the largest one) a parallel kernel runs serially in the caller's
 # thread.  Measured with benchmarks/bench_small_calls.py --threshold on the
@@ -135,9 +137,11 @@ def _needs_lock() -> bool:
 
 def _jit(fn, **options):
     try:
-        return numba.njit(cache=True, nogil=True, **options)(fn)
+        dispatcher = numba.njit(cache=True, nogil=True, **options)(fn)
     except (RuntimeError, OSError, PermissionError):  # no writable cache location
         return numba.njit(cache=False, nogil=True, **options)(fn)
+    check_cache(dispatcher)  # before anything is loaded from the cache (see _cache.py)
+    return dispatcher
 
 
 def njit(fn):
