@@ -9,10 +9,11 @@ summed over every warping path :math:`\pi`.  :func:`gak` is the normalised
 kernel :math:`k(X, Y) / \sqrt{k(X, X) k(Y, Y)}` in (0, 1].  The recursion runs
 in log space, so the normalised value stays finite for long series where the
 unnormalised one overflows.  Differentiable with torch tensors that require
-grad (the gradient of the log kernel is the occupancy of each cell), on the
-CPU.  On a GPU (CuPy, CUDA tensors) the values run on the device: log GAK is
-the negated soft-DTW (gamma = 1) of the costs ``-log kappa``, so soft-DTW's
-CUDA recurrence computes it; the gradient kernels are CPU-only.
+grad (the gradient of the log kernel is the occupancy of each cell).  On a
+GPU (CuPy, CUDA tensors) the values run on the device: log GAK is the negated
+soft-DTW (gamma = 1) of the costs ``-log kappa``, so soft-DTW's CUDA
+recurrence computes it, and soft-DTW's CUDA backward gives the gradient
+(GAK's own gradient kernels run on the CPU).
 """
 
 from __future__ import annotations
