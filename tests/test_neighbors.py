@@ -81,6 +81,34 @@ def test_matches_brute_force(rng, band, d, ints):
             np.testing.assert_array_equal(got_d, want_d)  # bit-identical, so within 1e-12
 
 
+@pytest.mark.parametrize("tight", [K.TIGHT_NONE, K.TIGHT_IMPROVED, K.TIGHT_WEBB])
+@pytest.mark.parametrize("band", ["none", "sakoe1", "itakura3"])
+@pytest.mark.parametrize("d", [1, 2])
+def test_every_cascade_matches_brute_force(rng, tight, band, d):
+    """The kernel with each tighter bound (LB_Improved, LB_Webb or none), queries of
+    two lengths (the envelopes cached for the most common one, built on the fly
+    for the other)."""
+    from tsalign.kernels.cpu.dtw import dtw_cdist
+
+    bt = BAND_TUPLES[band]
+    for ints in (False, True):
+        lo, hi = (9, 11) if band.startswith("itakura") else (3, 16)
+        Q = padded(ragged(rng, 8, lo, hi, d, ints))
+        R = padded(ragged(rng, 40, lo, hi, d, ints))
+        lq = np.sum(~np.isnan(Q[:, :, 0]), axis=1).astype(np.int64)
+        lr = np.sum(~np.isnan(R[:, :, 0]), axis=1).astype(np.int64)
+        Q, R = np.nan_to_num(Q), np.nan_to_num(R)
+        D = np.asarray(dtw_cdist(Q, R, lq, lr, bt, False))
+        for k in (1, 5):
+            sq, idx, stats = K.dtw_kneighbors(Q, R, lq, lr, bt, k, tight)
+            order = np.argsort(D, axis=1, kind="stable")[:, :k]
+            np.testing.assert_array_equal(idx, order)
+            np.testing.assert_array_equal(sq, np.take_along_axis(D, order, axis=1))
+            assert stats.sum() == 8 * 40
+            if tight == K.TIGHT_NONE:
+                assert stats[:, K.S_TIGHT].sum() == 0
+
+
 @pytest.mark.parametrize("d", [1, 3])
 def test_float32_is_bit_identical_to_brute_force(rng, d):
     Q = padded(ragged(rng, 9, 5, 20, d), np.float32)
@@ -167,7 +195,15 @@ def test_stats_and_threads(rng):
     assert sum(st[k] for k in K_STATS) == 6 * 80
 
 
-K_STATS = ("lb_kim", "lb_keogh_ec", "lb_keogh_eq", "lb_improved", "dtw_abandoned", "dtw_full")
+K_STATS = (
+    "lb_kim",
+    "lb_keogh_ec",
+    "lb_enhanced",
+    "lb_keogh_eq",
+    "lb_webb",
+    "dtw_abandoned",
+    "dtw_full",
+)
 
 
 # --------------------------------------------------------------------------- bounds
@@ -188,6 +224,9 @@ def _bounds(x, y, band):
         K._envelope(y, f, lo, hi, n, cL, cU, dq1, dq2)
         K._envelope(x, f, clo, chi, m, qL, qU, dq1, dq2)
     kim = K._lb_kim(x, y, n, m)
+    if d == 1 and n >= 3 and m >= 3 and max(n, m) >= 6:
+        kim1 = K._lb_kim_1d(np.ascontiguousarray(x[:, 0]), np.ascontiguousarray(y[:, 0]), n, m)
+        assert kim1 == pytest.approx(kim, rel=1e-12, abs=1e-12)
     ec = K._keogh(x, n, cL, cU, np.inf)
     eq = K._keogh(y, m, qL, qU, np.inf)
     h, hL, hU = np.empty((n, d)), np.empty((m, d)), np.empty((m, d))
@@ -195,14 +234,81 @@ def _bounds(x, y, band):
     cbs = np.empty(n + 1)
     K._keogh_rows(x, n, cL, cU, cbs)
     assert cbs[0] == pytest.approx(ec, rel=1e-12, abs=1e-12)
-    return {"kim": kim, "keogh_ec": ec, "keogh_eq": eq, "improved": imp}
+    # LB_Enhanced: LB_Kim's level sets plus the LB_Keogh terms of the rows between
+    a, b = K._enhanced_rows(n, m)
+    full, mid = K._keogh_split(x, n, cL, cU, a, b)
+    assert full == pytest.approx(ec, rel=1e-12, abs=1e-12)
+    if d == 1:
+        full1, mid1 = K._keogh_split_1d(
+            np.ascontiguousarray(x[:, 0]), n, cL[:, 0].copy(), cU[:, 0].copy(), a, b
+        )
+        assert (full1, mid1) == pytest.approx((full, mid), rel=1e-12, abs=1e-12), (
+            n,
+            m,
+            a,
+            b,
+            x[:, 0],
+            cL[:, 0],
+            cU[:, 0],
+        )
+    enh = kim + mid
+    # LB_Webb: LB_Keogh(x, env(y)) plus the columns' terms
+    junk = np.empty((max(n, m), d))
+    LUx, ULx = np.empty((n, d)), np.empty((n, d))
+    ULy, LUy = np.empty((m, d)), np.empty((m, d))
+    for f in range(d):
+        K._envelope(qU, f, lo, hi, n, LUx, junk, dq1, dq2)
+        K._envelope(qL, f, lo, hi, n, junk, ULx, dq1, dq2)
+        K._envelope(cL, f, clo, chi, m, junk, ULy, dq1, dq2)
+        K._envelope(cU, f, clo, chi, m, LUy, junk, dq1, dq2)
+    nfa = np.empty((n + 1, d), np.int64)
+    nfb = np.empty((n + 1, d), np.int64)
+    cbs2 = np.empty(n + 1)
+    K._rows_pass(x, n, cL, cU, LUx, ULx, cbs2, nfa, nfb)
+    np.testing.assert_allclose(cbs2, cbs, rtol=1e-12, atol=1e-12)
+    webb = cbs2[0] + K._webb_columns(y, m, qL, qU, ULy, LUy, clo, chi, nfa, nfb, np.inf)
+    # the cumulative bound of the EAPruned DTW: rows below i, or the columns they must visit
+    sc = np.empty(m + 1)
+    assert K._keogh_cols(y, m, qL, qU, np.inf, sc) == pytest.approx(eq, rel=1e-12, abs=1e-12)
+    K._merge_cumulative(cbs2, sc, n, hi)
+    return {
+        "kim": kim,
+        "keogh_ec": ec,
+        "keogh_eq": eq,
+        "improved": imp,
+        "enhanced": enh,
+        "webb": webb,
+        "cumulative": cbs2,
+    }
+
+
+def _check_cumulative(x, y, bt, cum):
+    """cum[i + 1] bounds the cost of what any path spends in rows > i: check it
+    against the best path's cost from each cell of row i + 1 on (float64 DP,
+    the definition of the cost to go)."""
+    n, m = len(x), len(y)
+    mask = band_mask(n, m, bt)
+    C = ((x[:, None, :] - y[None, :, :]) ** 2).sum(axis=2)
+    G = np.full((n + 1, m + 1), np.inf)
+    G[n - 1, m - 1] = C[n - 1, m - 1] if mask[n - 1, m - 1] else np.inf
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            if (i, j) == (n - 1, m - 1) or not mask[i, j]:
+                continue
+            G[i, j] = C[i, j] + min(G[i + 1, j], G[i, j + 1], G[i + 1, j + 1])
+    for i in range(n - 1):
+        # a path leaving row i enters row i + 1 at a column j <= (last column of
+        # row i) + 1; from there on it costs at least G[i + 1, j]
+        last = int(np.flatnonzero(mask[i])[-1])
+        below = G[i + 1, : last + 2].min()
+        assert cum[i + 1] <= below * (1 + 1e-12) + 1e-12, (i, cum[i + 1], below)
 
 
 @pytest.mark.parametrize("band", list(BAND_TUPLES), ids=list(BAND_TUPLES))
 @pytest.mark.parametrize("d", [1, 2])
 def test_lower_bounds_are_lower_bounds(rng, band, d):
     bt = BAND_TUPLES[band]
-    tight = 0
+    tight = webb_tight = gained = gained_enh = 0
     for _ in range(60):
         n, m = (int(v) for v in rng.integers(1, 25, 2))
         mask = band_mask(n, m, bt)
@@ -214,11 +320,18 @@ def test_lower_bounds_are_lower_bounds(rng, band, d):
         if not np.isfinite(true):
             continue
         b = _bounds(x, y, bt)
+        cum = b.pop("cumulative")
         for name, v in b.items():
             assert v <= true * (1 + 1e-12) + 1e-12, (name, n, m, v, true)
         assert b["improved"] >= b["keogh_ec"] - 1e-12
+        assert b["webb"] >= b["keogh_ec"] - 1e-12
+        _check_cumulative(x, y, bt, cum)
         tight += b["improved"] > 0.5 * true
-    assert tight > 0  # the bounds are not trivially zero
+        webb_tight += b["webb"] > 0.5 * true
+        gained += b["webb"] > b["keogh_ec"] + 1e-9
+        gained_enh += b["enhanced"] > b["keogh_ec"] + 1e-9
+    assert tight > 0 and webb_tight > 0  # the bounds are not trivially zero
+    assert gained > 0 and gained_enh > 0  # and the tighter ones do tighten
 
 
 def test_lower_bounds_on_tiny_pairs_against_enumeration(rng):
@@ -230,8 +343,11 @@ def test_lower_bounds_on_tiny_pairs_against_enumeration(rng):
             true = dtw_ref_value(x, y, mask) ** 2
             if not np.isfinite(true):
                 continue
-            for name, v in _bounds(x, y, bt).items():
+            b = _bounds(x, y, bt)
+            cum = b.pop("cumulative")
+            for name, v in b.items():
                 assert v <= true + 1e-12, (name, bt, n, m)
+            _check_cumulative(x, y, bt, cum)
 
 
 # --------------------------------------------------------------------------- errors

@@ -3,7 +3,7 @@
 :func:`kneighbors_dtw` returns exactly what brute force returns
 (``cdist_dtw`` followed by a stable argsort: the same indices, ties to the
 lower index, and bit-identical distances) while computing only a few percent
-of the DTWs: lower bounds (LB_Kim, LB_Keogh both ways, LB_Improved) reject most
+of the DTWs: lower bounds (LB_Kim, LB_Keogh both ways, LB_Enhanced) reject most
 candidates, candidates are visited in the order of their bound, and the DTWs
 that do run are early-abandoned and pruned against the k-th best distance so
 far.  :func:`subsequence_search_dtw` is the UCR suite's search of a long series
@@ -66,10 +66,10 @@ def kneighbors_dtw(
     Exact: the result is the one of brute force, ``cdist_dtw(X_query, X_ref)``
     followed by a stable argsort of each row (ties go to the lower index), with
     the same distances bit for bit; only the work differs.  Each query's
-    candidates get the bound ``max(LB_Kim, LB_Keogh)`` and are visited in
-    increasing order of it; a visited candidate meets LB_Keogh against the
-    query's envelope, then LB_Improved, then a DTW that is abandoned as soon as
-    it cannot beat the k-th best distance so far.  The bounds are taken over the
+    candidates get the bound ``max(LB_Kim, LB_Keogh, LB_Enhanced)`` and are
+    visited in increasing order of it; a visited candidate meets LB_Keogh
+    against the query's envelope, then a DTW that is pruned and abandoned as
+    soon as it cannot beat the k-th best distance so far.  The bounds are taken over the
     band of each pair of lengths, so they hold with every constraint and with
     unequal lengths.  Queries run in parallel; memory is O(size of the data)
     (no ``n_query x n_ref`` matrix).
@@ -97,8 +97,9 @@ def kneighbors_dtw(
     return_stats : bool
         Also return a dict of pruning counts: ``candidates`` (n_query x n_ref) and,
         for each stage, how many candidates it rejected (``lb_kim``,
-        ``lb_keogh_ec`` = query against the candidate's envelope, ``lb_keogh_eq``
-        = candidate against the query's envelope, ``lb_improved``,
+        ``lb_keogh_ec`` = query against the candidate's envelope,
+        ``lb_enhanced``, ``lb_keogh_eq`` = candidate against the query's
+        envelope, ``lb_webb`` (0 unless the cascade is asked for LB_Webb),
         ``dtw_abandoned``) or computed in full (``dtw_full``).
     n_jobs : int or None
         CPU threads (None or -1: all of numba's threads).

@@ -160,7 +160,15 @@ LAUNCHERS: dict[str, dict[str, str]] = {
 # Columns of the pruning statistics the neighbors kernels return (one row per
 # query): where each candidate (reference series or window) was rejected or
 # fully computed.
-NN_STATS = ("lb_kim", "lb_keogh_ec", "lb_keogh_eq", "lb_improved", "dtw_abandoned", "dtw_full")
+NN_STATS = (
+    "lb_kim",
+    "lb_keogh_ec",
+    "lb_enhanced",
+    "lb_keogh_eq",
+    "lb_webb",
+    "dtw_abandoned",
+    "dtw_full",
+)
 SUBSEQ_STATS = ("lb_kim", "lb_keogh_eq", "lb_keogh_ec", "dtw_abandoned", "dtw_full")
 
 

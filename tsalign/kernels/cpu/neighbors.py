@@ -30,12 +30,20 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
+from .._contract import BAND_ITAKURA
 from ._band import band_ranges
-from ._jit import njit, njit_parallel
+from ._jit import _VEC_FLAGS, _jit, njit, njit_parallel
+
+
+def _njit_sum(fn):
+    """Serial helper whose sums may be vectorised (reassociated): only for
+    bounds, which are compared with a threshold inflated by ``_rounding_margin``."""
+    return _jit(fn, fastmath=_VEC_FLAGS | {"reassoc"}, error_model="numpy")
+
 
 # columns of the statistics arrays (see kernels/_contract.py NN_STATS / SUBSEQ_STATS)
-S_KIM, S_KEOGH_EC, S_KEOGH_EQ, S_IMPROVED, S_DTW_ABANDONED, S_DTW_FULL = range(6)
-N_STATS = 6
+S_KIM, S_KEOGH_EC, S_ENHANCED, S_KEOGH_EQ, S_TIGHT, S_DTW_ABANDONED, S_DTW_FULL = range(7)
+N_STATS = 7
 
 
 # --------------------------------------------------------------------------- helpers
@@ -50,6 +58,16 @@ def _inflate(thr, margin):
     if thr == np.inf:
         return np.inf
     return thr * (1.0 + margin) + 1e-300
+
+
+@njit
+def _inflate_t(v, margin, like):
+    """``_inflate`` rounded up into the dtype of ``like`` (an upper bound there too)."""
+    w = _inflate(v, margin)
+    like[1] = w
+    if float(like[1]) < w:
+        like[1] = _inflate(w, margin)
+    return like[1]
 
 
 @njit
@@ -162,6 +180,42 @@ def _lb_kim(x, y, n, m):
 
 
 @njit
+def _lb_kim_1d(x, y, n, m):
+    """``_lb_kim`` of univariate contiguous series with n, m >= 3 and
+    max(n, m) >= 6 (the six level sets written out)."""
+    a0 = x[0]
+    a1 = x[1]
+    a2 = x[2]
+    b0 = y[0]
+    b1 = y[1]
+    b2 = y[2]
+    e0 = x[n - 1]
+    e1 = x[n - 2]
+    e2 = x[n - 3]
+    f0 = y[m - 1]
+    f1 = y[m - 2]
+    f2 = y[m - 3]
+    lb = (a0 - b0) * (a0 - b0) + (e0 - f0) * (e0 - f0)
+    lb += min((a1 - b0) * (a1 - b0), (a0 - b1) * (a0 - b1), (a1 - b1) * (a1 - b1))
+    lb += min((e1 - f0) * (e1 - f0), (e0 - f1) * (e0 - f1), (e1 - f1) * (e1 - f1))
+    lb += min(
+        (a2 - b0) * (a2 - b0),
+        (a2 - b1) * (a2 - b1),
+        (a2 - b2) * (a2 - b2),
+        (a0 - b2) * (a0 - b2),
+        (a1 - b2) * (a1 - b2),
+    )
+    lb += min(
+        (e2 - f0) * (e2 - f0),
+        (e2 - f1) * (e2 - f1),
+        (e2 - f2) * (e2 - f2),
+        (e0 - f2) * (e0 - f2),
+        (e1 - f2) * (e1 - f2),
+    )
+    return lb
+
+
+@njit
 def _keogh(x, count, L, U, abandon):
     """sum_i sum_f dist(x[i, f], [L[i, f], U[i, f]])^2 over i < count, abandoned past
     ``abandon`` (float64)."""
@@ -180,6 +234,36 @@ def _keogh(x, count, L, U, abandon):
         if lb > abandon:
             return lb
     return lb
+
+
+@njit
+def _keogh_cols(y, m, L, U, abandon, sc):
+    """LB_Keogh of y against (L, U), abandoned past ``abandon``; when it is not
+    abandoned, ``sc[j]`` = the sum of the terms of rows >= j (``sc[m] = 0``)."""
+    d = y.shape[1]
+    lb = 0.0
+    sc[m] = 0.0
+    for j in range(m - 1, -1, -1):
+        t = 0.0
+        for f in range(d):
+            v = float(y[j, f])
+            e = max(v - float(U[j, f]), float(L[j, f]) - v, 0.0)
+            t += e * e
+        lb += t
+        sc[j] = lb
+        if lb > abandon:
+            return lb
+    return lb
+
+
+@njit
+def _merge_cumulative(cbs, sc, n, hi):
+    """Rows after i visit every column >= hi[i]: the cumulative bound of the rows
+    below i is the larger of their LB_Keogh terms and those columns' terms."""
+    for i in range(n - 1):
+        v = sc[hi[i]]
+        if v > cbs[i + 1]:
+            cbs[i + 1] = v
 
 
 @njit
@@ -380,38 +464,221 @@ def _insert(topd, topi, count, k, v, c):
 
 
 # --------------------------------------------------------------------------- kNN
+@njit
+def _kim_levels(n, m):
+    """Whether ``_lb_kim`` used three level sets from each end (else the corners)."""
+    return n >= 6 or m >= 6
+
+
+@njit
+def _keogh_split(x, n, L, U, a, b):
+    """LB_Keogh of x against (L, U) over every row, and over rows [a, b) only."""
+    d = x.shape[1]
+    full = 0.0
+    mid = 0.0
+    for i in range(n):
+        t = 0.0
+        for f in range(d):
+            v = float(x[i, f])
+            e = max(v - float(U[i, f]), float(L[i, f]) - v, 0.0)
+            t += e * e
+        full += t
+        if a <= i < b:
+            mid += t
+    return full, mid
+
+
+@_njit_sum
+def _keogh_split_1d(x, n, L, U, a, b):
+    """Univariate ``_keogh_split`` on contiguous rows (vectorised sums)."""
+    head = 0.0
+    for i in range(a):
+        e = max(x[i] - U[i], L[i] - x[i], 0.0)
+        head += e * e
+    mid = 0.0
+    for i in range(a, b):
+        e = max(x[i] - U[i], L[i] - x[i], 0.0)
+        mid += e * e
+    tail = 0.0
+    for i in range(b, n):
+        e = max(x[i] - U[i], L[i] - x[i], 0.0)
+        tail += e * e
+    return head + mid + tail, mid
+
+
+@njit
+def _keogh_rows_1d(x, n, L, U, cbs):
+    """Univariate ``_keogh_rows`` on contiguous rows."""
+    cbs[n] = 0.0
+    acc = 0.0
+    for i in range(n - 1, -1, -1):
+        v = x[i]
+        e = max(v - U[i], L[i] - v, 0.0)
+        acc += e * e
+        cbs[i] = acc
+
+
+@njit
+def _keogh_cols_1d(y, m, L, U, abandon, sc):
+    """Univariate ``_keogh_cols`` on contiguous rows."""
+    lb = 0.0
+    sc[m] = 0.0
+    for j in range(m - 1, -1, -1):
+        v = y[j]
+        e = max(v - U[j], L[j] - v, 0.0)
+        lb += e * e
+        sc[j] = lb
+        if lb > abandon:
+            return lb
+    return lb
+
+
+@njit
+def _enhanced_rows(n, m):
+    """Rows [a, b) whose LB_Keogh terms LB_Enhanced adds to LB_Kim's level sets.
+
+    LB_Enhanced (Tan, Petitjean & Webb 2019) with V = 3 bands: the level sets
+    {max(i, j) = l} and {max(n-1-i, m-1-j) = l}, l < 3, that ``_lb_kim`` takes
+    lie in rows < 3 and >= n - 3; every path crosses each of them and each row
+    in between, so their minima and the rows' LB_Keogh terms add up.
+    """
+    a = 3 if _kim_levels(n, m) else 1
+    a = min(a, n)
+    return a, max(a, n - a)
+
+
+@njit
+def _rows_pass(x, n, Lc, Uc, LUx, ULx, cbs, nfa, nfb):
+    """Per-row LB_Keogh terms as suffix sums (``cbs[i]`` = rows >= i, ``cbs[n] = 0``)
+    and the prefix counts of the rows that are not *free* for LB_Webb.
+
+    Row i is free above (below) for feature f unless x[i] lies below (above)
+    the candidate's envelope by more than the query's own envelope allows:
+    ``x < Lc and Lc > LUx`` (``x > Uc and Uc < ULx``), see ``_webb_columns``.
+    """
+    d = x.shape[1]
+    cbs[n] = 0.0
+    for f in range(d):
+        nfa[0, f] = 0
+        nfb[0, f] = 0
+    acc = 0.0
+    for i in range(n - 1, -1, -1):
+        t = 0.0
+        for f in range(d):
+            v = float(x[i, f])
+            u = float(Uc[i, f])
+            lo = float(Lc[i, f])
+            if v > u:
+                t += (v - u) * (v - u)
+            elif v < lo:
+                t += (lo - v) * (lo - v)
+        acc += t
+        cbs[i] = acc
+    for i in range(n):
+        for f in range(d):
+            v = float(x[i, f])
+            na = 1 if (v < float(Lc[i, f]) and float(Lc[i, f]) > float(LUx[i, f])) else 0
+            nb = 1 if (v > float(Uc[i, f]) and float(Uc[i, f]) < float(ULx[i, f])) else 0
+            nfa[i + 1, f] = nfa[i, f] + na
+            nfb[i + 1, f] = nfb[i, f] + nb
+
+
+@njit
+def _webb_columns(y, m, qL, qU, ULy, LUy, clo, chi, nfa, nfb, abandon):
+    """LB_Webb's column terms (Webb & Petitjean 2021), added to LB_Keogh(x, env(y)).
+
+    Column j, feature f, with y above the query's envelope (``y > qU``) adds
+    ``(y - qU)^2`` when every row of its range is free above, else
+    ``(y - qU)^2 - max(0, ULy - qU)^2`` (``ULy`` = max over the column's rows of
+    the candidate's lower envelope), and symmetrically below.  Why it is a lower
+    bound, cell by cell: a path's cell (i, j) carries at most row i's LB_Keogh
+    term and column j's term; with ``x_i <= qU_j < y_j``, a free row gives
+    ``(y_j - x_i)^2 >= (y_j - qU_j)^2 + (qU_j - x_i)^2 >= (y_j - qU_j)^2 + row
+    term``, and any row ``(y_j - x_i)^2 - (Lc_i - x_i)^2 >= (y_j - qU_j)^2 -
+    (Lc_i - qU_j)^2`` (x_i <= qU_j; Lc_i <= ULy_j); a row above the candidate's
+    envelope cannot meet such a column.  Abandoned past ``abandon``.
+    """
+    d = y.shape[1]
+    lb = 0.0
+    for j in range(m):
+        a = clo[j]
+        b = chi[j]
+        for f in range(d):
+            v = float(y[j, f])
+            u = float(qU[j, f])
+            if v > u:
+                t = (v - u) * (v - u)
+                if nfa[b, f] - nfa[a, f] > 0:
+                    g = float(ULy[j, f]) - u
+                    if g > 0.0:
+                        t -= g * g
+                lb += t
+            else:
+                lo = float(qL[j, f])
+                if v < lo:
+                    t = (lo - v) * (lo - v)
+                    if nfb[b, f] - nfb[a, f] > 0:
+                        g = lo - float(LUy[j, f])
+                        if g > 0.0:
+                            t -= g * g
+                    lb += t
+        if lb > abandon:
+            return lb
+    return lb
+
+
+# the tighter bound of the visit (``tight`` argument): none, LB_Improved, LB_Webb
+TIGHT_NONE = 0
+TIGHT_IMPROVED = 1
+TIGHT_WEBB = 2
+
+
 @njit_parallel
-def _ref_envelopes(Y, ly, n0, kind, radius, slope, L, U):
-    """Envelope of every reference over the columns each row of an (n0, m) band allows."""
+def _ref_envelopes(Y, ly, n0, kind, radius, slope, L, U, UL, LU):
+    """Envelope of every reference over the columns each row of an (n0, m) band
+    allows, and the envelopes of that envelope over each column's rows (LB_Webb)."""
     nr = Y.shape[0]
     M = Y.shape[1]
     d = Y.shape[2]
+    W = max(n0, M) + 1
     for c in prange(nr):
         lo = np.empty(n0, dtype=np.int64)
         hi = np.empty(n0, dtype=np.int64)
-        dq1 = np.empty(M, dtype=np.int64)
-        dq2 = np.empty(M, dtype=np.int64)
+        clo = np.empty(M, dtype=np.int64)
+        chi = np.empty(M, dtype=np.int64)
+        dq1 = np.empty(W, dtype=np.int64)
+        dq2 = np.empty(W, dtype=np.int64)
+        junk = np.empty((M, d), dtype=Y.dtype)
         m = ly[c]
         band_ranges(n0, m, kind, radius, slope, lo, hi)
+        _col_ranges(n0, m, lo, hi, clo, chi)
         for f in range(d):
             _envelope(Y[c], f, lo, hi, n0, L[c], U[c], dq1, dq2)
+            if UL.shape[1] > 0:
+                _envelope(L[c], f, clo, chi, m, junk, UL[c], dq1, dq2)
+                _envelope(U[c], f, clo, chi, m, LU[c], junk, dq1, dq2)
 
 
 @njit
 def _search_one(
     x,
+    x1,
     n,
     Y,
+    Y1,
     ly,
     envL,
     envU,
+    envUL,
+    envLU,
+    env1L,
+    env1U,
     n0,
-    m0,
     kind,
     radius,
     slope,
     k,
-    improved,
+    tight,
     eps,
     out_d,
     out_i,
@@ -429,6 +696,7 @@ def _search_one(
     W = max(N, M) + 1
     keys = np.empty(nr, dtype=np.float64)
     kims = np.empty(nr, dtype=np.float64)
+    ecs = np.empty(nr, dtype=np.float64)
     lo = np.empty(N, dtype=np.int64)
     hi = np.empty(N, dtype=np.int64)
     clo = np.empty(M, dtype=np.int64)
@@ -437,37 +705,75 @@ def _search_one(
     dq2 = np.empty(W, dtype=np.int64)
     cL = np.empty((N, d), dtype=dt)
     cU = np.empty((N, d), dtype=dt)
+    cUL = np.empty((M, d), dtype=dt)
+    cLU = np.empty((M, d), dtype=dt)
+    junk = np.empty((max(N, M), d), dtype=dt)
     qL = np.empty((M, d), dtype=dt)
     qU = np.empty((M, d), dtype=dt)
+    qL1 = np.empty(M, dtype=dt)
+    qU1 = np.empty(M, dtype=dt)
+    LUx = np.empty((N, d), dtype=dt)
+    ULx = np.empty((N, d), dtype=dt)
+    nfa = np.empty((N + 1, d), dtype=np.int64)
+    nfb = np.empty((N + 1, d), dtype=np.int64)
     h = np.empty((N, d), dtype=dt)
     hL = np.empty((M, d), dtype=dt)
     hU = np.empty((M, d), dtype=dt)
     cbs = np.empty(N + 1, dtype=np.float64)
+    sc = np.empty(M + 1, dtype=np.float64)
     prev = np.empty(M, dtype=dt)
     cur = np.empty(M, dtype=dt)
     topd = np.full(k, np.inf, dtype=dt)
     topi = np.full(k, -1, dtype=np.int64)
 
-    # pass 1: constant-time and candidate-envelope bounds for every candidate
+    # pass 1, every candidate: max(LB_Kim, LB_Keogh(x, env(y)), LB_Enhanced)
     for c in range(nr):
         m = ly[c]
         y = Y[c]
-        kims[c] = _lb_kim(x, y, n, m)
+        if d == 1 and n >= 3 and m >= 3 and (n >= 6 or m >= 6):
+            kim = _lb_kim_1d(x1, Y1[c], n, m)
+        else:
+            kim = _lb_kim(x, y, n, m)
+        a, b = _enhanced_rows(n, m)
         if n == n0:
-            ke = _keogh(x, n, envL[c], envU[c], np.inf)
+            if d == 1:
+                ke, mid = _keogh_split_1d(x1, n, env1L[c], env1U[c], a, b)
+            else:
+                ke, mid = _keogh_split(x, n, envL[c], envU[c], a, b)
         else:
             band_ranges(n, m, kind, radius, slope, lo, hi)
             for f in range(d):
                 _envelope(y, f, lo, hi, n, cL, cU, dq1, dq2)
-            ke = _keogh(x, n, cL, cU, np.inf)
-        keys[c] = max(kims[c], ke)
+            ke, mid = _keogh_split(x, n, cL, cU, a, b)
+        kims[c] = kim
+        ecs[c] = ke
+        keys[c] = max(kim, ke, kim + mid)
     order = np.argsort(keys)
 
     count = 0
     ub = inf_t
     thr = np.inf
     margin = _rounding_margin(n, M, d, eps)
-    cur_m = -1  # lengths for which lo/hi/clo/chi and the query envelope are valid
+    # a first threshold before any DTW: the k-th smallest cost of the diagonal
+    # path among the first candidates in bound order (a Sakoe-Chiba band, or none,
+    # holds it when the lengths are equal), inflated by the rounding margin so
+    # that it is never below the DTW of such a candidate as the kernel sums it
+    if kind != BAND_ITAKURA:
+        tries = min(nr, k + 4)
+        diags = np.full(tries, np.inf)
+        for t in range(tries):
+            c = order[t]
+            if ly[c] == n:
+                e = 0.0
+                for i in range(n):
+                    e += _sq(x, i, Y[c], i)
+                diags[t] = e
+        diags.sort()
+        diag = diags[k - 1] if k <= tries else np.inf
+        if diag < np.inf:
+            thr = _inflate(_inflate(diag, margin), margin)
+            ub = _inflate_t(diag, margin, np.empty(2, dtype=dt))
+    cur_m = -1  # lengths for which lo/hi/clo/chi and the query's envelopes are valid
     visited = nr
     for t in range(nr):
         c = order[t]
@@ -481,29 +787,58 @@ def _search_one(
             _col_ranges(n, m, lo, hi, clo, chi)
             for f in range(d):
                 _envelope(x, f, clo, chi, m, qL, qU, dq1, dq2)
+                if tight == TIGHT_WEBB:
+                    _envelope(qU, f, lo, hi, n, LUx, junk, dq1, dq2)
+                    _envelope(qL, f, lo, hi, n, junk, ULx, dq1, dq2)
+            if d == 1:
+                for j in range(m):
+                    qL1[j] = qL[j, 0]
+                    qU1[j] = qU[j, 0]
             cur_m = m
         # LB_Keogh of the candidate against the query's envelope
-        lb = _keogh(y, m, qL, qU, thr)
+        if d == 1:
+            lb = _keogh_cols_1d(Y1[c], m, qL1, qU1, thr, sc)
+        else:
+            lb = _keogh_cols(y, m, qL, qU, thr, sc)
         if lb > thr:
             stats[S_KEOGH_EQ] += 1
             continue
         if n == n0:
             Lc = envL[c]
             Uc = envU[c]
+            ULc = envUL[c]
+            LUc = envLU[c]
         else:
             for f in range(d):
                 _envelope(y, f, lo, hi, n, cL, cU, dq1, dq2)
+                if tight == TIGHT_WEBB:
+                    _envelope(cL, f, clo, chi, m, junk, cUL, dq1, dq2)
+                    _envelope(cU, f, clo, chi, m, cLU, junk, dq1, dq2)
             Lc = cL
             Uc = cU
-        _keogh_rows(x, n, Lc, Uc, cbs)
-        if improved:
+            ULc = cUL
+            LUc = cLU
+        if tight == TIGHT_WEBB:
+            _rows_pass(x, n, Lc, Uc, LUx, ULx, cbs, nfa, nfb)
             head = cbs[0]
-            lb2 = head + _improved_tail(
-                x, n, y, m, Lc, Uc, clo, chi, h, hL, hU, dq1, dq2, thr - head
-            )
+            lb2 = head + _webb_columns(y, m, qL, qU, ULc, LUc, clo, chi, nfa, nfb, thr - head)
             if lb2 > thr:
-                stats[S_IMPROVED] += 1
+                stats[S_TIGHT] += 1
                 continue
+        else:
+            if d == 1 and n == n0:
+                _keogh_rows_1d(x1, n, env1L[c], env1U[c], cbs)
+            else:
+                _keogh_rows(x, n, Lc, Uc, cbs)
+            if tight == TIGHT_IMPROVED:
+                head = cbs[0]
+                lb2 = head + _improved_tail(
+                    x, n, y, m, Lc, Uc, clo, chi, h, hL, hU, dq1, dq2, thr - head
+                )
+                if lb2 > thr:
+                    stats[S_TIGHT] += 1
+                    continue
+        _merge_cumulative(cbs, sc, n, hi)
         v, abandoned = _ea_dtw(x, y, n, m, lo, hi, cbs, ub, thr, prev, cur, inf_t, zero_t)
         if abandoned or v == inf_t:
             stats[S_DTW_ABANDONED] += 1
@@ -518,8 +853,10 @@ def _search_one(
         c = order[t]
         if kims[c] > thr:
             stats[S_KIM] += 1
-        else:
+        elif ecs[c] > thr:
             stats[S_KEOGH_EC] += 1
+        else:
+            stats[S_ENHANCED] += 1
     for p in range(k):
         out_d[p] = topd[p]
         out_i[p] = topi[p]
@@ -527,24 +864,50 @@ def _search_one(
 
 @njit_parallel
 def _kneighbors_kernel(
-    X, lx, Y, ly, envL, envU, n0, m0, kind, radius, slope, k, improved, eps, out_d, out_i, stats
+    X,
+    X1,
+    lx,
+    Y,
+    Y1,
+    ly,
+    envL,
+    envU,
+    envUL,
+    envLU,
+    env1L,
+    env1U,
+    n0,
+    kind,
+    radius,
+    slope,
+    k,
+    tight,
+    eps,
+    out_d,
+    out_i,
+    stats,
 ):
     nq = X.shape[0]
     for q in prange(nq):
         _search_one(
             X[q],
+            X1[min(q, X1.shape[0] - 1)],
             lx[q],
             Y,
+            Y1,
             ly,
             envL,
             envU,
+            envUL,
+            envLU,
+            env1L,
+            env1U,
             n0,
-            m0,
             kind,
             radius,
             slope,
             k,
-            improved,
+            tight,
             eps,
             out_d[q],
             out_i[q],
@@ -557,40 +920,60 @@ def _most_common(lengths) -> int:
     return int(values[np.argmax(counts)])
 
 
-def dtw_kneighbors(X, Y, lx, ly, band, k, improved=True):
+def dtw_kneighbors(X, Y, lx, ly, band, k, tight=TIGHT_NONE):
     """The k nearest references of each query under DTW, exactly, with pruning.
 
-    X: (nq, N, d) queries, Y: (nr, M, d) references (zero-padded past lx / ly).
-    Returns ``(sq, idx, stats)``: accumulated squared costs (nq, k) in X's dtype,
-    sorted ascending (ties: lower index first), indices (nq, k) int64 and
-    per-query pruning counts (nq, 6) int64 (columns of ``NN_STATS``).
+    X: (nq, N, d) queries, Y: (nr, M, d) references (zero-padded past lx / ly);
+    ``tight``: a bound after the two LB_Keoghs, ``TIGHT_NONE`` (the default),
+    ``TIGHT_WEBB`` or ``TIGHT_IMPROVED``: both reject a few more candidates but
+    cost more than the EAPruned DTWs they spare (benchmarks/README_neighbors.md,
+    table (c)).  Returns ``(sq, idx, stats)``: accumulated
+    squared costs (nq, k) in X's dtype, sorted ascending (ties: lower index
+    first), indices (nq, k) int64 and per-query pruning counts (nq, 7) int64
+    (columns of ``NN_STATS``).
     """
     nq = X.shape[0]
     nr, M, d = Y.shape
     kind, radius, slope = int(band[0]), int(band[1]), float(band[2])
     n0 = _most_common(lx)
-    m0 = _most_common(ly)
+    W = max(n0, M) if int(tight) == TIGHT_WEBB else 0  # envelopes of the envelopes
     envL = np.empty((nr, n0, d), dtype=Y.dtype)
     envU = np.empty((nr, n0, d), dtype=Y.dtype)
-    _ref_envelopes(Y, ly, n0, kind, radius, slope, envL, envU)
+    envUL = np.empty((nr, W, d), dtype=Y.dtype)
+    envLU = np.empty((nr, W, d), dtype=Y.dtype)
+    ly = np.ascontiguousarray(ly, dtype=np.int64)
+    _ref_envelopes.run(nr * (n0 + M) * d, Y, ly, n0, kind, radius, slope, envL, envU, envUL, envLU)
+    if d == 1:  # contiguous rows for the vectorised first pass
+        X1 = np.ascontiguousarray(X[:, :, 0])
+        Y1 = np.ascontiguousarray(Y[:, :, 0])
+        env1L = np.ascontiguousarray(envL[:, :, 0])
+        env1U = np.ascontiguousarray(envU[:, :, 0])
+    else:
+        X1 = np.zeros((1, 1), dtype=X.dtype)
+        Y1 = env1L = env1U = np.zeros((1, 1), dtype=Y.dtype)
     out_d = np.empty((nq, k), dtype=X.dtype)
     out_i = np.empty((nq, k), dtype=np.int64)
     stats = np.zeros((nq, N_STATS), dtype=np.int64)
     eps = float(np.finfo(X.dtype).eps)
     _kneighbors_kernel(
         X,
+        X1,
         np.ascontiguousarray(lx, dtype=np.int64),
         Y,
-        np.ascontiguousarray(ly, dtype=np.int64),
+        Y1,
+        ly,
         envL,
         envU,
+        envUL,
+        envLU,
+        env1L,
+        env1U,
         n0,
-        m0,
         kind,
         radius,
         slope,
         int(k),
-        bool(improved),
+        int(tight),
         eps,
         out_d,
         out_i,
@@ -755,6 +1138,7 @@ def _search_chunk(
     qL,
     qU,
     T,
+    Tf,
     s0,
     s1,
     radius,
@@ -764,28 +1148,25 @@ def _search_chunk(
     cap,
     lo,
     hi,
+    shared,
     out_d,
     out_s,
     out_count,
     stats,
 ):
-    """Scan window starts [s0, s1) for every query of the batch."""
+    """Scan window starts [s0, s1) for every query of the batch (any d; see
+    ``_search_chunk_1d`` for the thresholds)."""
     nq, n, d = Q.shape
     L = T.shape[0]
-    span = s1 - s0 + n - 1
-    # the series' envelope over each position +- radius (clipped to the series)
-    tL = np.empty((span, d))
-    tU = np.empty((span, d))
-    a = np.empty(span, dtype=np.int64)
-    b = np.empty(span, dtype=np.int64)
-    for w in range(span):
-        p = s0 + w
-        a[w] = max(0, p - radius)
-        b[w] = min(L, p + radius + 1)
-    dq1 = np.empty(span + 2 * radius + 2, dtype=np.int64)
-    dq2 = np.empty(span + 2 * radius + 2, dtype=np.int64)
-    for f in range(d):
-        _envelope(T, f, a, b, span, tL, tU, dq1, dq2)
+    # the series' envelope over each position +- radius (clipped to the series),
+    # block by block as in _search_chunk_1d; features as rows (contiguous)
+    blk = _BLOCK
+    width = blk + n - 1
+    tLf = np.empty((d, width))
+    tUf = np.empty((d, width))
+    tL = np.empty((width, d))
+    tU = np.empty((width, d))
+    work = np.empty((4, width + 2 * radius + 1))
     sd = np.empty((nq, cap))
     ss = np.empty((nq, cap), dtype=np.int64)
     count = np.zeros(nq, dtype=np.int64)
@@ -805,7 +1186,15 @@ def _search_chunk(
     prev = np.empty(n)
     cur = np.empty(n)
     margin = _rounding_margin(n, n, d, 2.220446049250313e-16)
+    st = np.zeros((nq, N_ZSTATS), dtype=np.int64)
     for s in range(s0, s1):
+        if (s - s0) % blk == 0:
+            count_b = min(width, L - s)
+            for f in range(d):
+                _sliding_minmax(Tf[f], s, count_b, radius, tLf[f], tUf[f], work)
+                for t in range(count_b):
+                    tL[t, f] = tLf[f, t]
+                    tU[t, f] = tUf[f, t]
         if znorm:
             if (s - s0) % _RESTART == 0:
                 for f in range(d):
@@ -829,18 +1218,19 @@ def _search_chunk(
                 inv[f] = 1.0 / np.sqrt(var) if var > _FLAT * m2 else 0.0
         have_xz = False
         for qi in range(nq):
-            thr_exact = thr_d[qi]
-            thr = _inflate(thr_exact, margin)
+            own = thr_d[qi]
+            other = shared[qi]
+            thr = _inflate(min(own, other), margin)
             if _kim_window(Q, qi, T, s, n, mu, inv, thr) > thr:
-                stats[qi, Z_KIM] += 1
+                st[qi, Z_KIM] += 1
                 continue
             lb1 = _keogh_eq_window(q_order, qL, qU, qi, T, s, n, mu, inv, thr, cb1)
             if lb1 > thr:
-                stats[qi, Z_KEOGH_EQ] += 1
+                st[qi, Z_KEOGH_EQ] += 1
                 continue
-            lb2 = _keogh_ec_window(q_order, Q, qi, tL, tU, s - s0, n, mu, inv, thr, cb2)
+            lb2 = _keogh_ec_window(q_order, Q, qi, tL, tU, (s - s0) % blk, n, mu, inv, thr, cb2)
             if lb2 > thr:
-                stats[qi, Z_KEOGH_EC] += 1
+                st[qi, Z_KEOGH_EC] += 1
                 continue
             # cumulative bound of the rows still to come after row i: cbs[i + 1]
             cbs[n] = 0.0
@@ -864,28 +1254,15 @@ def _search_chunk(
                         xz[j, f] = _zc(T[s + j, f], mu[f], inv[f])
                 have_xz = True
             v, abandoned = _ea_dtw(
-                Q[qi], xz, n, n, lo, hi, cbs, thr_exact, thr, prev, cur, np.inf, 0.0
+                Q[qi], xz, n, n, lo, hi, cbs, min(own, other), thr, prev, cur, np.inf, 0.0
             )
-            if abandoned or v == np.inf or v >= thr_exact:
-                stats[qi, Z_DTW_ABANDONED] += 1
+            if abandoned or v == np.inf or v >= own or v > other:
+                st[qi, Z_DTW_ABANDONED] += 1
                 continue
-            stats[qi, Z_DTW_FULL] += 1
-            c = count[qi]
-            sd[qi, c] = v
-            ss[qi, c] = s
-            c += 1
-            if kk == 1:
-                sd[qi, 0] = v
-                ss[qi, 0] = s
-                c = 1
-                thr_d[qi] = v
-            elif c >= next_compact[qi]:
-                # compact when the store has doubled: the threshold tightens as
-                # matches accumulate, at an amortised O(log) cost per insertion
-                c, t = _compact(sd[qi], ss[qi], c, kk, ez, acc_d, acc_s)
-                thr_d[qi] = t
-                next_compact[qi] = min(cap, max(2 * c, c + 4 * kk + 16))
-            count[qi] = c
+            st[qi, Z_DTW_FULL] += 1
+            _store_match(
+                sd, ss, count, next_compact, thr_d, shared, qi, kk, ez, cap, acc_d, acc_s, v, s
+            )
     for qi in range(nq):
         c = count[qi]
         if kk > 1 and c > 0:
@@ -894,6 +1271,292 @@ def _search_chunk(
         for t in range(c):
             out_d[qi, t] = sd[qi, t]
             out_s[qi, t] = ss[qi, t]
+        for z in range(N_ZSTATS):
+            stats[qi, z] += st[qi, z]
+
+
+_BLOCK = 4096  # windows per block of the univariate subsequence scan
+
+
+@njit
+def _sliding_minmax(v, start, count, r, out_lo, out_hi, work):
+    """Min / max of ``v`` over ``[p - r, p + r]`` (clipped to ``v``) for
+    ``p = start + t``, ``t < count``: van Herk / Gil-Werman, O(1) per value
+    and branch-free (prefix and suffix extrema in blocks of ``2r + 1``)."""
+    L = v.shape[0]
+    w = 2 * r + 1
+    a0 = max(0, start - r)
+    a1 = min(L, start + count + r)
+    m = a1 - a0
+    gmin = work[0]
+    gmax = work[1]
+    hmin = work[2]
+    hmax = work[3]
+    for b0 in range(0, m, w):
+        b1 = min(m, b0 + w)
+        x = v[a0 + b0]
+        gmin[b0] = x
+        gmax[b0] = x
+        for k in range(b0 + 1, b1):
+            x = v[a0 + k]
+            gmin[k] = min(gmin[k - 1], x)
+            gmax[k] = max(gmax[k - 1], x)
+        x = v[a0 + b1 - 1]
+        hmin[b1 - 1] = x
+        hmax[b1 - 1] = x
+        for k in range(b1 - 2, b0 - 1, -1):
+            x = v[a0 + k]
+            hmin[k] = min(hmin[k + 1], x)
+            hmax[k] = max(hmax[k + 1], x)
+    for t in range(count):
+        p = start + t
+        lo = max(0, p - r) - a0
+        hi = min(L - 1, p + r) - a0
+        if hi - lo + 1 == w:
+            out_lo[t] = min(hmin[lo], gmin[hi])
+            out_hi[t] = max(hmax[lo], gmax[hi])
+        else:  # clipped at an end of the series: at most 2r positions
+            mn = v[a0 + lo]
+            mx = mn
+            for k in range(lo + 1, hi + 1):
+                x = v[a0 + k]
+                mn = min(mn, x)
+                mx = max(mx, x)
+            out_lo[t] = mn
+            out_hi[t] = mx
+
+
+@njit
+def _sq1(a):
+    return a * a
+
+
+@njit
+def _store_match(sd, ss, count, next_compact, thr_d, shared, qi, kk, ez, cap, acc_d, acc_s, v, s):
+    """Record a surviving window; tighten the chunk's threshold and the shared one."""
+    c = count[qi]
+    if kk == 1:
+        sd[qi, 0] = v
+        ss[qi, 0] = s
+        c = 1
+        thr_d[qi] = v
+    else:
+        sd[qi, c] = v
+        ss[qi, c] = s
+        c += 1
+        if c >= next_compact[qi]:
+            # compact when the store has doubled: the threshold tightens as
+            # matches accumulate, at an amortised O(log) cost per insertion
+            c, t = _compact(sd[qi], ss[qi], c, kk, ez, acc_d, acc_s)
+            thr_d[qi] = t
+            next_compact[qi] = min(cap, max(2 * c, c + 4 * kk + 16))
+    count[qi] = c
+    # other chunks may prune with it: a racy min is fine (only pruning power
+    # depends on it, and each value written is a threshold some chunk holds)
+    if thr_d[qi] < shared[qi]:
+        shared[qi] = thr_d[qi]
+
+
+@njit
+def _search_chunk_1d(
+    Q,
+    q_order,
+    qo,
+    uo,
+    lo_s,
+    T,
+    s0,
+    s1,
+    radius,
+    znorm,
+    kk,
+    ez,
+    cap,
+    lo,
+    hi,
+    shared,
+    out_d,
+    out_s,
+    out_count,
+    stats,
+):
+    """Univariate twin of ``_search_chunk`` (the UCR suite's loop).
+
+    ``Q`` (nq, n) z-normalised queries, ``qo`` / ``uo`` / ``lo_s`` the query
+    values and envelope in the order ``q_order`` (by decreasing |z|), ``T``
+    (L,) the series.  Per window: running mean / std, LB_Kim's hierarchy
+    abandoned after each level, LB_Keogh of the window against the query's
+    envelope (branch-free terms, abandoned), LB_Keogh of the query against the
+    series' envelope, then the EAPruned DTW with the better one's cumulative
+    bound.  Thresholds: this chunk's own (``>=`` prunes: its windows come in
+    increasing start order, so ties keep the earliest) and the best any chunk
+    has published in ``shared`` (strict ``>``: another chunk's window may start
+    later and lose a tie to this one).
+    """
+    nq, n = Q.shape
+    L = T.shape[0]
+    # the series' envelope (+- radius, clipped to the series) is computed block
+    # by block into small buffers that stay in cache
+    blk = _BLOCK
+    width = blk + n - 1
+    tL = np.empty(width)
+    tU = np.empty(width)
+    work = np.empty((4, width + 2 * radius + 1))
+    sd = np.empty((nq, cap))
+    ss = np.empty((nq, cap), dtype=np.int64)
+    count = np.zeros(nq, dtype=np.int64)
+    thr_d = np.full(nq, np.inf)
+    next_compact = np.full(nq, min(cap, 4 * kk + 16), dtype=np.int64)
+    acc_d = np.empty(kk)
+    acc_s = np.empty(kk, dtype=np.int64)
+    st = np.zeros((nq, N_ZSTATS), dtype=np.int64)
+    xz = np.empty((n, 1))
+    cb1 = np.empty(n)
+    cb2 = np.empty(n)
+    cbs = np.empty(n + 1)
+    suffix = np.empty(n + 1)
+    prev = np.empty(n)
+    cur = np.empty(n)
+    margin = _rounding_margin(n, n, 1, 2.220446049250313e-16)
+    full_kim = n >= 6
+    ex = 0.0
+    ex2 = 0.0
+    mu = 0.0
+    inv = 1.0
+    for s in range(s0, s1):
+        if (s - s0) % blk == 0:
+            _sliding_minmax(T, s, min(width, L - s), radius, tL, tU, work)
+        if znorm:
+            if (s - s0) % _RESTART == 0:
+                ex = 0.0
+                ex2 = 0.0
+                for j in range(n):
+                    v = T[s + j]
+                    ex += v
+                    ex2 += v * v
+            else:
+                v_out = T[s - 1]
+                v_in = T[s + n - 1]
+                ex += v_in - v_out
+                ex2 += v_in * v_in - v_out * v_out
+            mu = ex / n
+            m2 = ex2 / n
+            var = m2 - mu * mu
+            inv = 1.0 / np.sqrt(var) if var > _FLAT * m2 else 0.0
+        x0 = (T[s] - mu) * inv
+        y0 = (T[s + n - 1] - mu) * inv
+        have_xz = False
+        for qi in range(nq):
+            own = thr_d[qi]
+            other = shared[qi]
+            thr = _inflate(min(own, other), margin)
+            # LB_Kim hierarchy: first and last cells, then the 2nd / 3rd level
+            # sets from each end, abandoned after each
+            lb = _sq1(x0 - Q[qi, 0])
+            if n > 1:
+                lb += _sq1(y0 - Q[qi, n - 1])
+            if lb > thr:
+                st[qi, Z_KIM] += 1
+                continue
+            if full_kim:
+                q0 = Q[qi, 0]
+                q1 = Q[qi, 1]
+                q2 = Q[qi, 2]
+                x1 = (T[s + 1] - mu) * inv
+                lb += min(_sq1(x1 - q0), _sq1(x0 - q1), _sq1(x1 - q1))
+                if lb > thr:
+                    st[qi, Z_KIM] += 1
+                    continue
+                e0 = Q[qi, n - 1]
+                e1 = Q[qi, n - 2]
+                e2 = Q[qi, n - 3]
+                y1 = (T[s + n - 2] - mu) * inv
+                lb += min(_sq1(y1 - e0), _sq1(y0 - e1), _sq1(y1 - e1))
+                if lb > thr:
+                    st[qi, Z_KIM] += 1
+                    continue
+                x2 = (T[s + 2] - mu) * inv
+                lb += min(_sq1(x0 - q2), _sq1(x1 - q2), _sq1(x2 - q2), _sq1(x2 - q1), _sq1(x2 - q0))
+                if lb > thr:
+                    st[qi, Z_KIM] += 1
+                    continue
+                y2 = (T[s + n - 3] - mu) * inv
+                lb += min(_sq1(y0 - e2), _sq1(y1 - e2), _sq1(y2 - e2), _sq1(y2 - e1), _sq1(y2 - e0))
+                if lb > thr:
+                    st[qi, Z_KIM] += 1
+                    continue
+            # LB_Keogh: window against the query's envelope, rows by decreasing |q|
+            lb1 = 0.0
+            for t in range(n):
+                j = q_order[qi, t]
+                x = (T[s + j] - mu) * inv
+                term = max(x - uo[qi, t], lo_s[qi, t] - x, 0.0)
+                term = term * term
+                cb1[j] = term
+                lb1 += term
+                if lb1 > thr:
+                    break
+            if lb1 > thr:
+                st[qi, Z_KEOGH_EQ] += 1
+                continue
+            # LB_Keogh: query against the series' envelope over the window
+            lb2 = 0.0
+            off = (s - s0) % blk
+            for t in range(n):
+                i = q_order[qi, t]
+                uu = (tU[off + i] - mu) * inv
+                ll = (tL[off + i] - mu) * inv
+                v = qo[qi, t]
+                term = max(v - uu, ll - v, 0.0)
+                term = term * term
+                cb2[i] = term
+                lb2 += term
+                if lb2 > thr:
+                    break
+            if lb2 > thr:
+                st[qi, Z_KEOGH_EC] += 1
+                continue
+            # cumulative bound of the rows still to come after row i: cbs[i + 1]
+            cbs[n] = 0.0
+            if lb1 > lb2:
+                # column terms: rows <= i never reach columns > i + radius
+                acc = 0.0
+                suffix[n] = 0.0
+                for j in range(n - 1, -1, -1):
+                    acc += cb1[j]
+                    suffix[j] = acc
+                for i in range(n + 1):
+                    cbs[i] = suffix[min(i + radius, n)]
+            else:
+                acc = 0.0
+                for i in range(n - 1, -1, -1):
+                    acc += cb2[i]
+                    cbs[i] = acc
+            if not have_xz:
+                for j in range(n):
+                    xz[j, 0] = (T[s + j] - mu) * inv
+                have_xz = True
+            ub = min(own, other)
+            v, abandoned = _ea_dtw(
+                Q[qi].reshape((n, 1)), xz, n, n, lo, hi, cbs, ub, thr, prev, cur, np.inf, 0.0
+            )
+            if abandoned or v == np.inf or v >= own or v > other:
+                st[qi, Z_DTW_ABANDONED] += 1
+                continue
+            st[qi, Z_DTW_FULL] += 1
+            _store_match(
+                sd, ss, count, next_compact, thr_d, shared, qi, kk, ez, cap, acc_d, acc_s, v, s
+            )
+    for qi in range(nq):
+        c = count[qi]
+        if kk > 1 and c > 0:
+            c, _ = _compact(sd[qi], ss[qi], c, kk, ez, acc_d, acc_s)
+        out_count[qi] = c
+        for t in range(c):
+            out_d[qi, t] = sd[qi, t]
+            out_s[qi, t] = ss[qi, t]
+        for z in range(N_ZSTATS):
+            stats[qi, z] += st[qi, z]
 
 
 @njit_parallel
@@ -903,6 +1566,7 @@ def _subsequence_kernel(
     qL,
     qU,
     T,
+    Tf,
     radius,
     znorm,
     kk,
@@ -911,6 +1575,7 @@ def _subsequence_kernel(
     bounds,
     lo,
     hi,
+    shared,
     out_d,
     out_s,
     out_count,
@@ -925,6 +1590,7 @@ def _subsequence_kernel(
                 qL,
                 qU,
                 T,
+                Tf,
                 bounds[c],
                 bounds[c + 1],
                 radius,
@@ -934,6 +1600,56 @@ def _subsequence_kernel(
                 cap,
                 lo,
                 hi,
+                shared,
+                out_d[c],
+                out_s[c],
+                out_count[c],
+                stats[c],
+            )
+
+
+@njit_parallel
+def _subsequence_kernel_1d(
+    Q,
+    q_order,
+    qo,
+    uo,
+    lo_s,
+    T,
+    radius,
+    znorm,
+    kk,
+    ez,
+    cap,
+    bounds,
+    lo,
+    hi,
+    shared,
+    out_d,
+    out_s,
+    out_count,
+    stats,
+):
+    n_chunks = bounds.shape[0] - 1
+    for c in prange(n_chunks):
+        if bounds[c + 1] > bounds[c]:
+            _search_chunk_1d(
+                Q,
+                q_order,
+                qo,
+                uo,
+                lo_s,
+                T,
+                bounds[c],
+                bounds[c + 1],
+                radius,
+                znorm,
+                kk,
+                ez,
+                cap,
+                lo,
+                hi,
+                shared,
                 out_d[c],
                 out_s[c],
                 out_count[c],
@@ -1041,25 +1757,58 @@ def dtw_subsequence_search(Q, T, radius, n_matches, exclusion_zone, znormalize, 
     out_s = np.empty((n_chunks, nq, cap), dtype=np.int64)
     out_count = np.zeros((n_chunks, nq), dtype=np.int64)
     stats = np.zeros((n_chunks, nq, N_ZSTATS), dtype=np.int64)
-    _subsequence_kernel(
-        Qz,
-        q_order,
-        qL,
-        qU,
-        T,
-        int(radius),
-        bool(znormalize),
-        kk,
-        ez,
-        cap,
-        bounds,
-        lo,
-        hi,
-        out_d,
-        out_s,
-        out_count,
-        stats,
-    )
+    shared = np.full(nq, np.inf)
+    work = n_windows * nq  # windows: the serial twin below SMALL_WORK
+    if d == 1:
+        q1 = np.ascontiguousarray(Qz[:, :, 0])
+        qo = np.ascontiguousarray(np.take_along_axis(q1, q_order, axis=1))
+        uo = np.ascontiguousarray(np.take_along_axis(qU[:, :, 0], q_order, axis=1))
+        lo_s = np.ascontiguousarray(np.take_along_axis(qL[:, :, 0], q_order, axis=1))
+        _subsequence_kernel_1d.run(
+            work,
+            q1,
+            q_order,
+            qo,
+            uo,
+            lo_s,
+            np.ascontiguousarray(T[:, 0]),
+            int(radius),
+            bool(znormalize),
+            kk,
+            ez,
+            cap,
+            bounds,
+            lo,
+            hi,
+            shared,
+            out_d,
+            out_s,
+            out_count,
+            stats,
+        )
+    else:
+        _subsequence_kernel.run(
+            work,
+            Qz,
+            q_order,
+            qL,
+            qU,
+            T,
+            np.ascontiguousarray(T.T),
+            int(radius),
+            bool(znormalize),
+            kk,
+            ez,
+            cap,
+            bounds,
+            lo,
+            hi,
+            shared,
+            out_d,
+            out_s,
+            out_count,
+            stats,
+        )
     res_d = np.full((nq, k), np.inf)
     res_s = np.full((nq, k), -1, dtype=np.int64)
     _merge(out_d, out_s, out_count, k, ez, res_d, res_s)

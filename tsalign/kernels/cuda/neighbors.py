@@ -1,11 +1,11 @@
 """Exact DTW k-nearest neighbours on the GPU: launchers of ``neighbors.cu``.
 
 Same API and results as ``kernels/cpu/neighbors.py::dtw_kneighbors`` (the CPU
-cascade's LB_Keogh-against-the-query, LB_Improved and EAPruned stages are not
-here: the GPU visits candidates in the order of max(LB_Kim, LB_Keogh) and
-abandons DTWs by anti-diagonals).  Bounds are computed in bulk for a chunk of
-queries at a time (at most ``_BOUNDS_ENTRIES`` query x reference entries), so
-memory stays O(data).
+cascade's LB_Enhanced, LB_Keogh-against-the-query, LB_Webb / LB_Improved and
+EAPruned stages are not here, so ``tight`` is ignored: the GPU visits candidates
+in the order of max(LB_Kim, LB_Keogh) and abandons DTWs by anti-diagonals).
+Bounds are computed in bulk for a chunk of queries at a time (at most
+``_BOUNDS_ENTRIES`` query x reference entries), so memory stays O(data).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def _most_common(lengths) -> int:
     return int(values[np.argmax(counts)])
 
 
-def dtw_kneighbors(X, Y, lx, ly, band, k, improved=True):
+def dtw_kneighbors(X, Y, lx, ly, band, k, tight=0):
     import cupy
 
     nq, N, d = (int(v) for v in X.shape)
@@ -122,4 +122,10 @@ def dtw_kneighbors(X, Y, lx, ly, band, k, improved=True):
     kim_only = used == 0
     stats[kim_only, 0] = stats[kim_only, 1]
     stats[kim_only, 1] = 0
-    return out_d, out_i, stats
+    # the columns of NN_STATS (no LB_Enhanced, LB_Keogh EQ nor LB_Webb stage here)
+    full = cupy.zeros((nq, 7), dtype=cupy.int64)
+    full[:, 0] = stats[:, 0]
+    full[:, 1] = stats[:, 1]
+    full[:, 5] = stats[:, 4]
+    full[:, 6] = stats[:, 5]
+    return out_d, out_i, full
