@@ -28,6 +28,7 @@ from numba import prange
 from .._contract import BAND_NONE
 from ._band import band_ranges
 from ._jit import n_threads, njit, njit_parallel
+from ._paths import step_back
 
 
 @njit
@@ -86,16 +87,9 @@ def _pair_path(A, Bs, n, m, kind, radius, slope, lo, hi, R, pi, pj):
         elif j == 0:
             i -= 1
         else:
-            dg = R[i - 1, j - 1]
-            u = R[i - 1, j]
-            lf = R[i, j - 1]
-            if dg <= u and dg <= lf:
-                i -= 1
-                j -= 1
-            elif u <= lf:
-                i -= 1
-            else:
-                j -= 1
+            di, dj = step_back(R[i - 1, j - 1], R[i - 1, j], R[i, j - 1])
+            i -= di
+            j -= dj
         pi[k] = i
         pj[k] = j
         k += 1
