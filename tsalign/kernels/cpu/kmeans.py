@@ -5,7 +5,7 @@ its closest seed so far and replaces it by ``min(closest, d(candidate, x)^2)``
 for each candidate seed.  Only a distance below ``closest`` matters, so each
 candidate's DTW to series x is early-abandoned (and pruned, EAPruned) at
 ``cap[x]``: a value <= cap is exact (the arithmetic of ``kernels/cpu/dtw.py``,
-through the neighbours family's ``_ea_dtw``), anything above comes back as
+through the neighbours family's ``ea_dtw``), anything above comes back as
 ``inf``.
 """
 
@@ -16,7 +16,7 @@ from numba import prange
 
 from ._band import band_ranges
 from ._jit import n_threads, njit_parallel, pair_cells
-from .neighbors import _ea_dtw
+from .neighbors import ea_dtw
 
 
 @njit_parallel
@@ -44,7 +44,7 @@ def _capped_kernel(C, lc, X, lx, cap, kind, radius, slope, n_chunks, out):
             for c in range(nc):
                 n_c = lc[c]
                 band_ranges(n_c, m, kind, radius, slope, lo, hi)
-                v, _ = _ea_dtw(
+                v, _ = ea_dtw(
                     C[c], X[b], n_c, m, lo, hi, cbs, ub, float(ub), prev, cur, inf_t, zero_t
                 )
                 out[c, b] = v

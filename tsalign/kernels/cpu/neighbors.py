@@ -304,7 +304,7 @@ def _improved_tail(x, n, y, m, L, U, clo, chi, h, hL, hU, dq1, dq2, abandon):
 
 
 @njit
-def _ea_dtw(x, y, n, m, lo, hi, cbs, ub, thr_lb, prev, cur, inf_t, zero_t):
+def ea_dtw(x, y, n, m, lo, hi, cbs, ub, thr_lb, prev, cur, inf_t, zero_t):
     """Accumulated squared cost of the best path, or ``inf_t`` once it must exceed ``ub``.
 
     Same cell arithmetic as ``kernels/cpu/dtw.py::_dtw_rows`` (univariate: in the
@@ -839,7 +839,7 @@ def _search_one(
                     stats[S_TIGHT] += 1
                     continue
         _merge_cumulative(cbs, sc, n, hi)
-        v, abandoned = _ea_dtw(x, y, n, m, lo, hi, cbs, ub, thr, prev, cur, inf_t, zero_t)
+        v, abandoned = ea_dtw(x, y, n, m, lo, hi, cbs, ub, thr, prev, cur, inf_t, zero_t)
         if abandoned or v == inf_t:
             stats[S_DTW_ABANDONED] += 1
             continue
@@ -1253,7 +1253,7 @@ def _search_chunk(
                     for f in range(d):
                         xz[j, f] = _zc(T[s + j, f], mu[f], inv[f])
                 have_xz = True
-            v, abandoned = _ea_dtw(
+            v, abandoned = ea_dtw(
                 Q[qi], xz, n, n, lo, hi, cbs, min(own, other), thr, prev, cur, np.inf, 0.0
             )
             if abandoned or v == np.inf or v >= own or v > other:
@@ -1537,7 +1537,7 @@ def _search_chunk_1d(
                     xz[j, 0] = (T[s + j] - mu) * inv
                 have_xz = True
             ub = min(own, other)
-            v, abandoned = _ea_dtw(
+            v, abandoned = ea_dtw(
                 Q[qi].reshape((n, 1)), xz, n, n, lo, hi, cbs, ub, thr, prev, cur, np.inf, 0.0
             )
             if abandoned or v == np.inf or v >= own or v > other:
