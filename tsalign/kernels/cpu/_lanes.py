@@ -37,6 +37,24 @@ def group_size(dtype) -> int:
 ENABLED = os.environ.get("TSALIGN_SIMD", "1") != "0"
 
 
+# Soft-DTW lane groups walk anti-diagonals: their cells are independent, so
+# the group needs no width for latency; these are the widths measured best
+# (benchmarks/README.md, bench_simd.py).
+SOFT_GROUPS = {"float64": 16, "float32": 32}
+LOSS_GROUPS = {"float64": 8, "float32": 16}
+
+
+def soft_group_size(dtype) -> int:
+    """Pairs per soft-DTW values lane group (cdist, batches)."""
+    return SOFT_GROUPS[str(np.dtype(dtype))]
+
+
+def loss_group_size(dtype) -> int:
+    """Widest lane group of the soft-DTW losses (fewer lanes when the batch is
+    small next to the threads)."""
+    return LOSS_GROUPS[str(np.dtype(dtype))]
+
+
 def use_lanes(n_pairs: int, dtype) -> bool:
     """Whether a run of ``n_pairs`` pairs goes through the lane kernels."""
     return ENABLED and n_pairs >= group_size(dtype)
