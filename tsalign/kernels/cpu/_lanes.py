@@ -60,6 +60,16 @@ def use_lanes(n_pairs: int, dtype) -> bool:
     return ENABLED and n_pairs >= group_size(dtype)
 
 
+def use_soft_lanes(n_pairs: int, dtype) -> bool:
+    """Whether soft-DTW values of ``n_pairs`` pairs go through the lane kernel.
+
+    Its groups walk anti-diagonals and take any size, so it pays from two
+    pairs on, and for one float32 pair (the per-pair kernel stays for one
+    float64 pair, where it measured faster: benchmarks/README.md).
+    """
+    return ENABLED and (n_pairs >= 2 or np.dtype(dtype) == np.float32)
+
+
 def split(n_pairs: int, dtype) -> tuple[int, int]:
     """(lane groups, pairs they cover); the rest go to the scalar kernel."""
     g = group_size(dtype)
@@ -82,10 +92,10 @@ def length_order(lengths) -> np.ndarray | None:
     return order
 
 
-def batch_order(lx, ly, dtype):
+def batch_order(lx, ly, dtype, use=use_lanes):
     """Permutation sorting a batch of pairs by (lx, ly), or ``None`` (lengths all
-    equal, or too few pairs for a lane group)."""
-    if not use_lanes(len(lx), dtype):
+    equal, or ``use(n_pairs, dtype)`` says no lane kernel runs)."""
+    if not use(len(lx), dtype):
         return None
     if length_order(lx) is None and length_order(ly) is None:
         return None

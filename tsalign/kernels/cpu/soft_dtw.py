@@ -28,9 +28,13 @@ cell whose smallest predecessor is the sentinel is the sentinel, so no
 ``inf - inf`` (and no NaN) can arise.  Pairs that the band makes infeasible
 come back as ``inf``.
 
-Many pairs (batches and cdist) run by lane groups, one pair per SIMD lane,
-in :mod:`._soft_dtw_lanes`; the per-pair anti-diagonal kernel takes the
-remainder and single pairs.
+Values of many pairs (batches and cdist) and the squared Euclidean losses
+(``soft_dtw_forward_series32`` / ``soft_dtw_backward_series32``) run by lane
+groups, one pair per SIMD lane, in :mod:`._soft_dtw_lanes`, which walk the
+same anti-diagonals with the same cells; the per-pair kernel here takes one
+float64 pair, the cost matrices of ``soft_dtw_forward`` (any cost, weights in
+the row-major layout that ``soft_dtw_backward`` and the other families read)
+and every pair when ``_lanes.ENABLED`` is off.
 
 Gradients.  The forward pass used for autograd stores, for every cell, the
 *normalised* soft-min weights of its diagonal and upper predecessors,
@@ -52,7 +56,8 @@ Memory per pair (N x M, floats of s bytes): values only, about ``6 N s``
 (three anti-diagonals, one diagonal's costs and weights) and ``2 N`` int64
 band bounds, costs computed on the fly;
 forward for autograd, the same plus ``2 N M s`` for the weights; backward,
-``N M s`` for ``E``.
+``N M s`` for ``E`` (the lane-group losses: no ``E`` array, three rolling
+diagonals of it).
 """
 
 from __future__ import annotations
@@ -214,39 +219,22 @@ def _values_kernel(X, Y, lx, ly, mode, p_start, out, kind, radius, slope, gamma,
 
 
 @njit_parallel
-def _forward_kernel(C, X, Y, series, lx, ly, kind, radius, slope, gamma, big, store, W, out):
-    """Values and (with ``store``) weights of pair p: costs C[p] or series X[p], Y[p].
+def _forward_kernel(C, lx, ly, kind, radius, slope, gamma, big, store, W, out):
+    """Values and (with ``store``) weights of the cost matrices C[p].
 
-    The arrays not used (C with ``series``, X and Y without, W without
-    ``store``) are one-slot dummies, hence the ``p % shape[0]``.
+    W without ``store`` is a one-slot dummy, hence the ``p % shape[0]``.
     """
-    B = out.shape[0]
-    N = max(C.shape[1], X.shape[1])
+    B, N, M = C.shape
+    no_series = np.empty((1, 1), dtype=C.dtype)
     for p in prange(B):
         lo = np.empty(N, dtype=np.int64)
         hi = np.empty(N, dtype=np.int64)
         buf = np.empty((3, N + 1), dtype=out.dtype)
         tmp = np.empty((3, N), dtype=out.dtype)
         v = _sweep(
-            C[p % C.shape[0]],
-            X[p % X.shape[0]],
-            Y[p % Y.shape[0]],
-            series,
-            lx[p],
-            ly[p],
-            kind,
-            radius,
-            slope,
-            gamma,
-            big,
-            True,
-            store,
-            W[p % W.shape[0]],
-            lo,
-            hi,
-            buf,
-            tmp,
-        )
+            C[p], no_series, no_series, False, lx[p], ly[p], kind, radius, slope, gamma, big,
+            True, store, W[p % W.shape[0]], lo, hi, buf, tmp,
+        )  # fmt: skip
         out[p] = np.inf if v >= big else v
 
 
@@ -301,7 +289,7 @@ def _run_values(X, Y, lx, ly, mode, start, band, gamma, out):
     scalars = (int(kind), int(radius), float(slope), dt(gamma), dt(sentinel(out.dtype)))
     n = out.shape[0]
     work = block_cells(lx, ly, mode, n)  # small calls run serially (_jit.SMALL_WORK)
-    if _lanes.use_lanes(n, out.dtype):
+    if _lanes.use_soft_lanes(n, out.dtype):
         G = _lanes.soft_group_size(out.dtype)
         args = (G, *scalars, n_chunks((n + G - 1) // G))
         _values_lanes_kernel.run(work, X, Y, lx, ly, mode, start, out, *args)
@@ -318,7 +306,7 @@ def soft_dtw_values(X, Y, lx, ly, band, gamma):
     out = np.empty(X.shape[0], dtype=X.dtype)
     if out.shape[0] == 0:
         return out
-    order = _lanes.batch_order(lx, ly, X.dtype)
+    order = _lanes.batch_order(lx, ly, X.dtype, _lanes.use_soft_lanes)
     if order is not None:  # pairs sorted by lengths: lane groups of equal lengths
         X, Y, lx, ly = X[order], Y[order], lx[order], ly[order]
     _run_values(X, Y, lx, ly, PAIRS_BATCH, 0, band, gamma, out)
@@ -347,30 +335,6 @@ def soft_dtw_cdist(X, Y, lx, ly, band, gamma, symmetric, progress=None):
     return _lanes.unsort_matrix(R, ox, oy)
 
 
-def _run_forward(C, X, Y, series, lx, ly, band, gamma, need_weights, dtype, B, N, M):
-    out = np.empty(B, dtype=dtype)
-    W = np.zeros((B, N, M, 2) if need_weights else (1, 1, 1, 2), dtype=dtype)
-    kind, radius, slope = band
-    dt = np.dtype(dtype).type  # scalars in the data's dtype: float32 computes in float32
-    _forward_kernel(
-        C,
-        X,
-        Y,
-        series,
-        lx,
-        ly,
-        int(kind),
-        int(radius),
-        float(slope),
-        dt(gamma),
-        dt(sentinel(dtype)),
-        bool(need_weights),
-        W,
-        out,
-    )
-    return out, (W if need_weights else None)
-
-
 def soft_dtw_forward(C, lx, ly, band, gamma, need_weights=True):
     """Soft-DTW values of cost matrices C (B, N, M) and the soft-min weights.
 
@@ -380,8 +344,13 @@ def soft_dtw_forward(C, lx, ly, band, gamma, need_weights=True):
     ``need_weights=False`` W is not allocated and ``None`` is returned.
     """
     B, N, M = C.shape
-    dummy = np.zeros((1, 1, 1), dtype=C.dtype)
-    return _run_forward(C, dummy, dummy, False, lx, ly, band, gamma, need_weights, C.dtype, B, N, M)
+    out = np.empty(B, dtype=C.dtype)
+    W = np.zeros((B, N, M, 2) if need_weights else (1, 1, 1, 2), dtype=C.dtype)
+    kind, radius, slope = band
+    dt = C.dtype.type  # scalars in the data's dtype: float32 computes in float32
+    scalars = (int(kind), int(radius), float(slope), dt(gamma), dt(sentinel(C.dtype)))
+    _forward_kernel(C, lx, ly, *scalars, bool(need_weights), W, out)
+    return out, (W if need_weights else None)
 
 
 def _loss_groups(B: int, dtype, work: int) -> np.ndarray:
