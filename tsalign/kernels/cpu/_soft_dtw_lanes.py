@@ -314,23 +314,35 @@ def backward_group(
 
 
 @njit
-def _scratch(N, M, d, G, like):
-    """Per-group scratch: xs, ys, rolling diagonals, costs, results, the bands
-    (lo, hi, LO, HI, one lane's lo and hi)."""
+def _load_group(X, Y, ia, ib, lx, ly, kind, radius, slope, like):
+    """A group of pairs ``(X[ia[l]], Y[ib[l]])``: its series lane-major (y rows
+    reversed, :func:`._simd.gather_lanes`), its rows (:func:`group_bands`) and
+    scratch for :func:`sweep_group` / :func:`backward_group` in ``like``'s dtype.
+
+    Returns ``xs, ys, buf, tc, res, lo, hi, LO, HI, ns, ms, n, m, masked``.
+    """
+    N = X.shape[1]
+    M = Y.shape[1]
+    d = X.shape[2]
+    G = ia.shape[0]
     dt = like.dtype
-    return (
-        np.empty(N * d * G, dtype=dt),
-        np.empty(M * d * G, dtype=dt),
-        np.empty((3, (N + 2) * G), dtype=dt),
-        np.empty(N * G, dtype=dt),
-        np.empty(G, dtype=dt),
-        np.empty(N, dtype=np.int64),
-        np.empty(N, dtype=np.int64),
-        np.empty(N * G, dtype=np.int64),
-        np.empty(N * G, dtype=np.int64),
-        np.empty(N, dtype=np.int64),
-        np.empty(N, dtype=np.int64),
-    )
+    xs = np.empty(N * d * G, dtype=dt)
+    ys = np.empty(M * d * G, dtype=dt)
+    lo = np.empty(N, dtype=np.int64)
+    hi = np.empty(N, dtype=np.int64)
+    LO = np.empty(N * G, dtype=np.int64)
+    HI = np.empty(N * G, dtype=np.int64)
+    ns = lx[ia]
+    ms = ly[ib]
+    tlo = np.empty(N, dtype=np.int64)
+    thi = np.empty(N, dtype=np.int64)
+    n, m, masked = group_bands(ns, ms, kind, radius, slope, lo, hi, LO, HI, tlo, thi)
+    gather_lanes(X, ia, ns, n, xs, G, N * G, False)
+    gather_lanes(Y, ib, ms, m, ys, G, M * G, True)
+    buf = np.empty((3, (N + 2) * G), dtype=dt)
+    tc = np.empty(N * G, dtype=dt)
+    res = np.empty(G, dtype=dt)
+    return xs, ys, buf, tc, res, lo, hi, LO, HI, ns, ms, n, m, masked
 
 
 @njit_parallel
@@ -345,10 +357,9 @@ def _values_lanes_kernel(
     N = X.shape[1]
     M = Y.shape[1]
     d = X.shape[2]
+    no_w = np.empty(0, dtype=out.dtype)
     for c in prange(n_chunks):
         start, stop = chunk_of(c, n_chunks, n_groups)
-        xs, ys, buf, tc, res, lo, hi, LO, HI, tlo, thi = _scratch(N, M, d, G, out)
-        no_w = np.empty(0, dtype=out.dtype)
         for g in range(start, stop):
             q0 = g * G
             Gg = min(G, n_pairs - q0)
@@ -356,11 +367,9 @@ def _values_lanes_kernel(
             ib = np.empty(Gg, dtype=np.int64)
             for l in range(Gg):
                 ia[l], ib[l] = pair_of(p_start + q0 + l, mode, X.shape[0], Y.shape[0])
-            ns = lx[ia]
-            ms = ly[ib]
-            n, m, masked = group_bands(ns, ms, kind, radius, slope, lo, hi, LO, HI, tlo, thi)
-            gather_lanes(X, ia, ns, n, xs, Gg, N * Gg, False)
-            gather_lanes(Y, ib, ms, m, ys, Gg, M * Gg, True)
+            xs, ys, buf, tc, res, lo, hi, LO, HI, ns, ms, n, m, masked = _load_group(
+                X, Y, ia, ib, lx, ly, kind, radius, slope, out
+            )
             sweep_group(
                 xs, ys, d, N * Gg, M * Gg, ns, ms, n, m, lo, hi, masked, LO, HI, gamma, big,
                 False, no_w, no_w, buf, tc, res,
@@ -398,16 +407,11 @@ def _loss_forward_kernel(X, Y, lx, ly, pairs, plan, kind, radius, slope, gamma, 
     M = Y.shape[1]
     d = X.shape[2]
     for g in prange(plan.shape[0]):
-        p0 = plan[g, 0]
-        G = plan[g, 1]
-        w0 = plan[g, 2]
-        xs, ys, buf, tc, res, lo, hi, LO, HI, tlo, thi = _scratch(N, M, d, G, out)
+        p0, G, w0 = plan[g, 0], plan[g, 1], plan[g, 2]
         idx = pairs[p0 : p0 + G]
-        ns = lx[idx]
-        ms = ly[idx]
-        n, m, masked = group_bands(ns, ms, kind, radius, slope, lo, hi, LO, HI, tlo, thi)
-        gather_lanes(X, idx, ns, n, xs, G, N * G, False)
-        gather_lanes(Y, idx, ms, m, ys, G, M * G, True)
+        xs, ys, buf, tc, res, lo, hi, LO, HI, ns, ms, n, m, masked = _load_group(
+            X, Y, idx, idx, lx, ly, kind, radius, slope, out
+        )
         size = weights_size(n, m, lo, hi, G)
         sweep_group(
             xs, ys, d, N * G, M * G, ns, ms, n, m, lo, hi, masked, LO, HI, gamma, big, True,
@@ -426,20 +430,15 @@ def _loss_backward_kernel(X, Y, lx, ly, pairs, plan, kind, radius, slope, Wd, Wu
     d = X.shape[2]
     one = grad.dtype.type(1)
     for g in prange(plan.shape[0]):
-        p0 = plan[g, 0]
-        G = plan[g, 1]
-        w0 = plan[g, 2]
-        xs, ys, buf, tc, res, lo, hi, LO, HI, tlo, thi = _scratch(N, M, d, G, grad)
+        p0, G, w0 = plan[g, 0], plan[g, 1], plan[g, 2]
+        idx = pairs[p0 : p0 + G]
+        xs, ys, buf, _, _, lo, hi, _, _, ns, ms, n, m, _ = _load_group(
+            X, Y, idx, idx, lx, ly, kind, radius, slope, grad
+        )
         gxs = np.empty(N * d * G, dtype=grad.dtype)
         gys = np.empty(M * d * G, dtype=grad.dtype)
         zw = np.zeros((N + 2) * G, dtype=grad.dtype)
         rows = np.empty((3, N + M), dtype=np.int64)
-        idx = pairs[p0 : p0 + G]
-        ns = lx[idx]
-        ms = ly[idx]
-        n, m, _ = group_bands(ns, ms, kind, radius, slope, lo, hi, LO, HI, tlo, thi)
-        gather_lanes(X, idx, ns, n, xs, G, N * G, False)
-        gather_lanes(Y, idx, ms, m, ys, G, M * G, True)
         size = weights_size(n, m, lo, hi, G)
         backward_group(
             xs, ys, d, N * G, M * G, ns, ms, n, m, lo, hi, Wd[w0 : w0 + size],

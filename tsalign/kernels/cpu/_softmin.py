@@ -10,8 +10,27 @@ scalar iterations of the loop round alike); the inline exp/log of
 
 from __future__ import annotations
 
-from ._jit import njit, njit_vec, njit_vec_exact
+from ._jit import njit, njit_inline, njit_vec, njit_vec_exact
 from ._vmath import vexp, vlog
+
+
+@njit_inline
+def _shifted_exps(rd, ru, rl, inv_gamma):
+    """``(mn, exp((mn - rd) / g), exp((mn - ru) / g), exp((mn - rl) / g))``, mn the
+    smallest of the three predecessors: the start of every soft-min cell.
+
+    Inlined into the caller's loop (numba IR), with the caller's fast-math
+    flags.  Selects, not the builtin min (which this numba lowers to a slow
+    out-of-line path on ties and which blocks vectorisation); three SIMD exps
+    are cheaper than sorting out which one is exp(0) = 1 (exactly 1 here too)
+    with data-dependent selects.
+    """
+    mn = rd if rd < ru else ru
+    mn = mn if mn < rl else rl
+    e_d = vexp((mn - rd) * inv_gamma)
+    e_u = vexp((mn - ru) * inv_gamma)
+    e_l = vexp((mn - rl) * inv_gamma)
+    return mn, e_d, e_u, e_l
 
 
 @njit_vec_exact
@@ -28,15 +47,8 @@ def value_cells(tc, td, tu, tl, gamma, inv_gamma, big, cur):
     it gave (no ``inf - inf`` arises: the sentinel is finite).
     """
     for i in range(cur.shape[0]):
-        rd = td[i]
-        ru = tu[i]
-        rl = tl[i]
-        mn = rd if rd < ru else ru
-        mn = mn if mn < rl else rl
-        s = vexp((mn - rd) * inv_gamma) + (
-            vexp((mn - ru) * inv_gamma) + vexp((mn - rl) * inv_gamma)
-        )
-        v = tc[i] + (mn - gamma * vlog(s))
+        mn, e_d, e_u, e_l = _shifted_exps(td[i], tu[i], tl[i], inv_gamma)
+        v = tc[i] + (mn - gamma * vlog(e_d + (e_u + e_l)))
         cur[i] = big if mn >= big else v
 
 
@@ -69,18 +81,7 @@ def weight_cells(tc, td, tu, tl, gamma, inv_gamma, big, cur, twd, twu):
     one = big / big
     zero = big - big
     for i in range(cur.shape[0]):
-        rd = td[i]
-        ru = tu[i]
-        rl = tl[i]
-        # selects, not the builtin min (which this numba lowers to a slow
-        # out-of-line path on ties and which blocks vectorisation)
-        mn = rd if rd < ru else ru
-        mn = mn if mn < rl else rl
-        # three SIMD exps are cheaper than sorting out which one is exp(0) = 1
-        # (exactly 1 here too) with data-dependent selects
-        e_d = vexp((mn - rd) * inv_gamma)
-        e_u = vexp((mn - ru) * inv_gamma)
-        e_l = vexp((mn - rl) * inv_gamma)
+        mn, e_d, e_u, e_l = _shifted_exps(td[i], tu[i], tl[i], inv_gamma)
         s = e_d + e_u + e_l
         inv_s = one / s
         v = tc[i] + mn - gamma * vlog(s)
