@@ -23,12 +23,16 @@ next path is computed against), so it runs on one thread.
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
+from llvmlite import ir
+from numba import prange, types
+from numba.extending import intrinsic
 
 from .._contract import BAND_NONE
 from ._band import band_ranges
 from ._jit import n_threads, njit, njit_parallel
+from ._lanes import group_size
 from ._paths import step_back
+from ._simd import Vec, lanes, vadd, vload, vmin, vmul, vsplat, vstore, vsub
 
 
 @njit
@@ -148,10 +152,29 @@ def _accumulate_kernel(
 # neighbour) overlap.  The forward stores each cell's choice (the backtrack's
 # tie-break, computed from the same three values the backtrack would compare),
 # so only two rows of accumulated costs are kept.
-LANES = 32
+LANES = 2 * group_size("float64")  # two SIMD vectors of _simd per cell
 # the lanes' choice matrices (S x N x LANES bytes per thread) stay below this
 LANE_BYTES = 1 << 23
 _DIAG, _UP, _LEFT = 0, 1, 2
+
+
+@intrinsic
+def _vchoice(typingctx, dg, m1, up, lf):
+    """The backtrack's choice of each lane as int8: 0 (diagonal) unless ``dg > m1``,
+    then 1 (up) unless ``up > lf``, then 2 (left)."""
+    if not (isinstance(dg, Vec) and dg == m1 and dg == up and dg == lf):
+        return None
+    out = Vec(types.int8, dg.count)
+    sig = out(dg, m1, up, lf)
+
+    def codegen(context, builder, signature, args):
+        it = ir.VectorType(ir.IntType(8), dg.count)
+        const = [ir.Constant(it, [v] * dg.count) for v in (_DIAG, _UP, _LEFT)]
+        past_diag = builder.fcmp_ordered(">", args[0], args[1])
+        past_up = builder.fcmp_ordered(">", args[2], args[3])
+        return builder.select(past_diag, builder.select(past_up, const[2], const[1]), const[0])
+
+    return sig, codegen
 
 
 @njit
@@ -160,19 +183,23 @@ def _lanes_forward(A, B, n, m, banded, shared, lo, hi, crow, rows, dirs, ends):
 
     A (n, d, NL), B (m, d, NL) float64; ``rows`` (2 (m + 1), NL) holds the
     previous and the current row (column j at index j + 1 of its half, index 0
-    the ``inf`` of column -1); ``dirs`` (n, m, NL) int8.  The cell arithmetic is
-    ``_pair_path``'s (cost summed over the features from 0.0, plus the smallest
-    predecessor), so the values are bit-identical; the choice is the
-    backtrack's (diagonal, then up, then left on ties), computed without a
-    branch (diagonal unless it exceeds min(up, left), then up unless it exceeds
-    left).  The lane count is read from the arrays, not a constant, so the
-    lane loop stays a loop for LLVM's vectoriser instead of being unrolled.
+    the ``inf`` of column -1); ``dirs`` (n, >= m, NL) int8.  The cell arithmetic
+    is ``_pair_path``'s (cost summed over the features from 0.0, plus the
+    smallest predecessor), so the values are bit-identical; the choice is the
+    backtrack's (diagonal, then up, then left on ties): diagonal unless it
+    exceeds min(up, left), then up unless it exceeds left.  The NL = 2 G lanes
+    are two ``_simd`` vectors per cell, the left neighbours carried in
+    registers (two independent chains per cell).  With ``d == 1`` the cost is
+    computed in the cell, from one row frame (``shared == 1``, the barycenter on
+    the rows) or one column frame (``shared == 2``) common to every lane.
     ``ends[l]`` = accumulated cost of the end cell.
     """
     inf = np.inf
     d = A.shape[1]
     NL = rows.shape[1]
+    G = lanes(rows)
     W = m + 1
+    D = dirs.shape[1] * NL
     for j in range(2 * W):
         for l in range(NL):
             rows[j, l] = inf
@@ -201,44 +228,42 @@ def _lanes_forward(A, B, n, m, banded, shared, lo, hi, crow, rows, dirs, ends):
                 for l in range(NL):
                     rows[co + j + 1, l] = crow[j, l] + rows[co + j, l]
             continue
-        if d == 1 and shared == 1:
-            # univariate, one row frame for every lane (the barycenter on the rows):
-            # the cost in the loop (0.0 + diff * diff is diff * diff)
-            ai = A[i, 0, 0]
-            for j in range(a, b):
-                for l in range(NL):
-                    dg = rows[po + j, l]
-                    up = rows[po + j + 1, l]
-                    lf = rows[co + j, l]
-                    m1 = min(up, lf)
-                    best = min(dg, m1)
-                    dirs[i, j, l] = np.int8((dg > m1) * (1 + (up > lf)))
-                    diff = ai - B[j, 0, l]
-                    rows[co + j + 1, l] = diff * diff + best
-            continue
-        if d == 1 and shared == 2:
-            # the same with one column frame for every lane (the barycenter on the columns)
-            for j in range(a, b):
-                bj = B[j, 0, 0]
-                for l in range(NL):
-                    dg = rows[po + j, l]
-                    up = rows[po + j + 1, l]
-                    lf = rows[co + j, l]
-                    m1 = min(up, lf)
-                    best = min(dg, m1)
-                    dirs[i, j, l] = np.int8((dg > m1) * (1 + (up > lf)))
-                    diff = A[i, 0, l] - bj
-                    rows[co + j + 1, l] = diff * diff + best
-            continue
+        left0 = vload(rows, (co + a) * NL)
+        left1 = vload(rows, (co + a) * NL + G)
+        a0 = vload(A, i * d * NL)  # lane-wise row frame (shared == 2)
+        a1 = vload(A, i * d * NL + G)
+        ai = vsplat(a0, A[i, 0, 0])  # the common row frame (shared == 1)
+        base = i * D
         for j in range(a, b):
-            for l in range(NL):
-                dg = rows[po + j, l]
-                up = rows[po + j + 1, l]
-                lf = rows[co + j, l]
-                m1 = min(up, lf)
-                best = min(dg, m1)
-                dirs[i, j, l] = np.int8((dg > m1) * (1 + (up > lf)))
-                rows[co + j + 1, l] = crow[j, l] + best
+            p = (po + j) * NL
+            dg0 = vload(rows, p)
+            dg1 = vload(rows, p + G)
+            up0 = vload(rows, p + NL)
+            up1 = vload(rows, p + NL + G)
+            m0 = vmin(up0, left0)
+            m1 = vmin(up1, left1)
+            best0 = vmin(dg0, m0)
+            best1 = vmin(dg1, m1)
+            vstore(dirs, base + j * NL, _vchoice(dg0, m0, up0, left0))
+            vstore(dirs, base + j * NL + G, _vchoice(dg1, m1, up1, left1))
+            if d > 1:
+                c0 = vload(crow, j * NL)
+                c1 = vload(crow, j * NL + G)
+            elif shared == 1:
+                diff0 = vsub(ai, vload(B, j * NL))
+                diff1 = vsub(ai, vload(B, j * NL + G))
+                c0 = vmul(diff0, diff0)
+                c1 = vmul(diff1, diff1)
+            else:
+                bj = vsplat(a0, B[j, 0, 0])
+                diff0 = vsub(a0, bj)
+                diff1 = vsub(a1, bj)
+                c0 = vmul(diff0, diff0)
+                c1 = vmul(diff1, diff1)
+            left0 = vadd(c0, best0)
+            left1 = vadd(c1, best1)
+            vstore(rows, (co + j + 1) * NL, left0)
+            vstore(rows, (co + j + 1) * NL + G, left1)
     fo = ((n - 1) & 1) * W
     fo = W - fo
     for l in range(NL):
