@@ -155,6 +155,10 @@ def _accumulate_kernel(
 LANES = 2 * group_size("float64")  # two SIMD vectors of _simd per cell
 # the lanes' choice matrices (S x N x LANES bytes per thread) stay below this
 LANE_BYTES = 1 << 23
+# A lane group costs about as much as this many pairs one at a time (0.29 vs 2.2 ns of
+# CPU per cell and series, 1000 x 128, benchmarks/README_barycenters.md): a
+# (cluster, length)'s last series go through a partial group from this count on.
+MIN_FILL = 4
 _DIAG, _UP, _LEFT = 0, 1, 2
 
 
@@ -276,6 +280,7 @@ def _lanes_group(
     Z,
     order,
     s,
+    cnt,
     idx,
     lx,
     assign,
@@ -294,14 +299,15 @@ def _lanes_group(
     counts,
     costs,
 ):
-    """DBA accumulation of the LANES series ``idx[order[s:s + LANES]]`` (one length, one k)."""
+    """DBA accumulation of the ``cnt`` <= LANES series ``idx[order[s:s + cnt]]`` (one
+    length, one k); lanes past ``cnt`` repeat the first series and are not used."""
     d = X.shape[2]
     b0 = idx[order[s]]
     k = assign[b0]
     m_x = lx[b0]
     S = Z.shape[1]
     for l in range(A.shape[2]):
-        b = idx[order[s + l]]
+        b = idx[order[s + (l if l < cnt else 0)]]
         if bary_first:
             for i in range(S):
                 for f in range(d):
@@ -319,7 +325,7 @@ def _lanes_group(
     n = S if bary_first else m_x
     m = m_x if bary_first else S
     _lanes_forward(A, B, n, m, banded, 1 if bary_first else 2, lo, hi, crow, rows, dirs, ends)
-    for l in range(A.shape[2]):
+    for l in range(cnt):
         q = order[s + l]
         b = idx[q]
         costs[q] = ends[l]
@@ -412,6 +418,7 @@ def _lanes_kernel(
                     Z,
                     order,
                     s,
+                    t_lanes[t],
                     idx,
                     lx,
                     assign,
@@ -453,12 +460,15 @@ def _lanes_kernel(
 
 
 def _lane_tasks(lx, assign, idx, S, n_chunks):
-    """Tasks of the lanes kernel: groups of LANES series of one (cluster, length), then singles.
+    """Tasks of the lanes kernel: groups of up to LANES series of one (cluster, length),
+    then singles.
 
     Returns ``(order, t_start, t_lanes, c_start)``: ``order`` the positions in
     ``idx`` sorted by (cluster, length), task t covers ``order[t_start[t]:]``
-    (LANES series when ``t_lanes[t]``, else one), chunk c the tasks
-    ``c_start[c]:c_start[c + 1]`` (contiguous, balanced by cells).
+    (``t_lanes[t]`` series in one lane group, or one series when it is 0), chunk
+    c the tasks ``c_start[c]:c_start[c + 1]`` (contiguous, balanced by cells).
+    The rest of a (cluster, length) after its full groups is a partial group
+    when it has at least ``MIN_FILL`` series, otherwise singles.
     """
     b = idx
     key_k = assign[b]
@@ -469,17 +479,22 @@ def _lane_tasks(lx, assign, idx, S, n_chunks):
     brk = np.flatnonzero((np.diff(ks) != 0) | (np.diff(ms) != 0)) + 1
     starts = np.concatenate(([0], brk))
     stops = np.concatenate((brk, [len(order)]))
-    lane_t, single_t = [], []
+    lane_t, lane_n, single_t = [], [], []
     for a, z in zip(starts.tolist(), stops.tolist(), strict=True):
         full = (z - a) // LANES
         lane_t.extend(range(a, a + full * LANES, LANES))
-        single_t.extend(range(a + full * LANES, z))
+        lane_n.extend([LANES] * full)
+        rest = a + full * LANES
+        if z - rest >= MIN_FILL:
+            lane_t.append(rest)
+            lane_n.append(z - rest)
+        else:
+            single_t.extend(range(rest, z))
     t_start = np.asarray(lane_t + single_t, dtype=np.int64)
-    t_lanes = np.zeros(len(t_start), dtype=np.bool_)
-    t_lanes[: len(lane_t)] = True
+    t_lanes = np.zeros(len(t_start), dtype=np.int64)
+    t_lanes[: len(lane_t)] = lane_n
     cells = ms[t_start].astype(np.float64) * S
-    # a lane group costs about as much as two single pairs (measured ratio ~4x per series)
-    cost = np.where(t_lanes, cells * (LANES / 4.0), cells)
+    cost = np.where(t_lanes > 0, cells * (LANES / MIN_FILL), cells)
     cum = np.cumsum(cost)
     total = cum[-1] if len(cum) else 0.0
     cuts = np.searchsorted(cum, total * np.arange(1, n_chunks) / n_chunks, side="left") + 1
@@ -508,7 +523,7 @@ def dba_accumulate(X, lx, Z, assign, weights, idx, band, bary_first):
     costs = np.empty(p, dtype=X.dtype)
     kind, radius, slope = band
     N = X.shape[1]
-    if X.dtype == np.float64 and p >= LANES and S * N * LANES <= LANE_BYTES:
+    if X.dtype == np.float64 and p >= MIN_FILL and S * N * LANES <= LANE_BYTES:
         lx = np.ascontiguousarray(lx, dtype=np.int64)
         assign = np.ascontiguousarray(assign, dtype=np.int64)
         idx = np.ascontiguousarray(idx, dtype=np.int64)
