@@ -889,9 +889,10 @@ def _kneighbors_kernel(
 ):
     nq = X.shape[0]
     for q in prange(nq):
+        # prange's index is unsigned in the pool: min(uint64, int64) would type as a float
         _search_one(
             X[q],
-            X1[min(q, X1.shape[0] - 1)],
+            X1[min(np.int64(q), X1.shape[0] - 1)],
             lx[q],
             Y,
             Y1,
