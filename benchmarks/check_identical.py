@@ -311,10 +311,215 @@ def cases():
                                 run(lambda a, e, m=mod, tg=tg: m(a, torch.tensor(tg), e), lp, lpc),
                             )
                         )
+    out.extend(_other_families())
     out.append(("sakoe_chiba_mask", lambda: tsalign.sakoe_chiba_mask(7, 5, radius=2)))
     out.append(("itakura_mask", lambda: tsalign.itakura_mask(9, 7, max_slope=2.5)))
     out.append(("compute_mask", lambda: tsalign.compute_mask(6, 8, itakura_max_slope=3.0)))
     out.append(("lengths_to_padding_mask", lambda: tsalign.lengths_to_padding_mask([3, 1, 2])))
+    return out
+
+
+def _other_families():
+    """Fréchet, LCSS, GAK, LDTW, CTW, the tslearn compat layer and the forecast errors."""
+    import torch
+
+    import tsalign
+    from tsalign import metrics, performance
+    from tsalign.compat import tslearn as compat
+
+    out = []
+    kws = {
+        "none": {},
+        "sc1": {"sakoe_chiba_radius": 1},
+        "ita": {"global_constraint": "itakura", "itakura_max_slope": 2.0},
+    }
+    for dtype in (np.float32, np.float64):
+        dn = np.dtype(dtype).name
+        rng = np.random.default_rng(7)
+        Xb = _series(rng, 3, 9, 2, dtype, pad=[9, 6, 8])
+        Yb = _series(rng, 3, 8, 2, dtype, pad=[8, 8, 5])
+        x1 = rng.normal(size=(7, 2)).astype(dtype)
+        y1 = rng.normal(size=(6, 2)).astype(dtype)
+        z1 = rng.normal(size=(8, 3)).astype(dtype)
+        D1 = _series(rng, 4, 7, 2, dtype, pad=[7, 5, 7, 6])
+        D2 = _series(rng, 3, 6, 2, dtype, pad=[6, 6, 4])
+        for lib in ("numpy", "torch"):
+            for grad in (False, True) if lib == "torch" else (False,):
+                tag = f"{lib}-{dn}-{'grad' if grad else 'nograd'}"
+
+                def T(a, lib=lib, grad=grad):
+                    if lib == "numpy":
+                        return a.copy()
+                    t = torch.tensor(a)
+                    return t.requires_grad_() if grad else t
+
+                def run(fn, *inputs, T=T, grad=grad):
+                    def thunk():
+                        ins = [T(a) for a in inputs]
+                        res = fn(*ins)
+                        if not grad:
+                            return res
+                        parts = res if isinstance(res, tuple) else (res,)
+                        first = next(
+                            (p for p in parts if getattr(p, "grad_fn", None) is not None), None
+                        )
+                        if first is None:
+                            return res
+                        (first.sum() if first.ndim else first).backward()
+                        return res, [t.grad for t in ins]
+
+                    return thunk
+
+                for bname, kw in kws.items():
+                    for name in ("frechet", "frechet_path", "lcss", "lcss_path"):
+                        f = getattr(tsalign, name)
+                        for tname, a, b in (("batch", Xb, Yb), ("single", x1, y1)):
+                            out.append(
+                                (
+                                    f"{name}/{tname}/{bname}/{tag}",
+                                    run(lambda p, q, f=f, kw=kw: f(p, q, **kw), a, b),
+                                )
+                            )
+                    for name in ("cdist_frechet", "cdist_ctw"):
+                        f = getattr(tsalign, name)
+                        out.append(
+                            (
+                                f"{name}/{bname}/{tag}",
+                                run(lambda p, q, f=f, kw=kw: f(p, q, **kw), D1, D2),
+                            )
+                        )
+                        out.append(
+                            (f"{name}/sym/{bname}/{tag}", run(lambda p, f=f, kw=kw: f(p, **kw), D1))
+                        )
+                    for metric in ("euclidean", "sqeuclidean", "cityblock"):
+                        for name in (
+                            "frechet_path_from_metric",
+                            "lcss_path_from_metric",
+                            "dtw_path_from_metric",
+                        ):
+                            f = getattr(tsalign, name)
+                            out.append(
+                                (
+                                    f"{name}/{metric}/{bname}/{tag}",
+                                    run(
+                                        lambda p, q, f=f, m=metric, kw=kw: f(p, q, metric=m, **kw),
+                                        x1,
+                                        y1,
+                                    ),
+                                )
+                            )
+                    for name in ("ctw", "ctw_path"):
+                        f = getattr(tsalign, name)
+                        out.append(
+                            (
+                                f"{name}/{bname}/{tag}",
+                                run(lambda p, q, f=f, kw=kw: f(p, q, **kw), x1, z1),
+                            )
+                        )
+                        g = getattr(compat, name)
+                        out.append(
+                            (
+                                f"compat.{name}/{bname}/{tag}",
+                                run(lambda p, q, g=g, kw=kw: g(p, q, **kw), x1, z1),
+                            )
+                        )
+                    out.append(
+                        (
+                            f"compat.cdist_ctw/{bname}/{tag}",
+                            run(lambda p, q, kw=kw: compat.cdist_ctw(p, q, **kw), D1, D2),
+                        )
+                    )
+                out.append(
+                    (
+                        f"frechet_path_from_metric/precomputed/{tag}",
+                        run(
+                            lambda c: tsalign.frechet_path_from_metric(c),
+                            np.abs(x1[:, :1] - y1[:, 0]),
+                        ),
+                    )
+                )
+                out.append(
+                    (
+                        f"frechet_accumulated_matrix/{tag}",
+                        run(
+                            lambda p, q: tsalign.frechet_accumulated_matrix(
+                                p, q, tsalign.compute_mask(7, 6, sakoe_chiba_radius=2)
+                            ),
+                            x1,
+                            y1,
+                        ),
+                    )
+                )
+                for sigma in (0.5, 2.0):
+                    for name in ("gak", "unnormalized_gak"):
+                        f = getattr(tsalign, name)
+                        for tname, a, b in (("batch", Xb, Yb), ("single", x1, y1)):
+                            out.append(
+                                (
+                                    f"{name}/{tname}/s{sigma}/{tag}",
+                                    run(lambda p, q, f=f, s=sigma: f(p, q, sigma=s), a, b),
+                                )
+                            )
+                    out.append(
+                        (
+                            f"cdist_gak/s{sigma}/{tag}",
+                            run(lambda p, q, s=sigma: tsalign.cdist_gak(p, q, sigma=s), D1, D2),
+                        )
+                    )
+                    out.append(
+                        (
+                            f"cdist_gak/sym/s{sigma}/{tag}",
+                            run(lambda p, s=sigma: tsalign.cdist_gak(p, sigma=s), D1),
+                        )
+                    )
+                out.append(
+                    (f"sigma_gak/{tag}", run(lambda p: tsalign.sigma_gak(p, random_state=0), D1))
+                )
+                for L in (8, 9, 12):
+                    for name in ("dtw_limited_warping_length", "dtw_path_limited_warping_length"):
+                        f = getattr(tsalign, name)
+                        out.append(
+                            (f"{name}/L{L}/{tag}", run(lambda p, q, f=f, L=L: f(p, q, L), Xb, Yb))
+                        )
+                for gamma in (0.0, 0.5):
+                    for name in ("cdist_soft_dtw", "cdist_soft_dtw_normalized"):
+                        g = getattr(compat, name)
+                        out.append(
+                            (
+                                f"compat.{name}/g{gamma}/{tag}",
+                                run(lambda p, q, g=g, gm=gamma: g(p, q, gamma=gm), D1, D2),
+                            )
+                        )
+                out.append(
+                    (f"compat.cdist_dtw/{tag}", run(lambda p, q: compat.cdist_dtw(p, q), D1, D2))
+                )
+                out.append(
+                    (
+                        f"metrics.gamma_soft_dtw/{tag}",
+                        run(lambda p: metrics.gamma_soft_dtw(p, random_state=0), D1),
+                    )
+                )
+        yt = np.random.default_rng(9).normal(size=(3, 6, 2)).astype(dtype)
+        yp = np.random.default_rng(10).normal(size=(3, 6, 2)).astype(dtype)
+        for name in ("mae", "mse", "mape", "mase"):
+            f = getattr(performance, name, None)
+            if f is None:
+                continue
+            extra = {"train_data": yt[:, :5] + 3.0} if name == "mase" else {}
+            for mo in ("uniform_average", "raw_values"):
+                out.append(
+                    (
+                        f"performance.{name}/{mo}/{dn}",
+                        lambda f=f, mo=mo, extra=extra, yt=yt, yp=yp: f(
+                            yt, yp, multioutput=mo, **extra
+                        ),
+                    )
+                )
+    for bad in ({"verbose": "yes"}, {"verbose": True}, {"n_jobs": 1, "verbose": 2.5}):
+        for name in ("cdist_frechet", "cdist_gak", "cdist_ctw"):
+            f = getattr(tsalign, name)
+            D = np.random.default_rng(1).normal(size=(3, 5, 2))
+            out.append((f"{name}/args/{bad}", lambda f=f, D=D, bad=bad: f(D, **bad)))
     return out
 
 
@@ -340,6 +545,10 @@ def _same(a, b) -> bool:
         return a.tobytes() == b.tobytes()
     if isinstance(a, (tuple, list)):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if hasattr(a, "__dict__"):  # a result object (CTW's CCAProjection): its fields
+        return _same(vars(a), vars(b))
     return a == b
 
 

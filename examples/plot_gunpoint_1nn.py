@@ -72,6 +72,8 @@ for ax, (name, D) in zip(axes, [("Euclidean", D_euclid), ("DTW", D_dtw)], strict
     ax.set_xlabel("distance to the nearest Gun training series")
     ax.set_ylabel("distance to the nearest Point training series")
     ax.set_title(f"{name}: 1-NN error {one_nn_error(D):.3f}")
-    ax.legend(loc="lower right", fontsize=8)
-fig.tight_layout()
+# one legend for both panels, below them, where it hides no point
+handles, labels = axes[0].get_legend_handles_labels()
+fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=9, frameon=False)
+fig.tight_layout(rect=(0, 0.06, 1, 1))
 plt.show()

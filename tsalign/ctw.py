@@ -17,13 +17,28 @@ import numpy as np
 from ._lib.backend import backend_of
 from ._lib.constraints import resolve_band
 from ._lib.ctw import CCAProjection, ctw_core
-from ._lib.docs import fill_doc
-from ._lib.pairs import cdist_pairs, fill_matrix
+from ._lib.docs import add_fragments, fill_doc
+from ._lib.pairs import cdist_job
 from ._lib.progress import Progress
 from ._lib.validation import as_array, check_int, single_series
-from ._lib.validation import dataset as as_dataset
 
 __all__ = ["ctw", "ctw_path", "cdist_ctw", "CCAProjection"]
+
+add_fragments(
+    ctw_pair="""\
+s1 : array-like, shape (N,) or (N, d1)
+    A series.
+s2 : array-like, shape (M,) or (M, d2)
+    Another series (its feature size may differ).
+max_iter : int
+    Largest number of DTW passes.
+n_components : int or None
+    Dimension of the common space (default: the smaller feature size).
+%(constraint)s
+verbose : bool
+    Accepted for tslearn compatibility.
+%(be)s""",
+)
 
 
 def _host(be, s, name):
@@ -67,18 +82,7 @@ def ctw_path(
 
     Parameters
     ----------
-    s1 : array-like, shape (N,) or (N, d1)
-        A series.
-    s2 : array-like, shape (M,) or (M, d2)
-        Another series (its feature size may differ).
-    max_iter : int
-        Largest number of DTW passes.
-    n_components : int or None
-        Dimension of the common space (default: the smaller feature size).
-    %(constraint)s
-    verbose : bool
-        Accepted for tslearn compatibility.
-    %(be)s
+    %(ctw_pair)s
 
     Returns
     -------
@@ -97,8 +101,13 @@ def ctw_path(
     >>> round(dist, 6)
     0.0
     """
+    constraint = (global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    return _ctw_path(s1, s2, max_iter, n_components, constraint, be)
+
+
+def _ctw_path(s1, s2, max_iter, n_components, constraint, be):
     be = backend_of(s1, s2, be=be)
-    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    band = resolve_band(*constraint)
     x, y = _host(be, s1, "s1"), _host(be, s2, "s2")
     max_iter, n_components = _args(max_iter, n_components, x, y)
     path, cca, sq = ctw_core(x, y, max_iter, n_components, band)
@@ -124,18 +133,7 @@ def ctw(
 
     Parameters
     ----------
-    s1 : array-like, shape (N,) or (N, d1)
-        A series.
-    s2 : array-like, shape (M,) or (M, d2)
-        Another series (its feature size may differ).
-    max_iter : int
-        Largest number of DTW passes.
-    n_components : int or None
-        Dimension of the common space (default: the smaller feature size).
-    %(constraint)s
-    verbose : bool
-        Accepted for tslearn compatibility.
-    %(be)s
+    %(ctw_pair)s
 
     Returns
     -------
@@ -147,17 +145,8 @@ def ctw(
     >>> round(ctw([1, 2, 3], [1., 2., 2., 3.]), 6)
     0.0
     """
-    return ctw_path(
-        s1,
-        s2,
-        max_iter=max_iter,
-        n_components=n_components,
-        global_constraint=global_constraint,
-        sakoe_chiba_radius=sakoe_chiba_radius,
-        itakura_max_slope=itakura_max_slope,
-        verbose=verbose,
-        be=be,
-    )[-1]
+    constraint = (global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    return _ctw_path(s1, s2, max_iter, n_components, constraint, be)[-1]
 
 
 @fill_doc
@@ -201,29 +190,25 @@ def cdist_ctw(
     array([[0.      , 0.751955],
            [0.751955, 0.      ]])
     """
-    be = backend_of(dataset1, dataset2, be=be)
-    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
-    verbose = check_int(verbose, "verbose")
-    A = as_dataset(be, dataset1, "dataset1")
-    symmetric = dataset2 is None
-    Bd = A if symmetric else as_dataset(be, dataset2, "dataset2")
+    constraint = (global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    # CTW compares series of different feature sizes
+    job = cdist_job(dataset1, dataset2, be, constraint, n_jobs, verbose, same_features=False)
+    be, A = job.be, job.A
 
     def series(S, k):
         X = S.X[k, : int(S.lengths[k])]
         X = be.to_numpy(X) if not be.is_numpy else X
         return np.ascontiguousarray(X, dtype=np.float64)
 
-    n1, n2 = A.X.shape[0], Bd.X.shape[0]
-    ia, ib = cdist_pairs(n1, n2, symmetric)
+    ia, ib = job.pairs()
     vals = np.empty(len(ia))
-    progress = Progress("cdist_ctw") if verbose > 0 else None
+    progress = Progress("cdist_ctw") if job.verbose > 0 else None
     for p, (a, b) in enumerate(zip(ia, ib, strict=True)):
-        x, y = series(A, a), series(Bd, b)
+        x, y = series(A, a), series(job.B, b)
         mi, nc = _args(max_iter, n_components, x, y)
-        vals[p] = np.sqrt(ctw_core(x, y, mi, nc, band)[2])
+        vals[p] = np.sqrt(ctw_core(x, y, mi, nc, job.band)[2])
         if progress is not None and (p + 1) % max(1, len(ia) // 20) == 0:
             progress(p + 1, len(ia))
     if progress is not None:
         progress(len(ia), len(ia))
-    values = be.xp.asarray(vals, device=be.device_of(A.X))
-    return fill_matrix(be, values, ia, ib, n1, n2, symmetric)
+    return job.fill(be.xp.asarray(vals, device=be.device_of(A.X)), ia, ib)

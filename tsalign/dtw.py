@@ -19,15 +19,17 @@ from ._dask import cdist_split, is_dask
 from ._lib.backend import Backend, backend_of
 from ._lib.constraints import band_mask, resolve_band
 from ._lib.costs import sq_euclidean
-from ._lib.docs import fill_doc
-from ._lib.frame_metrics import frame_matrix
+from ._lib.docs import add_fragments, fill_doc
+from ._lib.frame_metrics import metric_pair
 from ._lib.pairs import cdist_job, differentiable_cdist, kernel_cdist
 from ._lib.paths import (
     check_feasible,
     differentiable_sq,
     end_values,
     optimal_paths,
+    pair_result,
     path_lists,
+    path_result,
     sqrt_values,
 )
 from ._lib.validation import as_array, check_finite, check_int, series_pair, single_series
@@ -48,6 +50,20 @@ __all__ = [
     "subsequence_cost_matrix",
     "subsequence_path",
 ]
+
+add_fragments(
+    mask_sizes="""\
+sz1 : int
+    Length of the first series (rows of the mask), at least 1.
+sz2 : int
+    Length of the second series (columns), at least 1.""",
+    mask_be="""\
+be : Backend, {"numpy", "pytorch", "cupy"} or None
+    Backend of the returned array; None: numpy.""",
+    mask_returns="""\
+mask : bool array, shape (sz1, sz2)
+    True where a path may pass.""",
+)
 
 
 # --------------------------------------------------------------------------- metrics
@@ -97,8 +113,7 @@ def dtw(
     be = backend_of(s1, s2, be=be)
     band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
     a, b, batched = series_pair(be, s1, s2)
-    value = sqrt_values(be, dtw_sq(be, a, b, band))
-    return value if batched else be.scalar(value[0])
+    return pair_result(be, sqrt_values(be, dtw_sq(be, a, b, band)), batched)
 
 
 @fill_doc
@@ -147,11 +162,7 @@ def dtw_path(
     check_feasible(be, sq, band, a.lengths, b.lengths)
     if be.needs_grad(a.X, b.X):
         sq = differentiable_sq(be, a.X, b.X, paths, plen)
-    value = sqrt_values(be, sq)
-    path_list = path_lists(be, paths, plen)
-    if batched:
-        return path_list, value
-    return path_list[0], be.scalar(value[0])
+    return path_result(be, paths, plen, sqrt_values(be, sq), batched)
 
 
 @fill_doc
@@ -178,10 +189,7 @@ def dtw_path_from_metric(
         "cityblock", "chebyshev", "cosine"; on numpy any scipy metric name),
         a callable ``metric(x_i, y_j, **kwds) -> float`` applied to every pair
         of frames, or "precomputed".
-    %(constraint)s
-    %(be)s
-    **kwds
-        Extra arguments of the metric.
+    %(metric_rest)s
 
     Returns
     -------
@@ -206,11 +214,7 @@ def dtw_path_from_metric(
     """
     be = backend_of(s1, s2, be=be)
     band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
-    C = frame_matrix(be, s1, s2, metric, **kwds)
-    n, m = int(C.shape[0]), int(C.shape[1])
-    C3 = C[None]
-    lx = np.array([n], dtype=np.int64)
-    ly = np.array([m], dtype=np.int64)
+    C3, lx, ly = metric_pair(be, s1, s2, metric, kwds)
     R, paths, plen, end_j = optimal_paths(be, None, None, lx, ly, band, C=C3)
     cost = end_values(be, R, lx, end_j)
     check_feasible(be, cost, band, lx, ly)
@@ -218,7 +222,7 @@ def dtw_path_from_metric(
         from ._torch.dtw import path_cost_from_matrix
 
         cost = path_cost_from_matrix(C3, paths, plen)
-    return path_lists(be, paths, plen)[0], be.scalar(cost[0])
+    return path_result(be, paths, plen, cost, batched=False)
 
 
 @fill_doc
@@ -243,9 +247,7 @@ def cdist_dtw(
         The other dataset; None means ``dataset1`` against itself (only the
         upper triangle is computed, the diagonal is zero).
     %(constraint)s
-    %(n_jobs)s
-    %(verbose)s
-    %(be)s
+    %(cdist_run)s
     %(block)s
 
     Returns
@@ -315,7 +317,7 @@ def dtw_subsequence_path(subseq, longseq, be: Any = None):
     sq = end_values(be, R, lx, end_j)
     if be.needs_grad(X, Y):
         sq = differentiable_sq(be, X, Y, paths, plen)
-    return path_lists(be, paths, plen)[0], be.scalar(sqrt_values(be, sq)[0])
+    return path_result(be, paths, plen, sqrt_values(be, sq), batched=False)
 
 
 # --------------------------------------------------------------------------- masks
@@ -324,6 +326,7 @@ def _mask(be: Backend, n: int, m: int, band):
     return host if be.is_numpy else be.xp.asarray(host)
 
 
+@fill_doc
 def sakoe_chiba_mask(sz1: int, sz2: int, radius: int = 1, be: Any = None):
     """Boolean Sakoe-Chiba mask of shape (sz1, sz2) (True = allowed cell).
 
@@ -332,19 +335,14 @@ def sakoe_chiba_mask(sz1: int, sz2: int, radius: int = 1, be: Any = None):
 
     Parameters
     ----------
-    sz1 : int
-        Length of the first series (rows of the mask), at least 1.
-    sz2 : int
-        Length of the second series (columns), at least 1.
+    %(mask_sizes)s
     radius : int, default 1
         Radius of the band (at least 0).
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend of the returned array; None: numpy.
+    %(mask_be)s
 
     Returns
     -------
-    mask : bool array, shape (sz1, sz2)
-        True where a path may pass.
+    %(mask_returns)s
 
     Examples
     --------
@@ -360,24 +358,20 @@ def sakoe_chiba_mask(sz1: int, sz2: int, radius: int = 1, be: Any = None):
     return _mask(be, sz1, sz2, resolve_band("sakoe_chiba", sakoe_chiba_radius=radius))
 
 
+@fill_doc
 def itakura_mask(sz1: int, sz2: int, max_slope: float = 2.0, be: Any = None):
     """Boolean Itakura-parallelogram mask of shape (sz1, sz2) (True = allowed).
 
     Parameters
     ----------
-    sz1 : int
-        Length of the first series (rows of the mask), at least 1.
-    sz2 : int
-        Length of the second series (columns), at least 1.
+    %(mask_sizes)s
     max_slope : float, default 2.0
         Maximum slope of the parallelogram (at least 1).
-    be : Backend, {"numpy", "pytorch", "cupy"} or None
-        Backend of the returned array; None: numpy.
+    %(mask_be)s
 
     Returns
     -------
-    mask : bool array, shape (sz1, sz2)
-        True where a path may pass.
+    %(mask_returns)s
 
     Raises
     ------

@@ -22,11 +22,10 @@ from ._lib.backend import backend_of
 from ._lib.constraints import resolve_band
 from ._lib.costs import sq_euclidean
 from ._lib.docs import fill_doc
-from ._lib.frame_metrics import frame_matrix
-from ._lib.pairs import cdist_pairs, fill_matrix
-from ._lib.paths import check_feasible, end_values, path_lists, sqrt_values
-from ._lib.progress import Progress
-from ._lib.validation import as_array, check_int, dataset, series_pair
+from ._lib.frame_metrics import metric_pair
+from ._lib.pairs import cdist_job, differentiable_cdist, pair_kernel_values
+from ._lib.paths import check_feasible, end_values, pair_result, path_result, sqrt_values
+from ._lib.validation import as_array, series_pair
 
 __all__ = [
     "frechet",
@@ -57,15 +56,26 @@ def _bottleneck(C, paths, plen):
     return torch.where(valid, vals, torch.full_like(vals, -1.0)).max(dim=1).values
 
 
+def _solve(be, C, lx, ly, band, needs_grad):
+    """Squared values and optimal paths of the pairs of costs ``C``.
+
+    With ``needs_grad`` the values are the bottleneck cells of the paths, differentiable in C.
+    """
+    R, paths, plen = _paths(be, C, lx, ly, band)
+    sq = end_values(be, R, lx, ly - 1)
+    check_feasible(be, sq, band, lx, ly)
+    if needs_grad:
+        sq = _bottleneck(C, paths, plen)
+    return sq, paths, plen
+
+
 def _values(be, a, b, band):
+    """Squared values of validated pairs; the kernel's values unless torch needs a gradient."""
     if be.needs_grad(a.X, b.X):
-        C = sq_euclidean(be, a.X, b.X)
-        R, paths, plen = _paths(be, C, a.lengths, b.lengths, band)
-        check_feasible(be, end_values(be, R, a.lengths, b.lengths - 1), band, a.lengths, b.lengths)
-        return _bottleneck(C, paths, plen), paths, plen
+        return _solve(be, sq_euclidean(be, a.X, b.X), a.lengths, b.lengths, band, True)[0]
     sq = be.call_kernel("frechet", "frechet_values", a.X, a.X, b.X, a.lengths, b.lengths, band)
     check_feasible(be, sq, band, a.lengths, b.lengths)
-    return sq, None, None
+    return sq
 
 
 @fill_doc
@@ -104,9 +114,7 @@ def frechet(
     be = backend_of(s1, s2, be=be)
     band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
     a, b, batched = series_pair(be, s1, s2)
-    sq, _, _ = _values(be, a, b, band)
-    value = sqrt_values(be, sq)
-    return value if batched else be.scalar(value[0])
+    return pair_result(be, sqrt_values(be, _values(be, a, b, band)), batched)
 
 
 @fill_doc
@@ -149,16 +157,8 @@ def frechet_path(
     band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
     a, b, batched = series_pair(be, s1, s2)
     C = sq_euclidean(be, a.X, b.X)
-    R, paths, plen = _paths(be, C, a.lengths, b.lengths, band)
-    sq = end_values(be, R, a.lengths, b.lengths - 1)
-    check_feasible(be, sq, band, a.lengths, b.lengths)
-    if be.needs_grad(a.X, b.X):
-        sq = _bottleneck(C, paths, plen)
-    value = sqrt_values(be, sq)
-    path_list = path_lists(be, paths, plen)
-    if batched:
-        return path_list, value
-    return path_list[0], be.scalar(value[0])
+    sq, paths, plen = _solve(be, C, a.lengths, b.lengths, band, be.needs_grad(a.X, b.X))
+    return path_result(be, paths, plen, sqrt_values(be, sq), batched)
 
 
 @fill_doc
@@ -236,10 +236,7 @@ def frechet_path_from_metric(
         Frame distance: "precomputed" (default, as in tslearn), a name
         ("euclidean", "sqeuclidean", "cityblock", ...; on numpy any scipy
         metric) or a callable ``metric(x_i, y_j, **kwds)``.
-    %(constraint)s
-    %(be)s
-    **kwds
-        Extra arguments of the metric.
+    %(metric_rest)s
 
     Returns
     -------
@@ -260,17 +257,9 @@ def frechet_path_from_metric(
     """
     be = backend_of(s1, s2, be=be)
     band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
-    C = frame_matrix(be, s1, s2, metric, **kwds)
-    n, m = int(C.shape[0]), int(C.shape[1])
-    C3 = C[None]
-    lx = np.array([n], dtype=np.int64)
-    ly = np.array([m], dtype=np.int64)
-    R, paths, plen = _paths(be, C3, lx, ly, band)
-    value = end_values(be, R, lx, ly - 1)
-    check_feasible(be, value, band, lx, ly)
-    if be.needs_grad(C3):
-        value = _bottleneck(C3, paths, plen)
-    return path_lists(be, paths, plen)[0], be.scalar(value[0])
+    C3, lx, ly = metric_pair(be, s1, s2, metric, kwds)
+    value, paths, plen = _solve(be, C3, lx, ly, band, be.needs_grad(C3))
+    return path_result(be, paths, plen, value, batched=False)
 
 
 @fill_doc
@@ -293,9 +282,7 @@ def cdist_frechet(
         The other dataset; None means ``dataset1`` against itself (upper
         triangle only, zero diagonal).
     %(constraint)s
-    %(n_jobs)s
-    %(verbose)s
-    %(be)s
+    %(cdist_run)s
 
     Returns
     -------
@@ -308,44 +295,13 @@ def cdist_frechet(
     array([[0., 2.],
            [1., 1.]])
     """
-    from . import kernels
+    constraint = (global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    job = cdist_job(dataset1, dataset2, be, constraint, n_jobs, verbose)
+    if job.needs_grad:
+        # each pair keeps its cost matrix and accumulated matrix for the backward
+        def pair(pa, pb):
+            return sqrt_values(job.be, _values(job.be, pa, pb, job.band))
 
-    be = backend_of(dataset1, dataset2, be=be)
-    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
-    verbose = check_int(verbose, "verbose")
-    A = dataset(be, dataset1, "dataset1")
-    symmetric = dataset2 is None
-    Bd = A if symmetric else dataset(be, dataset2, "dataset2")
-    _same_features(A, Bd)
-    X, Y = A.X, Bd.X
-    if X.dtype != Y.dtype:
-        X, Y = be.xp.astype(X, be.xp.float64), be.xp.astype(Y, be.xp.float64)
-    n1, n2 = X.shape[0], Y.shape[0]
-    ia, ib = cdist_pairs(n1, n2, symmetric)
-    progress = Progress("cdist_frechet") if verbose > 0 else None
-    if be.needs_grad(X, Y):
-        from ._lib.validation import SeriesBatch
-
-        sq, _, _ = _values(
-            be,
-            SeriesBatch(X[be.torch.as_tensor(ia, device=X.device)], A.lengths[ia]),
-            SeriesBatch(Y[be.torch.as_tensor(ib, device=Y.device)], Bd.lengths[ib]),
-            band,
-        )
-    else:
-        with kernels.threads(n_jobs):
-            sq = be.call_kernel(
-                "frechet", "frechet_pairs", X, X, Y, A.lengths, Bd.lengths, ia, ib, band
-            )
-        check_feasible(be, sq, band, A.lengths[ia], Bd.lengths[ib])
-    if progress is not None:
-        progress(len(ia), len(ia))
-    return fill_matrix(be, sqrt_values(be, sq), ia, ib, n1, n2, symmetric)
-
-
-def _same_features(A, Bd):
-    if A.X.shape[2] != Bd.X.shape[2]:
-        raise ValueError(
-            "dataset1 and dataset2 must have the same feature size (all input time series must "
-            f"have the same feature size): got d={A.X.shape[2]} and d={Bd.X.shape[2]}"
-        )
+        return differentiable_cdist(job, pair, False, 2, progress_label="cdist_frechet")
+    sq, ia, ib = pair_kernel_values(job, "frechet", "frechet_pairs", (job.band,))
+    return job.fill(sqrt_values(job.be, sq), ia, ib)

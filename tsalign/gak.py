@@ -25,13 +25,22 @@ import numpy as np
 
 from ._lib.backend import backend_of
 from ._lib.costs import sq_euclidean
-from ._lib.docs import fill_doc
-from ._lib.pairs import cdist_pairs, fill_matrix
+from ._lib.docs import add_fragments, fill_doc
+from ._lib.pairs import cdist_job
+from ._lib.paths import pair_result
 from ._lib.progress import Progress
 from ._lib.validation import check_float, check_int, series_pair
 from ._lib.validation import dataset as as_dataset
 
 __all__ = ["gak", "unnormalized_gak", "cdist_gak", "sigma_gak", "SigmaError"]
+
+add_fragments(
+    gak_pair="""\
+%(pair)s
+sigma : float
+    Bandwidth of the Gaussian local kernel (non-zero; see :func:`sigma_gak`).
+%(be)s""",
+)
 
 
 class SigmaError(ValueError, ZeroDivisionError):
@@ -79,10 +88,7 @@ def gak(s1, s2, sigma: float = 1.0, be: Any = None):
 
     Parameters
     ----------
-    %(pair)s
-    sigma : float
-        Bandwidth of the Gaussian local kernel (non-zero; see :func:`sigma_gak`).
-    %(be)s
+    %(gak_pair)s
 
     Returns
     -------
@@ -107,8 +113,7 @@ def gak(s1, s2, sigma: float = 1.0, be: Any = None):
     lxy = _log_values(be, a.X, b.X, a.lengths, b.lengths, idx, idx, sigma)
     lxx = _log_values(be, a.X, a.X, a.lengths, a.lengths, idx, idx, sigma)
     lyy = _log_values(be, b.X, b.X, b.lengths, b.lengths, idx, idx, sigma)
-    value = _exp(be, lxy - 0.5 * (lxx + lyy))
-    return value if batched else be.scalar(value[0])
+    return pair_result(be, _exp(be, lxy - 0.5 * (lxx + lyy)), batched)
 
 
 @fill_doc
@@ -121,10 +126,7 @@ def unnormalized_gak(s1, s2, sigma: float = 1.0, be: Any = None):
 
     Parameters
     ----------
-    %(pair)s
-    sigma : float
-        Bandwidth of the Gaussian local kernel (non-zero; see :func:`sigma_gak`).
-    %(be)s
+    %(gak_pair)s
 
     Returns
     -------
@@ -139,7 +141,7 @@ def unnormalized_gak(s1, s2, sigma: float = 1.0, be: Any = None):
     be = backend_of(s1, s2, be=be)
     a, b, batched, idx, sigma = _pair(be, s1, s2, sigma)
     value = _exp(be, _log_values(be, a.X, b.X, a.lengths, b.lengths, idx, idx, sigma))
-    return value if batched else be.scalar(value[0])
+    return pair_result(be, value, batched)
 
 
 @fill_doc
@@ -161,9 +163,7 @@ def cdist_gak(
         triangle computed once and mirrored; the diagonal is 1).
     sigma : float
         Bandwidth of the local kernel (non-zero).
-    %(n_jobs)s
-    %(verbose)s
-    %(be)s
+    %(cdist_run)s
 
     Returns
     -------
@@ -178,35 +178,25 @@ def cdist_gak(
     """
     from . import kernels
 
-    be = backend_of(dataset1, dataset2, be=be)
     sigma = _check_sigma(sigma)
-    verbose = check_int(verbose, "verbose")
-    A = as_dataset(be, dataset1, "dataset1")
-    symmetric = dataset2 is None
-    Bd = A if symmetric else as_dataset(be, dataset2, "dataset2")
-    if A.X.shape[2] != Bd.X.shape[2]:
-        raise ValueError(
-            "dataset1 and dataset2 must have the same feature size (all input time series must "
-            f"have the same feature size): got d={A.X.shape[2]} and d={Bd.X.shape[2]}"
-        )
-    X, Y = A.X, Bd.X
-    if X.dtype != Y.dtype:
-        X, Y = be.xp.astype(X, be.xp.float64), be.xp.astype(Y, be.xp.float64)
-    n1, n2 = X.shape[0], Y.shape[0]
-    ia, ib = cdist_pairs(n1, n2, symmetric)
+    job = cdist_job(dataset1, dataset2, be, (None, None, None), n_jobs, verbose)
+    be, A, B, symmetric = job.be, job.A, job.B, job.symmetric
+    X, Y = A.X, B.X
+    n1, n2 = job.shape
+    ia, ib = job.pairs()
     i1 = np.arange(n1, dtype=np.int64)
     i2 = np.arange(n2, dtype=np.int64)
     with kernels.threads(n_jobs):
-        lxy = _log_values(be, X, Y, A.lengths, Bd.lengths, ia, ib, sigma)
+        lxy = _log_values(be, X, Y, A.lengths, B.lengths, ia, ib, sigma)
         dx = _log_values(be, X, X, A.lengths, A.lengths, i1, i1, sigma)
-        dy = dx if symmetric else _log_values(be, Y, Y, Bd.lengths, Bd.lengths, i2, i2, sigma)
-    if verbose > 0:
+        dy = dx if symmetric else _log_values(be, Y, Y, B.lengths, B.lengths, i2, i2, sigma)
+    if job.verbose > 0:
         Progress("cdist_gak")(len(ia), len(ia))
     values = _exp(be, lxy - 0.5 * (dx[ia] + dy[ib]) if not be.is_pytorch else lxy)
     if be.is_pytorch:
         t = be.torch
         values = t.exp(lxy - 0.5 * (dx[t.as_tensor(ia)] + dy[t.as_tensor(ib)]))
-    return fill_matrix(be, values, ia, ib, n1, n2, symmetric, diagonal=1.0)
+    return job.fill(values, ia, ib, diagonal=1.0)
 
 
 @fill_doc

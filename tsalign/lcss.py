@@ -22,11 +22,21 @@ import numpy as np
 from ._lib.backend import backend_of
 from ._lib.constraints import resolve_band
 from ._lib.costs import sq_euclidean
-from ._lib.docs import fill_doc
-from ._lib.frame_metrics import frame_matrix
+from ._lib.docs import add_fragments, fill_doc
+from ._lib.frame_metrics import metric_pair
+from ._lib.paths import path_lists
 from ._lib.validation import check_float, series_pair
 
 __all__ = ["lcss", "lcss_path", "lcss_path_from_metric"]
+
+add_fragments(
+    lcss_pair="""\
+%(pair)s
+eps : float
+    Two frames match when their Euclidean distance is at most ``eps``.
+%(constraint)s
+%(be)s""",
+)
 
 
 def _run(be, D, lx, ly, band, eps, want_path):
@@ -42,10 +52,7 @@ def _run(be, D, lx, ly, band, eps, want_path):
     if not want_path:
         return values, None
     paths, plen = be.call_kernel("lcss", "lcss_paths", D, D, A, lx, ly, band, eps)
-    P = be.to_numpy(paths) if not be.is_numpy else paths
-    L = be.to_numpy(plen) if not be.is_numpy else plen
-    path_list = [[(int(i), int(j)) for i, j in P[b, : int(L[b])]] for b in range(len(lx))]
-    return values, path_list
+    return values, path_lists(be, paths, plen)
 
 
 def _batch_values(be, values, D):
@@ -75,11 +82,7 @@ def lcss(
 
     Parameters
     ----------
-    %(pair)s
-    eps : float
-        Two frames match when their Euclidean distance is at most ``eps``.
-    %(constraint)s
-    %(be)s
+    %(lcss_pair)s
 
     Returns
     -------
@@ -120,11 +123,7 @@ def lcss_path(
 
     Parameters
     ----------
-    %(pair)s
-    eps : float
-        Two frames match when their Euclidean distance is at most ``eps``.
-    %(constraint)s
-    %(be)s
+    %(lcss_pair)s
 
     Returns
     -------
@@ -177,10 +176,7 @@ def lcss_path_from_metric(
         Frame distance: a name ("euclidean" by default, "sqeuclidean",
         "cityblock", ...; on numpy any scipy metric), a callable
         ``metric(x_i, y_j, **kwds)`` or "precomputed".
-    %(constraint)s
-    %(be)s
-    **kwds
-        Extra arguments of the metric.
+    %(metric_rest)s
 
     Returns
     -------
@@ -200,9 +196,6 @@ def lcss_path_from_metric(
     be = backend_of(s1, s2, be=be)
     eps = check_float(eps, "eps", nonnegative=True)
     band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
-    D = frame_matrix(be, s1, s2, metric, **kwds)
-    n, m = int(D.shape[0]), int(D.shape[1])
-    lx = np.array([n], dtype=np.int64)
-    ly = np.array([m], dtype=np.int64)
-    values, paths = _run(be, D[None], lx, ly, band, eps, want_path=True)
+    D, lx, ly = metric_pair(be, s1, s2, metric, kwds)
+    values, paths = _run(be, D, lx, ly, band, eps, want_path=True)
     return paths[0], float(values[0])

@@ -17,11 +17,19 @@ from typing import Any
 
 from ._lib.backend import backend_of
 from ._lib.costs import sq_euclidean
-from ._lib.docs import fill_doc
-from ._lib.paths import differentiable_sq, path_lists, sqrt_values
+from ._lib.docs import add_fragments, fill_doc
+from ._lib.paths import differentiable_sq, pair_result, path_result, sqrt_values
 from ._lib.validation import check_int, series_pair
 
 __all__ = ["dtw_limited_warping_length", "dtw_path_limited_warping_length"]
+
+add_fragments(
+    ldtw_pair="""\
+%(pair)s
+max_length : int
+    Largest number of cells of the path; at least ``max(N, M)``.
+%(be)s""",
+)
 
 
 def _solve(be, s1, s2, max_length):
@@ -52,10 +60,7 @@ def dtw_limited_warping_length(s1, s2, max_length: int, be: Any = None):
 
     Parameters
     ----------
-    %(pair)s
-    max_length : int
-        Largest number of cells of the path; at least ``max(N, M)``.
-    %(be)s
+    %(ldtw_pair)s
 
     Returns
     -------
@@ -78,7 +83,7 @@ def dtw_limited_warping_length(s1, s2, max_length: int, be: Any = None):
     """
     be = backend_of(s1, s2, be=be)
     value, _, _, batched = _solve(be, s1, s2, max_length)
-    return value if batched else be.scalar(value[0])
+    return pair_result(be, value, batched)
 
 
 @fill_doc
@@ -91,15 +96,13 @@ def dtw_path_limited_warping_length(s1, s2, max_length: int, be: Any = None):
 
     Parameters
     ----------
-    %(pair)s
-    max_length : int
-        Largest number of cells of the path; at least ``max(N, M)``.
-    %(be)s
+    %(ldtw_pair)s
 
     Returns
     -------
     path : list of (int, int)
-        From (0, 0) to (N-1, M-1); for a batch, one list per pair.
+        The optimal path of at most ``max_length`` cells, from (0, 0) to
+        (N-1, M-1); for a batch, one list per pair.
     distance : float or array
         As returned by :func:`dtw_limited_warping_length`.
 
@@ -113,7 +116,4 @@ def dtw_path_limited_warping_length(s1, s2, max_length: int, be: Any = None):
     """
     be = backend_of(s1, s2, be=be)
     value, paths, plen, batched = _solve(be, s1, s2, max_length)
-    path_list = path_lists(be, paths, plen)
-    if batched:
-        return path_list, value
-    return path_list[0], be.scalar(value[0])
+    return path_result(be, paths, plen, value, batched)

@@ -31,6 +31,14 @@ multioutput : {"uniform_average", "raw_values"} or array-like, shape (d,)
     errors_returns="""\
 float or numpy.ndarray, shape (d,)
     The error (per feature with ``multioutput="raw_values"``).""",
+    errors_sections="""\
+Parameters
+----------
+%(errors_params)s
+
+Returns
+-------
+%(errors_returns)s""",
 )
 
 
@@ -93,13 +101,7 @@ def _features(res, multioutput):
 def mae(y_true, y_pred, ts_weights=None, timestamps_weights=None, multioutput="uniform_average"):
     r"""Mean absolute error between two datasets of series.
 
-    Parameters
-    ----------
-    %(errors_params)s
-
-    Returns
-    -------
-    %(errors_returns)s
+    %(errors_sections)s
 
     Examples
     --------
@@ -116,13 +118,7 @@ def mse(y_true, y_pred, ts_weights=None, timestamps_weights=None, multioutput="u
 
     Same arguments as :func:`mae`.
 
-    Parameters
-    ----------
-    %(errors_params)s
-
-    Returns
-    -------
-    %(errors_returns)s
+    %(errors_sections)s
 
     Examples
     --------

@@ -91,6 +91,7 @@ def _constraints(global_constraint, sakoe_chiba_radius, itakura_max_slope) -> di
     }
 
 
+@fill_doc
 def plot_cost_matrix(
     s1,
     s2,
@@ -123,12 +124,7 @@ def plot_cost_matrix(
         The path to draw: ``"dtw"`` (default) computes the optimal DTW path
         under the given constraint, a list of (i, j) pairs draws that path,
         None draws none.
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the paths, as in :func:`tsalign.dtw`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band, as in :func:`tsalign.dtw`.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram, as in :func:`tsalign.dtw`.
+    %(constraint)s
         The constraint is used for the path and to blank the forbidden cells.
     show_series : bool or None
         Draw ``s1`` left of the matrix and ``s2`` above it (first feature of

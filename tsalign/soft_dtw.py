@@ -357,9 +357,7 @@ def cdist_soft_dtw(
     gamma : float, default 1.0
         Smoothing, >= 0, as in :func:`soft_dtw`.
     %(constraint)s
-    %(n_jobs)s
-    %(verbose)s
-    %(be)s
+    %(cdist_run)s
     %(compute_with_backend)s
     %(block)s
 
@@ -437,9 +435,7 @@ def cdist_soft_dtw_normalized(
     gamma : float, default 1.0
         Smoothing, >= 0, as in :func:`soft_dtw`.
     %(constraint)s
-    %(n_jobs)s
-    %(verbose)s
-    %(be)s
+    %(cdist_run)s
     %(compute_with_backend)s
     %(block)s
 

@@ -3,7 +3,8 @@
 A parameter that means the same thing in twenty functions is described once,
 here, so that the descriptions cannot drift apart.  A docstring names a
 fragment on a line of its own, ``%(name)s``, indented like the entries around
-it; :func:`fill_doc` replaces that line by the fragment, re-indented.  Sphinx,
+it; :func:`fill_doc` replaces that line by the fragment, re-indented (a fragment may
+itself name fragments, so a family's whole argument list can be one).  Sphinx,
 numpydoc, ``help()`` and the doctests all read the filled ``__doc__``.
 """
 
@@ -49,6 +50,17 @@ n_jobs : int or None
 verbose : int or bool
     If > 0 (or True), a progress bar on stderr with the rate and the time
     left (tqdm's when it is installed, the ``progress`` extra).""",
+    # the last arguments of every cdist that runs a kernel over the pairs
+    "cdist_run": """\
+%(n_jobs)s
+%(verbose)s
+%(be)s""",
+    # the last arguments of every ``*_path_from_metric``
+    "metric_rest": """\
+%(constraint)s
+%(be)s
+**kwds
+    Extra arguments of the metric.""",
 }
 
 
@@ -82,5 +94,10 @@ def fill_doc(obj):
             text = _FRAGMENTS[match.group("name")]
             return "\n".join(indent + line if line else line for line in text.splitlines())
 
-        obj.__doc__ = _PLACEHOLDER.sub(fill, doc)
+        # a fragment may name other fragments (a family's arguments: the pair, its own
+        # parameter, the constraint): fill until nothing is left to fill
+        filled = _PLACEHOLDER.sub(fill, doc)
+        while filled != doc:
+            doc, filled = filled, _PLACEHOLDER.sub(fill, filled)
+        obj.__doc__ = filled
     return obj

@@ -133,3 +133,14 @@ def frame_matrix(be: Backend, s1, s2, metric: Any, **kwds):
     if n == 0 or m == 0:
         raise ValueError("one of the input time series contains only nans or has zero length.")
     return C
+
+
+def metric_pair(be: Backend, s1, s2, metric: Any, kwds: dict):
+    """A ``*_path_from_metric`` pair: its (1, N, M) frame-distance matrix and host lengths.
+
+    The lengths are int64 arrays of shape (1,), as the kernels take them.
+    """
+    C = frame_matrix(be, s1, s2, metric, **kwds)
+    lx = np.array([int(C.shape[0])], dtype=np.int64)
+    ly = np.array([int(C.shape[1])], dtype=np.int64)
+    return C[None], lx, ly

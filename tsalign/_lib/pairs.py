@@ -55,14 +55,58 @@ class CdistJob:
     def needs_grad(self) -> bool:
         return self.be.needs_grad(self.A.X, self.B.X)
 
+    @property
+    def shape(self) -> tuple[int, int]:
+        return int(self.A.X.shape[0]), int(self.B.X.shape[0])
 
-def cdist_job(dataset1, dataset2, be: Any, constraint: tuple, n_jobs, verbose) -> CdistJob:
-    """Validate a cdist's arguments (``constraint``: tslearn's three constraint parameters)."""
+    def pairs(self):
+        """Host int64 ``(ia, ib)`` of the pairs to compute (the upper triangle if symmetric)."""
+        return cdist_pairs(*self.shape, self.symmetric)
+
+    def fill(self, values, ia, ib, diagonal=0.0):
+        """The (n1, n2) matrix of the pairs' ``values`` (see :func:`fill_matrix`)."""
+        return fill_matrix(self.be, values, ia, ib, *self.shape, self.symmetric, diagonal)
+
+
+def cdist_job(
+    dataset1,
+    dataset2,
+    be: Any,
+    constraint: tuple,
+    n_jobs,
+    verbose,
+    same_features: bool = True,
+) -> CdistJob:
+    """Validate a cdist's arguments (``constraint``: tslearn's three constraint parameters).
+
+    ``same_features=False`` lets the datasets' feature sizes differ (CTW).
+    """
     be = backend_of(dataset1, dataset2, be=be)
     band = resolve_band(*constraint)
     verbose = check_verbose(verbose)
-    A, B, symmetric = dataset_pair(be, dataset1, dataset2)
+    A, B, symmetric = dataset_pair(be, dataset1, dataset2, same_features)
     return CdistJob(be, band, A, B, symmetric, n_jobs, verbose)
+
+
+def pair_kernel_values(job: CdistJob, family: str, launcher: str, params: tuple):
+    """``(values, ia, ib)``: the launcher's values over the cdist's pairs (no autograd).
+
+    For the families whose launcher takes the pairs to compute,
+    ``launcher(X, X, Y, lx, ly, ia, ib, *params)``, rather than enumerating them itself
+    (:func:`kernel_cdist`); every pair's band feasibility is checked.
+    """
+    from .. import kernels
+
+    be, A, B = job.be, job.A, job.B
+    ia, ib = job.pairs()
+    with kernels.threads(job.n_jobs):
+        values = be.call_kernel(
+            family, launcher, A.X, A.X, B.X, A.lengths, B.lengths, ia, ib, *params
+        )
+    check_feasible(be, values, job.band, A.lengths[ia], B.lengths[ib])
+    if job.verbose > 0:
+        Progress(f"cdist_{family}")(len(ia), len(ia))
+    return values, ia, ib
 
 
 def differentiable_cdist(
@@ -70,12 +114,14 @@ def differentiable_cdist(
     values: Callable[[SeriesBatch, SeriesBatch], object],
     diagonal: bool,
     floats_per_cell: int,
+    progress_label: str | None = None,
 ):
     """(n1, n2) matrix of ``values(pairs_a, pairs_b)`` over every pair, differentiable.
 
     ``values`` maps two batches of validated series to their (k,) values; it is called on
     slices of at most ``SLICE_BYTES / (8 floats_per_cell N M)`` pairs.  With ``symmetric``
     the lower triangle mirrors the upper one, and without ``diagonal`` the diagonal is 0.
+    With ``progress_label`` and ``verbose`` a progress bar follows the slices.
     """
     be, A, B, symmetric = job.be, job.A, job.B, job.symmetric
     xp = be.xp
@@ -85,12 +131,15 @@ def differentiable_cdist(
     dev = be.device_of(X)
     cells = max(1, int(X.shape[1]) * int(Y.shape[1]))
     step = max(1, SLICE_BYTES // (8 * floats_per_cell * cells))
+    progress = Progress(progress_label) if progress_label and job.verbose > 0 else None
     parts = []
     for s in range(0, len(ia), step):
         sa, sb = ia[s : s + step], ib[s : s + step]
         ta = xp.asarray(sa, device=dev)
         tb = xp.asarray(sb, device=dev)
         parts.append(values(SeriesBatch(X[ta], A.lengths[sa]), SeriesBatch(Y[tb], B.lengths[sb])))
+        if progress is not None:
+            progress(s + len(sa), len(ia))
     vals = xp.concat(parts) if parts else xp.zeros(0, dtype=X.dtype, device=dev)
     if not symmetric:
         return xp.reshape(vals, (n1, n2))

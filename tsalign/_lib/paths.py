@@ -70,6 +70,23 @@ def path_lists(be: Backend, paths, plen) -> list[list[tuple[int, int]]]:
     return [[(int(i), int(j)) for i, j in P[b, : int(L[b])]] for b in range(P.shape[0])]
 
 
+def pair_result(be: Backend, value, batched: bool):
+    """A value as the public functions return it: (B,) for a batch, else one scalar."""
+    return value if batched else be.scalar(value[0])
+
+
+def path_result(be: Backend, paths, plen, value, batched: bool):
+    """``(path, value)`` as the public ``*_path`` functions return them.
+
+    For a batch, one list of index pairs per pair and the (B,) values; for one pair, its
+    list and a scalar.
+    """
+    path_list = path_lists(be, paths, plen)
+    if batched:
+        return path_list, value
+    return path_list[0], be.scalar(value[0])
+
+
 def differentiable_sq(be: Backend, X, Y, paths, plen):
     from .._torch.dtw import path_sq_cost_from_series
 

@@ -359,14 +359,18 @@ def check_reduction(reduction) -> str:
     return reduction
 
 
-def dataset_pair(be: Backend, dataset1, dataset2):
+def dataset_pair(be: Backend, dataset1, dataset2, same_features: bool = True):
     """Validate the datasets of a cdist: ``(A, B, symmetric)``, one float dtype.
 
     ``dataset2=None`` means ``dataset1`` against itself (``B is A``, ``symmetric``).
+    Without ``same_features`` (CTW compares series of different feature sizes) the two
+    are returned as they are.
     """
     A = dataset(be, dataset1, "dataset1")
     symmetric = dataset2 is None
     B = A if symmetric else dataset(be, dataset2, "dataset2")
+    if not same_features:
+        return A, B, symmetric
     if A.X.shape[2] != B.X.shape[2]:
         raise ValueError(
             "dataset1 and dataset2 must have the same feature size (all input time series must "

@@ -108,9 +108,14 @@ def ctw_path(
     be=None,
 ):
     """tslearn 0.10.0's CTW: the path after one CCA step, the score of the first DTW."""
+    constraint = (global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    return _ctw_path(s1, s2, max_iter, n_components, constraint)
+
+
+def _ctw_path(s1, s2, max_iter, n_components, constraint):
     be1, x = _host_series(s1)
     _, y = _host_series(s2)
-    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    band = resolve_band(*constraint)
     path, cca, sq = ctw_core(x, y, max_iter, n_components, band, tslearn_quirk=True)
     value = np.sqrt(sq)
     if not be1.is_numpy:
@@ -130,17 +135,8 @@ def ctw(
     be=None,
 ):
     """tslearn 0.10.0's CTW score (see :func:`ctw_path`)."""
-    return ctw_path(
-        s1,
-        s2,
-        max_iter,
-        n_components,
-        global_constraint,
-        sakoe_chiba_radius,
-        itakura_max_slope,
-        verbose,
-        be,
-    )[-1]
+    constraint = (global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    return _ctw_path(s1, s2, max_iter, n_components, constraint)[-1]
 
 
 def cdist_ctw(
@@ -166,20 +162,15 @@ def cdist_ctw(
     def series(S, k):
         return bk.to_numpy(S.X[k, : int(S.lengths[k])]).astype(np.float64)
 
+    constraint = (global_constraint, sakoe_chiba_radius, itakura_max_slope)
     out = np.zeros((A.X.shape[0], B.X.shape[0]))
     for a in range(out.shape[0]):
         for b in range(out.shape[1]):
             if dataset2 is None and a == b:
                 continue
-            out[a, b] = ctw(
-                series(A, a),
-                series(B, b),
-                max_iter,
-                n_components,
-                global_constraint,
-                sakoe_chiba_radius,
-                itakura_max_slope,
-            )
+            out[a, b] = _ctw_path(series(A, a), series(B, b), max_iter, n_components, constraint)[
+                -1
+            ]
     return out if bk.is_numpy else bk.xp.asarray(out)
 
 
