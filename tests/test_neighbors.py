@@ -592,6 +592,78 @@ def test_subsequence_batch_shares_one_pass_and_chunks_agree(rng):
     np.testing.assert_allclose(one[0], many[0], rtol=1e-9)
 
 
+@pytest.fixture
+def parallel_only(monkeypatch):
+    """Every ``njit_parallel`` kernel runs its ``prange`` twin on 2 threads: small
+    inputs would otherwise run the serial twin (``_jit.SMALL_WORK``), and a call of
+    a serial twin fails the test."""
+    import numba
+
+    from tsalign.kernels.cpu import _jit
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("numba has a single thread here")
+
+    def refuse(self):
+        raise AssertionError(f"{self.py_func.__name__} ran its serial twin")
+
+    monkeypatch.setattr(_jit, "SMALL_WORK", 0)
+    monkeypatch.setattr(_jit.ParallelKernel, "serial", property(refuse))
+    old = numba.get_num_threads()
+    numba.set_num_threads(2)
+    yield
+    numba.set_num_threads(old)
+
+
+@pytest.mark.parametrize("d", [1, 2])
+def test_subsequence_parallel_chunks_share_best_so_far(rng, parallel_only, d):
+    """The parallel scan: chunks of the series on two threads, each publishing its
+    best-so-far to the others (a chunk prunes another's windows only when strictly
+    worse, so ties still go to the earliest start), against the exhaustive scan.
+    Near-copies of the query (and an exact tie) sit in different chunks."""
+    from tsalign import subsequence_search_dtw
+
+    n = 24
+    T = _walk(rng, 3000, d)
+    q = T[400 : 400 + n].copy()
+    for s, noise in ((1300, 0.05), (2100, 0.02), (2600, 0.0)):
+        T[s : s + n] = q + noise * rng.normal(size=q.shape)
+    for k, ez in ((1, 0), (3, n)):
+        for znorm in (True, False):
+            want_d, want_s = exhaustive_scan(q, T, 2, k, ez, znorm)
+            got_d, got_s = subsequence_search_dtw(
+                q[:, 0] if d == 1 else q,
+                T[:, 0] if d == 1 else T,
+                n_matches=k,
+                sakoe_chiba_radius=2,
+                exclusion_zone=ez,
+                znormalize=znorm,
+                n_jobs=2,
+            )
+            np.testing.assert_array_equal(got_s, want_s)
+            np.testing.assert_allclose(got_d, want_d, rtol=1e-9, atol=1e-9)
+    assert want_s[0] == 400  # the exact copy at 2600 ties with it and starts later
+
+
+@pytest.mark.parametrize("visit", ["lanes", "scalar"])
+def test_kneighbors_parallel_matches_brute_force(rng, parallel_only, visit):
+    """The kNN kernels' prange twins (chunks of queries) against brute force."""
+    from tsalign.kernels.cpu.dtw import dtw_cdist
+
+    for d, dtype in ((1, np.float64), (2, np.float32)):
+        Q = padded(ragged(rng, 45, 8, 20, d), dtype)
+        R = padded(ragged(rng, 30, 8, 20, d), dtype)
+        lq = np.sum(~np.isnan(Q[:, :, 0]), axis=1).astype(np.int64)
+        lr = np.sum(~np.isnan(R[:, :, 0]), axis=1).astype(np.int64)
+        Q, R = np.nan_to_num(Q), np.nan_to_num(R)
+        for bt in ((2, 2, 2.0), (0, 0, 2.0)):
+            D = np.asarray(dtw_cdist(Q, R, lq, lr, bt, False))
+            sq, idx, _ = K.dtw_kneighbors(Q, R, lq, lr, bt, 2, visit=visit)
+            order = np.argsort(D, axis=1, kind="stable")[:, :2]
+            np.testing.assert_array_equal(idx, order)
+            np.testing.assert_array_equal(sq, np.take_along_axis(D, order, axis=1))
+
+
 def test_subsequence_flat_windows_and_ties(rng):
     from tsalign import subsequence_search_dtw
 
