@@ -714,27 +714,9 @@ def _ref_envelopes(Y, ly, n0, kind, radius, slope, L, U, UL, LU, n_chunks):
 
 @_njit_sum
 def _bounds_chunk(
-    X,
-    X1,
-    lx,
-    Y,
-    Y1,
-    ly,
-    envL,
-    envU,
-    env1L,
-    env1U,
-    n0,
-    kind,
-    radius,
-    slope,
-    q0,
-    q1,
-    keys,
-    kims,
-    ecs,
-    first,
-):
+    q0, q1, X, X1, lx, Y, Y1, ly, envL, envU, env1L, env1U, n0, kind, radius, slope, keys,
+    kims, ecs, first,
+):  # fmt: skip
     """Pass 1 for queries ``[q0, q1)``: ``keys[q, c] = max(LB_Kim, LB_Keogh(x, env(y)),
     LB_Enhanced)`` of every candidate (``kims`` / ``ecs``: LB_Kim and LB_Keogh, for the
     statistics), and ``first[q]`` = the k best-bounded candidates (ties: lower index).
@@ -754,12 +736,13 @@ def _bounds_chunk(
     dq2 = np.empty(W, dtype=np.int64)
     cL = np.empty((N, d), dtype=Y.dtype)
     cU = np.empty((N, d), dtype=Y.dtype)
-    topk = np.empty((q1 - q0, k))
+    topk = np.empty((1, k))
+    topc = np.empty((1, k), dtype=np.int64)
     for q in range(q0, q1):
         x = X[q]
         q1x = min(q, X1.shape[0] - 1)
         n = lx[q]
-        key = keys[q - q0]
+        key = keys[q]
         for c in range(nr):
             m = ly[c]
             if d == 1 and n >= 3 and m >= 3 and (n >= 6 or m >= 6):
@@ -777,96 +760,22 @@ def _bounds_chunk(
                 for f in range(d):
                     _envelope(Y[c], f, lo, hi, n, cL, cU, dq1, dq2)
                 ke, mid = _keogh_split(x, n, cL, cU, a, b)
-            kims[q - q0, c] = kim
-            ecs[q - q0, c] = ke
+            kims[q, c] = kim
+            ecs[q, c] = ke
             key[c] = max(kim, ke, kim + mid)
         count = 0
         for c in range(nr):
-            if count < k or key[c] < topk[q - q0, k - 1]:  # most candidates: one comparison
-                count = _insert(topk, first, q - q0, count, k, key[c], c)
-
-
-@njit_parallel
-def _bounds_kernel(
-    X,
-    X1,
-    lx,
-    Y,
-    Y1,
-    ly,
-    envL,
-    envU,
-    env1L,
-    env1U,
-    n0,
-    kind,
-    radius,
-    slope,
-    keys,
-    kims,
-    ecs,
-    first,
-    n_chunks,
-):
-    nq = X.shape[0]
-    for ch in prange(n_chunks):
-        q0, q1 = chunk_of(ch, n_chunks, nq)
-        if q1 > q0:
-            _bounds_chunk(
-                X,
-                X1,
-                lx,
-                Y,
-                Y1,
-                ly,
-                envL,
-                envU,
-                env1L,
-                env1U,
-                n0,
-                kind,
-                radius,
-                slope,
-                q0,
-                q1,
-                keys[q0:q1],
-                kims[q0:q1],
-                ecs[q0:q1],
-                first[q0:q1],
-            )
+            if count < k or key[c] < topk[0, k - 1]:  # most candidates: one comparison
+                count = _insert(topk, topc, 0, count, k, key[c], c)
+        for p in range(k):
+            first[q, p] = topc[0, p]
 
 
 @njit
 def _visit_chunk(
-    X,
-    X1,
-    lx,
-    Y,
-    Y1,
-    ly,
-    envL,
-    envU,
-    envUL,
-    envLU,
-    env1L,
-    env1U,
-    n0,
-    kind,
-    radius,
-    slope,
-    tight,
-    eps,
-    q0,
-    q1,
-    keys,
-    kims,
-    ecs,
-    first,
-    first_sq,
-    out_d,
-    out_i,
-    stats,
-):
+    q0, q1, X, X1, lx, Y, Y1, ly, envL, envU, envUL, envLU, env1L, env1U, n0, kind, radius,
+    slope, tight, eps, keys, kims, ecs, first, first_sq, out_d, out_i, stats,
+):  # fmt: skip
     """Queries ``[q0, q1)``: start from the exact DTWs of their k best-bounded
     candidates (``first``, ``first_sq``), then visit the candidates whose bound is
     within the k-th best, in increasing order of the bound (see ``dtw_kneighbors``)."""
@@ -917,7 +826,7 @@ def _visit_chunk(
         x = X[q]
         x1 = X1[min(q, X1.shape[0] - 1)]
         n = lx[q]
-        r = q - q0
+        r = q
         st = stats[r]
         key = keys[r]
         margin = _rounding_margin(n, M, d, eps)
@@ -1025,72 +934,6 @@ def _visit_chunk(
             out_i[r, p] = topi[0, p]
 
 
-@njit_parallel
-def _visit_kernel(
-    X,
-    X1,
-    lx,
-    Y,
-    Y1,
-    ly,
-    envL,
-    envU,
-    envUL,
-    envLU,
-    env1L,
-    env1U,
-    n0,
-    kind,
-    radius,
-    slope,
-    tight,
-    eps,
-    keys,
-    kims,
-    ecs,
-    first,
-    first_sq,
-    out_d,
-    out_i,
-    stats,
-    n_chunks,
-):
-    nq = X.shape[0]
-    for ch in prange(n_chunks):
-        q0, q1 = chunk_of(ch, n_chunks, nq)
-        if q1 > q0:
-            _visit_chunk(
-                X,
-                X1,
-                lx,
-                Y,
-                Y1,
-                ly,
-                envL,
-                envU,
-                envUL,
-                envLU,
-                env1L,
-                env1U,
-                n0,
-                kind,
-                radius,
-                slope,
-                tight,
-                eps,
-                q0,
-                q1,
-                keys[q0:q1],
-                kims[q0:q1],
-                ecs[q0:q1],
-                first[q0:q1],
-                first_sq[q0:q1],
-                out_d[q0:q1],
-                out_i[q0:q1],
-                stats[q0:q1],
-            )
-
-
 @_inline
 def _sort_by_key(order, q, nv, keys):
     """Sort ``order[q, :nv]`` by ``keys[q, order[q]]``: insertion sort for the few
@@ -1147,7 +990,7 @@ def _attribute(kims_q, ecs_q, thr, st):
 
 @njit
 def _lanes_chunk(
-    X, X1, lx, Y, Y1, ly, kind, radius, slope, eps, q0, q1, keys, kims, ecs, order, first,
+    q0, q1, X, X1, lx, Y, Y1, ly, kind, radius, slope, eps, keys, kims, ecs, order, first,
     out_d, out_i, stats,
 ):  # fmt: skip
     """Queries ``[q0, q1)`` of the block, one per SIMD lane of a DTW lane group.
@@ -1304,18 +1147,13 @@ def _lanes_chunk(
 
 
 @njit_parallel
-def _lanes_kernel(
-    X, X1, lx, Y, Y1, ly, kind, radius, slope, eps, keys, kims, ecs, order, first, out_d, out_i,
-    stats, n_chunks,
-):  # fmt: skip
-    nq = X.shape[0]
+def _query_chunks(body, nq, n_chunks, args):
+    """``body(q0, q1, *args)`` for the chunks ``[q0, q1)`` of the ``nq`` queries, in
+    parallel: each chunk allocates its scratch once (kernels of the kNN search)."""
     for ch in prange(n_chunks):
         q0, q1 = chunk_of(ch, n_chunks, nq)
         if q1 > q0:
-            _lanes_chunk(
-                X, X1, lx, Y, Y1, ly, kind, radius, slope, eps, q0, q1, keys, kims, ecs, order,
-                first, out_d, out_i, stats,
-            )  # fmt: skip
+            body(q0, q1, *args)
 
 
 def _most_common(lengths) -> int:
@@ -1410,44 +1248,22 @@ def dtw_kneighbors(X, Y, lx, ly, band, k, tight=TIGHT_NONE, visit=None):
         first = np.empty((nb, k), dtype=np.int64)
         chunks = max(1, min(nb, 8 * n_threads()))
         work = int(lxb.sum()) * nr * d
-        _bounds_kernel.run(
-            work,
-            Xb,
-            X1b,
-            lxb,
-            Y,
-            Y1,
-            ly,
-            envL,
-            envU,
-            env1L,
-            env1U,
-            n0,
-            kind,
-            radius,
-            slope,
-            keys,
-            kims,
-            ecs,
-            first,
-            chunks,
-        )
+        bounds_args = (Xb, X1b, lxb, Y, Y1, ly, envL, envU, env1L, env1U, n0, kind, radius, slope)
+        _query_chunks.run(work, _bounds_chunk, nb, chunks, (*bounds_args, keys, kims, ecs, first))
         if use_lanes and (nb >= G or visit == "lanes"):
             order = np.empty((nb, nr), dtype=np.int64)
             lane_chunks = max(1, min(4 * n_threads(), nb // (4 * G)))
-            _lanes_kernel.run(
-                work, Xb, X1b, lxb, Y, Y1, ly, kind, radius, slope, eps, keys, kims, ecs, order,
-                first, out_d[s:e], out_i[s:e], stats[s:e], lane_chunks,
-            )  # fmt: skip
+            args = (Xb, X1b, lxb, Y, Y1, ly, kind, radius, slope, eps, keys, kims, ecs, order)
+            outs = (out_d[s:e], out_i[s:e], stats[s:e])
+            _query_chunks.run(work, _lanes_chunk, nb, lane_chunks, (*args, first, *outs))
             continue
         rows = np.repeat(np.arange(nb), k)
         cols = first.reshape(-1)
         first_sq = dtw_values(Xb[rows], Y[cols], lxb[rows], ly[cols], band).reshape(nb, k)
-        _visit_kernel.run(
-            work, Xb, X1b, lxb, Y, Y1, ly, envL, envU, envUL, envLU, env1L, env1U, n0, kind,
-            radius, slope, int(tight), eps, keys, kims, ecs, first, first_sq, out_d[s:e],
-            out_i[s:e], stats[s:e], chunks,
-        )  # fmt: skip
+        args = (Xb, X1b, lxb, Y, Y1, ly, envL, envU, envUL, envLU, env1L, env1U, n0, kind)
+        args = (*args, radius, slope, int(tight), eps, keys, kims, ecs, first, first_sq)
+        outs = (out_d[s:e], out_i[s:e], stats[s:e])
+        _query_chunks.run(work, _visit_chunk, nb, chunks, (*args, *outs))
     return out_d, out_i, stats
 
 
@@ -1505,41 +1321,29 @@ def _kim_window(Q, qi, T, s, n, mu, inv, thr):
     return lb
 
 
-@njit
-def _keogh_eq_window(q_order, qL, qU, qi, T, s, n, mu, inv, thr, cb):
-    """Window against the query's envelope, rows in ``q_order``; terms into cb."""
-    d = qL.shape[2]
-    lb = 0.0
-    for t in range(n):
-        j = q_order[qi, t]
-        term = 0.0
-        for f in range(d):
-            x = _zc(T[s + j, f], mu[f], inv[f])
-            u = qU[qi, j, f]
-            lo = qL[qi, j, f]
-            if x > u:
-                term += (x - u) * (x - u)
-            elif x < lo:
-                term += (lo - x) * (lo - x)
-        cb[j] = term
-        lb += term
-        if lb > thr:
-            return lb
-    return lb
-
-
-@njit
-def _keogh_ec_window(q_order, Q, qi, tL, tU, off, n, mu, inv, thr, cb):
-    """Query against the window's envelope (the series' envelope, normalised)."""
+@_inline
+def _keogh_window(q_order, Q, L, U, e, qi, T, s, off, n, mu, inv, thr, cb, window_side):
+    """LB_Keogh of the window at ``s``, rows in ``q_order``, terms into ``cb``,
+    abandoned past ``thr``: with ``window_side``, the window's z-normalised values
+    against the query's envelope (``L[e]``, ``U[e]`` with ``e = qi``, ``off`` =
+    0); else the query's values against the series' envelope over the window
+    (``L[0]``, ``U[0]`` from ``off``, z-normalised with the window's mean and
+    deviation).  Envelopes are indexed in place (no view per window); inlined, so
+    that ``window_side``, a constant at each call, costs no branch."""
     d = Q.shape[2]
     lb = 0.0
     for t in range(n):
         i = q_order[qi, t]
         term = 0.0
         for f in range(d):
-            u = _zc(tU[off + i, f], mu[f], inv[f])
-            lo = _zc(tL[off + i, f], mu[f], inv[f])
-            v = Q[qi, i, f]
+            if window_side:
+                v = _zc(T[s + i, f], mu[f], inv[f])
+                lo = L[e, off + i, f]
+                u = U[e, off + i, f]
+            else:
+                v = Q[qi, i, f]
+                lo = _zc(L[e, off + i, f], mu[f], inv[f])
+                u = _zc(U[e, off + i, f], mu[f], inv[f])
             if v > u:
                 term += (v - u) * (v - u)
             elif v < lo:
@@ -1600,29 +1404,47 @@ def _compact(sd, ss, count, kk, ez, acc_d, acc_s):
     return keep, last_d
 
 
+@_inline
+def _cumulative_bound(lb1, lb2, cb1, cb2, n, radius, cbs, suffix):
+    """``cbs[i + 1]``: a bound on what a path spends after row i, from the larger
+    LB_Keogh (``cb1``: the window's terms by column, ``cb2``: the query's by row)."""
+    cbs[n] = 0.0
+    if lb1 > lb2:
+        # column terms: rows <= i never reach columns > i + radius
+        acc = 0.0
+        suffix[n] = 0.0
+        for j in range(n - 1, -1, -1):
+            acc += cb1[j]
+            suffix[j] = acc
+        for i in range(n + 1):
+            cbs[i] = suffix[min(i + radius, n)]
+    else:
+        acc = 0.0
+        for i in range(n - 1, -1, -1):
+            acc += cb2[i]
+            cbs[i] = acc
+
+
+@_inline
+def _chunk_results(sd, ss, count, kk, ez, acc_d, acc_s, st, out_d, out_s, out_count, stats):
+    """A chunk's matches (compacted to what can still matter) and statistics."""
+    for qi in range(count.shape[0]):
+        c = count[qi]
+        if kk > 1 and c > 0:
+            c, _ = _compact(sd[qi], ss[qi], c, kk, ez, acc_d, acc_s)
+        out_count[qi] = c
+        for t in range(c):
+            out_d[qi, t] = sd[qi, t]
+            out_s[qi, t] = ss[qi, t]
+        for z in range(N_ZSTATS):
+            stats[qi, z] += st[qi, z]
+
+
 @njit
 def _search_chunk(
-    Q,
-    q_order,
-    qL,
-    qU,
-    T,
-    Tf,
-    s0,
-    s1,
-    radius,
-    znorm,
-    kk,
-    ez,
-    cap,
-    lo,
-    hi,
-    shared,
-    out_d,
-    out_s,
-    out_count,
-    stats,
-):
+    s0, s1, out_d, out_s, out_count, stats, Q, q_order, qL, qU, T, Tf, radius, znorm, kk,
+    ez, cap, lo, hi, shared,
+):  # fmt: skip
     """Scan window starts [s0, s1) for every query of the batch (any d; see
     ``_search_chunk_1d`` for the thresholds)."""
     nq, n, d = Q.shape
@@ -1633,8 +1455,8 @@ def _search_chunk(
     width = blk + n - 1
     tLf = np.empty((d, width))
     tUf = np.empty((d, width))
-    tL = np.empty((width, d))
-    tU = np.empty((width, d))
+    tL = np.empty((1, width, d))  # 3-d, as the query's envelopes: see _keogh_window
+    tU = np.empty((1, width, d))
     work = np.empty((4, width + 2 * radius + 1))
     sd = np.empty((nq, cap))
     ss = np.empty((nq, cap), dtype=np.int64)
@@ -1662,8 +1484,8 @@ def _search_chunk(
             for f in range(d):
                 _sliding_minmax(Tf[f], s, count_b, radius, tLf[f], tUf[f], work)
                 for t in range(count_b):
-                    tL[t, f] = tLf[f, t]
-                    tU[t, f] = tUf[f, t]
+                    tL[0, t, f] = tLf[f, t]
+                    tU[0, t, f] = tUf[f, t]
         if znorm:
             if (s - s0) % _RESTART == 0:
                 for f in range(d):
@@ -1693,30 +1515,16 @@ def _search_chunk(
             if _kim_window(Q, qi, T, s, n, mu, inv, thr) > thr:
                 st[qi, Z_KIM] += 1
                 continue
-            lb1 = _keogh_eq_window(q_order, qL, qU, qi, T, s, n, mu, inv, thr, cb1)
+            lb1 = _keogh_window(q_order, Q, qL, qU, qi, qi, T, s, 0, n, mu, inv, thr, cb1, True)
             if lb1 > thr:
                 st[qi, Z_KEOGH_EQ] += 1
                 continue
-            lb2 = _keogh_ec_window(q_order, Q, qi, tL, tU, (s - s0) % blk, n, mu, inv, thr, cb2)
+            off = (s - s0) % blk
+            lb2 = _keogh_window(q_order, Q, tL, tU, 0, qi, T, s, off, n, mu, inv, thr, cb2, False)
             if lb2 > thr:
                 st[qi, Z_KEOGH_EC] += 1
                 continue
-            # cumulative bound of the rows still to come after row i: cbs[i + 1]
-            cbs[n] = 0.0
-            if lb1 > lb2:
-                # column terms: rows <= i never reach columns > i + radius
-                acc = 0.0
-                suffix[n] = 0.0
-                for j in range(n - 1, -1, -1):
-                    acc += cb1[j]
-                    suffix[j] = acc
-                for i in range(n + 1):
-                    cbs[i] = suffix[min(i + radius, n)]
-            else:
-                acc = 0.0
-                for i in range(n - 1, -1, -1):
-                    acc += cb2[i]
-                    cbs[i] = acc
+            _cumulative_bound(lb1, lb2, cb1, cb2, n, radius, cbs, suffix)
             if not have_xz:
                 for j in range(n):
                     for f in range(d):
@@ -1732,16 +1540,7 @@ def _search_chunk(
             _store_match(
                 sd, ss, count, next_compact, thr_d, shared, qi, kk, ez, cap, acc_d, acc_s, v, s
             )
-    for qi in range(nq):
-        c = count[qi]
-        if kk > 1 and c > 0:
-            c, _ = _compact(sd[qi], ss[qi], c, kk, ez, acc_d, acc_s)
-        out_count[qi] = c
-        for t in range(c):
-            out_d[qi, t] = sd[qi, t]
-            out_s[qi, t] = ss[qi, t]
-        for z in range(N_ZSTATS):
-            stats[qi, z] += st[qi, z]
+    _chunk_results(sd, ss, count, kk, ez, acc_d, acc_s, st, out_d, out_s, out_count, stats)
 
 
 _BLOCK = 4096  # windows per block of the univariate subsequence scan
@@ -1828,27 +1627,9 @@ def _store_match(sd, ss, count, next_compact, thr_d, shared, qi, kk, ez, cap, ac
 
 @njit
 def _search_chunk_1d(
-    Q,
-    q_order,
-    qo,
-    uo,
-    lo_s,
-    T,
-    s0,
-    s1,
-    radius,
-    znorm,
-    kk,
-    ez,
-    cap,
-    lo,
-    hi,
-    shared,
-    out_d,
-    out_s,
-    out_count,
-    stats,
-):
+    s0, s1, out_d, out_s, out_count, stats, Q, q_order, qo, uo, lo_s, T, radius, znorm, kk,
+    ez, cap, lo, hi, shared,
+):  # fmt: skip
     """Univariate twin of ``_search_chunk`` (the UCR suite's loop).
 
     ``Q`` (nq, n) z-normalised queries, ``qo`` / ``uo`` / ``lo_s`` the query
@@ -1985,22 +1766,7 @@ def _search_chunk_1d(
             if lb2 > thr:
                 st[qi, Z_KEOGH_EC] += 1
                 continue
-            # cumulative bound of the rows still to come after row i: cbs[i + 1]
-            cbs[n] = 0.0
-            if lb1 > lb2:
-                # column terms: rows <= i never reach columns > i + radius
-                acc = 0.0
-                suffix[n] = 0.0
-                for j in range(n - 1, -1, -1):
-                    acc += cb1[j]
-                    suffix[j] = acc
-                for i in range(n + 1):
-                    cbs[i] = suffix[min(i + radius, n)]
-            else:
-                acc = 0.0
-                for i in range(n - 1, -1, -1):
-                    acc += cb2[i]
-                    cbs[i] = acc
+            _cumulative_bound(lb1, lb2, cb1, cb2, n, radius, cbs, suffix)
             if not have_xz:
                 for j in range(n):
                     xz[j, 0] = (T[s + j] - mu) * inv
@@ -2016,114 +1782,17 @@ def _search_chunk_1d(
             _store_match(
                 sd, ss, count, next_compact, thr_d, shared, qi, kk, ez, cap, acc_d, acc_s, v, s
             )
-    for qi in range(nq):
-        c = count[qi]
-        if kk > 1 and c > 0:
-            c, _ = _compact(sd[qi], ss[qi], c, kk, ez, acc_d, acc_s)
-        out_count[qi] = c
-        for t in range(c):
-            out_d[qi, t] = sd[qi, t]
-            out_s[qi, t] = ss[qi, t]
-        for z in range(N_ZSTATS):
-            stats[qi, z] += st[qi, z]
+    _chunk_results(sd, ss, count, kk, ez, acc_d, acc_s, st, out_d, out_s, out_count, stats)
 
 
 @njit_parallel
-def _subsequence_kernel(
-    Q,
-    q_order,
-    qL,
-    qU,
-    T,
-    Tf,
-    radius,
-    znorm,
-    kk,
-    ez,
-    cap,
-    bounds,
-    lo,
-    hi,
-    shared,
-    out_d,
-    out_s,
-    out_count,
-    stats,
-):
+def _series_chunks(scan, bounds, out_d, out_s, out_count, stats, args):
+    """``scan(s0, s1, ...)`` over the chunks ``[bounds[c], bounds[c + 1])`` of window
+    starts, in parallel, each into its own output slots."""
     n_chunks = bounds.shape[0] - 1
     for c in prange(n_chunks):
         if bounds[c + 1] > bounds[c]:
-            _search_chunk(
-                Q,
-                q_order,
-                qL,
-                qU,
-                T,
-                Tf,
-                bounds[c],
-                bounds[c + 1],
-                radius,
-                znorm,
-                kk,
-                ez,
-                cap,
-                lo,
-                hi,
-                shared,
-                out_d[c],
-                out_s[c],
-                out_count[c],
-                stats[c],
-            )
-
-
-@njit_parallel
-def _subsequence_kernel_1d(
-    Q,
-    q_order,
-    qo,
-    uo,
-    lo_s,
-    T,
-    radius,
-    znorm,
-    kk,
-    ez,
-    cap,
-    bounds,
-    lo,
-    hi,
-    shared,
-    out_d,
-    out_s,
-    out_count,
-    stats,
-):
-    n_chunks = bounds.shape[0] - 1
-    for c in prange(n_chunks):
-        if bounds[c + 1] > bounds[c]:
-            _search_chunk_1d(
-                Q,
-                q_order,
-                qo,
-                uo,
-                lo_s,
-                T,
-                bounds[c],
-                bounds[c + 1],
-                radius,
-                znorm,
-                kk,
-                ez,
-                cap,
-                lo,
-                hi,
-                shared,
-                out_d[c],
-                out_s[c],
-                out_count[c],
-                stats[c],
-            )
+            scan(bounds[c], bounds[c + 1], out_d[c], out_s[c], out_count[c], stats[c], *args)
 
 
 @njit
@@ -2233,51 +1902,13 @@ def dtw_subsequence_search(Q, T, radius, n_matches, exclusion_zone, znormalize, 
         qo = np.ascontiguousarray(np.take_along_axis(q1, q_order, axis=1))
         uo = np.ascontiguousarray(np.take_along_axis(qU[:, :, 0], q_order, axis=1))
         lo_s = np.ascontiguousarray(np.take_along_axis(qL[:, :, 0], q_order, axis=1))
-        _subsequence_kernel_1d.run(
-            work,
-            q1,
-            q_order,
-            qo,
-            uo,
-            lo_s,
-            np.ascontiguousarray(T[:, 0]),
-            int(radius),
-            bool(znormalize),
-            kk,
-            ez,
-            cap,
-            bounds,
-            lo,
-            hi,
-            shared,
-            out_d,
-            out_s,
-            out_count,
-            stats,
-        )
+        args = (q1, q_order, qo, uo, lo_s, np.ascontiguousarray(T[:, 0]))
+        scan = _search_chunk_1d
     else:
-        _subsequence_kernel.run(
-            work,
-            Qz,
-            q_order,
-            qL,
-            qU,
-            T,
-            np.ascontiguousarray(T.T),
-            int(radius),
-            bool(znormalize),
-            kk,
-            ez,
-            cap,
-            bounds,
-            lo,
-            hi,
-            shared,
-            out_d,
-            out_s,
-            out_count,
-            stats,
-        )
+        args = (Qz, q_order, qL, qU, T, np.ascontiguousarray(T.T))
+        scan = _search_chunk
+    args = (*args, int(radius), bool(znormalize), kk, ez, cap, lo, hi, shared)
+    _series_chunks.run(work, scan, bounds, out_d, out_s, out_count, stats, args)
     res_d = np.full((nq, k), np.inf)
     res_s = np.full((nq, k), -1, dtype=np.int64)
     _merge(out_d, out_s, out_count, k, ez, res_d, res_s)
