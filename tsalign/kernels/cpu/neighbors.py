@@ -227,22 +227,30 @@ def _lb_kim_1d(X1, q, Y1, c, n, m):
     return lb
 
 
+@_inline
+def _row_term(x, i, L, U):
+    """Row i's LB_Keogh term: sum over f of the squared distance from x[i, f] to
+    [L[i, f], U[i, f]] (float64)."""
+    t = 0.0
+    for f in range(x.shape[1]):
+        v = float(x[i, f])
+        u = float(U[i, f])
+        if v > u:
+            t += (v - u) * (v - u)
+        else:
+            lo = float(L[i, f])
+            if v < lo:
+                t += (lo - v) * (lo - v)
+    return t
+
+
 @njit
 def _keogh(x, count, L, U, abandon):
     """sum_i sum_f dist(x[i, f], [L[i, f], U[i, f]])^2 over i < count, abandoned past
     ``abandon`` (float64)."""
-    d = x.shape[1]
     lb = 0.0
     for i in range(count):
-        for f in range(d):
-            v = float(x[i, f])
-            u = float(U[i, f])
-            if v > u:
-                lb += (v - u) * (v - u)
-            else:
-                lo = float(L[i, f])
-                if v < lo:
-                    lb += (lo - v) * (lo - v)
+        lb += _row_term(x, i, L, U)
         if lb > abandon:
             return lb
     return lb
@@ -252,16 +260,10 @@ def _keogh(x, count, L, U, abandon):
 def _keogh_cols(y, m, L, U, abandon, sc):
     """LB_Keogh of y against (L, U), abandoned past ``abandon``; when it is not
     abandoned, ``sc[j]`` = the sum of the terms of rows >= j (``sc[m] = 0``)."""
-    d = y.shape[1]
     lb = 0.0
     sc[m] = 0.0
     for j in range(m - 1, -1, -1):
-        t = 0.0
-        for f in range(d):
-            v = float(y[j, f])
-            e = max(v - float(U[j, f]), float(L[j, f]) - v, 0.0)
-            t += e * e
-        lb += t
+        lb += _row_term(y, j, L, U)
         sc[j] = lb
         if lb > abandon:
             return lb
@@ -281,20 +283,9 @@ def _merge_cumulative(cbs, sc, n, hi):
 @njit
 def _keogh_rows(x, count, L, U, cbs):
     """Per-row LB_Keogh terms as suffix sums: cbs[i] = sum of rows >= i; cbs[count] = 0."""
-    d = x.shape[1]
     cbs[count] = 0.0
     for i in range(count - 1, -1, -1):
-        t = 0.0
-        for f in range(d):
-            v = float(x[i, f])
-            u = float(U[i, f])
-            if v > u:
-                t += (v - u) * (v - u)
-            else:
-                lo = float(L[i, f])
-                if v < lo:
-                    t += (lo - v) * (lo - v)
-        cbs[i] = cbs[i + 1] + t
+        cbs[i] = cbs[i + 1] + _row_term(x, i, L, U)
 
 
 @njit
@@ -494,15 +485,10 @@ def _kim_levels(n, m):
 @njit
 def _keogh_split(x, n, L, U, a, b):
     """LB_Keogh of x against (L, U) over every row, and over rows [a, b) only."""
-    d = x.shape[1]
     full = 0.0
     mid = 0.0
     for i in range(n):
-        t = 0.0
-        for f in range(d):
-            v = float(x[i, f])
-            e = max(v - float(U[i, f]), float(L[i, f]) - v, 0.0)
-            t += e * e
+        t = _row_term(x, i, L, U)
         full += t
         if a <= i < b:
             mid += t
@@ -608,16 +594,7 @@ def _rows_pass(x, n, Lc, Uc, LUx, ULx, cbs, nfa, nfb):
         nfb[0, f] = 0
     acc = 0.0
     for i in range(n - 1, -1, -1):
-        t = 0.0
-        for f in range(d):
-            v = float(x[i, f])
-            u = float(Uc[i, f])
-            lo = float(Lc[i, f])
-            if v > u:
-                t += (v - u) * (v - u)
-            elif v < lo:
-                t += (lo - v) * (lo - v)
-        acc += t
+        acc += _row_term(x, i, Lc, Uc)
         cbs[i] = acc
     for i in range(n):
         for f in range(d):

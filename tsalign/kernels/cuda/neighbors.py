@@ -67,26 +67,12 @@ def dtw_kneighbors(X, Y, lx, ly, band, k, tight=0, visit=None):
         bounds = cupy.empty((nqc, nr), dtype=cupy.float64)
         used_c = cupy.zeros(nqc, dtype=cupy.int32)
         blocks = max(1, min(65535, -(-nqc * nr // threads)))
+        # both kernels take (..., q0, nqc, nr, N, M, d, ...) after their arrays
+        sizes = tuple(np.int64(v) for v in (q0, nqc, nr, N, M, d))
         kernel("neighbors", "knn_bounds", X.dtype)(
             (blocks,),
             (threads,),
-            (
-                X,
-                Y,
-                lx_d,
-                ly_d,
-                envL,
-                envU,
-                np.int64(q0),
-                np.int64(nqc),
-                np.int64(nr),
-                np.int64(N),
-                np.int64(M),
-                np.int64(d),
-                np.int64(n0),
-                bounds,
-                used_c,
-            ),
+            (X, Y, lx_d, ly_d, envL, envU, *sizes, np.int64(n0), bounds, used_c),
         )
         used[q0 : q0 + nqc] = used_c
         order = cupy.ascontiguousarray(cupy.argsort(bounds, axis=1).astype(cupy.int64))
@@ -101,12 +87,7 @@ def dtw_kneighbors(X, Y, lx, ly, band, k, tight=0, visit=None):
                 ly_d,
                 order,
                 bounds,
-                np.int64(q0),
-                np.int64(nqc),
-                np.int64(nr),
-                np.int64(N),
-                np.int64(M),
-                np.int64(d),
+                *sizes,
                 np.int32(kind),
                 np.int64(radius),
                 np.float64(slope),
