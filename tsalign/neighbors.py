@@ -5,10 +5,11 @@
 lower index, and bit-identical distances) while computing only a few percent
 of the DTWs: lower bounds (LB_Kim, LB_Keogh both ways, LB_Enhanced) reject most
 candidates, candidates are visited in the order of their bound, and the DTWs
-that do run are early-abandoned and pruned against the k-th best distance so
-far.  :func:`subsequence_search_dtw` is the UCR suite's search of a long series
-for the windows nearest to a query (z-normalised windows, cascading bounds,
-early abandoning).  :class:`KNeighborsTimeSeriesClassifier` is a scikit-learn
+that do run are either computed many at once on SIMD lanes (narrow bands) or
+early-abandoned and pruned against the k-th best distance so far.
+:func:`subsequence_search_dtw` is the UCR suite's search of a long series for
+the windows nearest to a query (z-normalised windows, cascading bounds, early
+abandoning).  :class:`KNeighborsTimeSeriesClassifier` is a scikit-learn
 classifier built on :func:`kneighbors_dtw` (needs ``scikit-learn``:
 ``pip install "tsalign-metrics[sklearn]"``).
 
@@ -67,12 +68,15 @@ def kneighbors_dtw(
     followed by a stable argsort of each row (ties go to the lower index), with
     the same distances bit for bit; only the work differs.  Each query's
     candidates get the bound ``max(LB_Kim, LB_Keogh, LB_Enhanced)`` and are
-    visited in increasing order of it; a visited candidate meets LB_Keogh
-    against the query's envelope, then a DTW that is pruned and abandoned as
-    soon as it cannot beat the k-th best distance so far.  The bounds are taken over the
-    band of each pair of lengths, so they hold with every constraint and with
-    unequal lengths.  Queries run in parallel; memory is O(size of the data)
-    (no ``n_query x n_ref`` matrix).
+    visited in increasing order of it, while it is within the k-th best
+    distance so far; a visited candidate meets LB_Keogh against the query's
+    envelope, then a DTW.  With a narrow band (Sakoe-Chiba up to a quarter of
+    the length, Itakura) and many queries, the DTWs run in full on SIMD lanes,
+    one query per lane; otherwise one at a time, pruned and abandoned as soon
+    as they cannot beat the k-th best.  The bounds are taken over the band of
+    each pair of lengths, so they hold with every constraint and with unequal
+    lengths.  Queries run in parallel; memory is O(size of the data) (no
+    ``n_query x n_ref`` matrix).
 
     Parameters
     ----------
