@@ -496,8 +496,8 @@ def test_verbose_prints(capsys):
 @pytest.mark.parametrize("band", [(0, 0, 2.0), (2, 3, 2.0), (1, 0, 3.0)])
 @pytest.mark.parametrize("d", [1, 2])
 def test_lanes_kernel_equals_single_pair_kernel(band, d):
-    # the float64 DBA pass runs groups of LANES series of one (cluster, length) in SIMD
-    # lanes and the rest one by one; both must give the single-pair kernel's DTW values
+    # the float64 DBA pass runs groups of up to LANES series of one (cluster, length)
+    # in SIMD lanes and the rest one by one; both must give the single-pair kernel's DTW values
     # bit for bit and its sums up to the order of the additions
     from tsalign.kernels.cpu import dba
 
@@ -505,6 +505,7 @@ def test_lanes_kernel_equals_single_pair_kernel(band, d):
     n, N, S, K = 2 * dba.LANES + 9, 24, 20, 2
     X = rng.normal(size=(n, N, d)).cumsum(axis=1)
     lx = np.where(np.arange(n) % 5 == 4, N - 3, N).astype(np.int64)
+    lx[[7, 8]] = N - 5  # a (cluster, length) too small for a lane group
     for b in range(n):
         X[b, lx[b] :] = 0.0
     Z = rng.normal(size=(K, S, d)).cumsum(axis=1)
@@ -514,7 +515,9 @@ def test_lanes_kernel_equals_single_pair_kernel(band, d):
     w[::7] = 0.0
     idx = np.delete(np.arange(n), [3, 11]).astype(np.int64)
     _, _, lanes, _ = dba._lane_tasks(lx, assign, idx, S, 2)
-    assert lanes.any() and not lanes.all()
+    # full lane groups, partial ones (lanes repeating a series, unused) and singles
+    assert np.any(lanes == dba.LANES) and np.any((lanes > 0) & (lanes < dba.LANES))
+    assert np.any(lanes == 0)
     for bary_first in (True, False):
         got = dba.dba_accumulate(X, lx, Z, assign, w, idx, band, bary_first)
         sums = np.zeros((1, K, S, d))

@@ -33,7 +33,6 @@ from ._lib.kmeans import (
     kmeans_plusplus_euclidean,
     kmeans_plusplus_metric,
     mean_update,
-    nearest_dtw,
     softdtw_update,
 )
 from ._lib.validation import SeriesBatch, check_float, check_int, common_float, dataset
@@ -298,12 +297,6 @@ class TimeSeriesKMeans(TransformerMixin, ClusterMixin, BaseEstimator):
         return host(be, distances(be, X, lx, C, lc, metric or self.metric, band, gamma))
 
     def _assign(self, be, X, lx, C, band, gamma, check):
-        if self.metric == "dtw" and not be.on_gpu(X):
-            lc = np.full(C.shape[0], C.shape[1], dtype=np.int64)
-            labels, best = nearest_dtw(be, X, lx, C, lc, band)
-            if check and np.any(np.bincount(labels, minlength=C.shape[0]) == 0):
-                raise EmptyClusterError
-            return labels, float(np.sum(best.astype(np.float64) ** 2) / len(labels))
         D = self._dists(be, X, lx, C, band, gamma)
         labels = np.argmin(D, axis=1).astype(np.int64)
         if check and np.any(np.bincount(labels, minlength=C.shape[0]) == 0):

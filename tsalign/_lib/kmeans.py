@@ -22,7 +22,6 @@ from .barycenter import (
     scatter_add,
     sdtw_objective,
 )
-from .search import check_band_feasible
 from .validation import SeriesBatch
 
 METRICS = ("euclidean", "dtw", "softdtw")
@@ -52,23 +51,6 @@ def distances(be: Backend, X, lx, C, lc, metric: str, band, gamma: float):
     out = be.call_kernel("soft_dtw", "soft_dtw_cdist", X, X, C, lx, lc, band, gamma, False)
     _feasible(be, out, band, lx, lc)
     return out
-
-
-def nearest_dtw(be: Backend, X, lx, C, lc, band):
-    """Nearest centre of each series under DTW and its distance (host arrays), pruned.
-
-    The neighbours family's exact 1-NN search (lower bounds, early-abandoned
-    DTW; ties to the lower index, as ``argmin``), whose distances are those of
-    ``dtw_cdist`` bit for bit.  Returns ``(labels int64, distances)`` with the
-    distances in X's dtype.
-    """
-    check_band_feasible(be, lx, lc, band, X)
-    sq, idx, _ = be.call_kernel("neighbors", "dtw_kneighbors", X, X, C, lx, lc, band, 1)
-    sq = host(be, sq)[:, 0]
-    if not np.all(np.isfinite(sq)):  # no path under the band: distances() raises
-        D = host(be, distances(be, X, lx, C, lc, "dtw", band, 1.0))
-        return np.argmin(D, axis=1).astype(np.int64), D[np.arange(len(D)), np.argmin(D, axis=1)]
-    return host(be, idx)[:, 0].astype(np.int64), np.sqrt(sq)
 
 
 def _feasible(be: Backend, D, band, lx, lc) -> None:
@@ -128,30 +110,18 @@ def kmeans_plusplus_euclidean(be: Backend, X, n_clusters: int, rs) -> np.ndarray
 def kmeans_plusplus_metric(be: Backend, X, lx, n_clusters: int, rs, metric, band, gamma):
     """Indices of tslearn's k-means++ seeds under DTW / soft-DTW (``_k_init_metric``).
 
-    Under DTW on the CPU the candidates' distances are capped at each series'
-    closest seed so far (``kernels/cpu/kmeans.py``): only ``min(closest, d^2)``
-    is used, and a DTW abandoned above the cap leaves it unchanged.  The cap
-    is inflated by a few rounding units, so that every distance that could
-    come out below ``closest`` once rooted and squared is computed exactly.
+    Each round is one cross-distance call (candidates x dataset): the lane
+    kernels of ``dtw_cdist`` did this 3x faster than a DTW early-abandoned at
+    each series' closest seed so far (benchmarks/README_barycenters.md).
     """
     n = X.shape[0]
     n_local = 2 + int(np.log(n_clusters))
-    capped = metric == "dtw" and not be.on_gpu(X)
-    if capped:
-        check_band_feasible(be, lx, lx, band, X)
-        margin = 16.0 * float(np.finfo(np.dtype(str(X.dtype).split(".")[-1])).eps)
 
-    def sqdist(ids, closest=None):
+    def sqdist(ids):
         ids = np.asarray(ids, dtype=np.int64)
         C = be.xp.take(X, on_device(be, ids, X), axis=0)
-        if closest is None or not capped:
-            D = host(be, distances(be, C, lx[ids], X, lx, metric, band, gamma))
-            return D.astype(np.float64) ** 2
-        cap = np.reshape(closest, -1) * (1.0 + margin)
-        sq = host(be, be.call_kernel("kmeans", "dtw_capped", X, C, X, lx[ids], lx, cap, band))
-        with np.errstate(invalid="ignore"):
-            D = np.sqrt(sq)  # in the data's dtype, as distances() roots it
-        return np.where(np.isinf(sq), np.inf, D.astype(np.float64) ** 2)
+        D = host(be, distances(be, C, lx[ids], X, lx, metric, band, gamma))
+        return D.astype(np.float64) ** 2
 
     first = rs.randint(n)
     idx = [int(first)]
@@ -161,7 +131,7 @@ def kmeans_plusplus_metric(be: Backend, X, lx, n_clusters: int, rs, metric, band
         rand_vals = rs.random_sample(n_local) * pot
         cand = np.searchsorted(np.cumsum(closest, dtype=np.float64), rand_vals)
         np.clip(cand, None, closest.size - 1, out=cand)
-        d = sqdist(cand, closest)
+        d = sqdist(cand)
         np.minimum(closest, d, out=d)
         cand_pot = d.sum(axis=1)
         best = int(np.argmin(cand_pot))

@@ -23,12 +23,16 @@ next path is computed against), so it runs on one thread.
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
+from llvmlite import ir
+from numba import prange, types
+from numba.extending import intrinsic
 
 from .._contract import BAND_NONE
 from ._band import band_ranges
 from ._jit import n_threads, njit, njit_parallel
+from ._lanes import group_size
 from ._paths import step_back
+from ._simd import Vec, lanes, vadd, vload, vmin, vmul, vsplat, vstore, vsub
 
 
 @njit
@@ -148,10 +152,33 @@ def _accumulate_kernel(
 # neighbour) overlap.  The forward stores each cell's choice (the backtrack's
 # tie-break, computed from the same three values the backtrack would compare),
 # so only two rows of accumulated costs are kept.
-LANES = 32
+LANES = 2 * group_size("float64")  # two SIMD vectors of _simd per cell
 # the lanes' choice matrices (S x N x LANES bytes per thread) stay below this
 LANE_BYTES = 1 << 23
+# A lane group costs about as much as this many pairs one at a time (0.29 vs 2.2 ns of
+# CPU per cell and series, 1000 x 128, benchmarks/README_barycenters.md): a
+# (cluster, length)'s last series go through a partial group from this count on.
+MIN_FILL = 4
 _DIAG, _UP, _LEFT = 0, 1, 2
+
+
+@intrinsic
+def _vchoice(typingctx, dg, m1, up, lf):
+    """The backtrack's choice of each lane as int8: 0 (diagonal) unless ``dg > m1``,
+    then 1 (up) unless ``up > lf``, then 2 (left)."""
+    if not (isinstance(dg, Vec) and dg == m1 and dg == up and dg == lf):
+        return None
+    out = Vec(types.int8, dg.count)
+    sig = out(dg, m1, up, lf)
+
+    def codegen(context, builder, signature, args):
+        it = ir.VectorType(ir.IntType(8), dg.count)
+        const = [ir.Constant(it, [v] * dg.count) for v in (_DIAG, _UP, _LEFT)]
+        past_diag = builder.fcmp_ordered(">", args[0], args[1])
+        past_up = builder.fcmp_ordered(">", args[2], args[3])
+        return builder.select(past_diag, builder.select(past_up, const[2], const[1]), const[0])
+
+    return sig, codegen
 
 
 @njit
@@ -160,19 +187,23 @@ def _lanes_forward(A, B, n, m, banded, shared, lo, hi, crow, rows, dirs, ends):
 
     A (n, d, NL), B (m, d, NL) float64; ``rows`` (2 (m + 1), NL) holds the
     previous and the current row (column j at index j + 1 of its half, index 0
-    the ``inf`` of column -1); ``dirs`` (n, m, NL) int8.  The cell arithmetic is
-    ``_pair_path``'s (cost summed over the features from 0.0, plus the smallest
-    predecessor), so the values are bit-identical; the choice is the
-    backtrack's (diagonal, then up, then left on ties), computed without a
-    branch (diagonal unless it exceeds min(up, left), then up unless it exceeds
-    left).  The lane count is read from the arrays, not a constant, so the
-    lane loop stays a loop for LLVM's vectoriser instead of being unrolled.
+    the ``inf`` of column -1); ``dirs`` (n, >= m, NL) int8.  The cell arithmetic
+    is ``_pair_path``'s (cost summed over the features from 0.0, plus the
+    smallest predecessor), so the values are bit-identical; the choice is the
+    backtrack's (diagonal, then up, then left on ties): diagonal unless it
+    exceeds min(up, left), then up unless it exceeds left.  The NL = 2 G lanes
+    are two ``_simd`` vectors per cell, the left neighbours carried in
+    registers (two independent chains per cell).  With ``d == 1`` the cost is
+    computed in the cell, from one row frame (``shared == 1``, the barycenter on
+    the rows) or one column frame (``shared == 2``) common to every lane.
     ``ends[l]`` = accumulated cost of the end cell.
     """
     inf = np.inf
     d = A.shape[1]
     NL = rows.shape[1]
+    G = lanes(rows)
     W = m + 1
+    D = dirs.shape[1] * NL
     for j in range(2 * W):
         for l in range(NL):
             rows[j, l] = inf
@@ -201,44 +232,42 @@ def _lanes_forward(A, B, n, m, banded, shared, lo, hi, crow, rows, dirs, ends):
                 for l in range(NL):
                     rows[co + j + 1, l] = crow[j, l] + rows[co + j, l]
             continue
-        if d == 1 and shared == 1:
-            # univariate, one row frame for every lane (the barycenter on the rows):
-            # the cost in the loop (0.0 + diff * diff is diff * diff)
-            ai = A[i, 0, 0]
-            for j in range(a, b):
-                for l in range(NL):
-                    dg = rows[po + j, l]
-                    up = rows[po + j + 1, l]
-                    lf = rows[co + j, l]
-                    m1 = min(up, lf)
-                    best = min(dg, m1)
-                    dirs[i, j, l] = np.int8((dg > m1) * (1 + (up > lf)))
-                    diff = ai - B[j, 0, l]
-                    rows[co + j + 1, l] = diff * diff + best
-            continue
-        if d == 1 and shared == 2:
-            # the same with one column frame for every lane (the barycenter on the columns)
-            for j in range(a, b):
-                bj = B[j, 0, 0]
-                for l in range(NL):
-                    dg = rows[po + j, l]
-                    up = rows[po + j + 1, l]
-                    lf = rows[co + j, l]
-                    m1 = min(up, lf)
-                    best = min(dg, m1)
-                    dirs[i, j, l] = np.int8((dg > m1) * (1 + (up > lf)))
-                    diff = A[i, 0, l] - bj
-                    rows[co + j + 1, l] = diff * diff + best
-            continue
+        left0 = vload(rows, (co + a) * NL)
+        left1 = vload(rows, (co + a) * NL + G)
+        a0 = vload(A, i * d * NL)  # lane-wise row frame (shared == 2)
+        a1 = vload(A, i * d * NL + G)
+        ai = vsplat(a0, A[i, 0, 0])  # the common row frame (shared == 1)
+        base = i * D
         for j in range(a, b):
-            for l in range(NL):
-                dg = rows[po + j, l]
-                up = rows[po + j + 1, l]
-                lf = rows[co + j, l]
-                m1 = min(up, lf)
-                best = min(dg, m1)
-                dirs[i, j, l] = np.int8((dg > m1) * (1 + (up > lf)))
-                rows[co + j + 1, l] = crow[j, l] + best
+            p = (po + j) * NL
+            dg0 = vload(rows, p)
+            dg1 = vload(rows, p + G)
+            up0 = vload(rows, p + NL)
+            up1 = vload(rows, p + NL + G)
+            m0 = vmin(up0, left0)
+            m1 = vmin(up1, left1)
+            best0 = vmin(dg0, m0)
+            best1 = vmin(dg1, m1)
+            vstore(dirs, base + j * NL, _vchoice(dg0, m0, up0, left0))
+            vstore(dirs, base + j * NL + G, _vchoice(dg1, m1, up1, left1))
+            if d > 1:
+                c0 = vload(crow, j * NL)
+                c1 = vload(crow, j * NL + G)
+            elif shared == 1:
+                diff0 = vsub(ai, vload(B, j * NL))
+                diff1 = vsub(ai, vload(B, j * NL + G))
+                c0 = vmul(diff0, diff0)
+                c1 = vmul(diff1, diff1)
+            else:
+                bj = vsplat(a0, B[j, 0, 0])
+                diff0 = vsub(a0, bj)
+                diff1 = vsub(a1, bj)
+                c0 = vmul(diff0, diff0)
+                c1 = vmul(diff1, diff1)
+            left0 = vadd(c0, best0)
+            left1 = vadd(c1, best1)
+            vstore(rows, (co + j + 1) * NL, left0)
+            vstore(rows, (co + j + 1) * NL + G, left1)
     fo = ((n - 1) & 1) * W
     fo = W - fo
     for l in range(NL):
@@ -251,6 +280,7 @@ def _lanes_group(
     Z,
     order,
     s,
+    cnt,
     idx,
     lx,
     assign,
@@ -269,14 +299,15 @@ def _lanes_group(
     counts,
     costs,
 ):
-    """DBA accumulation of the LANES series ``idx[order[s:s + LANES]]`` (one length, one k)."""
+    """DBA accumulation of the ``cnt`` <= LANES series ``idx[order[s:s + cnt]]`` (one
+    length, one k); lanes past ``cnt`` repeat the first series and are not used."""
     d = X.shape[2]
     b0 = idx[order[s]]
     k = assign[b0]
     m_x = lx[b0]
     S = Z.shape[1]
     for l in range(A.shape[2]):
-        b = idx[order[s + l]]
+        b = idx[order[s + (l if l < cnt else 0)]]
         if bary_first:
             for i in range(S):
                 for f in range(d):
@@ -294,7 +325,7 @@ def _lanes_group(
     n = S if bary_first else m_x
     m = m_x if bary_first else S
     _lanes_forward(A, B, n, m, banded, 1 if bary_first else 2, lo, hi, crow, rows, dirs, ends)
-    for l in range(A.shape[2]):
+    for l in range(cnt):
         q = order[s + l]
         b = idx[q]
         costs[q] = ends[l]
@@ -387,6 +418,7 @@ def _lanes_kernel(
                     Z,
                     order,
                     s,
+                    t_lanes[t],
                     idx,
                     lx,
                     assign,
@@ -428,12 +460,15 @@ def _lanes_kernel(
 
 
 def _lane_tasks(lx, assign, idx, S, n_chunks):
-    """Tasks of the lanes kernel: groups of LANES series of one (cluster, length), then singles.
+    """Tasks of the lanes kernel: groups of up to LANES series of one (cluster, length),
+    then singles.
 
     Returns ``(order, t_start, t_lanes, c_start)``: ``order`` the positions in
     ``idx`` sorted by (cluster, length), task t covers ``order[t_start[t]:]``
-    (LANES series when ``t_lanes[t]``, else one), chunk c the tasks
-    ``c_start[c]:c_start[c + 1]`` (contiguous, balanced by cells).
+    (``t_lanes[t]`` series in one lane group, or one series when it is 0), chunk
+    c the tasks ``c_start[c]:c_start[c + 1]`` (contiguous, balanced by cells).
+    The rest of a (cluster, length) after its full groups is a partial group
+    when it has at least ``MIN_FILL`` series, otherwise singles.
     """
     b = idx
     key_k = assign[b]
@@ -444,17 +479,22 @@ def _lane_tasks(lx, assign, idx, S, n_chunks):
     brk = np.flatnonzero((np.diff(ks) != 0) | (np.diff(ms) != 0)) + 1
     starts = np.concatenate(([0], brk))
     stops = np.concatenate((brk, [len(order)]))
-    lane_t, single_t = [], []
+    lane_t, lane_n, single_t = [], [], []
     for a, z in zip(starts.tolist(), stops.tolist(), strict=True):
         full = (z - a) // LANES
         lane_t.extend(range(a, a + full * LANES, LANES))
-        single_t.extend(range(a + full * LANES, z))
+        lane_n.extend([LANES] * full)
+        rest = a + full * LANES
+        if z - rest >= MIN_FILL:
+            lane_t.append(rest)
+            lane_n.append(z - rest)
+        else:
+            single_t.extend(range(rest, z))
     t_start = np.asarray(lane_t + single_t, dtype=np.int64)
-    t_lanes = np.zeros(len(t_start), dtype=np.bool_)
-    t_lanes[: len(lane_t)] = True
+    t_lanes = np.zeros(len(t_start), dtype=np.int64)
+    t_lanes[: len(lane_t)] = lane_n
     cells = ms[t_start].astype(np.float64) * S
-    # a lane group costs about as much as two single pairs (measured ratio ~4x per series)
-    cost = np.where(t_lanes, cells * (LANES / 4.0), cells)
+    cost = np.where(t_lanes > 0, cells * (LANES / MIN_FILL), cells)
     cum = np.cumsum(cost)
     total = cum[-1] if len(cum) else 0.0
     cuts = np.searchsorted(cum, total * np.arange(1, n_chunks) / n_chunks, side="left") + 1
@@ -483,7 +523,7 @@ def dba_accumulate(X, lx, Z, assign, weights, idx, band, bary_first):
     costs = np.empty(p, dtype=X.dtype)
     kind, radius, slope = band
     N = X.shape[1]
-    if X.dtype == np.float64 and p >= LANES and S * N * LANES <= LANE_BYTES:
+    if X.dtype == np.float64 and p >= MIN_FILL and S * N * LANES <= LANE_BYTES:
         lx = np.ascontiguousarray(lx, dtype=np.int64)
         assign = np.ascontiguousarray(assign, dtype=np.int64)
         idx = np.ascontiguousarray(idx, dtype=np.int64)
