@@ -87,6 +87,7 @@ def _workload() -> dict[str, object]:
             rng.normal(size=(16, 2)), rng.normal(size=(400, 2)), 2, sakoe_chiba_radius=2
         ),
         "dba": dtw_barycenter_averaging(ds[:16], max_iter=3),
+        "dba32": dtw_barycenter_averaging(ds32[:16], max_iter=3),  # the per-series kernel
         "sdtw_bary": softdtw_barycenter(ds[:16], gamma=1.0, max_iter=5),
     }
     km = TimeSeriesKMeans(n_clusters=3, metric="dtw", max_iter=3, random_state=0).fit(ds)
