@@ -23,7 +23,7 @@ from ._lib.constraints import resolve_band
 from ._lib.costs import sq_euclidean
 from ._lib.docs import fill_doc
 from ._lib.frame_metrics import metric_pair
-from ._lib.pairs import cdist_job, differentiable_cdist, pair_kernel_values
+from ._lib.pairs import cdist_job, differentiable_cdist, kernel_cdist
 from ._lib.paths import check_feasible, end_values, pair_result, path_result, sqrt_values
 from ._lib.validation import as_array, series_pair
 
@@ -303,5 +303,4 @@ def cdist_frechet(
             return sqrt_values(job.be, _values(job.be, pa, pb, job.band))
 
         return differentiable_cdist(job, pair, False, 2, progress_label="cdist_frechet")
-    sq, ia, ib = pair_kernel_values(job, "frechet", "frechet_pairs", (job.band,))
-    return job.fill(sqrt_values(job.be, sq), ia, ib)
+    return sqrt_values(job.be, kernel_cdist(job, "frechet", ()))
