@@ -533,6 +533,34 @@ def test_lanes_kernel_equals_single_pair_kernel(band, d):
 
 
 @pytest.mark.parametrize("band", [(0, 0, 2.0), (2, 3, 2.0)])
+def test_softdtw_objective_exp_domain_equals_log_domain(band):
+    # the exponential-domain groups against the log-domain kernel: at a large gamma
+    # every group runs in the exp domain, at a small one the loss bound sends them
+    # all back to the log domain, in between some go each way
+    from tsalign.kernels.cpu import sdtw_bary
+
+    rng = np.random.default_rng(5)
+    n, N, S, d = 3 * sdtw_bary.LANES + 4, 40, 33, 2
+    X = rng.normal(size=(n, N, d)).cumsum(axis=1)
+    lx = np.where(np.arange(n) % 3 == 2, N - 5, N).astype(np.int64)
+    for b in range(n):
+        X[b, lx[b] :] = 0.0
+    X[: n // 2] *= 0.2  # closer to Z: smaller values than the rest
+    Z = rng.normal(size=(S, d)).cumsum(axis=0) * 0.2
+    w = rng.random(n)
+    seen = set()
+    for gamma in (100.0, 1.0, 0.05):
+        got = sdtw_bary.objective_tasks(Z, X, lx, w, band, gamma)
+        ref = sdtw_bary.objective_tasks(Z, X, lx, w, band, gamma, exp_domain=False)
+        assert not ref[3].any()
+        seen.update(got[3].tolist())
+        np.testing.assert_allclose(got[0], ref[0], rtol=1e-12)
+        np.testing.assert_allclose(got[1], ref[1], rtol=1e-11, atol=1e-12)
+        np.testing.assert_allclose(got[2], ref[2], rtol=1e-11, atol=1e-12)
+    assert seen == {0, 1}
+
+
+@pytest.mark.parametrize("band", [(0, 0, 2.0), (2, 3, 2.0)])
 def test_fused_softdtw_objective_equals_family_kernels(band):
     # the fused kernel (lanes of one length, then singles) against the soft-DTW
     # family's forward/backward kernels on the same pairs
