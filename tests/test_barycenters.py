@@ -495,10 +495,10 @@ def test_verbose_prints(capsys):
 
 @pytest.mark.parametrize("band", [(0, 0, 2.0), (2, 3, 2.0), (1, 0, 3.0)])
 @pytest.mark.parametrize("d", [1, 2])
-def test_lanes_kernel_equals_single_pair_kernel(band, d):
+def test_lanes_kernel_equals_single_pair_kernel(band, d, monkeypatch):
     # the float64 DBA pass runs groups of up to LANES series of one (cluster, length)
-    # in SIMD lanes and the rest one by one; both must give the single-pair kernel's DTW values
-    # bit for bit and its sums up to the order of the additions
+    # in SIMD lanes and the rest one by one; both must give the single-pair path's DTW
+    # values bit for bit and its sums up to the order of the additions
     from tsalign.kernels.cpu import dba
 
     rng = np.random.default_rng(d)
@@ -520,16 +520,13 @@ def test_lanes_kernel_equals_single_pair_kernel(band, d):
     assert np.any(lanes == 0)
     for bary_first in (True, False):
         got = dba.dba_accumulate(X, lx, Z, assign, w, idx, band, bary_first)
-        sums = np.zeros((1, K, S, d))
-        counts = np.zeros((1, K, S))
-        costs = np.empty(len(idx))
-        dba._accumulate_kernel.serial(
-            X, lx, Z, assign, w, idx, *band, bary_first, sums, counts, costs
-        )
+        with monkeypatch.context() as mp:
+            mp.setattr(dba, "LANE_BYTES", 0)  # every series through the single-pair path
+            sums, counts, costs = dba.dba_accumulate(X, lx, Z, assign, w, idx, band, bary_first)
         np.testing.assert_array_equal(got[2], costs)
         assert np.all(np.isfinite(costs))
-        np.testing.assert_allclose(got[0], sums[0], rtol=1e-13, atol=1e-12)
-        np.testing.assert_allclose(got[1], counts[0], rtol=1e-13, atol=1e-12)
+        np.testing.assert_allclose(got[0], sums, rtol=1e-13, atol=1e-12)
+        np.testing.assert_allclose(got[1], counts, rtol=1e-13, atol=1e-12)
 
 
 @pytest.mark.parametrize("band", [(0, 0, 2.0), (2, 3, 2.0)])
@@ -550,8 +547,8 @@ def test_softdtw_objective_exp_domain_equals_log_domain(band):
     w = rng.random(n)
     seen = set()
     for gamma in (100.0, 1.0, 0.05):
-        got = sdtw_bary.objective_tasks(Z, X, lx, w, band, gamma)
-        ref = sdtw_bary.objective_tasks(Z, X, lx, w, band, gamma, exp_domain=False)
+        got = sdtw_bary._objective_tasks(Z, X, lx, w, band, gamma)
+        ref = sdtw_bary._objective_tasks(Z, X, lx, w, band, gamma, exp_domain=False)
         assert not ref[3].any()
         seen.update(got[3].tolist())
         np.testing.assert_allclose(got[0], ref[0], rtol=1e-12)

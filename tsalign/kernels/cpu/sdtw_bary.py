@@ -15,12 +15,12 @@ group first runs in the exponential domain (``_pairs_objective_exp``: one
 exponential per cell, off the dependency chain, no logarithm), which is exact
 up to rounding unless exp(-R / gamma) leaves float64's range; a group whose
 loss cannot be bounded below e^-36 of its value runs again in the log domain
-(``_pairs_objective``), with ``exp`` and ``log`` written as plain arithmetic
-(range reduction and polynomials, within 2 ulp of libm's; numba has no vector
-libm here), so LLVM can vectorise the cells of the LANES pairs and overlap their
-latencies (the soft-min of a cell waits on its left neighbour's).  The soft-min
-is ``mn - g log(sum exp(-(a - mn) / g))`` (shifted by the smallest argument);
-unreachable cells hold the finite sentinel ``big`` and get zero weight.
+(``_pairs_objective``), with ``exp`` and ``log`` as plain arithmetic
+(``_vmath64``: numba has no vector libm here), so LLVM can vectorise the cells
+of the LANES pairs and overlap their latencies (the soft-min of a cell waits on
+its left neighbour's).  The soft-min is ``mn - g log(sum exp(-(a - mn) / g))``
+(shifted by the smallest argument); unreachable cells hold the finite sentinel
+``big`` and get zero weight.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import threading
 
 import numpy as np
 from llvmlite import ir
-from numba import prange, types
+from numba import prange
 from numba.extending import intrinsic
 
 from .._contract import sentinel
@@ -37,6 +37,7 @@ from ._band import band_ranges
 from ._jit import n_threads, njit_parallel, njit_vec
 from ._lanes import group_size
 from ._simd import Vec, vadd, vload, vmul, vsplat, vstore
+from ._vmath64 import _d2i, _i2d, exp64, log64
 
 LANES = group_size("float64")  # one _simd vector per cell
 # Weights, expected alignments and exp-domain values below this are set to 0: their
@@ -45,88 +46,54 @@ LANES = group_size("float64")  # one _simd vector per cell
 TINY = 2.0**-1020
 
 
-# --- exp and log as plain arithmetic (numba has no SVML here: libm's exp/log are
-# one call per value and never vectorised; these are, across the lanes)
-@intrinsic
-def _f2i(typingctx, x):
-    """Bits of a float64 as an int64."""
-    sig = types.int64(types.float64)
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.IntType(64))
-
-    return sig, codegen
-
-
-@intrinsic
-def _i2f(typingctx, x):
-    """float64 with the bits of an int64."""
-    sig = types.float64(types.int64)
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.DoubleType())
-
-    return sig, codegen
-
-
-_LOG2E = 1.4426950408889634
-_LN2_HI = 6.93147180369123816490e-01
-_LN2_LO = 1.90821492927058770002e-10
-_SQRT2 = 1.4142135623730951
-_ROUND = 6755399441055744.0  # 1.5 * 2^52: adding it rounds to an integer
+@njit_vec
+def _row_start(Z, Xg, i, m, a, b, rows, co, fill, A1, A2, crow):
+    """Row i of the lanes' DP before its cells: ``rows[co:co + m + 1] = fill``, the
+    per-cell arrays A1, A2 zero outside the band [a, b) (the cells write them
+    inside), ``crow[a:b]`` the squared costs of Z[i] with the lanes' frames."""
+    NL = Xg.shape[2]
+    d = Z.shape[1]
+    for j in range(m + 1):
+        for l in range(NL):
+            rows[co + j, l] = fill
+    for j in range(m):
+        if j < a or j >= b:
+            for l in range(NL):
+                A1[i, j, l] = 0.0
+                A2[i, j, l] = 0.0
+    for j in range(a, b):
+        for l in range(NL):
+            crow[j, l] = 0.0
+    for f in range(d):
+        zf = Z[i, f]
+        for j in range(a, b):
+            for l in range(NL):
+                diff = zf - Xg[j, f, l]
+                crow[j, l] += diff * diff
 
 
 @njit_vec
-def _exp_neg(x):
-    """exp(x) for x <= 0 (0 below -708): range reduction by ln 2, degree-13 Taylor
-    polynomial on |r| <= ln(2) / 2 (truncation < 1e-17 relative), 2^n from bits;
-    within 2 ulp of libm's."""
-    xc = x if x > -708.0 else -708.0
-    n = (xc * _LOG2E + _ROUND) - _ROUND  # nearest integer, without a libm call
-    r = (xc - n * _LN2_HI) - n * _LN2_LO
-    p = 1.0 / 6227020800.0
-    p = p * r + 1.0 / 479001600.0
-    p = p * r + 1.0 / 39916800.0
-    p = p * r + 1.0 / 3628800.0
-    p = p * r + 1.0 / 362880.0
-    p = p * r + 1.0 / 40320.0
-    p = p * r + 1.0 / 5040.0
-    p = p * r + 1.0 / 720.0
-    p = p * r + 1.0 / 120.0
-    p = p * r + 1.0 / 24.0
-    p = p * r + 1.0 / 6.0
-    p = p * r + 0.5
-    p = p * r + 1.0
-    p = p * r + 1.0
-    scale = _i2f((np.int64(n) + np.int64(1023)) << np.int64(52))
-    return 0.0 if x < -708.0 else p * scale
-
-
-@njit_vec
-def _log_ge1(x):
-    """log(x) for finite x >= 1: x = 2^e m with m in [sqrt(2)/2, sqrt(2)),
-    log(m) = 2 atanh(s), s = (m - 1) / (m + 1), |s| < 0.172 (series to s^23)."""
-    bits = _f2i(x)
-    e = (bits >> np.int64(52)) - np.int64(1023)
-    m = _i2f((bits & np.int64(0x000FFFFFFFFFFFFF)) | np.int64(0x3FF0000000000000))  # [1, 2)
-    big_m = m > _SQRT2
-    m = m * 0.5 if big_m else m
-    ef = float(e + 1) if big_m else float(e)
-    s = (m - 1.0) / (m + 1.0)
-    z = s * s
-    q = 1.0 / 23.0
-    q = q * z + 1.0 / 21.0
-    q = q * z + 1.0 / 19.0
-    q = q * z + 1.0 / 17.0
-    q = q * z + 1.0 / 15.0
-    q = q * z + 1.0 / 13.0
-    q = q * z + 1.0 / 11.0
-    q = q * z + 1.0 / 9.0
-    q = q * z + 1.0 / 7.0
-    q = q * z + 1.0 / 5.0
-    q = q * z + 1.0 / 3.0
-    lm = 2.0 * s + 2.0 * s * (z * q)
-    return ef * _LN2_HI + (lm + ef * _LN2_LO)
+def _fold_row(Er, off, Xg, m, w, i, rsum, esum, acc_r, acc_e):
+    """Row i of the lanes' expected alignments (``Er[off + j, l]``, j < m) into the
+    weighted sums: ``acc_r[i] += sum_l w[l] sum_j E``, ``acc_e[i] += sum_l w[l]
+    sum_j E Xg[j, :, l]``."""
+    NL = Xg.shape[2]
+    d = Xg.shape[1]
+    for l in range(NL):
+        rsum[l] = 0.0
+    for j in range(m):
+        for l in range(NL):
+            rsum[l] += Er[off + j, l]
+    for l in range(NL):
+        acc_r[i] += w[l] * rsum[l]
+    for f in range(d):
+        for l in range(NL):
+            esum[f, l] = 0.0
+        for j in range(m):
+            for l in range(NL):
+                esum[f, l] += Er[off + j, l] * Xg[j, f, l]
+        for l in range(NL):
+            acc_e[i, f] += w[l] * esum[f, l]
 
 
 @njit_vec
@@ -177,24 +144,7 @@ def _pairs_objective(
         co = W - po
         a = lo[i]
         b = hi[i]
-        for j in range(W):
-            for l in range(NL):
-                R[co + j, l] = big
-        # cells outside the band keep zero weights (inside, the loop below writes them)
-        for j in range(m):
-            if j < a or j >= b:
-                for l in range(NL):
-                    Wd[i, j, l] = 0.0
-                    Wu[i, j, l] = 0.0
-        for j in range(a, b):
-            for l in range(NL):
-                crow[j, l] = 0.0
-        for f in range(d):
-            zf = Z[i, f]
-            for j in range(a, b):
-                for l in range(NL):
-                    diff = zf - Xg[j, f, l]
-                    crow[j, l] += diff * diff
+        _row_start(Z, Xg, i, m, a, b, R, co, big, Wd, Wu, crow)
         for j in range(a, b):
             for l in range(NL):
                 rd = R[po + j, l]
@@ -206,10 +156,10 @@ def _pairs_objective(
                 mn = min(lo_du, rl)
                 md = max(lo_du, min(hi_du, rl))
                 mx = max(hi_du, rl)
-                e_md = _exp_neg((mn - md) * inv)
-                e_mx = _exp_neg((mn - mx) * inv)
+                e_md = exp64((mn - md) * inv)
+                e_mx = exp64((mn - mx) * inv)
                 s = 1.0 + e_md + e_mx
-                v = crow[j, l] + (mn - gamma * _log_ge1(s))
+                v = crow[j, l] + (mn - gamma * log64(s))
                 dead = mn >= big
                 inv_s = 0.0 if dead else 1.0 / s
                 # each predecessor's term, selected back from the sorted ones
@@ -228,17 +178,10 @@ def _pairs_objective(
     for i in range(S - 1, -1, -1):
         co = (i & 1) * W  # row i
         no = W - co  # row i + 1 (zeros below the last row)
-        for l in range(NL):
-            rsum[l] = 0.0
-            for f in range(d):
-                esum[f, l] = 0.0
         if i == S - 1:
             for l in range(NL):
                 E[co + m - 1, l] = 1.0
                 E[co + m, l] = 0.0
-                rsum[l] = 1.0
-                for f in range(d):
-                    esum[f, l] = Xg[m - 1, f, l]
             j_top = m - 2
         else:
             j_top = m - 1
@@ -253,29 +196,17 @@ def _pairs_objective(
                         + E[no + j, l] * Wu[i + 1, j, l]
                         + E[no + j + 1, l] * Wd[i + 1, j + 1, l]
                     )
-                    e = e if e >= TINY else 0.0
-                    E[co + j, l] = e
-                    rsum[l] += e
+                    E[co + j, l] = e if e >= TINY else 0.0
             elif j + 1 < m:  # last row: from the left only
                 for l in range(NL):
                     wl = 1.0 - Wd[i, j + 1, l] - Wu[i, j + 1, l]
                     e = E[co + j + 1, l] * wl
-                    e = e if e >= TINY else 0.0
-                    E[co + j, l] = e
-                    rsum[l] += e
+                    E[co + j, l] = e if e >= TINY else 0.0
             else:  # last column: from below only
                 for l in range(NL):
                     e = E[no + j, l] * Wu[i + 1, j, l]
-                    e = e if e >= TINY else 0.0
-                    E[co + j, l] = e
-                    rsum[l] += e
-            for f in range(d):
-                for l in range(NL):
-                    esum[f, l] += E[co + j, l] * Xg[j, f, l]
-        for l in range(NL):
-            acc_r[i] += w[l] * rsum[l]
-            for f in range(d):
-                acc_e[i, f] += w[l] * esum[f, l]
+                    E[co + j, l] = e if e >= TINY else 0.0
+        _fold_row(E, co, Xg, m, w, i, rsum, esum, acc_r, acc_e)
     return last + m
 
 
@@ -373,26 +304,10 @@ def _pairs_objective_exp(
         co = W - po
         a = lo[i]
         b = hi[i]
-        for j in range(W):
-            for l in range(NL):
-                rows[co + j, l] = 0.0
-        for j in range(m):
-            if j < a or j >= b:
-                for l in range(NL):
-                    P[i, j, l] = 0.0
-                    Gs[i, j, l] = 0.0
+        _row_start(Z, Xg, i, m, a, b, rows, co, 0.0, P, Gs, crow)
         for j in range(a, b):
             for l in range(NL):
-                crow[j, l] = 0.0
-        for f in range(d):
-            zf = Z[i, f]
-            for j in range(a, b):
-                for l in range(NL):
-                    diff = zf - Xg[j, f, l]
-                    crow[j, l] += diff * diff
-        for j in range(a, b):
-            for l in range(NL):
-                crow[j, l] = _exp_neg(-crow[j, l] * inv)
+                crow[j, l] = exp64(-crow[j, l] * inv)
         # the chain: one add and one multiply per cell, the left neighbour in registers
         left = vload(rows, (co + a) * NL)
         tiny = vsplat(left, TINY)
@@ -417,9 +332,9 @@ def _pairs_objective_exp(
         for l in range(NL):
             e = np.int64(0)
             if mx[l] > 0.0:
-                e = (_f2i(mx[l]) >> np.int64(52)) - np.int64(1023)
-            sc[i, l] = _i2f((e + np.int64(1023)) << np.int64(52))
-            mx[l] = _i2f((np.int64(1023) - e) << np.int64(52))
+                e = (_d2i(mx[l]) >> np.int64(52)) - np.int64(1023)
+            sc[i, l] = _i2d((e + np.int64(1023)) << np.int64(52))
+            mx[l] = _i2d((np.int64(1023) - e) << np.int64(52))
             ex[l] += float(e)
             ee[l] = max(ee[l], ex[l])
             if lost[l] > 0.0 and room + (ee[l] - ex[l]) * _LN2 > 0.0:
@@ -471,21 +386,7 @@ def _pairs_objective_exp(
             Fl = _vflush(vmul(e, vload(Gs, g)), tiny)
             vstore(Fb, (co + j) * NL, Fl)
             vstore(crow, j * NL, e)
-        for l in range(NL):
-            rsum[l] = 0.0
-        for j in range(m):
-            for l in range(NL):
-                rsum[l] += crow[j, l]
-        for l in range(NL):
-            acc_r[i] += w[l] * rsum[l]
-        for f in range(d):
-            for l in range(NL):
-                esum[f, l] = 0.0
-            for j in range(m):
-                for l in range(NL):
-                    esum[f, l] += crow[j, l] * Xg[j, f, l]
-            for l in range(NL):
-                acc_e[i, f] += w[l] * esum[f, l]
+        _fold_row(crow, 0, Xg, m, w, i, rsum, esum, acc_r, acc_e)
     return True
 
 
@@ -611,7 +512,7 @@ def sdtw_barycenter_objective(Z, X, lx, weights, band, gamma):
     sdtw(Z, X[b])`` (``inf`` where the band admits no path), ``r[i] = sum_b
     w_b sum_j E_b[i, j]``, ``e[i] = sum_b w_b sum_j E_b[i, j] X[b, j]``.
     """
-    vals, r, e, _ = objective_tasks(Z, X, lx, weights, band, gamma)
+    vals, r, e, _ = _objective_tasks(Z, X, lx, weights, band, gamma)
     return vals, r, e
 
 
@@ -633,7 +534,7 @@ def _weight_buffer(n_chunks, S, N):
     return buf[:size].reshape(shape)
 
 
-def objective_tasks(Z, X, lx, weights, band, gamma, exp_domain=True):
+def _objective_tasks(Z, X, lx, weights, band, gamma, exp_domain=True):
     """``sdtw_barycenter_objective`` and the domain each lane group ran in (1: exp,
     0: log); ``exp_domain=False`` runs every group in the log domain."""
     Z = np.ascontiguousarray(Z, dtype=np.float64)
