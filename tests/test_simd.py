@@ -253,19 +253,101 @@ def test_soft_dtw_lanes_match_path_enumeration(rng, dtype):
 
 
 def test_soft_dtw_lane_kernel_really_runs(monkeypatch, rng):
+    """Batches of two pairs or more (and one float32 pair) reach the lane kernel,
+    in one call whatever the remainder; one float64 pair does not."""
     calls = []
-    real = ksdtw._soft_dtw_lanes_kernel
+    real = ksdtw._values_lanes_kernel
 
     class Spy:
         def run(self, work, *args):
-            calls.append(args[6].shape[0])
+            calls.append((args[6].shape[0], args[7]))
             return real.run(work, *args)
 
-    monkeypatch.setattr(ksdtw, "_soft_dtw_lanes_kernel", Spy())
-    G = _lanes.group_size(np.float32)
+    monkeypatch.setattr(ksdtw, "_values_lanes_kernel", Spy())
+    G = _lanes.soft_group_size(np.float32)
     X, lx = _series(rng, G + 3, 6, 1, np.float32, vary=True)
     ksdtw.soft_dtw_values(X, X, lx, lx, NO_BAND, 1.0)
-    assert calls == [G]
+    assert calls == [(G + 3, G)]
+    ksdtw.soft_dtw_values(X[:1], X[:1], lx[:1], lx[:1], NO_BAND, 1.0)
+    assert calls[-1] == (1, G)
+    X64 = X.astype(np.float64)
+    ksdtw.soft_dtw_values(X64[:1], X64[:1], lx[:1], lx[:1], NO_BAND, 1.0)
+    ksdtw.soft_dtw_values(X64[:2], X64[:2], lx[:2], lx[:2], NO_BAND, 1.0)
+    assert len(calls) == 3 and calls[-1][0] == 2
     with _lanes.scalar_only():
         ksdtw.soft_dtw_values(X, X, lx, lx, NO_BAND, 1.0)
-    assert calls == [G]
+    assert len(calls) == 3
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("G", [1, 3, 8])
+def test_soft_dtw_lane_group_sizes_bit_identical(rng, dtype, G, monkeypatch):
+    """Any group size (the last group of a run is smaller) gives the per-pair bits."""
+    monkeypatch.setitem(_lanes.SOFT_GROUPS, np.dtype(dtype).name, G)
+    X, lx = _series(rng, 11, 9, 2, dtype, vary=True)
+    Y, ly = _series(rng, 11, 8, 2, dtype, vary=True)
+    for band in BANDS:
+        simd, scalar = _both(ksdtw.soft_dtw_values, X, Y, lx, ly, band, 0.3)
+        _close(simd, scalar, dtype)
+
+
+def _loss_reference(X, Y, lx, ly, band, gamma, grad):
+    """Values and (dX, dY) from the per-pair kernel on float64 cost matrices."""
+    Xd = np.where(np.arange(X.shape[1])[None, :, None] < lx[:, None, None], X, 0.0)
+    Yd = np.where(np.arange(Y.shape[1])[None, :, None] < ly[:, None, None], Y, 0.0)
+    Xd, Yd = Xd.astype(np.float64), Yd.astype(np.float64)
+    C = ((Xd[:, :, None, :] - Yd[:, None, :, :]) ** 2).sum(-1)
+    v, W = ksdtw.soft_dtw_forward(C, lx, ly, band, gamma)
+    E = ksdtw.soft_dtw_backward(W, lx, ly, band) * grad[:, None, None]
+    gx = 2 * (E.sum(2)[:, :, None] * Xd - np.einsum("bij,bjf->bif", E, Yd))
+    gy = 2 * (E.sum(1)[:, :, None] * Yd - np.einsum("bij,bif->bjf", E, Xd))
+    return v, gx, gy
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("band", BANDS)
+@pytest.mark.parametrize("d", [1, 3])
+def test_soft_dtw_loss_lanes_match_cost_matrix_path(rng, dtype, band, d):
+    """The lane-group loss (forward weights, E and the series' gradient in one
+    walk) against the per-pair kernel on cost matrices, float64: every group
+    size up to two full groups plus a remainder, mixed lengths, NaN padding."""
+    G = _lanes.loss_group_size(dtype)
+    B = 2 * G + 3
+    X, lx = _series(rng, B, 10, d, dtype, vary=True)
+    Y, ly = _series(rng, B, 8, d, dtype, vary=True)
+    X[0, lx[0] :] = np.nan  # padding is never read
+    grad = rng.normal(size=B).astype(dtype)
+    tol = 1e-12 if dtype == np.float64 else 2e-5
+    for b in (1, 2, G - 1, G, B):
+        v, W, plan, pairs = ksdtw.soft_dtw_forward_series32(X[:b], Y[:b], lx[:b], ly[:b], band, 0.4)
+        assert v.dtype == W.dtype == dtype
+        assert sorted(pairs.tolist()) == list(range(b)) and plan[:, 1].sum() == b
+        gx, gy = ksdtw.soft_dtw_backward_series32(
+            W, plan, pairs, X[:b], Y[:b], lx[:b], ly[:b], band, grad[:b]
+        )
+        v0, gx0, gy0 = _loss_reference(X[:b], Y[:b], lx[:b], ly[:b], band, 0.4, grad[:b])
+        ok = np.isfinite(v0)  # infeasible pairs have no gradient to compare
+        np.testing.assert_array_equal(np.isfinite(v), ok)
+        np.testing.assert_allclose(v[ok], v0[ok], rtol=tol, atol=tol)
+        np.testing.assert_allclose(gx[ok], gx0[ok], rtol=tol, atol=tol * np.abs(gx0).max())
+        np.testing.assert_allclose(gy[ok], gy0[ok], rtol=tol, atol=tol * np.abs(gy0).max())
+        for p in range(b):  # zero past each length, NaN padding included
+            assert not gx[p, lx[p] :].any() and not gy[p, ly[p] :].any()
+
+
+def test_soft_dtw_loss_lanes_gradcheck(rng):
+    """torch gradcheck (float64) of the fused Function on the lane kernels."""
+    import torch
+
+    from tsalign._torch.soft_dtw import SoftDTWSqEuclideanFunction
+
+    lx = np.array([5, 3, 5, 4, 2], dtype=np.int64)
+    ly = np.array([4, 4, 2, 3, 4], dtype=np.int64)
+    x = torch.tensor(rng.normal(size=(5, 5, 2)), requires_grad=True)
+    y = torch.tensor(rng.normal(size=(5, 4, 2)), requires_grad=True)
+    for band in BANDS[:2]:
+
+        def f(x, y, band=band):
+            return SoftDTWSqEuclideanFunction.apply(x, y, lx, ly, band, 0.7)
+
+        assert torch.autograd.gradcheck(f, (x, y))

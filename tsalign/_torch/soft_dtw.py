@@ -48,11 +48,11 @@ class SoftDTWSqEuclideanFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, X, Y, lx, ly, band, gamma):
-        values, W = backend().call_kernel(
+        values, W, plan, pairs = backend().call_kernel(
             "soft_dtw", "soft_dtw_forward_series32", X, X, Y, lx, ly, band, gamma
         )
         ctx.save_for_backward(X, Y, W)
-        ctx.lx, ctx.ly, ctx.band = lx, ly, band
+        ctx.lx, ctx.ly, ctx.band, ctx.plan, ctx.pairs = lx, ly, band, plan, pairs
         return values
 
     @staticmethod
@@ -61,10 +61,10 @@ class SoftDTWSqEuclideanFunction(torch.autograd.Function):
         if not (need_x or need_y):
             return (None,) * 6
         X, Y, W = ctx.saved_tensors
-        be = backend()
-        E = be.call_kernel("soft_dtw", "soft_dtw_backward", W, W, ctx.lx, ctx.ly, ctx.band)
-        E.mul_(grad.detach().to(torch.float32)[:, None, None])  # E is new: not a saved tensor
-        gx, gy = be.call_kernel("sq_euclidean", "sq_euclidean_grad", E, E, X, Y)
+        gx, gy = backend().call_kernel(
+            "soft_dtw", "soft_dtw_backward_series32", W, W, ctx.plan, ctx.pairs, X, Y,
+            ctx.lx, ctx.ly, ctx.band, grad.detach().to(X.dtype),
+        )  # fmt: skip
         return (gx if need_x else None), (gy if need_y else None), None, None, None, None
 
 

@@ -108,6 +108,7 @@ LAUNCHERS: dict[str, dict[str, str]] = {
         "soft_dtw_forward": BOTH,
         "soft_dtw_backward": BOTH,
         "soft_dtw_forward_series32": CPU_ONLY,
+        "soft_dtw_backward_series32": CPU_ONLY,
         "soft_dtw_accumulated": CPU_ONLY,
     },
     "dba": {

@@ -149,6 +149,12 @@ def njit(fn):
     return _jit(fn)
 
 
+def njit_inline(fn):
+    """Helper inlined into its callers at numba's IR level (a vectorised loop
+    that calls it stays one loop; the caller's fast-math flags apply)."""
+    return _jit(fn, inline="always")
+
+
 def _renamed(fn, suffix: str):
     """A copy of ``fn`` under another name (its own numba cache file)."""
     clone = types.FunctionType(

@@ -37,9 +37,37 @@ def group_size(dtype) -> int:
 ENABLED = os.environ.get("TSALIGN_SIMD", "1") != "0"
 
 
+# Soft-DTW lane groups walk anti-diagonals: their cells are independent, so
+# the group needs no width for latency; these are the widths measured best
+# (benchmarks/README.md, bench_simd.py).
+SOFT_GROUPS = {"float64": 16, "float32": 32}
+LOSS_GROUPS = {"float64": 8, "float32": 16}
+
+
+def soft_group_size(dtype) -> int:
+    """Pairs per soft-DTW values lane group (cdist, batches)."""
+    return SOFT_GROUPS[str(np.dtype(dtype))]
+
+
+def loss_group_size(dtype) -> int:
+    """Widest lane group of the soft-DTW losses (fewer lanes when the batch is
+    small next to the threads)."""
+    return LOSS_GROUPS[str(np.dtype(dtype))]
+
+
 def use_lanes(n_pairs: int, dtype) -> bool:
     """Whether a run of ``n_pairs`` pairs goes through the lane kernels."""
     return ENABLED and n_pairs >= group_size(dtype)
+
+
+def use_soft_lanes(n_pairs: int, dtype) -> bool:
+    """Whether soft-DTW values of ``n_pairs`` pairs go through the lane kernel.
+
+    Its groups walk anti-diagonals and take any size, so it pays from two
+    pairs on, and for one float32 pair (the per-pair kernel stays for one
+    float64 pair, where it measured faster: benchmarks/README.md).
+    """
+    return ENABLED and (n_pairs >= 2 or np.dtype(dtype) == np.float32)
 
 
 def split(n_pairs: int, dtype) -> tuple[int, int]:
@@ -64,10 +92,10 @@ def length_order(lengths) -> np.ndarray | None:
     return order
 
 
-def batch_order(lx, ly, dtype):
+def batch_order(lx, ly, dtype, use=use_lanes):
     """Permutation sorting a batch of pairs by (lx, ly), or ``None`` (lengths all
-    equal, or too few pairs for a lane group)."""
-    if not use_lanes(len(lx), dtype):
+    equal, or ``use(n_pairs, dtype)`` says no lane kernel runs)."""
+    if not use(len(lx), dtype):
         return None
     if length_order(lx) is None and length_order(ly) is None:
         return None

@@ -26,6 +26,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic, models, overload, register_model
 
+from ._jit import njit
 from ._lanes import group_size
 
 
@@ -206,3 +207,32 @@ def vinside(typingctx, v, fill, lo, hi, off, j):
         return builder.select(ok, args[0], args[1])
 
     return sig, codegen
+
+
+@njit
+def gather_lanes(X, idx, lengths, n, xs, si, sf, reverse):
+    """Lane-major copy of a group's series (G = len(idx) lanes): element
+    ``(i, f)`` of lane l's series ``X[idx[l]]`` at ``xs[f sf + r si + l]``, r = i
+    (or n - 1 - i with ``reverse``), for rows ``i < n``; 0 past each lane's
+    length (NaN padding never reaches a cell; the kernels mask those cells)."""
+    G = idx.shape[0]
+    d = X.shape[2]
+    for l in range(G):
+        xa = X[idx[l]]
+        nl = lengths[l]
+        for i in range(n):
+            r = n - 1 - i if reverse else i
+            for f in range(d):
+                xs[f * sf + r * si + l] = xa[i, f] if i < nl else 0.0
+
+
+@njit
+def scatter_lanes(acc, l, G, sf, n, length, reverse, scale, out):
+    """``out[i, f] = scale * acc[f sf + r G + l]`` (r as in :func:`gather_lanes`)
+    for ``i < length``, 0 past it: lane l of a lane-major array back into one
+    series' (rows, d) array."""
+    d = out.shape[1]
+    for i in range(out.shape[0]):
+        r = n - 1 - i if reverse else i
+        for f in range(d):
+            out[i, f] = scale * acc[f * sf + r * G + l] if i < length else 0.0

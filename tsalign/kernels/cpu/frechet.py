@@ -6,8 +6,9 @@ The recurrence is DTW's with ``max`` in place of ``+``:
 warping paths, of the largest cost met on the path (the value is its square
 root).  Cells outside a pair's lengths or band hold ``inf``.
 
-- ``frechet_values`` / ``frechet_cdist``: straight from the series with two
-  rolling rows, parallel over pairs (no cost matrix);
+- ``frechet_values`` / ``frechet_pairs``: straight from the series with two
+  rolling rows (DTW's ``rolling_rows`` with ``COMBINE_MAX``), parallel over
+  pairs (no cost matrix);
 - ``frechet_acc``: the whole matrix from cost matrices (for paths, which are
   DTW's backtrack on this matrix, and ``frechet_accumulated_matrix``).
 """
@@ -17,46 +18,11 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ._band import band_ranges
-from ._jit import njit, njit_parallel
-from ._pairs import n_chunks
-
-
-@njit
-def _frechet_rows(x, y, n, m, kind, radius, slope, lo, hi, prev, cur):
-    """R[n-1, m-1] with two rolling rows of m + 1 entries (entry 0 is a sentinel)."""
-    inf = np.inf
-    band_ranges(n, m, kind, radius, slope, lo, hi)
-    for j in range(m + 1):
-        prev[j] = inf
-        cur[j] = inf
-    prev[0] = 0.0  # the empty path before (0, 0): max(c, 0) = c
-    d = x.shape[1]
-    for i in range(n):
-        lo_i = lo[i]
-        hi_i = hi[i]
-        cur[0] = inf
-        if i >= 2:
-            # cur still holds row i-2: wipe what lies left of this row's range
-            for jj in range(lo[i - 2] + 1, lo_i + 1):
-                cur[jj] = inf
-        left = cur[lo_i]
-        for j in range(lo_i, hi_i):
-            c = 0.0
-            for k in range(d):
-                diff = x[i, k] - y[j, k]
-                c += diff * diff
-            best = prev[j]
-            if prev[j + 1] < best:
-                best = prev[j + 1]
-            if left < best:
-                best = left
-            left = c if c > best else best
-            cur[j + 1] = left
-        prev, cur = cur, prev
-        if i == 0:
-            prev[0] = inf
-    return prev[m]
+from .._contract import COMBINE_MAX
+from ._band import pair_band
+from ._jit import njit_parallel
+from ._pairs import chunk_of, n_chunks
+from .dtw import rolling_rows
 
 
 @njit_parallel
@@ -64,12 +30,9 @@ def _values_kernel(X, Y, lx, ly, ia, ib, out, kind, radius, slope, chunks):
     n_pairs = out.shape[0]
     N = X.shape[1]
     M = Y.shape[1]
-    chunk = (n_pairs + chunks - 1) // chunks
     for c in prange(chunks):
-        start = c * chunk
-        stop = min(n_pairs, start + chunk)
-        if start >= stop:
-            continue
+        start, stop = chunk_of(c, chunks, n_pairs)
+        # per-chunk scratch: no allocation per pair (an empty chunk loops zero times)
         lo = np.empty(N, dtype=np.int64)
         hi = np.empty(N, dtype=np.int64)
         prev = np.empty(M + 1, dtype=out.dtype)
@@ -77,7 +40,9 @@ def _values_kernel(X, Y, lx, ly, ia, ib, out, kind, radius, slope, chunks):
         for p in range(start, stop):
             a = ia[p]
             b = ib[p]
-            out[p] = _frechet_rows(X[a], Y[b], lx[a], ly[b], kind, radius, slope, lo, hi, prev, cur)
+            out[p] = rolling_rows(
+                X[a], Y[b], lx[a], ly[b], kind, radius, slope, lo, hi, prev, cur, COMBINE_MAX
+            )
 
 
 def frechet_values(X, Y, lx, ly, band):
@@ -113,16 +78,10 @@ def _acc_kernel(C, lx, ly, kind, radius, slope, R):
     B, N, M = C.shape
     inf = np.inf
     for b in prange(B):
-        n = lx[b]
-        m = ly[b]
-        lo = np.empty(N, dtype=np.int64)
-        hi = np.empty(N, dtype=np.int64)
-        band_ranges(n, m, kind, radius, slope, lo, hi)
-        Rb = R[b]
-        Cb = C[b]
-        for i in range(N):
-            for j in range(M):
-                Rb[i, j] = inf
+        n, m = lx[b], ly[b]
+        lo, hi = pair_band(N, n, m, kind, radius, slope)
+        Rb, Cb = R[b], C[b]
+        Rb[:, :] = inf
         for i in range(n):
             for j in range(lo[i], hi[i]):
                 if i == 0 and j == 0:

@@ -19,7 +19,7 @@ import numpy as np
 from numba import prange
 
 from ._jit import njit, njit_parallel
-from ._pairs import n_chunks
+from ._pairs import chunk_of, n_chunks
 
 
 @njit
@@ -62,14 +62,10 @@ def _gak_rows(x, y, n, m, inv, prev, cur):
 
 @njit_parallel
 def _pairs_kernel(X, Y, lx, ly, ia, ib, inv, out, chunks):
-    n_pairs = out.shape[0]
     M = Y.shape[1]
-    chunk = (n_pairs + chunks - 1) // chunks
     for c in prange(chunks):
-        start = c * chunk
-        stop = min(n_pairs, start + chunk)
-        if start >= stop:
-            continue
+        start, stop = chunk_of(c, chunks, out.shape[0])
+        # per-chunk scratch (an empty chunk loops zero times)
         prev = np.empty(M + 1, dtype=out.dtype)
         cur = np.empty(M + 1, dtype=out.dtype)
         for p in range(start, stop):
@@ -103,12 +99,9 @@ def _forward_kernel(K, lx, ly, F):
     B, N, M = K.shape
     ninf = -np.inf
     for b in prange(B):
-        n = lx[b]
-        m = ly[b]
+        n, m = lx[b], ly[b]
         Fb = F[b]
-        for i in range(N):
-            for j in range(M):
-                Fb[i, j] = ninf
+        Fb[:, :] = ninf
         for i in range(n):
             for j in range(m):
                 if i == 0 and j == 0:
@@ -133,16 +126,12 @@ def _backward_kernel(K, F, lx, ly, G):
     B, N, M = K.shape
     ninf = -np.inf
     for b in prange(B):
-        n = lx[b]
-        m = ly[b]
-        Gb = G[b]
-        Kb = K[b]
+        n, m = lx[b], ly[b]
+        Gb, Kb = G[b], K[b]
         # Bk holds log sums over the paths from a cell to the end (excluding the cell)
         Bk = np.full((n + 1, m + 1), ninf, dtype=K.dtype)
         total = F[b, n - 1, m - 1]
-        for i in range(N):
-            for j in range(M):
-                Gb[i, j] = 0.0
+        Gb[:, :] = 0.0
         for i in range(n - 1, -1, -1):
             for j in range(m - 1, -1, -1):
                 if i == n - 1 and j == m - 1:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ._band import band_ranges
+from ._band import pair_band
 from ._jit import njit_parallel
 from ._paths import reverse_pairs
 
@@ -23,16 +23,10 @@ from ._paths import reverse_pairs
 def _acc_kernel(D, lx, ly, eps, kind, radius, slope, A):
     B, N, M = D.shape
     for b in prange(B):
-        n = lx[b]
-        m = ly[b]
-        lo = np.empty(N, dtype=np.int64)
-        hi = np.empty(N, dtype=np.int64)
-        band_ranges(n, m, kind, radius, slope, lo, hi)
-        Ab = A[b]
-        Db = D[b]
-        for i in range(N + 1):
-            for j in range(M + 1):
-                Ab[i, j] = 0
+        n, m = lx[b], ly[b]
+        lo, hi = pair_band(N, n, m, kind, radius, slope)
+        Ab, Db = A[b], D[b]
+        Ab[:, :] = 0
         for i in range(n):
             for j in range(lo[i], hi[i]):
                 if Db[i, j] <= eps:
@@ -56,11 +50,8 @@ def lcss_acc(D, lx, ly, band, eps):
 def _path_kernel(D, A, lx, ly, eps, kind, radius, slope, paths, plen):
     B, N, M = D.shape
     for b in prange(B):
-        n = lx[b]
-        m = ly[b]
-        lo = np.empty(N, dtype=np.int64)
-        hi = np.empty(N, dtype=np.int64)
-        band_ranges(n, m, kind, radius, slope, lo, hi)
+        n, m = lx[b], ly[b]
+        lo, hi = pair_band(N, n, m, kind, radius, slope)
         i = n
         j = m
         k = 0

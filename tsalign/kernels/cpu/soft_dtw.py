@@ -17,8 +17,8 @@ arithmetic).  Every value of one pair comes from one recurrence,
 a cost matrix or from the series on the fly; the predecessors are slices of
 the rolling diagonals), its cells are one loop, and the weights, when stored,
 are scattered back.  The cells are the value-only soft-min
-(:func:`_value_cells`, for ``soft_dtw_values``) or the soft-min with its
-normalised weights (:func:`_weights_of_diagonal`, for ``soft_dtw_forward``):
+(:func:`._softmin.value_cells`, for ``soft_dtw_values``) or the soft-min with its
+normalised weights (:func:`._softmin.weight_cells`, for ``soft_dtw_forward``):
 both one vectorised loop with the inline polynomial ``exp``/``log`` of the
 dtype (:mod:`._vmath`: ``_vmath64`` / ``_vmath32``, accurate to 1-2 ulp and
 much cheaper per value than libm's, which numba calls one value at a time).
@@ -28,9 +28,13 @@ cell whose smallest predecessor is the sentinel is the sentinel, so no
 ``inf - inf`` (and no NaN) can arise.  Pairs that the band makes infeasible
 come back as ``inf``.
 
-Many pairs (batches and cdist) run by lane groups, one pair per SIMD lane,
-in :mod:`._soft_dtw_lanes`; the per-pair anti-diagonal kernel takes the
-remainder and single pairs.
+Values of many pairs (batches and cdist) and the squared Euclidean losses
+(``soft_dtw_forward_series32`` / ``soft_dtw_backward_series32``) run by lane
+groups, one pair per SIMD lane, in :mod:`._soft_dtw_lanes`, which walk the
+same anti-diagonals with the same cells; the per-pair kernel here takes one
+float64 pair, the cost matrices of ``soft_dtw_forward`` (any cost, weights in
+the row-major layout that ``soft_dtw_backward`` and the other families read)
+and every pair when ``_lanes.ENABLED`` is off.
 
 Gradients.  The forward pass used for autograd stores, for every cell, the
 *normalised* soft-min weights of its diagonal and upper predecessors,
@@ -52,7 +56,8 @@ Memory per pair (N x M, floats of s bytes): values only, about ``6 N s``
 (three anti-diagonals, one diagonal's costs and weights) and ``2 N`` int64
 band bounds, costs computed on the fly;
 forward for autograd, the same plus ``2 N M s`` for the weights; backward,
-``N M s`` for ``E``.
+``N M s`` for ``E`` (the lane-group losses: no ``E`` array, three rolling
+diagonals of it).
 """
 
 from __future__ import annotations
@@ -66,11 +71,15 @@ from .. import _pairs
 from .._contract import PAIRS_BATCH, sentinel
 from . import _lanes
 from ._band import band_ranges, pair_band
-from ._jit import njit, njit_parallel, njit_vec
+from ._jit import SMALL_WORK, n_threads, njit, njit_parallel
 from ._pairs import block_cells, chunk_of, n_chunks, pair_of
-from ._soft_dtw_lanes import _soft_dtw_lanes_kernel
-from ._softmin import value_cells as _value_cells
-from ._vmath import vexp, vlog
+from ._soft_dtw_lanes import (
+    _loss_backward_kernel,
+    _loss_forward_kernel,
+    _values_lanes_kernel,
+    loss_plan,
+)
+from ._softmin import diag_step, value_cells, weight_cells
 
 
 @njit
@@ -95,56 +104,6 @@ def _softmin(a, b, c, gamma, inv_gamma, big, one):
         return big
     s = one + math.exp(-(md - mn) * inv_gamma) + math.exp(-(mx - mn) * inv_gamma)
     return mn - gamma * math.log(s)
-
-
-@njit
-def _diag_step(k, n, lo, hi, a, b):
-    """Advance the in-band rows of anti-diagonal k: rows b..a (inclusive).
-
-    Row i's band is lo[i] <= j < hi[i] with j = k - i; i + lo[i] and i + hi[i]
-    strictly increase with i, so {i : i + lo[i] <= k} is a prefix [0, a] and
-    {i : i + hi[i] > k} a suffix [b, n): the diagonal's band is one interval
-    whose ends move by at most one row per diagonal.
-    """
-    while a + 1 < n and a + 1 + lo[a + 1] <= k:
-        a += 1
-    while b < n and b + hi[b] <= k:
-        b += 1
-    return a, b
-
-
-@njit_vec
-def _weights_of_diagonal(tc, td, tu, tl, gamma, inv_gamma, big, cur, twd, twu):
-    """:func:`_value_cells` that also writes the normalised weights of the
-    diagonal and upper predecessors into ``twd``/``twu``.
-
-    No calls and no branches (selects only): LLVM vectorises it, with
-    :func:`._vmath.vexp`/:func:`._vmath.vlog` in SIMD registers.  The caller passes slices
-    so that the loop starts at 0: an index that might be negative gets
-    numba's wrap-around select, which stops the vectoriser.
-    """
-    one = big / big
-    zero = big - big
-    for i in range(cur.shape[0]):
-        rd = td[i]
-        ru = tu[i]
-        rl = tl[i]
-        # selects, not the builtin min (which this numba lowers to a slow
-        # out-of-line path on ties and which blocks vectorisation)
-        mn = rd if rd < ru else ru
-        mn = mn if mn < rl else rl
-        # three SIMD exps are cheaper than sorting out which one is exp(0) = 1
-        # (exactly 1 here too) with data-dependent selects
-        e_d = vexp((mn - rd) * inv_gamma)
-        e_u = vexp((mn - ru) * inv_gamma)
-        e_l = vexp((mn - rl) * inv_gamma)
-        s = e_d + e_u + e_l
-        inv_s = one / s
-        v = tc[i] + mn - gamma * vlog(s)
-        unreachable = mn >= big
-        cur[i] = big if unreachable else v
-        twd[i] = zero if unreachable else e_d * inv_s
-        twu[i] = zero if unreachable else e_u * inv_s
 
 
 @njit
@@ -184,7 +143,7 @@ def _sweep(
     a = -1
     b = 0
     for k in range(n + m - 1):
-        a, b = _diag_step(k, n, lo, hi, a, b)
+        a, b = diag_step(k, n, lo, hi, a, b)
         cur = buf[k % 3]
         d1 = buf[(k + 2) % 3]
         d2 = buf[(k + 1) % 3]
@@ -225,9 +184,9 @@ def _sweep(
             cur[b + 1 : e + 1],
         )
         if weights:
-            _weights_of_diagonal(*cells, twd[b:e], twu[b:e])
+            weight_cells(*cells, twd[b:e], twu[b:e])
         else:
-            _value_cells(*cells)
+            value_cells(*cells)
         if k == 0:
             d2[0] = big
         if store:
@@ -260,39 +219,22 @@ def _values_kernel(X, Y, lx, ly, mode, p_start, out, kind, radius, slope, gamma,
 
 
 @njit_parallel
-def _forward_kernel(C, X, Y, series, lx, ly, kind, radius, slope, gamma, big, store, W, out):
-    """Values and (with ``store``) weights of pair p: costs C[p] or series X[p], Y[p].
+def _forward_kernel(C, lx, ly, kind, radius, slope, gamma, big, store, W, out):
+    """Values and (with ``store``) weights of the cost matrices C[p].
 
-    The arrays not used (C with ``series``, X and Y without, W without
-    ``store``) are one-slot dummies, hence the ``p % shape[0]``.
+    W without ``store`` is a one-slot dummy, hence the ``p % shape[0]``.
     """
-    B = out.shape[0]
-    N = max(C.shape[1], X.shape[1])
+    B, N, M = C.shape
+    no_series = np.empty((1, 1), dtype=C.dtype)
     for p in prange(B):
         lo = np.empty(N, dtype=np.int64)
         hi = np.empty(N, dtype=np.int64)
         buf = np.empty((3, N + 1), dtype=out.dtype)
         tmp = np.empty((3, N), dtype=out.dtype)
         v = _sweep(
-            C[p % C.shape[0]],
-            X[p % X.shape[0]],
-            Y[p % Y.shape[0]],
-            series,
-            lx[p],
-            ly[p],
-            kind,
-            radius,
-            slope,
-            gamma,
-            big,
-            True,
-            store,
-            W[p % W.shape[0]],
-            lo,
-            hi,
-            buf,
-            tmp,
-        )
+            C[p], no_series, no_series, False, lx[p], ly[p], kind, radius, slope, gamma, big,
+            True, store, W[p % W.shape[0]], lo, hi, buf, tmp,
+        )  # fmt: skip
         out[p] = np.inf if v >= big else v
 
 
@@ -339,23 +281,20 @@ def _backward_kernel(W, lx, ly, kind, radius, slope, one, E):
 
 
 def _run_values(X, Y, lx, ly, mode, start, band, gamma, out):
-    """Soft-DTW of pairs ``start .. start + len(out) - 1`` of ``mode``: full lane
-    groups by the SIMD kernel (:mod:`._soft_dtw_lanes`), the remainder (and
-    everything when ``_lanes.ENABLED`` is off) by the scalar one."""
+    """Soft-DTW of pairs ``start .. start + len(out) - 1`` of ``mode``: by lane
+    groups (:mod:`._soft_dtw_lanes`, the last group smaller), or pair by pair
+    when ``_lanes.ENABLED`` is off."""
     kind, radius, slope = band
     dt = out.dtype.type  # scalars in the data's dtype: float32 inputs compute in float32
     scalars = (int(kind), int(radius), float(slope), dt(gamma), dt(sentinel(out.dtype)))
     n = out.shape[0]
-    covered = 0
-    if _lanes.use_lanes(n, out.dtype):
-        n_groups, covered = _lanes.split(n, out.dtype)
-        work = block_cells(lx, ly, mode, covered)  # small calls run serially (_jit.SMALL_WORK)
-        args = (*scalars, n_chunks(n_groups))
-        _soft_dtw_lanes_kernel.run(work, X, Y, lx, ly, mode, start, out[:covered], *args)
-    if covered < n:
-        work = block_cells(lx, ly, mode, n - covered)
-        args = (*scalars, n_chunks(n - covered))
-        _values_kernel.run(work, X, Y, lx, ly, mode, start + covered, out[covered:], *args)
+    work = block_cells(lx, ly, mode, n)  # small calls run serially (_jit.SMALL_WORK)
+    if _lanes.use_soft_lanes(n, out.dtype):
+        G = _lanes.soft_group_size(out.dtype)
+        args = (G, *scalars, n_chunks((n + G - 1) // G))
+        _values_lanes_kernel.run(work, X, Y, lx, ly, mode, start, out, *args)
+    else:
+        _values_kernel.run(work, X, Y, lx, ly, mode, start, out, *scalars, n_chunks(n))
 
 
 def soft_dtw_values(X, Y, lx, ly, band, gamma):
@@ -367,7 +306,7 @@ def soft_dtw_values(X, Y, lx, ly, band, gamma):
     out = np.empty(X.shape[0], dtype=X.dtype)
     if out.shape[0] == 0:
         return out
-    order = _lanes.batch_order(lx, ly, X.dtype)
+    order = _lanes.batch_order(lx, ly, X.dtype, _lanes.use_soft_lanes)
     if order is not None:  # pairs sorted by lengths: lane groups of equal lengths
         X, Y, lx, ly = X[order], Y[order], lx[order], ly[order]
     _run_values(X, Y, lx, ly, PAIRS_BATCH, 0, band, gamma, out)
@@ -396,30 +335,6 @@ def soft_dtw_cdist(X, Y, lx, ly, band, gamma, symmetric, progress=None):
     return _lanes.unsort_matrix(R, ox, oy)
 
 
-def _run_forward(C, X, Y, series, lx, ly, band, gamma, need_weights, dtype, B, N, M):
-    out = np.empty(B, dtype=dtype)
-    W = np.zeros((B, N, M, 2) if need_weights else (1, 1, 1, 2), dtype=dtype)
-    kind, radius, slope = band
-    dt = np.dtype(dtype).type  # scalars in the data's dtype: float32 computes in float32
-    _forward_kernel(
-        C,
-        X,
-        Y,
-        series,
-        lx,
-        ly,
-        int(kind),
-        int(radius),
-        float(slope),
-        dt(gamma),
-        dt(sentinel(dtype)),
-        bool(need_weights),
-        W,
-        out,
-    )
-    return out, (W if need_weights else None)
-
-
 def soft_dtw_forward(C, lx, ly, band, gamma, need_weights=True):
     """Soft-DTW values of cost matrices C (B, N, M) and the soft-min weights.
 
@@ -429,19 +344,79 @@ def soft_dtw_forward(C, lx, ly, band, gamma, need_weights=True):
     ``need_weights=False`` W is not allocated and ``None`` is returned.
     """
     B, N, M = C.shape
-    dummy = np.zeros((1, 1, 1), dtype=C.dtype)
-    return _run_forward(C, dummy, dummy, False, lx, ly, band, gamma, need_weights, C.dtype, B, N, M)
+    out = np.empty(B, dtype=C.dtype)
+    W = np.zeros((B, N, M, 2) if need_weights else (1, 1, 1, 2), dtype=C.dtype)
+    kind, radius, slope = band
+    dt = C.dtype.type  # scalars in the data's dtype: float32 computes in float32
+    scalars = (int(kind), int(radius), float(slope), dt(gamma), dt(sentinel(C.dtype)))
+    _forward_kernel(C, lx, ly, *scalars, bool(need_weights), W, out)
+    return out, (W if need_weights else None)
+
+
+def _loss_groups(B: int, dtype, work: int) -> np.ndarray:
+    """Lane groups of a loss batch: (first pair, lanes, weight offset) rows.
+
+    As wide as :func:`._lanes.loss_group_size` allows while every thread gets a
+    group; the remainder in groups of halving size (a group of G lanes costs
+    about G pairs, so no lane is wasted and no other kernel is needed).
+    """
+    threads = n_threads() if work >= SMALL_WORK else 1
+    G = _lanes.loss_group_size(dtype)
+    while G > 1 and B < G * threads:
+        G //= 2
+    rows = []
+    p = 0
+    while p < B:
+        while G > B - p:
+            G //= 2
+        rows.append((p, G, 0))
+        p += G
+    return np.array(rows, dtype=np.int64).reshape(-1, 3)
 
 
 def soft_dtw_forward_series32(X, Y, lx, ly, band, gamma):
-    """:func:`soft_dtw_forward` of the squared Euclidean costs of float32 series.
+    """Soft-DTW values of series under the squared Euclidean cost, and what
+    :func:`soft_dtw_backward_series32` needs.
 
-    X: (B, N, d), Y: (B, M, d) float32; the costs are computed on the fly (no
-    (B, N, M) cost matrix, no strided reads of one).  Returns ``(values, W)``.
+    X: (B, N, d), Y: (B, M, d), float32 or float64; the costs are computed on
+    the fly (no (B, N, M) cost matrix) by lane groups of pairs sorted by their
+    lengths (:mod:`._soft_dtw_lanes`).  Returns ``(values (B,), W (2, S),
+    plan (groups, 3) int64, pairs (B,) int64)``: the soft-min weights of the
+    diagonal and upper predecessors of every walked cell in the groups'
+    diagonal-major layout, the groups, and the order of the pairs in them.
     """
-    B, N, M = X.shape[0], X.shape[1], Y.shape[1]
-    dummy = np.zeros((1, 1, 1), dtype=np.float32)
-    return _run_forward(dummy, X, Y, True, lx, ly, band, gamma, True, np.float32, B, N, M)
+    X = np.ascontiguousarray(X)
+    Y = np.ascontiguousarray(Y)
+    B = X.shape[0]
+    out = np.empty(B, dtype=X.dtype)
+    dt = X.dtype.type
+    if B == 0:
+        return out, np.zeros((2, 0), X.dtype), np.zeros((0, 3), np.int64), np.zeros(0, np.int64)
+    kind, radius, slope = int(band[0]), int(band[1]), float(band[2])
+    pairs = np.lexsort((ly, lx)).astype(np.int64)  # equal lengths side by side
+    work = int(np.dot(lx, ly))
+    plan = _loss_groups(B, X.dtype, work)
+    size = loss_plan(lx, ly, pairs, plan, kind, radius, slope)
+    W = np.empty((2, size), dtype=X.dtype)
+    args = (kind, radius, slope, dt(gamma), dt(sentinel(X.dtype)), W[0], W[1], out)
+    _loss_forward_kernel.run(work, X, Y, lx, ly, pairs, plan, *args)
+    return out, W, plan, pairs
+
+
+def soft_dtw_backward_series32(W, plan, pairs, X, Y, lx, ly, band, grad):
+    """(dX, dY) of ``sum_p grad[p] soft-DTW(X[p], Y[p])`` from what
+    :func:`soft_dtw_forward_series32` returned (zero past each length)."""
+    X = np.ascontiguousarray(X)
+    Y = np.ascontiguousarray(Y)
+    gx = np.empty_like(X)
+    gy = np.empty_like(Y)
+    if X.shape[0] == 0:
+        return gx, gy
+    grad = np.ascontiguousarray(grad, dtype=X.dtype)
+    kind, radius, slope = int(band[0]), int(band[1]), float(band[2])
+    args = (kind, radius, slope, W[0], W[1], grad, gx, gy)
+    _loss_backward_kernel.run(int(np.dot(lx, ly)), X, Y, lx, ly, pairs, plan, *args)
+    return gx, gy
 
 
 def soft_dtw_backward(W, lx, ly, band):

@@ -39,6 +39,55 @@ __device__ __forceinline__ bool in_band(long long i, long long j, long long n, l
     return true;
 }
 
+// `combine` (COMBINE_SUM or COMBINE_MAX) is how a cell's cost meets the best
+// predecessor: DTW adds them; the discrete Frechet distance keeps the larger
+// (max-min instead of sum-min), which is all that differs between the two.
+__device__ __forceinline__ real combine_cost(real c, real best, int combine)
+{
+    return combine == COMBINE_MAX ? (c > best ? c : best) : c + best;
+}
+
+// Cell (i, j) of a DTW-like anti-diagonal wavefront on an n x m pair: +inf out of
+// band or unreachable, else the squared Euclidean cost of x[i] and y[j] (d
+// features) combined with the best predecessor.  d1 and d2 hold diagonals k-1
+// and k-2 by row; every cell of them was written (+inf when out of band), so the
+// predecessors are read as they are.  Shared by dtw.cu and the early-abandoning
+// search of neighbors.cu.
+__device__ __forceinline__ real wavefront_cell(
+    const real* x, const real* y, long long i, long long j, long long n, long long m,
+    long long d, int kind, long long radius, double slope, const real* d1,
+    const real* d2, int combine)
+{
+    const real INF = real_inf();
+    if (!in_band(i, j, n, m, kind, radius, slope)) return INF;
+    real best;
+    if (i == 0 && j == 0) {
+        best = 0;
+    } else {
+        best = INF;
+        if (i > 0 && j > 0) best = d2[i - 1];
+        if (i > 0 && d1[i - 1] < best) best = d1[i - 1];
+        if (j > 0 && d1[i] < best) best = d1[i];
+    }
+    if (!(best < INF)) return INF;
+    real c = 0;
+    for (long long f = 0; f < d; ++f) {
+        real diff = x[i * d + f] - y[j * d + f];
+        c += diff * diff;
+    }
+    return combine_cost(c, best, combine);
+}
+
+// Anti-diagonal k of an n x m wavefront covers rows i_lo(k) .. i_hi(k).
+__device__ __forceinline__ long long diag_lo(long long k, long long m)
+{
+    return k - (m - 1) > 0 ? k - (m - 1) : 0;
+}
+__device__ __forceinline__ long long diag_hi(long long k, long long n)
+{
+    return k < n - 1 ? k : n - 1;
+}
+
 // Reverse the k (i, j) pairs of a path written end -> start into start -> end
 // (the backtracking kernels write them from the last cell).
 __device__ __forceinline__ void reverse_path(long long* path, long long k) {

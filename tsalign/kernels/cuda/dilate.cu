@@ -86,9 +86,7 @@ extern "C" __global__ void dilate_hard_forward(
     const double NEG_INF = -(1.0 / 0.0);
 
     for (long long k = 0; k < n + m - 1; ++k) {
-        long long i_lo = k - (m - 1) > 0 ? k - (m - 1) : 0;
-        long long i_hi = k < n - 1 ? k : n - 1;
-        for (long long i = i_lo + threadIdx.x; i <= i_hi; i += blockDim.x) {
+        for (long long i = diag_lo(k, m) + threadIdx.x; i <= diag_hi(k, n); i += blockDim.x) {
             long long j = k - i;
             real a0 = (i > 0 && j > 0) ? r[(i - 1) * M + j - 1] : ((i == 0 && j == 0) ? (real)0 : INF);
             real a1 = i > 0 ? r[(i - 1) * M + j] : INF;
@@ -118,9 +116,7 @@ extern "C" __global__ void dilate_hard_forward(
 
     double acc = 0.0;
     for (long long k = n + m - 2; k >= 0; --k) {
-        long long i_lo = k - (m - 1) > 0 ? k - (m - 1) : 0;
-        long long i_hi = k < n - 1 ? k : n - 1;
-        for (long long i = i_lo + threadIdx.x; i <= i_hi; i += blockDim.x) {
+        for (long long i = diag_lo(k, m) + threadIdx.x; i <= diag_hi(k, n); i += blockDim.x) {
             long long j = k - i;
             real ev;
             if (i == n - 1 && j == m - 1) {
@@ -173,9 +169,7 @@ extern "C" __global__ void dilate_backward(
         const real scale = gtb / (real)((double)n * (double)m);
         const real inv = (real)1 / gamma;
         for (long long k = 0; k < n + m - 1; ++k) {
-            long long i_lo = k - (m - 1) > 0 ? k - (m - 1) : 0;
-            long long i_hi = k < n - 1 ? k : n - 1;
-            for (long long i = i_lo + threadIdx.x; i <= i_hi; i += blockDim.x) {
+            for (long long i = diag_lo(k, m) + threadIdx.x; i <= diag_hi(k, n); i += blockDim.x) {
                 long long j = k - i;
                 long long c = i * M + j;
                 real t = (real)(i - j);
@@ -192,9 +186,7 @@ extern "C" __global__ void dilate_backward(
         // d w[s, k] = -(w / gamma) (Rd[i, j] - (Rd[s] - Z[s])) for the
         // successor s of (i, j) through weight k
         for (long long k = n + m - 2; k >= 0; --k) {
-            long long i_lo = k - (m - 1) > 0 ? k - (m - 1) : 0;
-            long long i_hi = k < n - 1 ? k : n - 1;
-            for (long long i = i_lo + threadIdx.x; i <= i_hi; i += blockDim.x) {
+            for (long long i = diag_lo(k, m) + threadIdx.x; i <= diag_hi(k, n); i += blockDim.x) {
                 long long j = k - i;
                 long long c = i * M + j;
                 real acc = (real)0;

@@ -5,14 +5,6 @@
 // out-of-length cells read as +inf.
 #include "_common.cuh"
 
-// `combine` (COMBINE_SUM or COMBINE_MAX) is how a cell's cost meets the best
-// predecessor: DTW adds them; the discrete Frechet distance keeps the larger
-// (max-min instead of sum-min), which is all that differs between the two.
-__device__ __forceinline__ real combine_cost(real c, real best, int combine)
-{
-    return combine == COMBINE_MAX ? (c > best ? c : best) : c + best;
-}
-
 // Accumulated squared cost at (n-1, m-1), cost computed inline from the series.
 // Three rolling anti-diagonals indexed by the row i live in shared memory when
 // `scratch` is null, else in scratch[pair * 3 * N ...] (global memory).
@@ -34,39 +26,13 @@ extern "C" __global__ void dtw_values(
     const real* x = X + a * N * d;
     const real* y = Y + b * M * d;
     real* diag = scratch ? scratch + p * 3 * N : reinterpret_cast<real*>(smem_raw);
-    const real INF = real_inf();
 
     for (long long k = 0; k < n + m - 1; ++k) {
         real* cur = diag + (k % 3) * N;
         const real* d1 = diag + ((k + 2) % 3) * N;   // diagonal k-1
         const real* d2 = diag + ((k + 1) % 3) * N;   // diagonal k-2
-        long long i_lo = k - (m - 1) > 0 ? k - (m - 1) : 0;
-        long long i_hi = k < n - 1 ? k : n - 1;
-        for (long long i = i_lo + threadIdx.x; i <= i_hi; i += blockDim.x) {
-            long long j = k - i;
-            real v = INF;
-            if (in_band(i, j, n, m, kind, radius, slope)) {
-                real best;
-                if (i == 0 && j == 0) {
-                    best = 0;
-                } else {
-                    // every cell of the previous diagonals was written (+inf
-                    // when out of band), so the predecessors can be read as is
-                    best = INF;
-                    if (i > 0 && j > 0) best = d2[i - 1];
-                    if (i > 0 && d1[i - 1] < best) best = d1[i - 1];
-                    if (j > 0 && d1[i] < best) best = d1[i];
-                }
-                if (best < INF) {
-                    real c = 0;
-                    for (long long f = 0; f < d; ++f) {
-                        real diff = x[i * d + f] - y[j * d + f];
-                        c += diff * diff;
-                    }
-                    v = combine_cost(c, best, combine);
-                }
-            }
-            cur[i] = v;
+        for (long long i = diag_lo(k, m) + threadIdx.x; i <= diag_hi(k, n); i += blockDim.x) {
+            cur[i] = wavefront_cell(x, y, i, k - i, n, m, d, kind, radius, slope, d1, d2, combine);
         }
         __syncthreads();
     }
@@ -90,9 +56,7 @@ extern "C" __global__ void dtw_acc(
     real* r = R + bidx * N * M;
     const real INF = real_inf();
     for (long long k = 0; k < n + m - 1; ++k) {
-        long long i_lo = k - (m - 1) > 0 ? k - (m - 1) : 0;
-        long long i_hi = k < n - 1 ? k : n - 1;
-        for (long long i = i_lo + threadIdx.x; i <= i_hi; i += blockDim.x) {
+        for (long long i = diag_lo(k, m) + threadIdx.x; i <= diag_hi(k, n); i += blockDim.x) {
             long long j = k - i;
             if (!in_band(i, j, n, m, kind, radius, slope)) continue;
             real best;

@@ -22,9 +22,7 @@ extern "C" __global__ void lcss_acc(
     const long long W = M + 1;
     const real eps = (real)eps_d;
     for (long long k = 0; k < n + m - 1; ++k) {
-        long long i_lo = k - (m - 1) > 0 ? k - (m - 1) : 0;
-        long long i_hi = k < n - 1 ? k : n - 1;
-        for (long long i = i_lo + threadIdx.x; i <= i_hi; i += blockDim.x) {
+        for (long long i = diag_lo(k, m) + threadIdx.x; i <= diag_hi(k, n); i += blockDim.x) {
             long long j = k - i;
             if (!in_band(i, j, n, m, kind, radius, slope)) continue;
             long long v;

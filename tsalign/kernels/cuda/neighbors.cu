@@ -142,26 +142,7 @@ extern "C" __global__ void knn_search(
             real local = INF;
             for (long long i = i_lo + threadIdx.x; i <= i_hi; i += blockDim.x) {
                 long long j = kd - i;
-                real v = INF;
-                if (in_band(i, j, n, m, kind, radius, slope)) {
-                    real best;
-                    if (i == 0 && j == 0) {
-                        best = 0;
-                    } else {
-                        best = INF;
-                        if (i > 0 && j > 0) best = d2[i - 1];
-                        if (i > 0 && d1[i - 1] < best) best = d1[i - 1];
-                        if (j > 0 && d1[i] < best) best = d1[i];
-                    }
-                    if (best < INF) {
-                        real cc = 0;
-                        for (long long f = 0; f < d; ++f) {
-                            real diff = x[i * d + f] - y[j * d + f];
-                            cc += diff * diff;
-                        }
-                        v = cc + best;
-                    }
-                }
+                real v = wavefront_cell(x, y, i, j, n, m, d, kind, radius, slope, d1, d2, COMBINE_SUM);
                 cur[i] = v;
                 if (v < local) local = v;
             }
