@@ -529,6 +529,15 @@ def test_lanes_kernel_equals_single_pair_kernel(band, d, monkeypatch):
         np.testing.assert_allclose(got[1], counts, rtol=1e-13, atol=1e-12)
 
 
+def _walks(rng, n, N, d, every, short):
+    """n random walks of N frames, every ``every``-th one cut to ``short`` (zero padded)."""
+    X = rng.normal(size=(n, N, d)).cumsum(axis=1)
+    lx = np.where(np.arange(n) % every == every - 1, short, N).astype(np.int64)
+    for b in range(n):
+        X[b, lx[b] :] = 0.0
+    return X, lx
+
+
 @pytest.mark.parametrize("band", [(0, 0, 2.0), (2, 3, 2.0)])
 def test_softdtw_objective_exp_domain_equals_log_domain(band):
     # the exponential-domain groups against the log-domain kernel: at a large gamma
@@ -538,10 +547,7 @@ def test_softdtw_objective_exp_domain_equals_log_domain(band):
 
     rng = np.random.default_rng(5)
     n, N, S, d = 3 * sdtw_bary.LANES + 4, 40, 33, 2
-    X = rng.normal(size=(n, N, d)).cumsum(axis=1)
-    lx = np.where(np.arange(n) % 3 == 2, N - 5, N).astype(np.int64)
-    for b in range(n):
-        X[b, lx[b] :] = 0.0
+    X, lx = _walks(rng, n, N, d, every=3, short=N - 5)
     X[: n // 2] *= 0.2  # closer to Z: smaller values than the rest
     Z = rng.normal(size=(S, d)).cumsum(axis=0) * 0.2
     w = rng.random(n)
@@ -566,10 +572,7 @@ def test_fused_softdtw_objective_equals_family_kernels(band):
 
     rng = np.random.default_rng(2)
     n, N, S, d = 2 * sdtw_bary.LANES + 5, 18, 15, 2
-    X = rng.normal(size=(n, N, d)).cumsum(axis=1)
-    lx = np.where(np.arange(n) % 6 == 5, N - 4, N).astype(np.int64)
-    for b in range(n):
-        X[b, lx[b] :] = 0.0
+    X, lx = _walks(rng, n, N, d, every=6, short=N - 4)
     Z = rng.normal(size=(S, d)).cumsum(axis=0)
     w = rng.random(n)
     w[3] = 0.0
