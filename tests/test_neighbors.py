@@ -109,6 +109,39 @@ def test_every_cascade_matches_brute_force(rng, tight, band, d):
                 assert stats[:, K.S_TIGHT].sum() == 0
 
 
+@pytest.mark.parametrize("visit", ["lanes", "scalar"])
+@pytest.mark.parametrize("band", list(BAND_TUPLES), ids=list(BAND_TUPLES))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("d", [1, 2])
+def test_both_visits_match_brute_force(rng, visit, band, dtype, d):
+    """Both visits of the kernel, with more queries than a lane group has lanes (so
+    lanes take new queries while others are still visiting), equal lengths (the
+    lanes' uniform rows) and ragged ones (their masked rows), ties, k = 1, 3 and
+    every reference."""
+    from tsalign.kernels.cpu.dtw import dtw_cdist
+
+    bt = BAND_TUPLES[band]
+    lo, hi = (9, 11) if band.startswith("itakura") else (2, 16)
+    for ints in (False, True):
+        for same_length in (True, False):
+            a, b = (hi, hi) if same_length else (lo, hi)
+            Q = padded(ragged(rng, 37, a, b, d, ints), dtype)
+            R = padded(ragged(rng, 25, a, b, d, ints), dtype)
+            lq = np.sum(~np.isnan(Q[:, :, 0]), axis=1).astype(np.int64)
+            lr = np.sum(~np.isnan(R[:, :, 0]), axis=1).astype(np.int64)
+            Q, R = np.nan_to_num(Q), np.nan_to_num(R)
+            D = np.asarray(dtw_cdist(Q, R, lq, lr, bt, False))
+            for k in (1, 3, 25):
+                sq, idx, stats = K.dtw_kneighbors(Q, R, lq, lr, bt, k, visit=visit)
+                order = np.argsort(D, axis=1, kind="stable")[:, :k]
+                np.testing.assert_array_equal(idx, order)
+                assert sq.dtype == dtype
+                np.testing.assert_array_equal(sq, np.take_along_axis(D, order, axis=1))
+                assert stats.sum() == 37 * 25
+    with pytest.raises(ValueError, match="visit"):
+        K.dtw_kneighbors(Q, R, lq, lr, bt, 1, visit="both")
+
+
 @pytest.mark.parametrize("d", [1, 3])
 def test_float32_is_bit_identical_to_brute_force(rng, d):
     Q = padded(ragged(rng, 9, 5, 20, d), np.float32)
@@ -225,7 +258,7 @@ def _bounds(x, y, band):
         K._envelope(x, f, clo, chi, m, qL, qU, dq1, dq2)
     kim = K._lb_kim(x, y, n, m)
     if d == 1 and n >= 3 and m >= 3 and max(n, m) >= 6:
-        kim1 = K._lb_kim_1d(np.ascontiguousarray(x[:, 0]), np.ascontiguousarray(y[:, 0]), n, m)
+        kim1 = K._lb_kim_1d(x[None, :, 0].copy(), 0, y[None, :, 0].copy(), 0, n, m)
         assert kim1 == pytest.approx(kim, rel=1e-12, abs=1e-12)
     ec = K._keogh(x, n, cL, cU, np.inf)
     eq = K._keogh(y, m, qL, qU, np.inf)
@@ -240,7 +273,7 @@ def _bounds(x, y, band):
     assert full == pytest.approx(ec, rel=1e-12, abs=1e-12)
     if d == 1:
         full1, mid1 = K._keogh_split_1d(
-            np.ascontiguousarray(x[:, 0]), n, cL[:, 0].copy(), cU[:, 0].copy(), a, b
+            x[None, :, 0].copy(), 0, n, cL[None, :, 0].copy(), cU[None, :, 0].copy(), 0, a, b
         )
         assert (full1, mid1) == pytest.approx((full, mid), rel=1e-12, abs=1e-12), (
             n,

@@ -79,7 +79,8 @@ def test_cdist_bit_identical(rng, dtype, band, d, vary):
 
 
 def test_lane_kernels_really_run(monkeypatch, rng):
-    """The dispatch reaches the lane kernel for a batch of G pairs, not below."""
+    """The dispatch reaches the lane kernel from a quarter of a group on, in one
+    call whatever the remainder (the last group is padded), not below."""
     calls = []
     real = kdtw._dtw_lanes_kernel
 
@@ -92,12 +93,15 @@ def test_lane_kernels_really_run(monkeypatch, rng):
     G = _lanes.group_size(np.float64)
     X, lx = _series(rng, G + 3, 6, 1, np.float64, vary=True)
     kdtw.dtw_values(X, X, lx, lx, NO_BAND)
-    assert calls == [G]
-    kdtw.dtw_values(X[: G - 1], X[: G - 1], lx[: G - 1], lx[: G - 1], NO_BAND)
-    assert calls == [G]
+    assert calls == [G + 3]
+    q = G // 4
+    kdtw.dtw_values(X[:q], X[:q], lx[:q], lx[:q], NO_BAND)
+    assert calls == [G + 3, q]
+    kdtw.dtw_values(X[: q - 1], X[: q - 1], lx[: q - 1], lx[: q - 1], NO_BAND)
+    assert calls == [G + 3, q]
     with _lanes.scalar_only():
         kdtw.dtw_values(X, X, lx, lx, NO_BAND)
-    assert calls == [G]
+    assert calls == [G + 3, q]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

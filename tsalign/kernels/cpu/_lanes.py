@@ -12,7 +12,7 @@ pairs.  ``G`` is a few vector registers wide, not one: the chain of a DTW cell
 of a vector of cells, so several independent vectors must be in flight.
 
 This module holds what every such kernel shares: the lane count, how a run of
-pairs is cut into lane groups (the unit of work of ``prange``) plus a remainder,
+pairs is cut into lane groups (the unit of work of ``prange``; the last one padded),
 how pairs are ordered by length so that a group's lanes have equal lengths (and
 need no masks), and the switch that forces the scalar kernels (for tests).
 """
@@ -56,8 +56,13 @@ def loss_group_size(dtype) -> int:
 
 
 def use_lanes(n_pairs: int, dtype) -> bool:
-    """Whether a run of ``n_pairs`` pairs goes through the lane kernels."""
-    return ENABLED and n_pairs >= group_size(dtype)
+    """Whether a run of ``n_pairs`` pairs goes through the exact-DTW lane kernel.
+
+    From a quarter of a group on: the kernel pads its last group (a group costs
+    about G / 7 scalar pairs, the lanes measuring 7-8x the scalar kernel's
+    cells per second), and a call that takes it compiles no scalar kernel.
+    """
+    return ENABLED and n_pairs >= max(2, group_size(dtype) // 4)
 
 
 def use_soft_lanes(n_pairs: int, dtype) -> bool:
@@ -71,10 +76,9 @@ def use_soft_lanes(n_pairs: int, dtype) -> bool:
 
 
 def split(n_pairs: int, dtype) -> tuple[int, int]:
-    """(lane groups, pairs they cover); the rest go to the scalar kernel."""
+    """(lane groups, pairs they cover): all of them, the last group padded."""
     g = group_size(dtype)
-    n_groups = n_pairs // g
-    return n_groups, n_groups * g
+    return (n_pairs + g - 1) // g, n_pairs
 
 
 def length_order(lengths) -> np.ndarray | None:

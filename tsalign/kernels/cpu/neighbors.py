@@ -30,9 +30,20 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from .._contract import BAND_ITAKURA
+from .._contract import BAND_ITAKURA, BAND_SAKOE_CHIBA
+from . import _lanes
 from ._band import band_ranges
-from ._jit import _VEC_FLAGS, _jit, njit, njit_parallel
+from ._dtw_lanes import _group_masked, _group_uniform
+from ._jit import _VEC_FLAGS, _jit, n_threads, njit, njit_parallel
+from ._pairs import chunk_of
+from ._simd import lanes
+from .dtw import dtw_values
+
+
+def _inline(fn):
+    """A helper inlined into its callers by numba (no call: no reference counting
+    of its array arguments, which costs more than a short helper's work)."""
+    return _jit(fn, inline="always")
 
 
 def _njit_sum(fn):
@@ -179,22 +190,23 @@ def _lb_kim(x, y, n, m):
     return lb
 
 
-@njit
-def _lb_kim_1d(x, y, n, m):
-    """``_lb_kim`` of univariate contiguous series with n, m >= 3 and
-    max(n, m) >= 6 (the six level sets written out)."""
-    a0 = x[0]
-    a1 = x[1]
-    a2 = x[2]
-    b0 = y[0]
-    b1 = y[1]
-    b2 = y[2]
-    e0 = x[n - 1]
-    e1 = x[n - 2]
-    e2 = x[n - 3]
-    f0 = y[m - 1]
-    f1 = y[m - 2]
-    f2 = y[m - 3]
+@_inline
+def _lb_kim_1d(X1, q, Y1, c, n, m):
+    """``_lb_kim`` of univariate contiguous series ``X1[q, :n]`` and ``Y1[c, :m]``
+    with n, m >= 3 and max(n, m) >= 6 (the six level sets written out; rows are
+    indexed in place: a view per candidate costs reference counting)."""
+    a0 = X1[q, 0]
+    a1 = X1[q, 1]
+    a2 = X1[q, 2]
+    b0 = Y1[c, 0]
+    b1 = Y1[c, 1]
+    b2 = Y1[c, 2]
+    e0 = X1[q, n - 1]
+    e1 = X1[q, n - 2]
+    e2 = X1[q, n - 3]
+    f0 = Y1[c, m - 1]
+    f1 = Y1[c, m - 2]
+    f2 = Y1[c, m - 3]
     lb = (a0 - b0) * (a0 - b0) + (e0 - f0) * (e0 - f0)
     lb += min((a1 - b0) * (a1 - b0), (a0 - b1) * (a0 - b1), (a1 - b1) * (a1 - b1))
     lb += min((e1 - f0) * (e1 - f0), (e0 - f1) * (e0 - f1), (e1 - f1) * (e1 - f1))
@@ -445,22 +457,31 @@ def ea_dtw(x, y, n, m, lo, hi, cbs, ub, thr_lb, prev, cur, inf_t, zero_t):
     return inf_t, True
 
 
-@njit
-def _insert(topd, topi, count, k, v, c):
-    """Insert (v, c) into the sorted top-k lists (ties: lower index first)."""
+@_inline
+def _insert(topd, topi, r, count, k, v, c):
+    """Insert (v, c) into the sorted top-k lists ``topd[r]``, ``topi[r]`` (ties:
+    lower index first)."""
     p = count if count < k else k - 1
     if count == k:
-        if not (v < topd[k - 1] or (v == topd[k - 1] and c < topi[k - 1])):
+        if not (v < topd[r, k - 1] or (v == topd[r, k - 1] and c < topi[r, k - 1])):
             return count
     else:
         count += 1
-    while p > 0 and (topd[p - 1] > v or (topd[p - 1] == v and topi[p - 1] > c)):
-        topd[p] = topd[p - 1]
-        topi[p] = topi[p - 1]
+    while p > 0 and (topd[r, p - 1] > v or (topd[r, p - 1] == v and topi[r, p - 1] > c)):
+        topd[r, p] = topd[r, p - 1]
+        topi[r, p] = topi[r, p - 1]
         p -= 1
-    topd[p] = v
-    topi[p] = c
+    topd[r, p] = v
+    topi[r, p] = c
     return count
+
+
+@_inline
+def _lane_copy(S, s, dst, l):
+    """``dst[i, f, l] = S[s, i, f]``: series ``s`` into lane ``l`` of a lane-major group."""
+    for i in range(S.shape[1]):
+        for f in range(S.shape[2]):
+            dst[i, f, l] = S[s, i, f]
 
 
 # --------------------------------------------------------------------------- kNN
@@ -489,21 +510,45 @@ def _keogh_split(x, n, L, U, a, b):
 
 
 @_njit_sum
-def _keogh_split_1d(x, n, L, U, a, b):
-    """Univariate ``_keogh_split`` on contiguous rows (vectorised sums)."""
-    head = 0.0
-    for i in range(a):
-        e = max(x[i] - U[i], L[i] - x[i], 0.0)
-        head += e * e
+def _keogh_1d(Y1, c, L1, l, m):
+    """LB_Keogh of the univariate row ``Y1[c, :m]`` against ``(L1[l], U1[l])``.
+
+    Vectorised: rows are indexed in place (no views, whose reference counting
+    costs more than a short row's sum) and the loop starts at 0, so numba adds no
+    negative-index fix-up per element (one over ``range(a, b)`` with a runtime
+    ``a`` measured ~7x slower); ``L1[l]`` / ``L1[l + 1]`` are the lower / upper rows.
+    """
+    lb = 0.0
+    for j in range(m):
+        y = Y1[c, j]
+        e = max(max(y - L1[l + 1, j], L1[l, j] - y), 0.0)
+        lb += e * e
+    return lb
+
+
+@_inline
+def _keogh_split_1d(X1, q, n, L, U, c, a, b):
+    """Univariate ``_keogh_split`` of ``X1[q]`` against ``(L[c], U[c])``: the rows
+    between ``a`` and ``b`` (all but LB_Enhanced's few end rows) in one vectorised
+    sum (an unsigned index: no negative-index fix-up, see ``_keogh_1d``)."""
     mid = 0.0
-    for i in range(a, b):
-        e = max(x[i] - U[i], L[i] - x[i], 0.0)
+    ua = np.uint64(a)
+    for t in range(b - a):
+        i = ua + np.uint64(t)
+        x = X1[q, i]
+        e = max(max(x - U[c, i], L[c, i] - x), 0.0)
         mid += e * e
-    tail = 0.0
-    for i in range(b, n):
-        e = max(x[i] - U[i], L[i] - x[i], 0.0)
-        tail += e * e
-    return head + mid + tail, mid
+    ends = 0.0
+    for i in range(a):
+        x = X1[q, i]
+        e = max(max(x - U[c, i], L[c, i] - x), 0.0)
+        ends += e * e
+    for t in range(n - b):
+        i = b + t
+        x = X1[q, i]
+        e = max(max(x - U[c, i], L[c, i] - x), 0.0)
+        ends += e * e
+    return ends + mid, mid
 
 
 @njit
@@ -634,14 +679,15 @@ TIGHT_WEBB = 2
 
 
 @njit_parallel
-def _ref_envelopes(Y, ly, n0, kind, radius, slope, L, U, UL, LU):
+def _ref_envelopes(Y, ly, n0, kind, radius, slope, L, U, UL, LU, n_chunks):
     """Envelope of every reference over the columns each row of an (n0, m) band
     allows, and the envelopes of that envelope over each column's rows (LB_Webb)."""
     nr = Y.shape[0]
     M = Y.shape[1]
     d = Y.shape[2]
     W = max(n0, M) + 1
-    for c in prange(nr):
+    for ch in prange(n_chunks):
+        c0, c1 = chunk_of(ch, n_chunks, nr)
         lo = np.empty(n0, dtype=np.int64)
         hi = np.empty(n0, dtype=np.int64)
         clo = np.empty(M, dtype=np.int64)
@@ -649,21 +695,152 @@ def _ref_envelopes(Y, ly, n0, kind, radius, slope, L, U, UL, LU):
         dq1 = np.empty(W, dtype=np.int64)
         dq2 = np.empty(W, dtype=np.int64)
         junk = np.empty((M, d), dtype=Y.dtype)
-        m = ly[c]
-        band_ranges(n0, m, kind, radius, slope, lo, hi)
-        _col_ranges(n0, m, lo, hi, clo, chi)
-        for f in range(d):
-            _envelope(Y[c], f, lo, hi, n0, L[c], U[c], dq1, dq2)
-            if UL.shape[1] > 0:
-                _envelope(L[c], f, clo, chi, m, junk, UL[c], dq1, dq2)
-                _envelope(U[c], f, clo, chi, m, LU[c], junk, dq1, dq2)
+        work = np.empty((4, 3 * W), dtype=Y.dtype)
+        for c in range(c0, c1):
+            m = ly[c]
+            if d == 1 and m == n0 and kind != BAND_ITAKURA and UL.shape[1] == 0:
+                # the band is |i - j| <= r: a sliding min / max (van Herk)
+                r = radius if kind == BAND_SAKOE_CHIBA else m
+                _sliding_minmax(Y[c, :, 0], 0, m, r, L[c, :, 0], U[c, :, 0], work)
+                continue
+            band_ranges(n0, m, kind, radius, slope, lo, hi)
+            _col_ranges(n0, m, lo, hi, clo, chi)
+            for f in range(d):
+                _envelope(Y[c], f, lo, hi, n0, L[c], U[c], dq1, dq2)
+                if UL.shape[1] > 0:
+                    _envelope(L[c], f, clo, chi, m, junk, UL[c], dq1, dq2)
+                    _envelope(U[c], f, clo, chi, m, LU[c], junk, dq1, dq2)
+
+
+@_njit_sum
+def _bounds_chunk(
+    X,
+    X1,
+    lx,
+    Y,
+    Y1,
+    ly,
+    envL,
+    envU,
+    env1L,
+    env1U,
+    n0,
+    kind,
+    radius,
+    slope,
+    q0,
+    q1,
+    keys,
+    kims,
+    ecs,
+    first,
+):
+    """Pass 1 for queries ``[q0, q1)``: ``keys[q, c] = max(LB_Kim, LB_Keogh(x, env(y)),
+    LB_Enhanced)`` of every candidate (``kims`` / ``ecs``: LB_Kim and LB_Keogh, for the
+    statistics), and ``first[q]`` = the k best-bounded candidates (ties: lower index).
+
+    Compiled with reassociated sums (``_njit_sum``, which the inlined LB_Keogh
+    needs to vectorise): it computes bounds only, compared with thresholds
+    inflated by ``_rounding_margin``."""
+    nr = Y.shape[0]
+    N = X.shape[1]
+    d = X.shape[2]
+    k = first.shape[1]
+    W = max(N, Y.shape[1]) + 1
+    # scratch once per chunk of queries, not per query
+    lo = np.empty(N, dtype=np.int64)
+    hi = np.empty(N, dtype=np.int64)
+    dq1 = np.empty(W, dtype=np.int64)
+    dq2 = np.empty(W, dtype=np.int64)
+    cL = np.empty((N, d), dtype=Y.dtype)
+    cU = np.empty((N, d), dtype=Y.dtype)
+    topk = np.empty((q1 - q0, k))
+    for q in range(q0, q1):
+        x = X[q]
+        q1x = min(q, X1.shape[0] - 1)
+        n = lx[q]
+        key = keys[q - q0]
+        for c in range(nr):
+            m = ly[c]
+            if d == 1 and n >= 3 and m >= 3 and (n >= 6 or m >= 6):
+                kim = _lb_kim_1d(X1, q1x, Y1, c, n, m)
+            else:
+                kim = _lb_kim(x, Y[c], n, m)
+            a, b = _enhanced_rows(n, m)
+            if n == n0:
+                if d == 1:
+                    ke, mid = _keogh_split_1d(X1, q1x, n, env1L, env1U, c, a, b)
+                else:
+                    ke, mid = _keogh_split(x, n, envL[c], envU[c], a, b)
+            else:
+                band_ranges(n, m, kind, radius, slope, lo, hi)
+                for f in range(d):
+                    _envelope(Y[c], f, lo, hi, n, cL, cU, dq1, dq2)
+                ke, mid = _keogh_split(x, n, cL, cU, a, b)
+            kims[q - q0, c] = kim
+            ecs[q - q0, c] = ke
+            key[c] = max(kim, ke, kim + mid)
+        count = 0
+        for c in range(nr):
+            if count < k or key[c] < topk[q - q0, k - 1]:  # most candidates: one comparison
+                count = _insert(topk, first, q - q0, count, k, key[c], c)
+
+
+@njit_parallel
+def _bounds_kernel(
+    X,
+    X1,
+    lx,
+    Y,
+    Y1,
+    ly,
+    envL,
+    envU,
+    env1L,
+    env1U,
+    n0,
+    kind,
+    radius,
+    slope,
+    keys,
+    kims,
+    ecs,
+    first,
+    n_chunks,
+):
+    nq = X.shape[0]
+    for ch in prange(n_chunks):
+        q0, q1 = chunk_of(ch, n_chunks, nq)
+        if q1 > q0:
+            _bounds_chunk(
+                X,
+                X1,
+                lx,
+                Y,
+                Y1,
+                ly,
+                envL,
+                envU,
+                env1L,
+                env1U,
+                n0,
+                kind,
+                radius,
+                slope,
+                q0,
+                q1,
+                keys[q0:q1],
+                kims[q0:q1],
+                ecs[q0:q1],
+                first[q0:q1],
+            )
 
 
 @njit
-def _search_one(
-    x,
-    x1,
-    n,
+def _visit_chunk(
+    X,
+    X1,
+    lx,
     Y,
     Y1,
     ly,
@@ -677,26 +854,34 @@ def _search_one(
     kind,
     radius,
     slope,
-    k,
     tight,
     eps,
+    q0,
+    q1,
+    keys,
+    kims,
+    ecs,
+    first,
+    first_sq,
     out_d,
     out_i,
     stats,
 ):
+    """Queries ``[q0, q1)``: start from the exact DTWs of their k best-bounded
+    candidates (``first``, ``first_sq``), then visit the candidates whose bound is
+    within the k-th best, in increasing order of the bound (see ``dtw_kneighbors``)."""
     nr = Y.shape[0]
     M = Y.shape[1]
-    N = x.shape[0]
-    d = x.shape[1]
+    N = X.shape[1]
+    d = X.shape[2]
+    k = first.shape[1]
     dt = out_d.dtype
     inf_arr = np.full(2, np.inf, dtype=dt)
     inf_arr[1] = 0.0
     inf_t = inf_arr[0]
     zero_t = inf_arr[1]
     W = max(N, M) + 1
-    keys = np.empty(nr, dtype=np.float64)
-    kims = np.empty(nr, dtype=np.float64)
-    ecs = np.empty(nr, dtype=np.float64)
+    # scratch once per chunk of queries, not per query
     lo = np.empty(N, dtype=np.int64)
     hi = np.empty(N, dtype=np.int64)
     clo = np.empty(M, dtype=np.int64)
@@ -723,147 +908,125 @@ def _search_one(
     sc = np.empty(M + 1, dtype=np.float64)
     prev = np.empty(M, dtype=dt)
     cur = np.empty(M, dtype=dt)
-    topd = np.full(k, np.inf, dtype=dt)
-    topi = np.full(k, -1, dtype=np.int64)
-
-    # pass 1, every candidate: max(LB_Kim, LB_Keogh(x, env(y)), LB_Enhanced)
-    for c in range(nr):
-        m = ly[c]
-        y = Y[c]
-        if d == 1 and n >= 3 and m >= 3 and (n >= 6 or m >= 6):
-            kim = _lb_kim_1d(x1, Y1[c], n, m)
-        else:
-            kim = _lb_kim(x, y, n, m)
-        a, b = _enhanced_rows(n, m)
-        if n == n0:
+    topd = np.empty((1, k), dtype=dt)
+    topi = np.empty((1, k), dtype=np.int64)
+    cand = np.empty(nr, dtype=np.int64)
+    ckey = np.empty(nr, dtype=np.float64)
+    seen = np.zeros(nr, dtype=np.bool_)
+    for q in range(q0, q1):
+        x = X[q]
+        x1 = X1[min(q, X1.shape[0] - 1)]
+        n = lx[q]
+        r = q - q0
+        st = stats[r]
+        key = keys[r]
+        margin = _rounding_margin(n, M, d, eps)
+        count = 0
+        for p in range(k):
+            c = first[r, p]
+            count = _insert(topd, topi, 0, count, k, first_sq[r, p], c)
+            seen[c] = True
+        st[S_DTW_FULL] += k
+        ub = topd[0, k - 1]
+        thr = _inflate(float(ub), margin)
+        # the candidates still in reach, in increasing order of their bound
+        nv = 0
+        for c in range(nr):
+            if key[c] <= thr and not seen[c]:
+                cand[nv] = c
+                ckey[nv] = key[c]
+                nv += 1
+        order = np.argsort(ckey[:nv])
+        cur_m = -1  # lengths for which lo/hi/clo/chi and the query's envelopes are valid
+        for t in range(nv):
+            c = cand[order[t]]
+            if key[c] > thr:
+                break
+            seen[c] = True
+            m = ly[c]
+            y = Y[c]
+            if m != cur_m:
+                band_ranges(n, m, kind, radius, slope, lo, hi)
+                _col_ranges(n, m, lo, hi, clo, chi)
+                for f in range(d):
+                    _envelope(x, f, clo, chi, m, qL, qU, dq1, dq2)
+                    if tight == TIGHT_WEBB:
+                        _envelope(qU, f, lo, hi, n, LUx, junk, dq1, dq2)
+                        _envelope(qL, f, lo, hi, n, junk, ULx, dq1, dq2)
+                if d == 1:
+                    for j in range(m):
+                        qL1[j] = qL[j, 0]
+                        qU1[j] = qU[j, 0]
+                cur_m = m
+            # LB_Keogh of the candidate against the query's envelope
             if d == 1:
-                ke, mid = _keogh_split_1d(x1, n, env1L[c], env1U[c], a, b)
+                lb = _keogh_cols_1d(Y1[c], m, qL1, qU1, thr, sc)
             else:
-                ke, mid = _keogh_split(x, n, envL[c], envU[c], a, b)
-        else:
-            band_ranges(n, m, kind, radius, slope, lo, hi)
-            for f in range(d):
-                _envelope(y, f, lo, hi, n, cL, cU, dq1, dq2)
-            ke, mid = _keogh_split(x, n, cL, cU, a, b)
-        kims[c] = kim
-        ecs[c] = ke
-        keys[c] = max(kim, ke, kim + mid)
-    order = np.argsort(keys)
-
-    count = 0
-    ub = inf_t
-    thr = np.inf
-    margin = _rounding_margin(n, M, d, eps)
-    # a first threshold before any DTW: the k-th smallest cost of the diagonal
-    # path among the first candidates in bound order (a Sakoe-Chiba band, or none,
-    # holds it when the lengths are equal), inflated by the rounding margin so
-    # that it is never below the DTW of such a candidate as the kernel sums it
-    if kind != BAND_ITAKURA:
-        tries = min(nr, k + 4)
-        diags = np.full(tries, np.inf)
-        for t in range(tries):
-            c = order[t]
-            if ly[c] == n:
-                e = 0.0
-                for i in range(n):
-                    e += _sq(x, i, Y[c], i)
-                diags[t] = e
-        diags.sort()
-        diag = diags[k - 1] if k <= tries else np.inf
-        if diag < np.inf:
-            thr = _inflate(_inflate(diag, margin), margin)
-            ub = _inflate_t(diag, margin, np.empty(2, dtype=dt))
-    cur_m = -1  # lengths for which lo/hi/clo/chi and the query's envelopes are valid
-    visited = nr
-    for t in range(nr):
-        c = order[t]
-        if keys[c] > thr:
-            visited = t
-            break
-        m = ly[c]
-        y = Y[c]
-        if m != cur_m:
-            band_ranges(n, m, kind, radius, slope, lo, hi)
-            _col_ranges(n, m, lo, hi, clo, chi)
-            for f in range(d):
-                _envelope(x, f, clo, chi, m, qL, qU, dq1, dq2)
-                if tight == TIGHT_WEBB:
-                    _envelope(qU, f, lo, hi, n, LUx, junk, dq1, dq2)
-                    _envelope(qL, f, lo, hi, n, junk, ULx, dq1, dq2)
-            if d == 1:
-                for j in range(m):
-                    qL1[j] = qL[j, 0]
-                    qU1[j] = qU[j, 0]
-            cur_m = m
-        # LB_Keogh of the candidate against the query's envelope
-        if d == 1:
-            lb = _keogh_cols_1d(Y1[c], m, qL1, qU1, thr, sc)
-        else:
-            lb = _keogh_cols(y, m, qL, qU, thr, sc)
-        if lb > thr:
-            stats[S_KEOGH_EQ] += 1
-            continue
-        if n == n0:
-            Lc = envL[c]
-            Uc = envU[c]
-            ULc = envUL[c]
-            LUc = envLU[c]
-        else:
-            for f in range(d):
-                _envelope(y, f, lo, hi, n, cL, cU, dq1, dq2)
-                if tight == TIGHT_WEBB:
-                    _envelope(cL, f, clo, chi, m, junk, cUL, dq1, dq2)
-                    _envelope(cU, f, clo, chi, m, cLU, junk, dq1, dq2)
-            Lc = cL
-            Uc = cU
-            ULc = cUL
-            LUc = cLU
-        if tight == TIGHT_WEBB:
-            _rows_pass(x, n, Lc, Uc, LUx, ULx, cbs, nfa, nfb)
-            head = cbs[0]
-            lb2 = head + _webb_columns(y, m, qL, qU, ULc, LUc, clo, chi, nfa, nfb, thr - head)
-            if lb2 > thr:
-                stats[S_TIGHT] += 1
+                lb = _keogh_cols(y, m, qL, qU, thr, sc)
+            if lb > thr:
+                st[S_KEOGH_EQ] += 1
                 continue
-        else:
-            if d == 1 and n == n0:
-                _keogh_rows_1d(x1, n, env1L[c], env1U[c], cbs)
+            if n == n0:
+                Lc = envL[c]
+                Uc = envU[c]
+                ULc = envUL[c]
+                LUc = envLU[c]
             else:
-                _keogh_rows(x, n, Lc, Uc, cbs)
-            if tight == TIGHT_IMPROVED:
+                for f in range(d):
+                    _envelope(y, f, lo, hi, n, cL, cU, dq1, dq2)
+                    if tight == TIGHT_WEBB:
+                        _envelope(cL, f, clo, chi, m, junk, cUL, dq1, dq2)
+                        _envelope(cU, f, clo, chi, m, cLU, junk, dq1, dq2)
+                Lc = cL
+                Uc = cU
+                ULc = cUL
+                LUc = cLU
+            if tight == TIGHT_WEBB:
+                _rows_pass(x, n, Lc, Uc, LUx, ULx, cbs, nfa, nfb)
                 head = cbs[0]
-                lb2 = head + _improved_tail(
-                    x, n, y, m, Lc, Uc, clo, chi, h, hL, hU, dq1, dq2, thr - head
-                )
+                lb2 = head + _webb_columns(y, m, qL, qU, ULc, LUc, clo, chi, nfa, nfb, thr - head)
                 if lb2 > thr:
-                    stats[S_TIGHT] += 1
+                    st[S_TIGHT] += 1
                     continue
-        _merge_cumulative(cbs, sc, n, hi)
-        v, abandoned = ea_dtw(x, y, n, m, lo, hi, cbs, ub, thr, prev, cur, inf_t, zero_t)
-        if abandoned or v == inf_t:
-            stats[S_DTW_ABANDONED] += 1
-            continue
-        stats[S_DTW_FULL] += 1
-        count = _insert(topd, topi, count, k, v, c)
-        if count == k:
-            ub = topd[k - 1]
+            else:
+                if d == 1 and n == n0:
+                    _keogh_rows_1d(x1, n, env1L[c], env1U[c], cbs)
+                else:
+                    _keogh_rows(x, n, Lc, Uc, cbs)
+                if tight == TIGHT_IMPROVED:
+                    head = cbs[0]
+                    lb2 = head + _improved_tail(
+                        x, n, y, m, Lc, Uc, clo, chi, h, hL, hU, dq1, dq2, thr - head
+                    )
+                    if lb2 > thr:
+                        st[S_TIGHT] += 1
+                        continue
+            _merge_cumulative(cbs, sc, n, hi)
+            v, abandoned = ea_dtw(x, y, n, m, lo, hi, cbs, ub, thr, prev, cur, inf_t, zero_t)
+            if abandoned or v == inf_t:
+                st[S_DTW_ABANDONED] += 1
+                continue
+            st[S_DTW_FULL] += 1
+            count = _insert(topd, topi, 0, count, k, v, c)
+            ub = topd[0, k - 1]
             thr = _inflate(float(ub), margin)
-    # candidates never visited: attribute them to the first bound that rejects them
-    for t in range(visited, nr):
-        c = order[t]
-        if kims[c] > thr:
-            stats[S_KIM] += 1
-        elif ecs[c] > thr:
-            stats[S_KEOGH_EC] += 1
-        else:
-            stats[S_ENHANCED] += 1
-    for p in range(k):
-        out_d[p] = topd[p]
-        out_i[p] = topi[p]
+        # candidates never visited: attribute them to the first bound that rejects them
+        for c in range(nr):
+            if seen[c]:
+                seen[c] = False
+            elif kims[r, c] > thr:
+                st[S_KIM] += 1
+            elif ecs[r, c] > thr:
+                st[S_KEOGH_EC] += 1
+            else:
+                st[S_ENHANCED] += 1
+        for p in range(k):
+            out_d[r, p] = topd[0, p]
+            out_i[r, p] = topi[0, p]
 
 
 @njit_parallel
-def _kneighbors_kernel(
+def _visit_kernel(
     X,
     X1,
     lx,
@@ -880,40 +1043,279 @@ def _kneighbors_kernel(
     kind,
     radius,
     slope,
-    k,
     tight,
     eps,
+    keys,
+    kims,
+    ecs,
+    first,
+    first_sq,
     out_d,
     out_i,
     stats,
+    n_chunks,
 ):
     nq = X.shape[0]
-    for q in prange(nq):
-        # prange's index is unsigned in the pool: min(uint64, int64) would type as a float
-        _search_one(
-            X[q],
-            X1[min(np.int64(q), X1.shape[0] - 1)],
-            lx[q],
-            Y,
-            Y1,
-            ly,
-            envL,
-            envU,
-            envUL,
-            envLU,
-            env1L,
-            env1U,
-            n0,
-            kind,
-            radius,
-            slope,
-            k,
-            tight,
-            eps,
-            out_d[q],
-            out_i[q],
-            stats[q],
-        )
+    for ch in prange(n_chunks):
+        q0, q1 = chunk_of(ch, n_chunks, nq)
+        if q1 > q0:
+            _visit_chunk(
+                X,
+                X1,
+                lx,
+                Y,
+                Y1,
+                ly,
+                envL,
+                envU,
+                envUL,
+                envLU,
+                env1L,
+                env1U,
+                n0,
+                kind,
+                radius,
+                slope,
+                tight,
+                eps,
+                q0,
+                q1,
+                keys[q0:q1],
+                kims[q0:q1],
+                ecs[q0:q1],
+                first[q0:q1],
+                first_sq[q0:q1],
+                out_d[q0:q1],
+                out_i[q0:q1],
+                stats[q0:q1],
+            )
+
+
+@_inline
+def _sort_by_key(order, q, nv, keys):
+    """Sort ``order[q, :nv]`` by ``keys[q, order[q]]``: insertion sort for the few
+    candidates a query usually keeps (no allocation), ``argsort`` beyond."""
+    if nv > 32:
+        row = order[q, :nv]
+        row[:] = row[np.argsort(keys[q][row])]
+        return
+    for t in range(1, nv):
+        c = order[q, t]
+        v = keys[q, c]
+        p = t
+        while p > 0 and keys[q, order[q, p - 1]] > v:
+            order[q, p] = order[q, p - 1]
+            p -= 1
+        order[q, p] = c
+
+
+@njit
+def _query_envelope(
+    X, X1, q, n, m, kind, radius, slope, qL, qU, qLU1, l, lo, hi, clo, chi, dq1, dq2, work
+):
+    """Envelope of query ``q`` over the rows each column of an (n, m) band allows;
+    univariate, into rows ``2l`` / ``2l + 1`` of ``qLU1``."""
+    d = X.shape[2]
+    if d == 1 and n == m and kind != BAND_ITAKURA:
+        # the band is |i - j| <= r: a sliding min / max (van Herk)
+        r = radius if kind == BAND_SAKOE_CHIBA else n
+        _sliding_minmax(X1[q], 0, n, r, qLU1[2 * l], qLU1[2 * l + 1], work)
+        return
+    band_ranges(n, m, kind, radius, slope, lo, hi)
+    _col_ranges(n, m, lo, hi, clo, chi)
+    for f in range(d):
+        _envelope(X[q], f, clo, chi, m, qL, qU, dq1, dq2)
+    if d == 1:
+        for j in range(m):
+            qLU1[2 * l, j] = qL[j, 0]
+            qLU1[2 * l + 1, j] = qU[j, 0]
+
+
+@_inline
+def _attribute(kims_q, ecs_q, thr, st):
+    """Candidates never computed: count each against the first bound above ``thr``."""
+    for c in range(kims_q.shape[0]):
+        if kims_q[c] < 0.0:
+            continue
+        if kims_q[c] > thr:
+            st[S_KIM] += 1
+        elif ecs_q[c] > thr:
+            st[S_KEOGH_EC] += 1
+        else:
+            st[S_ENHANCED] += 1
+
+
+@njit
+def _lanes_chunk(
+    X, X1, lx, Y, Y1, ly, kind, radius, slope, eps, q0, q1, keys, kims, ecs, order, first,
+    out_d, out_i, stats,
+):  # fmt: skip
+    """Queries ``[q0, q1)`` of the block, one per SIMD lane of a DTW lane group.
+
+    Each step every lane takes its query's next candidate (first its k
+    best-bounded candidates, without threshold; then, in increasing order of the
+    bound, those within the k-th best so far that LB_Keogh against the query's
+    envelope does not reject; a lane whose query is done takes the chunk's next
+    query), the G pairs run as one lane
+    group of ``_dtw_lanes`` (the values of brute force, bit for bit), and each
+    lane's k best and threshold are updated.  Idle lanes repeat a busy lane's pair.
+    """
+    G = lanes(out_d)
+    nr = Y.shape[0]
+    N = X.shape[1]
+    M = Y.shape[1]
+    d = X.shape[2]
+    k = first.shape[1]
+    dt = out_d.dtype
+    W = max(N, M) + 1
+    xs = np.zeros((N, d, G), dtype=X.dtype)
+    ys = np.zeros((M, d, G), dtype=Y.dtype)
+    xq = np.full(G, -1, dtype=np.int64)  # the query each lane of xs holds
+    prev = np.empty((M + 1, G), dtype=dt)
+    cur = np.empty((M + 1, G), dtype=dt)
+    res = np.empty(G, dtype=dt)
+    lo = np.empty(N, dtype=np.int64)
+    hi = np.empty(N, dtype=np.int64)
+    LO = np.empty((N, G), dtype=np.int64)
+    HI = np.empty((N, G), dtype=np.int64)
+    ulo = np.empty(N, dtype=np.int64)
+    uhi = np.empty(N, dtype=np.int64)
+    clo = np.empty(M, dtype=np.int64)
+    chi = np.empty(M, dtype=np.int64)
+    dq1 = np.empty(W, dtype=np.int64)
+    dq2 = np.empty(W, dtype=np.int64)
+    ns = np.empty(G, dtype=np.int64)
+    ms = np.empty(G, dtype=np.int64)
+    # per-lane state
+    lq = np.full(G, -1, dtype=np.int64)  # the lane's query, -1: none
+    pc = np.full(G, -1, dtype=np.int64)  # the candidate of this step, -1: idle
+    topd = np.empty((G, k), dtype=dt)
+    topi = np.empty((G, k), dtype=np.int64)
+    cnt = np.zeros(G, dtype=np.int64)
+    taken = np.zeros(G, dtype=np.int64)
+    nvis = np.zeros(G, dtype=np.int64)
+    ptr = np.zeros(G, dtype=np.int64)
+    cur_m = np.zeros(G, dtype=np.int64)
+    mrg = np.zeros(G)
+    qL = np.empty((G, M, d), dtype=dt)
+    qU = np.empty((G, M, d), dtype=dt)
+    qLU1 = np.empty((2 * G, M), dtype=dt)  # univariate: lane l's rows 2l, 2l + 1
+    work = np.empty((4, 3 * N + 1), dtype=dt)
+    nxt = q0
+    while True:
+        busy = -1
+        for l in range(G):
+            c = -1
+            while True:
+                if lq[l] < 0:
+                    if nxt >= q1:
+                        break
+                    lq[l] = nxt
+                    nxt += 1
+                    cnt[l] = 0
+                    taken[l] = 0
+                    nvis[l] = -1
+                    cur_m[l] = -1
+                    mrg[l] = _rounding_margin(lx[lq[l]], M, d, eps)
+                q = lq[l]
+                # the lane's next candidate (written out here: a call with this
+                # many arrays costs more in reference counting than its work)
+                if taken[l] < k:  # first the k best-bounded ones, no threshold yet
+                    c = first[q, taken[l]]
+                    taken[l] += 1
+                    kims[q, c] = -1.0  # taken (bounds are >= 0)
+                    break
+                n = lx[q]
+                if nvis[l] < 0:  # the first k are in: sort the candidates in reach
+                    thr = _inflate(float(topd[l, k - 1]), mrg[l])
+                    nv = 0
+                    for cc in range(nr):
+                        if keys[q, cc] <= thr and kims[q, cc] >= 0.0:
+                            order[q, nv] = cc
+                            nv += 1
+                    _sort_by_key(order, q, nv, keys)
+                    nvis[l] = nv
+                    ptr[l] = 0
+                # then, by increasing bound, those within the k-th best so far
+                # that LB_Keogh against the query's envelope does not reject
+                while ptr[l] < nvis[l]:
+                    thr = _inflate(float(topd[l, k - 1]), mrg[l])
+                    cc = order[q, ptr[l]]
+                    ptr[l] += 1
+                    if keys[q, cc] > thr:  # and so are the rest
+                        ptr[l] = nvis[l]
+                        break
+                    kims[q, cc] = -1.0
+                    m = ly[cc]
+                    if m != cur_m[l]:
+                        _query_envelope(
+                            X, X1, q, n, m, kind, radius, slope, qL[l], qU[l],
+                            qLU1, l, lo, hi, clo, chi, dq1, dq2, work,
+                        )  # fmt: skip
+                        cur_m[l] = m
+                    if d == 1:
+                        lb = _keogh_1d(Y1, cc, qLU1, 2 * l, m)
+                    else:
+                        lb = _keogh(Y[cc], m, qL[l], qU[l], thr)
+                    if lb > thr:
+                        stats[q, S_KEOGH_EQ] += 1
+                        continue
+                    c = cc
+                    break
+                if c >= 0:
+                    break
+                thr = _inflate(float(topd[l, k - 1]), mrg[l])
+                _attribute(kims[q], ecs[q], thr, stats[q])
+                for p in range(k):
+                    out_d[q, p] = topd[l, p]
+                    out_i[q, p] = topi[l, p]
+                lq[l] = -1
+            pc[l] = c
+            if c >= 0:
+                busy = l
+        if busy < 0:
+            break
+        # a lane copies its query when it takes a new one and its candidate each
+        # step; an idle lane keeps its stale (finite) data and takes a busy lane's
+        # lengths, and its value is ignored
+        uniform = True
+        for l in range(G):
+            s = l if pc[l] >= 0 else busy
+            ns[l] = lx[lq[s]]
+            ms[l] = ly[pc[s]]
+            uniform = uniform and ns[l] == ns[0] and ms[l] == ms[0]
+            if pc[l] >= 0:
+                if xq[l] != lq[l]:
+                    _lane_copy(X, lq[l], xs, l)
+                    xq[l] = lq[l]
+                _lane_copy(Y, pc[l], ys, l)
+        if uniform:
+            rows = _group_uniform(xs, ys, ns[0], ms[0], kind, radius, slope, lo, hi, prev, cur, G)
+            for l in range(G):
+                res[l] = rows[ms[0], l]
+        else:
+            _group_masked(
+                xs, ys, ns, ms, kind, radius, slope, lo, hi, LO, HI, ulo, uhi, prev, cur, res, G
+            )
+        for l in range(G):
+            if pc[l] >= 0:
+                cnt[l] = _insert(topd, topi, l, cnt[l], k, res[l], pc[l])
+                stats[lq[l], S_DTW_FULL] += 1
+
+
+@njit_parallel
+def _lanes_kernel(
+    X, X1, lx, Y, Y1, ly, kind, radius, slope, eps, keys, kims, ecs, order, first, out_d, out_i,
+    stats, n_chunks,
+):  # fmt: skip
+    nq = X.shape[0]
+    for ch in prange(n_chunks):
+        q0, q1 = chunk_of(ch, n_chunks, nq)
+        if q1 > q0:
+            _lanes_chunk(
+                X, X1, lx, Y, Y1, ly, kind, radius, slope, eps, q0, q1, keys, kims, ecs, order,
+                first, out_d, out_i, stats,
+            )  # fmt: skip
 
 
 def _most_common(lengths) -> int:
@@ -921,29 +1323,61 @@ def _most_common(lengths) -> int:
     return int(values[np.argmax(counts)])
 
 
-def dtw_kneighbors(X, Y, lx, ly, band, k, tight=TIGHT_NONE):
+def _prefer_lanes(band, M) -> bool:
+    """Lanes compute every cell of a band at SIMD speed, the scalar EAPruned DTW
+    only the cells that can still win, one at a time: in a narrow band the lanes
+    win, with no band (or a wide one) the pruning does (benchmarks/README_neighbors.md,
+    table (a): Sakoe-Chiba 10% and full window on GunPoint, Coffee and Trace)."""
+    kind, radius = int(band[0]), int(band[1])
+    if kind == BAND_SAKOE_CHIBA:
+        return 2 * radius + 1 <= M // 2
+    return kind == BAND_ITAKURA
+
+
+# Bounds kept per block of queries (keys, LB_Kim, LB_Keogh: three float64 arrays of
+# block x n_ref): memory stays O(data) however many queries there are.
+_BOUNDS_BUDGET = 1 << 20
+
+
+def dtw_kneighbors(X, Y, lx, ly, band, k, tight=TIGHT_NONE, visit=None):
     """The k nearest references of each query under DTW, exactly, with pruning.
 
     X: (nq, N, d) queries, Y: (nr, M, d) references (zero-padded past lx / ly);
     ``tight``: a bound after the two LB_Keoghs, ``TIGHT_NONE`` (the default),
     ``TIGHT_WEBB`` or ``TIGHT_IMPROVED``: both reject a few more candidates but
-    cost more than the EAPruned DTWs they spare (benchmarks/README_neighbors.md,
-    table (c)).  Returns ``(sq, idx, stats)``: accumulated
-    squared costs (nq, k) in X's dtype, sorted ascending (ties: lower index
-    first), indices (nq, k) int64 and per-query pruning counts (nq, 7) int64
-    (columns of ``NN_STATS``).
+    cost more than the DTWs they spare (benchmarks/README_neighbors.md, table
+    (c)); they run in the scalar visit only.  ``visit``: ``"lanes"``,
+    ``"scalar"`` or None (choose, see ``_prefer_lanes``).  Returns ``(sq, idx,
+    stats)``: accumulated squared costs (nq, k) in X's dtype, sorted ascending
+    (ties: lower index first), indices (nq, k) int64 and per-query pruning
+    counts (nq, 7) int64 (columns of ``NN_STATS``).
+
+    Per block of queries: (1) the bounds of every candidate, in parallel over
+    queries; (2) the visit, in parallel over chunks of queries, either
+    *lanes*: one query per SIMD lane of the DTW lane kernel (``_dtw_lanes``),
+    each step computing every lane's next candidate in full (the first exact
+    threshold comes from the k best-bounded candidates), or *scalar*: the k
+    best-bounded candidates of every query at once on the lanes of
+    ``dtw.dtw_values``, then the EAPruned DTW (early abandoned, its matrix
+    pruned) of each candidate the bounds cannot reject.  Both give brute
+    force's values bit for bit.
     """
     nq = X.shape[0]
     nr, M, d = Y.shape
+    k = int(k)
     kind, radius, slope = int(band[0]), int(band[1]), float(band[2])
+    lx = np.ascontiguousarray(lx, dtype=np.int64)
+    ly = np.ascontiguousarray(ly, dtype=np.int64)
     n0 = _most_common(lx)
     W = max(n0, M) if int(tight) == TIGHT_WEBB else 0  # envelopes of the envelopes
     envL = np.empty((nr, n0, d), dtype=Y.dtype)
     envU = np.empty((nr, n0, d), dtype=Y.dtype)
     envUL = np.empty((nr, W, d), dtype=Y.dtype)
     envLU = np.empty((nr, W, d), dtype=Y.dtype)
-    ly = np.ascontiguousarray(ly, dtype=np.int64)
-    _ref_envelopes.run(nr * (n0 + M) * d, Y, ly, n0, kind, radius, slope, envL, envU, envUL, envLU)
+    _ref_envelopes.run(
+        nr * (n0 + M) * d, Y, ly, n0, kind, radius, slope, envL, envU, envUL, envLU,
+        max(1, min(nr, 8 * n_threads())),
+    )  # fmt: skip
     if d == 1:  # contiguous rows for the vectorised first pass
         X1 = np.ascontiguousarray(X[:, :, 0])
         Y1 = np.ascontiguousarray(Y[:, :, 0])
@@ -956,30 +1390,64 @@ def dtw_kneighbors(X, Y, lx, ly, band, k, tight=TIGHT_NONE):
     out_i = np.empty((nq, k), dtype=np.int64)
     stats = np.zeros((nq, N_STATS), dtype=np.int64)
     eps = float(np.finfo(X.dtype).eps)
-    _kneighbors_kernel(
-        X,
-        X1,
-        np.ascontiguousarray(lx, dtype=np.int64),
-        Y,
-        Y1,
-        ly,
-        envL,
-        envU,
-        envUL,
-        envLU,
-        env1L,
-        env1U,
-        n0,
-        kind,
-        radius,
-        slope,
-        int(k),
-        int(tight),
-        eps,
-        out_d,
-        out_i,
-        stats,
-    )
+    block = max(1, min(nq, max(_BOUNDS_BUDGET // max(nr, 1), 8 * n_threads())))
+    # the lane-parallel visit needs a lane group's worth of queries; the tighter
+    # bounds run in the scalar visit only
+    if visit is None:
+        use_lanes = _lanes.ENABLED and int(tight) == TIGHT_NONE and _prefer_lanes(band, M)
+    elif visit in ("lanes", "scalar"):
+        use_lanes = visit == "lanes"
+    else:
+        raise ValueError(f"visit must be 'lanes', 'scalar' or None, got {visit!r}")
+    G = _lanes.group_size(X.dtype)
+    for s in range(0, nq, block):
+        e = min(nq, s + block)
+        Xb, X1b, lxb = X[s:e], X1[s:e] if d == 1 else X1, lx[s:e]
+        nb = e - s
+        keys = np.empty((nb, nr))
+        kims = np.empty((nb, nr))
+        ecs = np.empty((nb, nr))
+        first = np.empty((nb, k), dtype=np.int64)
+        chunks = max(1, min(nb, 8 * n_threads()))
+        work = int(lxb.sum()) * nr * d
+        _bounds_kernel.run(
+            work,
+            Xb,
+            X1b,
+            lxb,
+            Y,
+            Y1,
+            ly,
+            envL,
+            envU,
+            env1L,
+            env1U,
+            n0,
+            kind,
+            radius,
+            slope,
+            keys,
+            kims,
+            ecs,
+            first,
+            chunks,
+        )
+        if use_lanes and (nb >= G or visit == "lanes"):
+            order = np.empty((nb, nr), dtype=np.int64)
+            lane_chunks = max(1, min(4 * n_threads(), nb // (4 * G)))
+            _lanes_kernel.run(
+                work, Xb, X1b, lxb, Y, Y1, ly, kind, radius, slope, eps, keys, kims, ecs, order,
+                first, out_d[s:e], out_i[s:e], stats[s:e], lane_chunks,
+            )  # fmt: skip
+            continue
+        rows = np.repeat(np.arange(nb), k)
+        cols = first.reshape(-1)
+        first_sq = dtw_values(Xb[rows], Y[cols], lxb[rows], ly[cols], band).reshape(nb, k)
+        _visit_kernel.run(
+            work, Xb, X1b, lxb, Y, Y1, ly, envL, envU, envUL, envLU, env1L, env1U, n0, kind,
+            radius, slope, int(tight), eps, keys, kims, ecs, first, first_sq, out_d[s:e],
+            out_i[s:e], stats[s:e], chunks,
+        )  # fmt: skip
     return out_d, out_i, stats
 
 

@@ -140,8 +140,8 @@ def _sweep(
     twd = tmp[1]
     twu = tmp[2]
     n_feat = X.shape[1]
-    a = -1
-    b = 0
+    a = np.int64(-1)  # int64, not a literal: see _jit.njit_inline
+    b = np.int64(0)
     for k in range(n + m - 1):
         a, b = diag_step(k, n, lo, hi, a, b)
         cur = buf[k % 3]

@@ -2,7 +2,7 @@
 
 Same API and results as ``kernels/cpu/neighbors.py::dtw_kneighbors`` (the CPU
 cascade's LB_Enhanced, LB_Keogh-against-the-query, LB_Webb / LB_Improved and
-EAPruned stages are not here, so ``tight`` is ignored: the GPU visits candidates
+EAPruned stages are not here, so ``tight`` and ``visit`` are ignored: the GPU visits candidates
 in the order of max(LB_Kim, LB_Keogh) and abandons DTWs by anti-diagonals).
 Bounds are computed in bulk for a chunk of queries at a time (at most
 ``_BOUNDS_ENTRIES`` query x reference entries), so memory stays O(data).
@@ -23,7 +23,7 @@ def _most_common(lengths) -> int:
     return int(values[np.argmax(counts)])
 
 
-def dtw_kneighbors(X, Y, lx, ly, band, k, tight=0):
+def dtw_kneighbors(X, Y, lx, ly, band, k, tight=0, visit=None):
     import cupy
 
     nq, N, d = (int(v) for v in X.shape)
