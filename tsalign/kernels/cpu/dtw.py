@@ -24,7 +24,7 @@ from . import _lanes
 from ._band import band_mask, pair_band  # noqa: F401 - band_mask is a launcher
 from ._dtw_lanes import _dtw_lanes_kernel
 from ._jit import njit, njit_parallel
-from ._pairs import block_cells, n_chunks
+from ._pairs import block_cells, n_chunks, reorder
 from ._paths import reverse_pairs, step_back
 from ._rows import rolling_rows, rolling_values
 
@@ -91,12 +91,7 @@ def dtw_cdist(X, Y, lx, ly, band, symmetric, progress=None):
     ox = oy = None
     if not (symmetric and transposed_differs):
         ox, oy = _lanes.cdist_orders(lx, ly, symmetric)
-    if ox is not None:
-        X, lx = X[ox], lx[ox]
-    if symmetric:
-        Y, ly = X, lx
-    elif oy is not None:
-        Y, ly = Y[oy], ly[oy]
+    X, Y, lx, ly = reorder(X, Y, lx, ly, ox, oy, symmetric)
 
     def run(mode, start, stop, out):
         _run_pairs(X, Y, lx, ly, mode, start, out, band)
