@@ -68,8 +68,10 @@ def _workload() -> dict[str, object]:
         "dtw_band": tsalign.dtw(a, b, sakoe_chiba_radius=3),
         "cdist_dtw": tsalign.cdist_dtw(ragged),
         "cdist_dtw32": tsalign.cdist_dtw(ds32[:20], ds32[20:]),
+        "cdist_dtw_few": tsalign.cdist_dtw(ds[:3]),  # too few pairs for lanes: scalar kernel
         "cdist_soft_dtw": tsalign.cdist_soft_dtw(ragged, gamma=0.5),
         "cdist_soft_dtw32": tsalign.cdist_soft_dtw(ds32[:20], ds32[20:], gamma=0.5),
+        "soft_dtw_one": tsalign.soft_dtw(a, b, gamma=0.5),  # one float64 pair: per-pair kernel
         "soft_dtw_alignment": tsalign.soft_dtw_alignment(a, b, gamma=0.3),
         "frechet_path": tsalign.frechet_path(a, b),
         "cdist_frechet": tsalign.cdist_frechet(ds[:12]),
@@ -79,7 +81,8 @@ def _workload() -> dict[str, object]:
         "dilate": tsalign.dilate(ds[:8], ds[8:16], gamma=0.1),
         "dilate_hard": tsalign.dilate(ds[:8], ds[8:16], gamma=0.0),
         "knn": tsalign.kneighbors_dtw(ds[:10], ds[10:], 3),
-        "knn_band": tsalign.kneighbors_dtw(ds[:10], ds[10:], 2, sakoe_chiba_radius=2),
+        # a lane group of queries in a narrow band: the lane-parallel visit
+        "knn_band": tsalign.kneighbors_dtw(ds[:20], ds[20:], 2, sakoe_chiba_radius=2),
         "subsequence": tsalign.subsequence_search_dtw(
             ds[0, :16, 0], np.cumsum(rng.normal(size=600)), 3, sakoe_chiba_radius=2
         ),

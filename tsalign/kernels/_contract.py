@@ -115,9 +115,6 @@ LAUNCHERS: dict[str, dict[str, str]] = {
         "dba_accumulate": BOTH,
         "dba_subgradient_epoch": CPU_ONLY,
     },
-    "kmeans": {
-        "dtw_capped": CPU_ONLY,
-    },
     "sdtw_bary": {
         "sdtw_barycenter_objective": CPU_ONLY,
     },
