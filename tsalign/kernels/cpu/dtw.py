@@ -174,12 +174,7 @@ def dtw_cdist(X, Y, lx, ly, band, symmetric, progress=None):
     ox = oy = None
     if not (symmetric and transposed_differs):
         ox, oy = _lanes.cdist_orders(lx, ly, symmetric)
-    if ox is not None:
-        X, lx = X[ox], lx[ox]
-    if symmetric:
-        Y, ly = X, lx
-    elif oy is not None:
-        Y, ly = Y[oy], ly[oy]
+    X, Y, lx, ly = _lanes.sorted_cdist(X, Y, lx, ly, symmetric, ox, oy)
 
     def run(mode, start, stop, out):
         _run_pairs(X, Y, lx, ly, mode, start, out, band)

@@ -321,12 +321,7 @@ def soft_dtw_cdist(X, Y, lx, ly, band, gamma, symmetric, progress=None):
     ``progress(done, total)`` is called between blocks of pairs.
     """
     ox, oy = _lanes.cdist_orders(lx, ly, symmetric)  # sorted by length (see dtw_cdist)
-    if ox is not None:
-        X, lx = X[ox], lx[ox]
-    if symmetric:
-        Y, ly = X, lx
-    elif oy is not None:
-        Y, ly = Y[oy], ly[oy]
+    X, Y, lx, ly = _lanes.sorted_cdist(X, Y, lx, ly, symmetric, ox, oy)
 
     def run(mode, start, stop, out):
         _run_values(X, Y, lx, ly, mode, start, band, gamma, out)
