@@ -135,7 +135,7 @@ LAUNCHERS: dict[str, dict[str, str]] = {
     },
     "frechet": {
         "frechet_values": BOTH,
-        "frechet_pairs": BOTH,
+        "frechet_cdist": BOTH,
         "frechet_acc": BOTH,
     },
     "lcss": {

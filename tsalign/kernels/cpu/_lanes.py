@@ -115,18 +115,6 @@ def cdist_orders(lx, ly, symmetric: bool):
     return ox, (ox if symmetric else length_order(ly))
 
 
-def sorted_cdist(X, Y, lx, ly, symmetric: bool, ox, oy):
-    """The two datasets of a cdist (and their lengths) permuted by ``ox`` / ``oy``
-    (``None``: as they are); Y is X when ``symmetric``."""
-    if ox is not None:
-        X, lx = X[ox], lx[ox]
-    if symmetric:
-        Y, ly = X, lx
-    elif oy is not None:
-        Y, ly = Y[oy], ly[oy]
-    return X, Y, lx, ly
-
-
 def unsort_vector(out, order):
     """Values of sorted pairs back in the caller's order."""
     if order is None:

@@ -72,7 +72,7 @@ from .._contract import PAIRS_BATCH, sentinel
 from . import _lanes
 from ._band import band_ranges, pair_band
 from ._jit import SMALL_WORK, n_threads, njit, njit_parallel
-from ._pairs import block_cells, chunk_of, n_chunks, pair_of
+from ._pairs import block_cells, chunk_of, n_chunks, pair_of, reorder
 from ._soft_dtw_lanes import (
     _loss_backward_kernel,
     _loss_forward_kernel,
@@ -321,7 +321,7 @@ def soft_dtw_cdist(X, Y, lx, ly, band, gamma, symmetric, progress=None):
     ``progress(done, total)`` is called between blocks of pairs.
     """
     ox, oy = _lanes.cdist_orders(lx, ly, symmetric)  # sorted by length (see dtw_cdist)
-    X, Y, lx, ly = _lanes.sorted_cdist(X, Y, lx, ly, symmetric, ox, oy)
+    X, Y, lx, ly = reorder(X, Y, lx, ly, ox, oy, symmetric)
 
     def run(mode, start, stop, out):
         _run_values(X, Y, lx, ly, mode, start, band, gamma, out)

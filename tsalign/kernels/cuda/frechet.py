@@ -12,7 +12,7 @@ import functools
 import numpy as np
 
 from .._contract import COMBINE_MAX
-from ._module import batch_on_device, kernel, launch_per_pair, launch_values
+from ._module import batch_on_device, cdist_on_device, kernel, launch_per_pair, launch_values
 
 
 def _values(X, Y, band, lx, ly, ia, ib, out):
@@ -24,14 +24,9 @@ def frechet_values(X, Y, lx, ly, band):
     return batch_on_device(functools.partial(_values, X, Y, band), X, lx, ly)
 
 
-def frechet_pairs(X, Y, lx, ly, ia, ib, band):
-    import cupy
-
-    out = cupy.empty(int(ia.shape[0]), dtype=X.dtype)
-    ia = cupy.asarray(ia, dtype=cupy.int64)
-    ib = cupy.asarray(ib, dtype=cupy.int64)
-    _values(X, Y, band, cupy.asarray(lx), cupy.asarray(ly), ia, ib, out)
-    return out
+def frechet_cdist(X, Y, lx, ly, band, symmetric, progress=None):
+    values = functools.partial(_values, X, Y, band)
+    return cdist_on_device(values, X, Y, lx, ly, symmetric, False, progress)
 
 
 def frechet_acc(C, lx, ly, band):
