@@ -15,7 +15,8 @@ seconds of the same calls and the ratio to tsalign.  The problems:
   ``TimeSeriesKMeans(distance="dtw", averaging_method="ba")`` with its own
   (random) initialisation, so its time is indicative only.
 
-Usage: ``python benchmarks/bench_barycenters.py [--quick] [--problems kmeans]``.  aeon is optional
+Usage: ``python benchmarks/bench_barycenters.py [--quick] [--problems kmeans] [--threads 1]``
+(``--threads``: tsalign's numba threads; tslearn runs serially either way).  aeon is optional
 (``pip install aeon``; it pins older numpy/numba, so a separate environment is
 advisable).
 """
@@ -83,6 +84,13 @@ def main() -> None:
     ap.add_argument("--km-iter", type=int, default=5)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument(
+        "--blas-threads",
+        type=int,
+        default=1,
+        help="BLAS threads (threadpoolctl; default 1: neither library's work uses BLAS "
+        "threads, whose spinning between scipy's L-BFGS-B calls counts as process CPU time)",
+    )
+    ap.add_argument(
         "--threads",
         type=int,
         default=None,
@@ -104,6 +112,12 @@ def main() -> None:
 
     if args.threads is not None:
         numba.set_num_threads(args.threads)
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.blas_threads, user_api="blas")
+    except ImportError:
+        print("threadpoolctl is not installed: --blas-threads ignored")
     import tslearn.barycenters as lb
     from tslearn.clustering import TimeSeriesKMeans as TKMeans
 
@@ -187,7 +201,10 @@ def main() -> None:
 
     print()
     print(f"Machine: {machine()} (shared; trust the ratios, not the seconds)")
-    print(f"tsalign: {numba.get_num_threads()} numba thread(s); tslearn: serial calls")
+    print(
+        f"tsalign: {numba.get_num_threads()} numba thread(s); tslearn: serial calls; "
+        f"BLAS threads: {args.blas_threads}"
+    )
     print()
     hdr = ["problem", "library", "wall (median)", "CPU (median)", "wall / tsalign", "CPU / tsalign"]
     print(table(rows, hdr))

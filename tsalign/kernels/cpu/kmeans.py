@@ -1,4 +1,9 @@
-"""k-means helpers on the CPU (numba): DTW capped per series, for the k-means++ seeding.
+"""k-means helpers on the CPU (numba): DTW capped per series.
+
+Not called by ``TimeSeriesKMeans`` any more: its k-means++ rounds run on the
+DTW family's ``dtw_cdist`` lane kernels, which took a third of this kernel's
+CPU time (benchmarks/README_barycenters.md).  Kept while
+``kernels/_contract.py`` declares it.
 
 tslearn's k-means++ under DTW keeps, for every series, the squared distance to
 its closest seed so far and replaces it by ``min(closest, d(candidate, x)^2)``

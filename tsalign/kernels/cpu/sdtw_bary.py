@@ -25,8 +25,6 @@ its left neighbour's).  The soft-min is ``mn - g log(sum exp(-(a - mn) / g))``
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 from llvmlite import ir
 from numba import prange
@@ -406,7 +404,6 @@ def _objective_kernel(
     gamma,
     big,
     exp_domain,
-    weight_buf,
     vals,
     acc_r,
     acc_e,
@@ -417,17 +414,17 @@ def _objective_kernel(
     N = X.shape[1]
     nl = LANES
     for c in prange(n_chunks):
-        # scratch for the chunk's groups (allocated once; the (S, N, LANES) weights
-        # come from the caller); lanes past a group's series repeat its first one
-        # with weight 0
+        # scratch for the chunk's groups, allocated once per chunk (per group, the
+        # fresh pages of the megabytes of weights cost as much as the cells); lanes
+        # past a group's series repeat its first one with weight 0
         lo = np.empty(S, dtype=np.int64)
         hi = np.empty(S, dtype=np.int64)
         Xg = np.empty((N, d, nl), dtype=np.float64)
         w = np.empty(nl, dtype=np.float64)
         R = np.empty((2 * (N + 1), nl), dtype=np.float64)
         E = np.empty((2 * (N + 1), nl), dtype=np.float64)
-        Wd = weight_buf[c, 0]
-        Wu = weight_buf[c, 1]
+        Wd = np.empty((S, N, nl), dtype=np.float64)
+        Wu = np.empty((S, N, nl), dtype=np.float64)
         crow = np.empty((N, nl), dtype=np.float64)
         rsum = np.empty(nl, dtype=np.float64)
         esum = np.empty((d, nl), dtype=np.float64)
@@ -516,24 +513,6 @@ def sdtw_barycenter_objective(Z, X, lx, weights, band, gamma):
     return vals, r, e
 
 
-# The weight buffers of the last call, kept for the next one (per Python thread) up
-# to this size: an optimiser calls the objective many times with one shape, and
-# megabytes of fresh pages per call cost as much as the cells (measured: the log
-# domain 40 vs 20 ms per 200 x 128 x 128 evaluation when glibc returned them).
-KEEP_BYTES = 1 << 28
-_kept = threading.local()
-
-
-def _weight_buffer(n_chunks, S, N):
-    shape = (n_chunks, 2, S, N, LANES)
-    size = int(np.prod(shape))
-    buf = getattr(_kept, "buf", None)
-    if buf is None or buf.size < size:
-        buf = np.empty(size, dtype=np.float64)
-        _kept.buf = buf if buf.nbytes <= KEEP_BYTES else None
-    return buf[:size].reshape(shape)
-
-
 def _objective_tasks(Z, X, lx, weights, band, gamma, exp_domain=True):
     """``sdtw_barycenter_objective`` and the domain each lane group ran in (1: exp,
     0: log); ``exp_domain=False`` runs every group in the log domain."""
@@ -582,7 +561,6 @@ def _objective_tasks(Z, X, lx, weights, band, gamma, exp_domain=True):
         float(gamma),
         sentinel(np.float64),
         bool(exp_domain),
-        _weight_buffer(n_chunks, S, X.shape[1]),
         vals,
         acc_r,
         acc_e,
