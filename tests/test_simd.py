@@ -27,6 +27,21 @@ BANDS = [NO_BAND, (BAND_SAKOE_CHIBA, 2, 2.0), (BAND_ITAKURA, 0, 2.0)]
 DTYPES = [np.float64, np.float32]
 
 
+@pytest.fixture(autouse=True)
+def _soft_lanes_on_small_calls(monkeypatch):
+    """The soft-DTW lane kernel for calls of any size (it serves only calls of
+    ``_jit.SMALL_WORK`` cells or more; these tests are smaller)."""
+    monkeypatch.setattr(_lanes, "SOFT_MIN_CELLS", 0)
+
+
+def test_small_soft_dtw_calls_take_the_per_pair_kernel(monkeypatch):
+    monkeypatch.setattr(_lanes, "SOFT_MIN_CELLS", 50_000)
+    assert not _lanes.use_soft_lanes(10, np.float32, 49_999)
+    assert _lanes.use_soft_lanes(10, np.float32, 50_000)
+    assert _lanes.use_soft_lanes(1, np.float32, 10**6)
+    assert not _lanes.use_soft_lanes(1, np.float64, 10**6)
+
+
 def _series(rng, B, N, d, dtype, vary):
     X = rng.normal(size=(B, N, d)).astype(dtype)
     if vary:

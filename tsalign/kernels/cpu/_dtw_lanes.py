@@ -123,15 +123,21 @@ def _fill_inf(rows, start, stop, G):
             rows[j, l] = inf
 
 
+@njit_inline
+def _start_rows(prev, cur, m, G):
+    """Both rows inf over slots 0 .. m, but R[-1, -1] = 0 (prev's slot 0)."""
+    _fill_inf(prev, 0, m + 1, G)
+    _fill_inf(cur, 0, m + 1, G)
+    for l in range(G):
+        prev[0, l] = 0.0
+
+
 @njit
 def _group_uniform(xs, ys, n, m, kind, radius, slope, lo, hi, prev, cur, G):
     """All lanes n x m: the scalar kernel's loop, G pairs per cell.  Returns the
     rows holding row n - 1 (its slot m is each lane's value)."""
     band_ranges(n, m, kind, radius, slope, lo, hi)
-    _fill_inf(prev, 0, m + 1, G)
-    _fill_inf(cur, 0, m + 1, G)
-    for l in range(G):
-        prev[0, l] = 0.0
+    _start_rows(prev, cur, m, G)
     d = xs.shape[1]
     for i in range(n):
         lo_i = lo[i]
@@ -179,10 +185,7 @@ def _group_masked(  # noqa: PLR0913
                 b = max(b, HI[i, l])
         ulo[i] = a
         uhi[i] = max(a, b)
-    _fill_inf(prev, 0, mmax + 1, G)
-    _fill_inf(cur, 0, mmax + 1, G)
-    for l in range(G):
-        prev[0, l] = 0.0
+    _start_rows(prev, cur, mmax, G)
     d = xs.shape[1]
     for i in range(nmax):
         j0 = ulo[i]

@@ -23,6 +23,8 @@ import os
 
 import numpy as np
 
+from ._jit import SMALL_WORK
+
 # Pairs per lane group, by dtype: see benchmarks/README.md (bench_simd.py) for
 # the measurement behind the choice.
 GROUPS = {"float64": 16, "float32": 32}
@@ -65,14 +67,24 @@ def use_lanes(n_pairs: int, dtype) -> bool:
     return ENABLED and n_pairs >= max(2, group_size(dtype) // 4)
 
 
-def use_soft_lanes(n_pairs: int, dtype) -> bool:
-    """Whether soft-DTW values of ``n_pairs`` pairs go through the lane kernel.
+# Soft-DTW values of fewer cells than this take the per-pair kernel (tests set 0).
+SOFT_MIN_CELLS = SMALL_WORK
+
+
+def use_soft_lanes(n_pairs: int, dtype, cells: int) -> bool:
+    """Whether soft-DTW values of ``n_pairs`` pairs (``cells`` cells in all) go
+    through the lane kernel.
 
     Its groups walk anti-diagonals and take any size, so it pays from two
     pairs on, and for one float32 pair (the per-pair kernel stays for one
-    float64 pair, where it measured faster: benchmarks/README.md).
+    float64 pair, where it measured faster: benchmarks/README.md).  Calls
+    small enough to run serially (``_jit.SMALL_WORK`` cells, well under a
+    millisecond either way) take the per-pair kernel: a first call on tiny
+    inputs then compiles one kernel, not both.
     """
-    return ENABLED and (n_pairs >= 2 or np.dtype(dtype) == np.float32)
+    if not ENABLED or cells < SOFT_MIN_CELLS:
+        return False
+    return n_pairs >= 2 or np.dtype(dtype) == np.float32
 
 
 def split(n_pairs: int, dtype) -> tuple[int, int]:
