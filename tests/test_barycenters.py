@@ -495,10 +495,10 @@ def test_verbose_prints(capsys):
 
 @pytest.mark.parametrize("band", [(0, 0, 2.0), (2, 3, 2.0), (1, 0, 3.0)])
 @pytest.mark.parametrize("d", [1, 2])
-def test_lanes_kernel_equals_single_pair_kernel(band, d):
+def test_lanes_kernel_equals_single_pair_kernel(band, d, monkeypatch):
     # the float64 DBA pass runs groups of up to LANES series of one (cluster, length)
-    # in SIMD lanes and the rest one by one; both must give the single-pair kernel's DTW values
-    # bit for bit and its sums up to the order of the additions
+    # in SIMD lanes and the rest one by one; both must give the single-pair path's DTW
+    # values bit for bit and its sums up to the order of the additions
     from tsalign.kernels.cpu import dba
 
     rng = np.random.default_rng(d)
@@ -520,16 +520,47 @@ def test_lanes_kernel_equals_single_pair_kernel(band, d):
     assert np.any(lanes == 0)
     for bary_first in (True, False):
         got = dba.dba_accumulate(X, lx, Z, assign, w, idx, band, bary_first)
-        sums = np.zeros((1, K, S, d))
-        counts = np.zeros((1, K, S))
-        costs = np.empty(len(idx))
-        dba._accumulate_kernel.serial(
-            X, lx, Z, assign, w, idx, *band, bary_first, sums, counts, costs
-        )
+        with monkeypatch.context() as mp:
+            mp.setattr(dba, "LANE_BYTES", 0)  # every series through the single-pair path
+            sums, counts, costs = dba.dba_accumulate(X, lx, Z, assign, w, idx, band, bary_first)
         np.testing.assert_array_equal(got[2], costs)
         assert np.all(np.isfinite(costs))
-        np.testing.assert_allclose(got[0], sums[0], rtol=1e-13, atol=1e-12)
-        np.testing.assert_allclose(got[1], counts[0], rtol=1e-13, atol=1e-12)
+        np.testing.assert_allclose(got[0], sums, rtol=1e-13, atol=1e-12)
+        np.testing.assert_allclose(got[1], counts, rtol=1e-13, atol=1e-12)
+
+
+def _walks(rng, n, N, d, every, short):
+    """n random walks of N frames, every ``every``-th one cut to ``short`` (zero padded)."""
+    X = rng.normal(size=(n, N, d)).cumsum(axis=1)
+    lx = np.where(np.arange(n) % every == every - 1, short, N).astype(np.int64)
+    for b in range(n):
+        X[b, lx[b] :] = 0.0
+    return X, lx
+
+
+@pytest.mark.parametrize("band", [(0, 0, 2.0), (2, 3, 2.0)])
+def test_softdtw_objective_exp_domain_equals_log_domain(band):
+    # the exponential-domain groups against the log-domain kernel: at a large gamma
+    # every group runs in the exp domain, at a small one the loss bound sends them
+    # all back to the log domain, in between some go each way
+    from tsalign.kernels.cpu import sdtw_bary
+
+    rng = np.random.default_rng(5)
+    n, N, S, d = 3 * sdtw_bary.LANES + 4, 40, 33, 2
+    X, lx = _walks(rng, n, N, d, every=3, short=N - 5)
+    X[: n // 2] *= 0.2  # closer to Z: smaller values than the rest
+    Z = rng.normal(size=(S, d)).cumsum(axis=0) * 0.2
+    w = rng.random(n)
+    seen = set()
+    for gamma in (100.0, 1.0, 0.05):
+        got = sdtw_bary._objective_tasks(Z, X, lx, w, band, gamma)
+        ref = sdtw_bary._objective_tasks(Z, X, lx, w, band, gamma, exp_domain=False)
+        assert not ref[3].any()
+        seen.update(got[3].tolist())
+        np.testing.assert_allclose(got[0], ref[0], rtol=1e-12)
+        np.testing.assert_allclose(got[1], ref[1], rtol=1e-11, atol=1e-12)
+        np.testing.assert_allclose(got[2], ref[2], rtol=1e-11, atol=1e-12)
+    assert seen == {0, 1}
 
 
 @pytest.mark.parametrize("band", [(0, 0, 2.0), (2, 3, 2.0)])
@@ -541,10 +572,7 @@ def test_fused_softdtw_objective_equals_family_kernels(band):
 
     rng = np.random.default_rng(2)
     n, N, S, d = 2 * sdtw_bary.LANES + 5, 18, 15, 2
-    X = rng.normal(size=(n, N, d)).cumsum(axis=1)
-    lx = np.where(np.arange(n) % 6 == 5, N - 4, N).astype(np.int64)
-    for b in range(n):
-        X[b, lx[b] :] = 0.0
+    X, lx = _walks(rng, n, N, d, every=6, short=N - 4)
     Z = rng.normal(size=(S, d)).cumsum(axis=0)
     w = rng.random(n)
     w[3] = 0.0

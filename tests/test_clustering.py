@@ -199,29 +199,3 @@ def test_import_tsalign_does_not_import_sklearn_or_scipy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
-
-
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("params", [{}, {"sakoe_chiba_radius": 3}])
-def test_capped_kernel_equals_cdist(dtype, params):
-    # the capped DTW gives cdist_dtw's values below the cap, inf above
-    from tsalign._lib.barycenter import band_from_params
-    from tsalign.kernels.cpu.kmeans import dtw_capped
-
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(30, 20, 2)).cumsum(axis=1).astype(dtype)
-    lx = np.where(np.arange(30) % 4 == 0, 17, 20).astype(np.int64)
-    for b in range(30):
-        X[b, lx[b] :] = 0.0
-    C = X[[1, 5, 8]]
-    lc = lx[[1, 5, 8]]
-    ragged = [X[b, : lx[b]] for b in range(30)]
-    sq = cdist_dtw([C[k, : lc[k]] for k in range(3)], ragged, **params) ** 2
-    band = band_from_params(params)
-    cap = np.quantile(sq, 0.4, axis=0) + np.where(np.arange(30) % 3 == 0, 0.0, 1e-3)
-    got = dtw_capped(C, X, lc, lx, cap.astype(dtype), band)
-    exact = got <= cap.astype(dtype)[None, :]
-    np.testing.assert_allclose(got[exact], sq[exact], rtol=1e-6 if dtype == np.float32 else 1e-12)
-    assert np.all(np.isinf(got[~exact]))
-    assert np.all(exact[sq <= cap[None, :] * (1 - 1e-5)])  # below the cap: computed
-    assert exact.any() and not exact.all()

@@ -82,7 +82,7 @@ def test_dtw_values_and_paths(gpu_family, rng, dtype, band):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("band", BANDS, ids=str)
-def test_frechet_values_pairs_and_matrices(gpu_family, rng, dtype, band):
+def test_frechet_values_cdist_and_matrices(gpu_family, rng, dtype, band):
     from tsalign.kernels.cpu import frechet as cpu
 
     from .reference_tslearn import frechet as frechet_ref
@@ -100,13 +100,14 @@ def test_frechet_values_pairs_and_matrices(gpu_family, rng, dtype, band):
         for b in range(5):
             ref = frechet_ref(X[b, : lx[b]].astype(float), Y[b, : ly[b]].astype(float))
             assert np.sqrt(want[b]) == pytest.approx(ref, rel=1e-5)
-    ia = np.array([0, 5, 2, 2, 4], dtype=np.int64)
-    ib = np.array([1, 5, 0, 3, 4], dtype=np.int64)
-    np.testing.assert_allclose(
-        gpu.frechet_pairs(X, Y, lx, ly, ia, ib, band),
-        cpu.frechet_pairs(X, Y, lx, ly, ia, ib, band),
-        rtol=tol,
-    )
+    for sym in (False, True):
+        Yc, lyc = (X, lx) if sym else (Y, ly)
+        got = cpu.frechet_cdist(X, Yc, lx, lyc, band, sym)
+        np.testing.assert_allclose(gpu.frechet_cdist(X, Yc, lx, lyc, band, sym), got, rtol=tol)
+        # every entry is the value of its pair (the diagonal of a dataset with itself is 0)
+        ia, ib = np.divmod(np.arange(len(lx) * len(lyc)), len(lyc))
+        pairs = cpu.frechet_values(X[ia], Yc[ib], lx[ia], lyc[ib], band)
+        np.testing.assert_array_equal(got.reshape(-1), np.where(sym & (ia == ib), 0, pairs))
     C = np.ascontiguousarray(((X[:, :, None, :] - Y[:, None, :, :]) ** 2).sum(-1), dtype=dtype)
     np.testing.assert_array_equal(
         gpu.frechet_acc(C, lx, ly, band), cpu.frechet_acc(C, lx, ly, band)

@@ -122,3 +122,29 @@ def test_the_check_catches_a_missing_parameter(monkeypatch):
         code for code, _ in numpydoc_validate.validate("tsalign._probe_for_the_test")["errors"]
     }
     assert "PR01" in codes
+
+
+def test_docstring_fragments_nest():
+    # a family's argument list can be one fragment naming the shared ones (lcss_pair ...)
+    from tsalign._lib.docs import add_fragments, fill_doc
+
+    add_fragments(test_nested="%(be)s\nextra : int\n    An extra.")
+
+    def f():
+        """Summary.
+
+        Parameters
+        ----------
+        %(test_nested)s
+        """
+
+    doc = fill_doc(f).__doc__
+    assert "%(" not in doc
+    assert '        be : Backend, {"numpy", "pytorch", "cupy"} or None\n' in doc
+    assert "        extra : int\n            An extra." in doc
+
+    def g():
+        """%(no_such_fragment)s"""
+
+    with pytest.raises(KeyError):
+        fill_doc(g)

@@ -27,6 +27,21 @@ BANDS = [NO_BAND, (BAND_SAKOE_CHIBA, 2, 2.0), (BAND_ITAKURA, 0, 2.0)]
 DTYPES = [np.float64, np.float32]
 
 
+@pytest.fixture(autouse=True)
+def _soft_lanes_on_small_calls(monkeypatch):
+    """The soft-DTW lane kernel for calls of any size (it serves only calls of
+    ``_jit.SMALL_WORK`` cells or more; these tests are smaller)."""
+    monkeypatch.setattr(_lanes, "SOFT_MIN_CELLS", 0)
+
+
+def test_small_soft_dtw_calls_take_the_per_pair_kernel(monkeypatch):
+    monkeypatch.setattr(_lanes, "SOFT_MIN_CELLS", 50_000)
+    assert not _lanes.use_soft_lanes(10, np.float32, 49_999)
+    assert _lanes.use_soft_lanes(10, np.float32, 50_000)
+    assert _lanes.use_soft_lanes(1, np.float32, 10**6)
+    assert not _lanes.use_soft_lanes(1, np.float64, 10**6)
+
+
 def _series(rng, B, N, d, dtype, vary):
     X = rng.normal(size=(B, N, d)).astype(dtype)
     if vary:
@@ -79,7 +94,8 @@ def test_cdist_bit_identical(rng, dtype, band, d, vary):
 
 
 def test_lane_kernels_really_run(monkeypatch, rng):
-    """The dispatch reaches the lane kernel for a batch of G pairs, not below."""
+    """The dispatch reaches the lane kernel from a quarter of a group on, in one
+    call whatever the remainder (the last group is padded), not below."""
     calls = []
     real = kdtw._dtw_lanes_kernel
 
@@ -92,12 +108,15 @@ def test_lane_kernels_really_run(monkeypatch, rng):
     G = _lanes.group_size(np.float64)
     X, lx = _series(rng, G + 3, 6, 1, np.float64, vary=True)
     kdtw.dtw_values(X, X, lx, lx, NO_BAND)
-    assert calls == [G]
-    kdtw.dtw_values(X[: G - 1], X[: G - 1], lx[: G - 1], lx[: G - 1], NO_BAND)
-    assert calls == [G]
+    assert calls == [G + 3]
+    q = G // 4
+    kdtw.dtw_values(X[:q], X[:q], lx[:q], lx[:q], NO_BAND)
+    assert calls == [G + 3, q]
+    kdtw.dtw_values(X[: q - 1], X[: q - 1], lx[: q - 1], lx[: q - 1], NO_BAND)
+    assert calls == [G + 3, q]
     with _lanes.scalar_only():
         kdtw.dtw_values(X, X, lx, lx, NO_BAND)
-    assert calls == [G]
+    assert calls == [G + 3, q]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

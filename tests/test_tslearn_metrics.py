@@ -405,3 +405,27 @@ def test_frame_metrics_in_row_blocks_equal_the_whole(backend, metric, monkeypatc
         p2, v2 = fn(want, metric="precomputed")
         assert path == p2
         assert float(backend.to_numpy(value)) == pytest.approx(float(v2), rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["cdist_frechet", "cdist_gak", "cdist_ctw"])
+@pytest.mark.parametrize("verbose", [True, False, 1])
+def test_family_cdists_take_verbose_as_cdist_dtw_does(name, verbose, capsys):
+    # one validation (_lib.pairs.cdist_job) for every cdist: booleans are accepted, a
+    # progress bar is shown for a true value, and a string is a TypeError naming verbose
+    ds = np.random.default_rng(0).normal(size=(3, 5, 1))
+    fn = getattr(M, name)
+    assert fn(ds, verbose=verbose).shape == (3, 3)
+    assert ("pair" in capsys.readouterr().err) == bool(verbose)
+    with pytest.raises(TypeError, match="verbose"):
+        fn(ds, verbose="yes")
+
+
+def test_frechet_cdist_with_grad_matches_values():
+    # the differentiable cdist (slices of pairs) and the kernel's give the same numbers
+    torch = pytest.importorskip("torch")
+    ds = np.random.default_rng(1).normal(size=(4, 6, 2))
+    t = torch.tensor(ds, requires_grad=True)
+    got = M.cdist_frechet(t)
+    np.testing.assert_array_equal(got.detach().numpy(), M.cdist_frechet(ds))
+    got.sum().backward()
+    assert t.grad is not None and torch.isfinite(t.grad).all()

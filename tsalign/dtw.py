@@ -180,10 +180,7 @@ def dtw_path_from_metric(
 
     Parameters
     ----------
-    s1 : array-like, shape (N,) or (N, d); or (N, M) if ``metric="precomputed"``
-        A series, or the precomputed cost matrix.
-    s2 : array-like, shape (M,) or (M, d), or None
-        The other series (unused with a precomputed matrix).
+    %(metric_series)s
     metric : str, callable or "precomputed"
         Frame-to-frame distance: a name ("euclidean", "sqeuclidean",
         "cityblock", "chebyshev", "cosine"; on numpy any scipy metric name),
@@ -587,13 +584,7 @@ def dtw_accumulated_matrix(s1, s2, mask, be: Any = None):
 
     Parameters
     ----------
-    s1 : array-like, shape (N,) or (N, d)
-        First series.
-    s2 : array-like, shape (M,) or (M, d)
-        Second series.
-    mask : array-like of bool, shape (N, M)
-        Cells that may be used (e.g. from :func:`compute_mask`).
-    %(be)s
+    %(masked_pair)s
 
     Returns
     -------

@@ -23,7 +23,7 @@ from ._lib.constraints import resolve_band
 from ._lib.costs import sq_euclidean
 from ._lib.docs import fill_doc
 from ._lib.frame_metrics import metric_pair
-from ._lib.pairs import cdist_job, differentiable_cdist, pair_kernel_values
+from ._lib.pairs import cdist_job, differentiable_cdist, kernel_cdist
 from ._lib.paths import check_feasible, end_values, pair_result, path_result, sqrt_values
 from ._lib.validation import as_array, series_pair
 
@@ -170,13 +170,7 @@ def frechet_accumulated_matrix(s1, s2, mask, be: Any = None):
 
     Parameters
     ----------
-    s1 : array-like, shape (N,) or (N, d)
-        First series.
-    s2 : array-like, shape (M,) or (M, d)
-        Second series.
-    mask : array-like of bool, shape (N, M)
-        Cells that may be used (e.g. from :func:`tsalign.compute_mask`).
-    %(be)s
+    %(masked_pair)s
 
     Returns
     -------
@@ -228,10 +222,7 @@ def frechet_path_from_metric(
 
     Parameters
     ----------
-    s1 : array-like, shape (N,) or (N, d); or (N, M) if ``metric="precomputed"``
-        A series, or the precomputed frame-distance matrix.
-    s2 : array-like, shape (M,) or (M, d), or None
-        The other series (unused with a precomputed matrix).
+    %(metric_series)s
     metric : str, callable or "precomputed"
         Frame distance: "precomputed" (default, as in tslearn), a name
         ("euclidean", "sqeuclidean", "cityblock", ...; on numpy any scipy
@@ -303,5 +294,4 @@ def cdist_frechet(
             return sqrt_values(job.be, _values(job.be, pa, pb, job.band))
 
         return differentiable_cdist(job, pair, False, 2, progress_label="cdist_frechet")
-    sq, ia, ib = pair_kernel_values(job, "frechet", "frechet_pairs", (job.band,))
-    return job.fill(sqrt_values(job.be, sq), ia, ib)
+    return sqrt_values(job.be, kernel_cdist(job, "frechet", ()))

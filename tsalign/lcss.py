@@ -166,10 +166,7 @@ def lcss_path_from_metric(
 
     Parameters
     ----------
-    s1 : array-like, shape (N,) or (N, d); or (N, M) if ``metric="precomputed"``
-        A series, or the precomputed frame-distance matrix.
-    s2 : array-like, shape (M,) or (M, d), or None
-        The other series (unused with a precomputed matrix).
+    %(metric_series)s
     eps : float
         Two frames match when their distance is at most ``eps``.
     metric : str, callable or "precomputed"

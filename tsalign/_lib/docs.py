@@ -55,6 +55,21 @@ verbose : int or bool
 %(n_jobs)s
 %(verbose)s
 %(be)s""",
+    # the series of every ``*_path_from_metric``
+    "metric_series": """\
+s1 : array-like, shape (N,) or (N, d); or (N, M) if ``metric="precomputed"``
+    A series, or the precomputed frame-distance (cost) matrix.
+s2 : array-like, shape (M,) or (M, d), or None
+    The other series (unused with a precomputed matrix).""",
+    # the arguments of every ``*_accumulated_matrix``
+    "masked_pair": """\
+s1 : array-like, shape (N,) or (N, d)
+    First series.
+s2 : array-like, shape (M,) or (M, d)
+    Second series.
+mask : array-like of bool, shape (N, M)
+    Cells that may be used (e.g. from :func:`tsalign.compute_mask`).
+%(be)s""",
     # the last arguments of every ``*_path_from_metric``
     "metric_rest": """\
 %(constraint)s

@@ -88,27 +88,6 @@ def cdist_job(
     return CdistJob(be, band, A, B, symmetric, n_jobs, verbose)
 
 
-def pair_kernel_values(job: CdistJob, family: str, launcher: str, params: tuple):
-    """``(values, ia, ib)``: the launcher's values over the cdist's pairs (no autograd).
-
-    For the families whose launcher takes the pairs to compute,
-    ``launcher(X, X, Y, lx, ly, ia, ib, *params)``, rather than enumerating them itself
-    (:func:`kernel_cdist`); every pair's band feasibility is checked.
-    """
-    from .. import kernels
-
-    be, A, B = job.be, job.A, job.B
-    ia, ib = job.pairs()
-    with kernels.threads(job.n_jobs):
-        values = be.call_kernel(
-            family, launcher, A.X, A.X, B.X, A.lengths, B.lengths, ia, ib, *params
-        )
-    check_feasible(be, values, job.band, A.lengths[ia], B.lengths[ib])
-    if job.verbose > 0:
-        Progress(f"cdist_{family}")(len(ia), len(ia))
-    return values, ia, ib
-
-
 def differentiable_cdist(
     job: CdistJob,
     values: Callable[[SeriesBatch, SeriesBatch], object],

@@ -115,9 +115,6 @@ LAUNCHERS: dict[str, dict[str, str]] = {
         "dba_accumulate": BOTH,
         "dba_subgradient_epoch": CPU_ONLY,
     },
-    "kmeans": {
-        "dtw_capped": CPU_ONLY,
-    },
     "sdtw_bary": {
         "sdtw_barycenter_objective": CPU_ONLY,
     },
@@ -135,7 +132,7 @@ LAUNCHERS: dict[str, dict[str, str]] = {
     },
     "frechet": {
         "frechet_values": BOTH,
-        "frechet_pairs": BOTH,
+        "frechet_cdist": BOTH,
         "frechet_acc": BOTH,
     },
     "lcss": {

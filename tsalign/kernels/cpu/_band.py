@@ -62,8 +62,8 @@ def band_ranges(n, m, kind, radius, slope, lo, hi):
         # Column j allows rows [col_lo(j), col_hi(j)); both bounds are
         # non-decreasing in j, so row i allows the columns between the first j
         # with col_hi(j) > i and the last j with col_lo(j) <= i.
-        first = 0
-        stop = 0
+        first = np.int64(0)  # not a literal: one compile of the helpers (_jit.njit_inline)
+        stop = np.int64(0)
         for i in range(n):
             while first < m and itakura_col_hi(first, n, m, slope) <= i:
                 first += 1

@@ -34,7 +34,7 @@ import numpy as np
 from numba import prange
 
 from ._band import band_ranges
-from ._jit import njit, njit_parallel
+from ._jit import njit, njit_inline, njit_parallel
 from ._pairs import chunk_of, pair_of
 from ._simd import lanes, vadd, vinside, vload, vmin, vmul, vsplat, vstore, vsub, vwiden
 
@@ -115,7 +115,7 @@ def _row_d_masked(xs, ys, i, j0, j1, LO, HI, prev, cur, G):
         vstore(cur, (j + 1) * G, left)
 
 
-@njit
+@njit_inline
 def _fill_inf(rows, start, stop, G):
     inf = np.inf
     for j in range(start, stop):
@@ -123,15 +123,21 @@ def _fill_inf(rows, start, stop, G):
             rows[j, l] = inf
 
 
+@njit_inline
+def _start_rows(prev, cur, m, G):
+    """Both rows inf over slots 0 .. m, but R[-1, -1] = 0 (prev's slot 0)."""
+    _fill_inf(prev, 0, m + 1, G)
+    _fill_inf(cur, 0, m + 1, G)
+    for l in range(G):
+        prev[0, l] = 0.0
+
+
 @njit
 def _group_uniform(xs, ys, n, m, kind, radius, slope, lo, hi, prev, cur, G):
     """All lanes n x m: the scalar kernel's loop, G pairs per cell.  Returns the
     rows holding row n - 1 (its slot m is each lane's value)."""
     band_ranges(n, m, kind, radius, slope, lo, hi)
-    _fill_inf(prev, 0, m + 1, G)
-    _fill_inf(cur, 0, m + 1, G)
-    for l in range(G):
-        prev[0, l] = 0.0
+    _start_rows(prev, cur, m, G)
     d = xs.shape[1]
     for i in range(n):
         lo_i = lo[i]
@@ -156,8 +162,8 @@ def _group_masked(  # noqa: PLR0913
     """Lanes of different lengths: row i runs over the union of the lanes' bands
     ``ulo[i] <= j < uhi[i]``; a lane's cells outside its own band (or past its
     lengths) are inf; lane l's value is read when row ns[l] - 1 is done."""
-    nmax = 0
-    mmax = 0
+    nmax = np.int64(0)  # int64, not a literal: see _jit.njit_inline
+    mmax = np.int64(0)
     for l in range(G):
         nmax = max(nmax, ns[l])
         mmax = max(mmax, ms[l])
@@ -179,10 +185,7 @@ def _group_masked(  # noqa: PLR0913
                 b = max(b, HI[i, l])
         ulo[i] = a
         uhi[i] = max(a, b)
-    _fill_inf(prev, 0, mmax + 1, G)
-    _fill_inf(cur, 0, mmax + 1, G)
-    for l in range(G):
-        prev[0, l] = 0.0
+    _start_rows(prev, cur, mmax, G)
     d = xs.shape[1]
     for i in range(nmax):
         j0 = ulo[i]
@@ -208,10 +211,13 @@ def _group_masked(  # noqa: PLR0913
 
 @njit_parallel
 def _dtw_lanes_kernel(X, Y, lx, ly, mode, p_start, out, kind, radius, slope, n_chunks):
-    """out[q] = DTW of pair p_start + q for the out.shape[0] // G full lane groups
-    (``out.shape[0]`` is a multiple of G), n_chunks chunks of groups."""
+    """out[q] = DTW of pair p_start + q, by lane groups of G pairs, n_chunks
+    chunks of groups.  The last group's missing lanes repeat its last pair
+    (their results are dropped): one kernel for any count, where a scalar
+    kernel for the remainder would be compiled and run besides."""
     G = lanes(out)
-    n_groups = out.shape[0] // G
+    n_pairs = out.shape[0]
+    n_groups = (n_pairs + G - 1) // G
     N = X.shape[1]
     M = Y.shape[1]
     d = X.shape[2]
@@ -238,14 +244,14 @@ def _dtw_lanes_kernel(X, Y, lx, ly, mode, p_start, out, kind, radius, slope, n_c
         for g in range(start, stop):
             uniform = True
             for l in range(G):
-                a, b = pair_of(p_start + g * G + l, mode, nx, ny)
+                a, b = pair_of(p_start + min(g * G + l, n_pairs - 1), mode, nx, ny)
                 ia[l] = a
                 ib[l] = b
                 ns[l] = lx[a]
                 ms[l] = ly[b]
                 uniform = uniform and ns[l] == ns[0] and ms[l] == ms[0]
-            nmax = 0
-            mmax = 0
+            nmax = np.int64(0)  # int64, not a literal: see _jit.njit_inline
+            mmax = np.int64(0)
             for l in range(G):
                 nmax = max(nmax, ns[l])
                 mmax = max(mmax, ms[l])
@@ -254,12 +260,12 @@ def _dtw_lanes_kernel(X, Y, lx, ly, mode, p_start, out, kind, radius, slope, n_c
                 n = ns[0]
                 m = ms[0]
                 rows = _group_uniform(xs, ys, n, m, kind, radius, slope, lo, hi, prev, cur, G)
-                for l in range(G):
+                for l in range(min(G, n_pairs - g * G)):
                     out[g * G + l] = rows[m, l]
             else:
                 _group_masked(
                     xs, ys, ns, ms, kind, radius, slope, lo, hi, LO, HI, ulo, uhi,
                     prev, cur, res, G,
                 )  # fmt: skip
-                for l in range(G):
+                for l in range(min(G, n_pairs - g * G)):
                     out[g * G + l] = res[l]

@@ -151,7 +151,16 @@ def njit(fn):
 
 def njit_inline(fn):
     """Helper inlined into its callers at numba's IR level (a vectorised loop
-    that calls it stays one loop; the caller's fast-math flags apply)."""
+    that calls it stays one loop; the caller's fast-math flags apply).
+
+    Also what keeps cold compilation short for helpers called with constant
+    arguments: numba compiles a dispatcher once per argument type, and a
+    literal (``f(x, 0)``, or a loop variable ``a = 0`` while numba's type
+    inference still iterates over the loop) is a type of its own
+    (``Literal[int](0)``); an inlined helper is no dispatcher.  Loop-carried
+    integers that are passed to helpers start as ``np.int64(...)`` for the same
+    reason.
+    """
     return _jit(fn, inline="always")
 
 

@@ -12,7 +12,7 @@ pairs.  ``G`` is a few vector registers wide, not one: the chain of a DTW cell
 of a vector of cells, so several independent vectors must be in flight.
 
 This module holds what every such kernel shares: the lane count, how a run of
-pairs is cut into lane groups (the unit of work of ``prange``) plus a remainder,
+pairs is cut into lane groups (the unit of work of ``prange``; the last one padded),
 how pairs are ordered by length so that a group's lanes have equal lengths (and
 need no masks), and the switch that forces the scalar kernels (for tests).
 """
@@ -22,6 +22,8 @@ from __future__ import annotations
 import os
 
 import numpy as np
+
+from ._jit import SMALL_WORK
 
 # Pairs per lane group, by dtype: see benchmarks/README.md (bench_simd.py) for
 # the measurement behind the choice.
@@ -56,25 +58,39 @@ def loss_group_size(dtype) -> int:
 
 
 def use_lanes(n_pairs: int, dtype) -> bool:
-    """Whether a run of ``n_pairs`` pairs goes through the lane kernels."""
-    return ENABLED and n_pairs >= group_size(dtype)
+    """Whether a run of ``n_pairs`` pairs goes through the exact-DTW lane kernel.
+
+    From a quarter of a group on: the kernel pads its last group (a group costs
+    about G / 7 scalar pairs, the lanes measuring 7-8x the scalar kernel's
+    cells per second), and a call that takes it compiles no scalar kernel.
+    """
+    return ENABLED and n_pairs >= max(2, group_size(dtype) // 4)
 
 
-def use_soft_lanes(n_pairs: int, dtype) -> bool:
-    """Whether soft-DTW values of ``n_pairs`` pairs go through the lane kernel.
+# Soft-DTW values of fewer cells than this take the per-pair kernel (tests set 0).
+SOFT_MIN_CELLS = SMALL_WORK
+
+
+def use_soft_lanes(n_pairs: int, dtype, cells: int) -> bool:
+    """Whether soft-DTW values of ``n_pairs`` pairs (``cells`` cells in all) go
+    through the lane kernel.
 
     Its groups walk anti-diagonals and take any size, so it pays from two
     pairs on, and for one float32 pair (the per-pair kernel stays for one
-    float64 pair, where it measured faster: benchmarks/README.md).
+    float64 pair, where it measured faster: benchmarks/README.md).  Calls
+    small enough to run serially (``_jit.SMALL_WORK`` cells, well under a
+    millisecond either way) take the per-pair kernel: a first call on tiny
+    inputs then compiles one kernel, not both.
     """
-    return ENABLED and (n_pairs >= 2 or np.dtype(dtype) == np.float32)
+    if not ENABLED or cells < SOFT_MIN_CELLS:
+        return False
+    return n_pairs >= 2 or np.dtype(dtype) == np.float32
 
 
 def split(n_pairs: int, dtype) -> tuple[int, int]:
-    """(lane groups, pairs they cover); the rest go to the scalar kernel."""
+    """(lane groups, pairs they cover): all of them, the last group padded."""
     g = group_size(dtype)
-    n_groups = n_pairs // g
-    return n_groups, n_groups * g
+    return (n_pairs + g - 1) // g, n_pairs
 
 
 def length_order(lengths) -> np.ndarray | None:

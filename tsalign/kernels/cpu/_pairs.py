@@ -26,6 +26,20 @@ def block_cells(lx, ly, mode: int, n_pairs: int) -> int:
     return int(n_pairs * float(lx.mean()) * float(ly.mean()))
 
 
+def reorder(X, Y, lx, ly, ox, oy, symmetric: bool):
+    """The datasets of a cdist in the orders ``ox`` / ``oy`` (None: as they are).
+
+    With ``symmetric`` Y is X (in X's order), as the cdist kernels expect.
+    """
+    if ox is not None:
+        X, lx = X[ox], lx[ox]
+    if symmetric:
+        return X, X, lx, lx
+    if oy is not None:
+        Y, ly = Y[oy], ly[oy]
+    return X, Y, lx, ly
+
+
 def n_chunks(n_pairs: int) -> int:
     """Chunks for a run of pairs: eight per thread, at most one per pair."""
     return max(1, min(n_pairs, 8 * n_threads()))

@@ -26,7 +26,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic, models, overload, register_model
 
-from ._jit import njit
+from ._jit import njit, njit_inline
 from ._lanes import group_size
 
 
@@ -209,7 +209,7 @@ def vinside(typingctx, v, fill, lo, hi, off, j):
     return sig, codegen
 
 
-@njit
+@njit_inline
 def gather_lanes(X, idx, lengths, n, xs, si, sf, reverse):
     """Lane-major copy of a group's series (G = len(idx) lanes): element
     ``(i, f)`` of lane l's series ``X[idx[l]]`` at ``xs[f sf + r si + l]``, r = i

@@ -43,7 +43,7 @@ import numpy as np
 from numba import prange
 
 from ._band import band_ranges
-from ._jit import njit, njit_parallel, njit_vec_exact
+from ._jit import njit, njit_inline, njit_parallel, njit_vec_exact
 from ._pairs import chunk_of, pair_of
 from ._simd import gather_lanes, scatter_lanes
 from ._softmin import diag_step, value_cells, weight_cells
@@ -61,8 +61,8 @@ def group_bands(ns, ms, kind, radius, slope, lo, hi, LO, HI, tlo, thi):
     strictly increase, which :func:`._softmin.diag_step` needs.
     """
     G = ns.shape[0]
-    nmax = 0
-    mmax = 0
+    nmax = np.int64(0)  # int64, not a literal: see _jit.njit_inline
+    mmax = np.int64(0)
     uniform = True
     for l in range(G):
         nmax = max(nmax, ns[l])
@@ -101,8 +101,8 @@ def _rows(k, n, lo, hi, a, b):
 @njit
 def weights_size(n, m, lo, hi, G):
     """Floats per weight array of a group walking rows ``lo``/``hi`` (n x m)."""
-    a = -1
-    b = 0
+    a = np.int64(-1)  # int64, not a literal: see _jit.njit_inline
+    b = np.int64(0)
     size = 0
     for k in range(n + m - 1):
         a, b, last = _rows(k, n, lo, hi, a, b)
@@ -110,7 +110,7 @@ def weights_size(n, m, lo, hi, G):
     return size
 
 
-@njit_vec_exact
+@njit_inline
 def _sq_diff(x, y, first, out):
     """out = (x - y)**2, or out += (x - y)**2 unless ``first``."""
     for t in range(out.shape[0]):
@@ -172,8 +172,8 @@ def sweep_group(
     zero = big - big
     inv_gamma = one / gamma
     buf[:, : (n + 1) * G] = big
-    a = -1
-    b = 0
+    a = np.int64(-1)  # int64, not a literal: see _jit.njit_inline
+    b = np.int64(0)
     off = 0
     for k in range(n + m - 1):
         a, b, last = _rows(k, n, lo, hi, a, b)
@@ -255,8 +255,8 @@ def backward_group(
     G = ns.shape[0]
     zero = one - one
     K = n + m - 1
-    a = -1
-    b = 0
+    a = np.int64(-1)  # int64, not a literal: see _jit.njit_inline
+    b = np.int64(0)
     off = 0
     for k in range(K):  # each diagonal's rows and weight block, as the forward walked them
         a, b, last = _rows(k, n, lo, hi, a, b)

@@ -7,13 +7,15 @@ and the weighted sums of the frames each barycenter frame is aligned with.
 Threads work on chunks of series with private accumulators, summed at the end,
 so the result does not depend on the scheduling.
 
-In float64, series of one (cluster, length) go through the DP ``LANES`` at a
-time (``_lanes_kernel``): the lane loop is innermost, so LLVM vectorises it and
-the cells' dependency chains (each cell waits for its left neighbour) overlap;
-the forward stores each cell's choice (one byte) and the backtrack follows
-them, branch-free.  About 3x fewer CPU seconds per cell than one pair at a time
-(benchmarks/README_barycenters.md); the values are bit-identical, the sums
-differ only by the order of the additions.
+In float64, series of one (cluster, length) go through the DP up to ``LANES``
+at a time (``_lanes_group``, ``_lanes_forward``): two ``_simd`` vectors per
+cell, the left neighbours carried in registers, so the cells' dependency
+chains (each cell waits for its left neighbour) overlap; the forward stores
+each cell's choice (one byte) and the backtrack follows them, branch-free.
+The other series (float32 data, long series, a few of one (cluster, length))
+go one at a time (``_pair_accumulate``); both run in ``_accumulate_kernel``.
+The values are bit-identical either way, the sums differ only by the order of
+the additions (benchmarks/README_barycenters.md has the speeds).
 
 ``dba_subgradient_epoch`` is one epoch of the stochastic subgradient mean of
 Schultz & Jain (2018): sequential by nature (each step moves the barycenter the
@@ -100,49 +102,27 @@ def _pair_path(A, Bs, n, m, kind, radius, slope, lo, hi, R, pi, pj):
     return R[n - 1, m - 1], k
 
 
-@njit_parallel
-def _accumulate_kernel(
-    X, lx, Z, assign, weights, idx, kind, radius, slope, bary_first, sums, counts, costs
+@njit
+def _pair_accumulate(
+    X, b, m, Zk, w, kind, radius, slope, bary_first, lo, hi, R, pi, pj, sums, counts
 ):
-    n_chunks = sums.shape[0]
-    p = idx.shape[0]
-    N = X.shape[1]
-    S = Z.shape[1]
-    d = X.shape[2]
-    rows = S if bary_first else N
-    cols = N if bary_first else S
-    chunk = (p + n_chunks - 1) // n_chunks
-    for c in prange(n_chunks):
-        start = c * chunk
-        stop = min(p, start + chunk)
-        if start >= stop:
-            continue
-        R = np.empty((rows, cols), dtype=X.dtype)
-        lo = np.empty(rows, dtype=np.int64)
-        hi = np.empty(rows, dtype=np.int64)
-        pi = np.empty(rows + cols, dtype=np.int64)
-        pj = np.empty(rows + cols, dtype=np.int64)
-        for q in range(start, stop):
-            b = idx[q]
-            k = assign[b]
-            w = weights[b]
-            if bary_first:
-                cost, L = _pair_path(Z[k], X[b], S, lx[b], kind, radius, slope, lo, hi, R, pi, pj)
-            else:
-                cost, L = _pair_path(X[b], Z[k], lx[b], S, kind, radius, slope, lo, hi, R, pi, pj)
-            costs[q] = cost
-            if w == 0.0:
-                continue
-            for t in range(L):
-                if bary_first:
-                    zi = pi[t]
-                    xj = pj[t]
-                else:
-                    zi = pj[t]
-                    xj = pi[t]
-                counts[c, k, zi] += w
-                for f in range(d):
-                    sums[c, k, zi, f] += w * X[b, xj, f]
+    """One series' DBA contribution: the path of X[b, :m] and barycenter Zk (on the
+    rows when ``bary_first``), its frames added with weight w into ``sums`` (S, d)
+    and ``counts`` (S,).  Returns the accumulated cost of the path."""
+    S = Zk.shape[0]
+    if bary_first:
+        cost, L = _pair_path(Zk, X[b], S, m, kind, radius, slope, lo, hi, R, pi, pj)
+    else:
+        cost, L = _pair_path(X[b], Zk, m, S, kind, radius, slope, lo, hi, R, pi, pj)
+    if w == 0.0:
+        return cost
+    for t in range(L):
+        zi = pi[t] if bary_first else pj[t]
+        xj = pj[t] if bary_first else pi[t]
+        counts[zi] += w
+        for f in range(X.shape[2]):
+            sums[zi, f] += w * X[b, xj, f]
+    return cost
 
 
 # --------------------------------------------------------------------------- lanes
@@ -357,7 +337,7 @@ def _lanes_group(
 
 
 @njit_parallel
-def _lanes_kernel(
+def _accumulate_kernel(
     X,
     lx,
     Z,
@@ -390,12 +370,14 @@ def _lanes_kernel(
             continue
         lo = np.empty(rows, dtype=np.int64)
         hi = np.empty(rows, dtype=np.int64)
-        # lane buffers
-        A = np.empty((rows, d, LANES), dtype=np.float64)
-        B = np.empty((cols, d, LANES), dtype=np.float64)
-        crow = np.empty((cols, LANES), dtype=np.float64)
-        rows2 = np.empty((2 * (cols + 1), LANES), dtype=np.float64)
-        dirs = np.empty((rows, cols, LANES), dtype=np.int8)
+        # lane buffers (empty when every task is a single pair)
+        lr = rows if t_lanes[t0] else 0
+        lc = cols if t_lanes[t0] else 0
+        A = np.empty((lr, d, LANES), dtype=np.float64)
+        B = np.empty((lc, d, LANES), dtype=np.float64)
+        crow = np.empty((lc, LANES), dtype=np.float64)
+        rows2 = np.empty((2 * (lc + 1), LANES), dtype=np.float64)
+        dirs = np.empty((lr, lc, LANES), dtype=np.int8)
         ends = np.empty(LANES, dtype=np.float64)
         # single-pair buffers
         R = np.empty((rows, cols), dtype=X.dtype)
@@ -439,27 +421,27 @@ def _lanes_kernel(
                 )
                 continue
             last = (-1, -1)
-            w = weights[b]
-            if bary_first:
-                cost, L = _pair_path(Z[k], X[b], S, lx[b], kind, radius, slope, lo, hi, R, pi, pj)
-            else:
-                cost, L = _pair_path(X[b], Z[k], lx[b], S, kind, radius, slope, lo, hi, R, pi, pj)
-            costs[q] = cost
-            if w == 0.0:
-                continue
-            for u in range(L):
-                if bary_first:
-                    zi = pi[u]
-                    xj = pj[u]
-                else:
-                    zi = pj[u]
-                    xj = pi[u]
-                counts[c, k, zi] += w
-                for f in range(d):
-                    sums[c, k, zi, f] += w * X[b, xj, f]
+            costs[q] = _pair_accumulate(
+                X,
+                b,
+                lx[b],
+                Z[k],
+                weights[b],
+                kind,
+                radius,
+                slope,
+                bary_first,
+                lo,
+                hi,
+                R,
+                pi,
+                pj,
+                sums[c, k],
+                counts[c, k],
+            )
 
 
-def _lane_tasks(lx, assign, idx, S, n_chunks):
+def _lane_tasks(lx, assign, idx, S, n_chunks, lanes_on=True):
     """Tasks of the lanes kernel: groups of up to LANES series of one (cluster, length),
     then singles.
 
@@ -468,7 +450,8 @@ def _lane_tasks(lx, assign, idx, S, n_chunks):
     (``t_lanes[t]`` series in one lane group, or one series when it is 0), chunk
     c the tasks ``c_start[c]:c_start[c + 1]`` (contiguous, balanced by cells).
     The rest of a (cluster, length) after its full groups is a partial group
-    when it has at least ``MIN_FILL`` series, otherwise singles.
+    when it has at least ``MIN_FILL`` series, otherwise singles; all are singles
+    unless ``lanes_on``.
     """
     b = idx
     key_k = assign[b]
@@ -481,11 +464,11 @@ def _lane_tasks(lx, assign, idx, S, n_chunks):
     stops = np.concatenate((brk, [len(order)]))
     lane_t, lane_n, single_t = [], [], []
     for a, z in zip(starts.tolist(), stops.tolist(), strict=True):
-        full = (z - a) // LANES
+        full = (z - a) // LANES if lanes_on else 0
         lane_t.extend(range(a, a + full * LANES, LANES))
         lane_n.extend([LANES] * full)
         rest = a + full * LANES
-        if z - rest >= MIN_FILL:
+        if lanes_on and z - rest >= MIN_FILL:
             lane_t.append(rest)
             lane_n.append(z - rest)
         else:
@@ -523,39 +506,23 @@ def dba_accumulate(X, lx, Z, assign, weights, idx, band, bary_first):
     costs = np.empty(p, dtype=X.dtype)
     kind, radius, slope = band
     N = X.shape[1]
-    if X.dtype == np.float64 and p >= MIN_FILL and S * N * LANES <= LANE_BYTES:
-        lx = np.ascontiguousarray(lx, dtype=np.int64)
-        assign = np.ascontiguousarray(assign, dtype=np.int64)
-        idx = np.ascontiguousarray(idx, dtype=np.int64)
-        order, t_start, t_lanes, c_start = _lane_tasks(lx, assign, idx, S, n_chunks)
-        _lanes_kernel.run(
-            int(np.sum(lx[idx])) * S,
-            np.ascontiguousarray(X),
-            lx,
-            np.ascontiguousarray(Z, dtype=X.dtype),
-            assign,
-            np.ascontiguousarray(weights, dtype=np.float64),
-            idx,
-            order,
-            t_start,
-            t_lanes,
-            c_start,
-            int(kind),
-            int(radius),
-            float(slope),
-            bool(bary_first),
-            sums,
-            counts,
-            costs,
-        )
-        return sums.sum(axis=0), counts.sum(axis=0), costs
-    _accumulate_kernel(
+    lanes_on = X.dtype == np.float64 and p >= MIN_FILL and S * N * LANES <= LANE_BYTES
+    lx = np.ascontiguousarray(lx, dtype=np.int64)
+    assign = np.ascontiguousarray(assign, dtype=np.int64)
+    idx = np.ascontiguousarray(idx, dtype=np.int64)
+    order, t_start, t_lanes, c_start = _lane_tasks(lx, assign, idx, S, n_chunks, lanes_on)
+    _accumulate_kernel.run(
+        int(np.sum(lx[idx])) * S,
         np.ascontiguousarray(X),
-        np.ascontiguousarray(lx, dtype=np.int64),
+        lx,
         np.ascontiguousarray(Z, dtype=X.dtype),
-        np.ascontiguousarray(assign, dtype=np.int64),
+        assign,
         np.ascontiguousarray(weights, dtype=np.float64),
-        np.ascontiguousarray(idx, dtype=np.int64),
+        idx,
+        order,
+        t_start,
+        t_lanes,
+        c_start,
         int(kind),
         int(radius),
         float(slope),

@@ -16,97 +16,17 @@ Cells outside a pair's lengths or its band hold ``inf``.
 from __future__ import annotations
 
 import numpy as np
-from numba import literally, prange
+from numba import prange
 
 from .. import _pairs
-from .._contract import COMBINE_MAX, COMBINE_SUM, PAIRS_BATCH
+from .._contract import COMBINE_SUM, PAIRS_BATCH
 from . import _lanes
-from ._band import band_mask, band_ranges, pair_band  # noqa: F401 - band_mask is a launcher
+from ._band import band_mask, pair_band  # noqa: F401 - band_mask is a launcher
 from ._dtw_lanes import _dtw_lanes_kernel
 from ._jit import njit, njit_parallel
-from ._pairs import block_cells, chunk_of, n_chunks, pair_of
+from ._pairs import block_cells, n_chunks, reorder
 from ._paths import reverse_pairs, step_back
-
-
-@njit
-def rolling_rows(x, y, n, m, kind, radius, slope, lo, hi, prev, cur, combine):
-    """R[n-1, m-1] with two rolling rows of m + 1 entries (entry 0 is a sentinel).
-
-    One recurrence for two families, as ``dtw.cu`` has on CUDA: ``combine`` is how a
-    cell's cost meets its best predecessor, ``COMBINE_SUM`` adds them (DTW's
-    accumulated squared cost), ``COMBINE_MAX`` keeps the larger (the squared discrete
-    Fréchet distance, ``frechet.py``).  ``prev[0] = 0`` before row 0 is the empty path
-    for both (``c + 0 = max(c, 0) = c`` for a cost ``c >= 0``).  ``combine`` is
-    compiled in as a constant, so each family gets its own loop, as fast as the two
-    separate kernels were (benchmarks/README_house.md).
-    """
-    inf = np.inf
-    band_ranges(n, m, kind, radius, slope, lo, hi)
-    for j in range(m + 1):
-        prev[j] = inf
-        cur[j] = inf
-    prev[0] = 0.0
-    # a compile-time constant (one specialisation per code), not a branch per cell
-    bottleneck = literally(combine) == COMBINE_MAX
-    d = x.shape[1]
-    for i in range(n):
-        lo_i = lo[i]
-        hi_i = hi[i]
-        cur[0] = inf
-        if i >= 2:
-            # entries of row i-2 left of this row's range are stale: clear them
-            # (bounds are non-decreasing, so nothing stale lies right of hi_i)
-            for jj in range(lo[i - 2] + 1, lo_i + 1):
-                cur[jj] = inf
-        left = cur[lo_i]
-        # the univariate loop is DTW's only: Fréchet's multivariate loop ran 5-7%
-        # slower in float64 with it compiled in (and 29% faster at d = 1)
-        if d == 1 and not bottleneck:
-            xi = x[i, 0]
-            for j in range(lo_i, hi_i):
-                diff = xi - y[j, 0]
-                best = prev[j]
-                if prev[j + 1] < best:
-                    best = prev[j + 1]
-                if left < best:
-                    best = left
-                left = diff * diff + best
-                cur[j + 1] = left
-        else:
-            for j in range(lo_i, hi_i):
-                c = 0.0
-                for k in range(d):
-                    diff = x[i, k] - y[j, k]
-                    c += diff * diff
-                best = prev[j]
-                if prev[j + 1] < best:
-                    best = prev[j + 1]
-                if left < best:
-                    best = left
-                left = (c if c > best else best) if bottleneck else c + best
-                cur[j + 1] = left
-        prev, cur = cur, prev
-    return prev[m]
-
-
-@njit_parallel
-def _dtw_values_kernel(X, Y, lx, ly, mode, p_start, out, kind, radius, slope, n_chunks):
-    """out[q] = DTW of pair p_start + q (see ``_pairs.pair_of``), in n_chunks chunks."""
-    n_pairs = out.shape[0]
-    N = X.shape[1]
-    M = Y.shape[1]
-    for c in prange(n_chunks):
-        start, stop = chunk_of(c, n_chunks, n_pairs)
-        # per-chunk scratch: no allocation per pair (an empty chunk loops zero times)
-        lo = np.empty(N, dtype=np.int64)
-        hi = np.empty(N, dtype=np.int64)
-        prev = np.empty(M + 1, dtype=out.dtype)
-        cur = np.empty(M + 1, dtype=out.dtype)
-        for q in range(start, stop):
-            a, b = pair_of(p_start + q, mode, X.shape[0], Y.shape[0])
-            out[q] = rolling_rows(
-                X[a], Y[b], lx[a], ly[b], kind, radius, slope, lo, hi, prev, cur, COMBINE_SUM
-            )
+from ._rows import rolling_rows, rolling_values
 
 
 @njit
@@ -132,10 +52,7 @@ def _run_pairs(X, Y, lx, ly, mode, start, out, band):
         args = (kind, radius, slope, n_chunks(n_groups))
         _dtw_lanes_kernel.run(work, X, Y, lx, ly, mode, start, out[:covered], *args)
     if covered < n:
-        rest = out[covered:]
-        work = block_cells(lx, ly, mode, n - covered)
-        args = (kind, radius, slope, n_chunks(n - covered))
-        _dtw_values_kernel.run(work, X, Y, lx, ly, mode, start + covered, rest, *args)
+        rolling_values(X, Y, lx, ly, mode, start + covered, out[covered:], band, COMBINE_SUM)
 
 
 def dtw_values(X, Y, lx, ly, band):
@@ -174,12 +91,7 @@ def dtw_cdist(X, Y, lx, ly, band, symmetric, progress=None):
     ox = oy = None
     if not (symmetric and transposed_differs):
         ox, oy = _lanes.cdist_orders(lx, ly, symmetric)
-    if ox is not None:
-        X, lx = X[ox], lx[ox]
-    if symmetric:
-        Y, ly = X, lx
-    elif oy is not None:
-        Y, ly = Y[oy], ly[oy]
+    X, Y, lx, ly = reorder(X, Y, lx, ly, ox, oy, symmetric)
 
     def run(mode, start, stop, out):
         _run_pairs(X, Y, lx, ly, mode, start, out, band)

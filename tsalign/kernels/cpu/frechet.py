@@ -6,8 +6,8 @@ The recurrence is DTW's with ``max`` in place of ``+``:
 warping paths, of the largest cost met on the path (the value is its square
 root).  Cells outside a pair's lengths or band hold ``inf``.
 
-- ``frechet_values`` / ``frechet_pairs``: straight from the series with two
-  rolling rows (DTW's ``rolling_rows`` with ``COMBINE_MAX``), parallel over
+- ``frechet_values`` / ``frechet_cdist``: straight from the series with two
+  rolling rows (DTW's ``rolling_values`` with ``COMBINE_MAX``), parallel over
   pairs (no cost matrix);
 - ``frechet_acc``: the whole matrix from cost matrices (for paths, which are
   DTW's backtrack on this matrix, and ``frechet_accumulated_matrix``).
@@ -18,59 +18,32 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from .._contract import COMBINE_MAX
+from .. import _pairs
+from .._contract import COMBINE_MAX, PAIRS_BATCH
 from ._band import pair_band
 from ._jit import njit_parallel
-from ._pairs import chunk_of, n_chunks
-from .dtw import rolling_rows
-
-
-@njit_parallel
-def _values_kernel(X, Y, lx, ly, ia, ib, out, kind, radius, slope, chunks):
-    n_pairs = out.shape[0]
-    N = X.shape[1]
-    M = Y.shape[1]
-    for c in prange(chunks):
-        start, stop = chunk_of(c, chunks, n_pairs)
-        # per-chunk scratch: no allocation per pair (an empty chunk loops zero times)
-        lo = np.empty(N, dtype=np.int64)
-        hi = np.empty(N, dtype=np.int64)
-        prev = np.empty(M + 1, dtype=out.dtype)
-        cur = np.empty(M + 1, dtype=out.dtype)
-        for p in range(start, stop):
-            a = ia[p]
-            b = ib[p]
-            out[p] = rolling_rows(
-                X[a], Y[b], lx[a], ly[b], kind, radius, slope, lo, hi, prev, cur, COMBINE_MAX
-            )
+from ._rows import rolling_values
 
 
 def frechet_values(X, Y, lx, ly, band):
     """Squared Fréchet value of each pair ``(X[b], Y[b])``; (B,) in X's dtype."""
-    idx = np.arange(X.shape[0], dtype=np.int64)
-    return frechet_pairs(X, Y, lx, ly, idx, idx, band)
-
-
-def frechet_pairs(X, Y, lx, ly, ia, ib, band):
-    """Squared Fréchet value of the pairs ``(X[ia[p]], Y[ib[p]])``."""
-    out = np.empty(ia.shape[0], dtype=X.dtype)
-    if out.shape[0] == 0:
-        return out
-    kind, radius, slope = band
-    _values_kernel(
-        X,
-        Y,
-        lx,
-        ly,
-        np.ascontiguousarray(ia, dtype=np.int64),
-        np.ascontiguousarray(ib, dtype=np.int64),
-        out,
-        int(kind),
-        int(radius),
-        float(slope),
-        n_chunks(out.shape[0]),
-    )
+    out = np.empty(X.shape[0], dtype=X.dtype)
+    if out.shape[0]:
+        rolling_values(X, Y, lx, ly, PAIRS_BATCH, 0, out, band, COMBINE_MAX)
     return out
+
+
+def frechet_cdist(X, Y, lx, ly, band, symmetric, progress=None):
+    """Squared Fréchet value of every pair of two datasets, (nx, ny) in X's dtype.
+
+    With ``symmetric=True`` (Y is X) only the pairs a < b are computed; the diagonal
+    is zero.  ``progress(done, total)`` is called between blocks.
+    """
+
+    def run(mode, start, stop, out):
+        rolling_values(X, Y, lx, ly, mode, start, out, band, COMBINE_MAX)
+
+    return _pairs.cdist(np, run, X.shape[0], Y.shape[0], symmetric, False, X.dtype, progress)
 
 
 @njit_parallel

@@ -72,7 +72,7 @@ from .._contract import PAIRS_BATCH, sentinel
 from . import _lanes
 from ._band import band_ranges, pair_band
 from ._jit import SMALL_WORK, n_threads, njit, njit_parallel
-from ._pairs import block_cells, chunk_of, n_chunks, pair_of
+from ._pairs import block_cells, chunk_of, n_chunks, pair_of, reorder
 from ._soft_dtw_lanes import (
     _loss_backward_kernel,
     _loss_forward_kernel,
@@ -140,8 +140,8 @@ def _sweep(
     twd = tmp[1]
     twu = tmp[2]
     n_feat = X.shape[1]
-    a = -1
-    b = 0
+    a = np.int64(-1)  # int64, not a literal: see _jit.njit_inline
+    b = np.int64(0)
     for k in range(n + m - 1):
         a, b = diag_step(k, n, lo, hi, a, b)
         cur = buf[k % 3]
@@ -289,7 +289,7 @@ def _run_values(X, Y, lx, ly, mode, start, band, gamma, out):
     scalars = (int(kind), int(radius), float(slope), dt(gamma), dt(sentinel(out.dtype)))
     n = out.shape[0]
     work = block_cells(lx, ly, mode, n)  # small calls run serially (_jit.SMALL_WORK)
-    if _lanes.use_soft_lanes(n, out.dtype):
+    if _lanes.use_soft_lanes(n, out.dtype, work):
         G = _lanes.soft_group_size(out.dtype)
         args = (G, *scalars, n_chunks((n + G - 1) // G))
         _values_lanes_kernel.run(work, X, Y, lx, ly, mode, start, out, *args)
@@ -306,7 +306,8 @@ def soft_dtw_values(X, Y, lx, ly, band, gamma):
     out = np.empty(X.shape[0], dtype=X.dtype)
     if out.shape[0] == 0:
         return out
-    order = _lanes.batch_order(lx, ly, X.dtype, _lanes.use_soft_lanes)
+    cells = block_cells(lx, ly, PAIRS_BATCH, X.shape[0])
+    order = _lanes.batch_order(lx, ly, X.dtype, lambda n, dt: _lanes.use_soft_lanes(n, dt, cells))
     if order is not None:  # pairs sorted by lengths: lane groups of equal lengths
         X, Y, lx, ly = X[order], Y[order], lx[order], ly[order]
     _run_values(X, Y, lx, ly, PAIRS_BATCH, 0, band, gamma, out)
@@ -321,12 +322,7 @@ def soft_dtw_cdist(X, Y, lx, ly, band, gamma, symmetric, progress=None):
     ``progress(done, total)`` is called between blocks of pairs.
     """
     ox, oy = _lanes.cdist_orders(lx, ly, symmetric)  # sorted by length (see dtw_cdist)
-    if ox is not None:
-        X, lx = X[ox], lx[ox]
-    if symmetric:
-        Y, ly = X, lx
-    elif oy is not None:
-        Y, ly = Y[oy], ly[oy]
+    X, Y, lx, ly = reorder(X, Y, lx, ly, ox, oy, symmetric)
 
     def run(mode, start, stop, out):
         _run_values(X, Y, lx, ly, mode, start, band, gamma, out)

@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from .._contract import COMBINE_SUM
-from ._module import (
-    batch_on_device,
-    cdist_on_device,
-    kernel,
-    launch_per_pair,
-    launch_values,
-)
-
-
-def _values(X, Y, band, lx, ly, ia, ib, out):
-    k = kernel("dtw", "dtw_values", X.dtype)
-    launch_values(k, X, Y, lx, ly, ia, ib, band, (np.int32(COMBINE_SUM),), out)
+from ._module import kernel, launch_per_pair
+from ._rows import wavefront_cdist, wavefront_values
 
 
 def dtw_values(X, Y, lx, ly, band):
-    return batch_on_device(functools.partial(_values, X, Y, band), X, lx, ly)
+    return wavefront_values(X, Y, lx, ly, band, COMBINE_SUM)
 
 
 def dtw_cdist(X, Y, lx, ly, band, symmetric, progress=None):
-    values = functools.partial(_values, X, Y, band)
-    return cdist_on_device(values, X, Y, lx, ly, symmetric, False, progress)
+    return wavefront_cdist(X, Y, lx, ly, band, symmetric, progress, COMBINE_SUM)
 
 
 def dtw_acc(C, lx, ly, band, subsequence=False):

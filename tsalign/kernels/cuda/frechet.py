@@ -7,31 +7,19 @@ DTW's backtrack on the Fréchet matrix, as on the CPU.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from .._contract import COMBINE_MAX
-from ._module import batch_on_device, kernel, launch_per_pair, launch_values
-
-
-def _values(X, Y, band, lx, ly, ia, ib, out):
-    k = kernel("dtw", "dtw_values", X.dtype)
-    launch_values(k, X, Y, lx, ly, ia, ib, band, (np.int32(COMBINE_MAX),), out)
+from ._module import kernel, launch_per_pair
+from ._rows import wavefront_cdist, wavefront_values
 
 
 def frechet_values(X, Y, lx, ly, band):
-    return batch_on_device(functools.partial(_values, X, Y, band), X, lx, ly)
+    return wavefront_values(X, Y, lx, ly, band, COMBINE_MAX)
 
 
-def frechet_pairs(X, Y, lx, ly, ia, ib, band):
-    import cupy
-
-    out = cupy.empty(int(ia.shape[0]), dtype=X.dtype)
-    ia = cupy.asarray(ia, dtype=cupy.int64)
-    ib = cupy.asarray(ib, dtype=cupy.int64)
-    _values(X, Y, band, cupy.asarray(lx), cupy.asarray(ly), ia, ib, out)
-    return out
+def frechet_cdist(X, Y, lx, ly, band, symmetric, progress=None):
+    return wavefront_cdist(X, Y, lx, ly, band, symmetric, progress, COMBINE_MAX)
 
 
 def frechet_acc(C, lx, ly, band):
