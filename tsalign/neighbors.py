@@ -71,9 +71,9 @@ def kneighbors_dtw(
     visited in increasing order of it, while it is within the k-th best
     distance so far; a visited candidate meets LB_Keogh against the query's
     envelope, then a DTW.  With a narrow band (Sakoe-Chiba up to a quarter of
-    the length, Itakura) and many queries, the DTWs run in full on SIMD lanes,
-    one query per lane; otherwise one at a time, pruned and abandoned as soon
-    as they cannot beat the k-th best.  The bounds are taken over the band of
+    the length, Itakura) the DTWs run in full, on SIMD lanes (one query per
+    lane) when several queries need one; otherwise one at a time, pruned and
+    abandoned as soon as they cannot beat the k-th best.  The bounds are taken over the band of
     each pair of lengths, so they hold with every constraint and with unequal
     lengths.  Queries run in parallel; memory is O(size of the data) (no
     ``n_query x n_ref`` matrix).

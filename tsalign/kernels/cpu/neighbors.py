@@ -34,16 +34,10 @@ from .._contract import BAND_ITAKURA, BAND_SAKOE_CHIBA
 from . import _lanes
 from ._band import band_ranges
 from ._dtw_lanes import _group_masked, _group_uniform
-from ._jit import _VEC_FLAGS, _jit, n_threads, njit, njit_parallel
+from ._jit import _VEC_FLAGS, _jit, n_threads, njit, njit_inline, njit_parallel
 from ._pairs import chunk_of
 from ._simd import lanes
 from .dtw import dtw_values
-
-
-def _inline(fn):
-    """A helper inlined into its callers by numba (no call: no reference counting
-    of its array arguments, which costs more than a short helper's work)."""
-    return _jit(fn, inline="always")
 
 
 def _njit_sum(fn):
@@ -190,7 +184,7 @@ def _lb_kim(x, y, n, m):
     return lb
 
 
-@_inline
+@njit_inline
 def _lb_kim_1d(X1, q, Y1, c, n, m):
     """``_lb_kim`` of univariate contiguous series ``X1[q, :n]`` and ``Y1[c, :m]``
     with n, m >= 3 and max(n, m) >= 6 (the six level sets written out; rows are
@@ -227,7 +221,7 @@ def _lb_kim_1d(X1, q, Y1, c, n, m):
     return lb
 
 
-@_inline
+@njit_inline
 def _row_term(x, i, L, U):
     """Row i's LB_Keogh term: sum over f of the squared distance from x[i, f] to
     [L[i, f], U[i, f]] (float64)."""
@@ -448,7 +442,7 @@ def ea_dtw(x, y, n, m, lo, hi, cbs, ub, thr_lb, prev, cur, inf_t, zero_t):
     return inf_t, True
 
 
-@_inline
+@njit_inline
 def _insert(topd, topi, r, count, k, v, c):
     """Insert (v, c) into the sorted top-k lists ``topd[r]``, ``topi[r]`` (ties:
     lower index first)."""
@@ -467,7 +461,7 @@ def _insert(topd, topi, r, count, k, v, c):
     return count
 
 
-@_inline
+@njit_inline
 def _lane_copy(S, s, dst, l):
     """``dst[i, f, l] = S[s, i, f]``: series ``s`` into lane ``l`` of a lane-major group."""
     for i in range(S.shape[1]):
@@ -512,7 +506,7 @@ def _keogh_1d(Y1, c, L1, l, m):
     return lb
 
 
-@_inline
+@njit_inline
 def _keogh_split_1d(X1, q, n, L, U, c, a, b):
     """Univariate ``_keogh_split`` of ``X1[q]`` against ``(L[c], U[c])``: the rows
     between ``a`` and ``b`` (all but LB_Enhanced's few end rows) in one vectorised
@@ -911,7 +905,7 @@ def _visit_chunk(
             out_i[r, p] = topi[0, p]
 
 
-@_inline
+@njit_inline
 def _sort_by_key(order, q, nv, keys):
     """Sort ``order[q, :nv]`` by ``keys[q, order[q]]``: insertion sort for the few
     candidates a query usually keeps (no allocation), ``argsort`` beyond."""
@@ -951,7 +945,7 @@ def _query_envelope(
             qLU1[2 * l + 1, j] = qU[j, 0]
 
 
-@_inline
+@njit_inline
 def _attribute(kims_q, ecs_q, thr, st):
     """Candidates never computed: count each against the first bound above ``thr``."""
     for c in range(kims_q.shape[0]):
@@ -991,6 +985,13 @@ def _lanes_chunk(
     xs = np.zeros((N, d, G), dtype=X.dtype)
     ys = np.zeros((M, d, G), dtype=Y.dtype)
     xq = np.full(G, -1, dtype=np.int64)  # the query each lane of xs holds
+    zeros = np.zeros(N + 1)  # no cumulative bound: the scalar DTW runs in full
+    row_a = np.empty(M, dtype=dt)
+    row_b = np.empty(M, dtype=dt)
+    inf_arr = np.full(2, np.inf, dtype=dt)
+    inf_arr[1] = 0.0
+    inf_t = inf_arr[0]
+    zero_t = inf_arr[1]
     prev = np.empty((M + 1, G), dtype=dt)
     cur = np.empty((M + 1, G), dtype=dt)
     res = np.empty(G, dtype=dt)
@@ -1095,28 +1096,51 @@ def _lanes_chunk(
                 busy = l
         if busy < 0:
             break
-        # a lane copies its query when it takes a new one and its candidate each
-        # step; an idle lane keeps its stale (finite) data and takes a busy lane's
-        # lengths, and its value is ignored
-        uniform = True
+        n_busy = 0
         for l in range(G):
-            s = l if pc[l] >= 0 else busy
-            ns[l] = lx[lq[s]]
-            ms[l] = ly[pc[s]]
-            uniform = uniform and ns[l] == ns[0] and ms[l] == ms[0]
             if pc[l] >= 0:
-                if xq[l] != lq[l]:
-                    _lane_copy(X, lq[l], xs, l)
-                    xq[l] = lq[l]
-                _lane_copy(Y, pc[l], ys, l)
-        if uniform:
-            rows = _group_uniform(xs, ys, ns[0], ms[0], kind, radius, slope, lo, hi, prev, cur, G)
+                n_busy += 1
+        if n_busy <= _SCALAR_LANES:
+            # a group costs about one scalar DTW: with this few busy lanes (few
+            # queries, or the last ones of a chunk) the scalar DTW, unpruned, gives
+            # the same values (bit for bit) for less
             for l in range(G):
-                res[l] = rows[ms[0], l]
+                if pc[l] >= 0:
+                    q = lq[l]
+                    c = pc[l]
+                    n = lx[q]
+                    m = ly[c]
+                    band_ranges(n, m, kind, radius, slope, lo, hi)
+                    res[l], _ = ea_dtw(
+                        X[q], Y[c], n, m, lo, hi, zeros, inf_t, np.inf, row_a, row_b, inf_t,
+                        zero_t,
+                    )  # fmt: skip
         else:
-            _group_masked(
-                xs, ys, ns, ms, kind, radius, slope, lo, hi, LO, HI, ulo, uhi, prev, cur, res, G
-            )
+            # a lane copies its query when it takes a new one and its candidate
+            # each step; an idle lane keeps its stale (finite) data and takes a
+            # busy lane's lengths, and its value is ignored
+            uniform = True
+            for l in range(G):
+                s = l if pc[l] >= 0 else busy
+                ns[l] = lx[lq[s]]
+                ms[l] = ly[pc[s]]
+                uniform = uniform and ns[l] == ns[0] and ms[l] == ms[0]
+                if pc[l] >= 0:
+                    if xq[l] != lq[l]:
+                        _lane_copy(X, lq[l], xs, l)
+                        xq[l] = lq[l]
+                    _lane_copy(Y, pc[l], ys, l)
+            if uniform:
+                n = ns[0]
+                m = ms[0]
+                rows = _group_uniform(xs, ys, n, m, kind, radius, slope, lo, hi, prev, cur, G)
+                for l in range(G):
+                    res[l] = rows[m, l]
+            else:
+                _group_masked(
+                    xs, ys, ns, ms, kind, radius, slope, lo, hi, LO, HI, ulo, uhi, prev, cur,
+                    res, G,
+                )  # fmt: skip
         for l in range(G):
             if pc[l] >= 0:
                 cnt[l] = _insert(topd, topi, l, cnt[l], k, res[l], pc[l])
@@ -1147,6 +1171,11 @@ def _prefer_lanes(band, M) -> bool:
     if kind == BAND_SAKOE_CHIBA:
         return 2 * radius + 1 <= M // 2
     return kind == BAND_ITAKURA
+
+
+# Busy lanes at or below which a step of the lanes visit runs scalar DTWs instead
+# of a lane group (a group of 16 float64 lanes measured about one scalar DTW).
+_SCALAR_LANES = 1
 
 
 # Bounds kept per block of queries (keys, LB_Kim, LB_Keogh: three float64 arrays of
@@ -1214,7 +1243,6 @@ def dtw_kneighbors(X, Y, lx, ly, band, k, tight=TIGHT_NONE, visit=None):
         use_lanes = visit == "lanes"
     else:
         raise ValueError(f"visit must be 'lanes', 'scalar' or None, got {visit!r}")
-    G = _lanes.group_size(X.dtype)
     for s in range(0, nq, block):
         e = min(nq, s + block)
         Xb, X1b, lxb = X[s:e], X1[s:e] if d == 1 else X1, lx[s:e]
@@ -1227,9 +1255,10 @@ def dtw_kneighbors(X, Y, lx, ly, band, k, tight=TIGHT_NONE, visit=None):
         work = int(lxb.sum()) * nr * d
         bounds_args = (Xb, X1b, lxb, Y, Y1, ly, envL, envU, env1L, env1U, n0, kind, radius, slope)
         _query_chunks.run(work, _bounds_chunk, nb, chunks, (*bounds_args, keys, kims, ecs, first))
-        if use_lanes and (nb >= G or visit == "lanes"):
+        if use_lanes:
             order = np.empty((nb, nr), dtype=np.int64)
-            lane_chunks = max(1, min(4 * n_threads(), nb // (4 * G)))
+            # chunks of several lane groups' worth of queries (lanes stay busy)
+            lane_chunks = max(1, min(4 * n_threads(), nb // (4 * _lanes.group_size(X.dtype))))
             args = (Xb, X1b, lxb, Y, Y1, ly, kind, radius, slope, eps, keys, kims, ecs, order)
             outs = (out_d[s:e], out_i[s:e], stats[s:e])
             _query_chunks.run(work, _lanes_chunk, nb, lane_chunks, (*args, first, *outs))
@@ -1298,7 +1327,7 @@ def _kim_window(Q, qi, T, s, n, mu, inv, thr):
     return lb
 
 
-@_inline
+@njit_inline
 def _keogh_window(q_order, Q, L, U, e, qi, T, s, off, n, mu, inv, thr, cb, window_side):
     """LB_Keogh of the window at ``s``, rows in ``q_order``, terms into ``cb``,
     abandoned past ``thr``: with ``window_side``, the window's z-normalised values
@@ -1381,7 +1410,7 @@ def _compact(sd, ss, count, kk, ez, acc_d, acc_s):
     return keep, last_d
 
 
-@_inline
+@njit_inline
 def _cumulative_bound(lb1, lb2, cb1, cb2, n, radius, cbs, suffix):
     """``cbs[i + 1]``: a bound on what a path spends after row i, from the larger
     LB_Keogh (``cb1``: the window's terms by column, ``cb2``: the query's by row)."""
@@ -1402,7 +1431,7 @@ def _cumulative_bound(lb1, lb2, cb1, cb2, n, radius, cbs, suffix):
             cbs[i] = acc
 
 
-@_inline
+@njit_inline
 def _chunk_results(sd, ss, count, kk, ez, acc_d, acc_s, st, out_d, out_s, out_count, stats):
     """A chunk's matches (compacted to what can still matter) and statistics."""
     for qi in range(count.shape[0]):
