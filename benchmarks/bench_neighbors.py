@@ -174,6 +174,17 @@ def bench_1nn(quick: bool):
     return table(rows, header), records
 
 
+def _kernel_inputs(loader):
+    """A UCR set as the kernels take it: test queries, training references (N, 1)
+    float64, and their lengths."""
+    X_train, X_test, _, _ = loader(return_X_y=True)
+    X = np.ascontiguousarray(X_test[:, :, None], dtype=np.float64)
+    Y = np.ascontiguousarray(X_train[:, :, None], dtype=np.float64)
+    lx = np.full(len(X), X.shape[1], dtype=np.int64)
+    ly = np.full(len(Y), Y.shape[1], dtype=np.int64)
+    return X, Y, lx, ly
+
+
 def bench_cascade(quick: bool):
     """The bound after the two LB_Keoghs: none, LB_Improved or LB_Webb (the CPU
     kernel called directly, interleaved, the threads numba has)."""
@@ -185,12 +196,8 @@ def bench_cascade(quick: bool):
     sets = {"GunPoint": load_gunpoint, "Coffee": load_coffee}
     rows = []
     for name, loader in sets.items():
-        X_train, X_test, _, _ = loader(return_X_y=True)
-        X = np.ascontiguousarray(X_test[:, :, None], dtype=np.float64)
-        Y = np.ascontiguousarray(X_train[:, :, None], dtype=np.float64)
+        X, Y, lx, ly = _kernel_inputs(loader)
         n = X.shape[1]
-        lx = np.full(len(X), n, dtype=np.int64)
-        ly = np.full(len(Y), n, dtype=np.int64)
         for label, r in (("10%", int(0.1 * n)), ("full", n)):
             band = (2, r, 2.0)
             want = np.argmin(K_dtw.dtw_cdist(X, Y, lx, ly, band, False), axis=1)
@@ -229,12 +236,8 @@ def bench_visit(quick: bool):
     sets = {"GunPoint": load_gunpoint, "Coffee": load_coffee, "Trace": _load_trace}
     rows = []
     for name, loader in sets.items():
-        X_train, X_test, _, _ = loader(return_X_y=True)
-        X = np.ascontiguousarray(X_test[:, :, None], dtype=np.float64)
-        Y = np.ascontiguousarray(X_train[:, :, None], dtype=np.float64)
+        X, Y, lx, ly = _kernel_inputs(loader)
         n = X.shape[1]
-        lx = np.full(len(X), n, dtype=np.int64)
-        ly = np.full(len(Y), n, dtype=np.int64)
         for label, r in (("10%", int(0.1 * n)), ("25%", int(0.25 * n)), ("full", n)):
             band = (2, r, 2.0)
             want = np.argmin(K_dtw.dtw_cdist(X, Y, lx, ly, band, False), axis=1)
