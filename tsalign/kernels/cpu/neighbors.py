@@ -1147,14 +1147,31 @@ def _lanes_chunk(
                 stats[lq[l], S_DTW_FULL] += 1
 
 
+# One prange kernel per chunk body: numba caches a function that takes another
+# as an argument only within the process (every process recompiled such a shared
+# wrapper: 3-7 s on the first call), so each body has its own few lines here.
 @njit_parallel
-def _query_chunks(body, nq, n_chunks, args):
-    """``body(q0, q1, *args)`` for the chunks ``[q0, q1)`` of the ``nq`` queries, in
-    parallel: each chunk allocates its scratch once (kernels of the kNN search)."""
+def _bounds_kernel(nq, n_chunks, args):
     for ch in prange(n_chunks):
         q0, q1 = chunk_of(ch, n_chunks, nq)
         if q1 > q0:
-            body(q0, q1, *args)
+            _bounds_chunk(q0, q1, *args)
+
+
+@njit_parallel
+def _lanes_kernel(nq, n_chunks, args):
+    for ch in prange(n_chunks):
+        q0, q1 = chunk_of(ch, n_chunks, nq)
+        if q1 > q0:
+            _lanes_chunk(q0, q1, *args)
+
+
+@njit_parallel
+def _visit_kernel(nq, n_chunks, args):
+    for ch in prange(n_chunks):
+        q0, q1 = chunk_of(ch, n_chunks, nq)
+        if q1 > q0:
+            _visit_chunk(q0, q1, *args)
 
 
 def _most_common(lengths) -> int:
@@ -1254,14 +1271,14 @@ def dtw_kneighbors(X, Y, lx, ly, band, k, tight=TIGHT_NONE, visit=None):
         chunks = max(1, min(nb, 8 * n_threads()))
         work = int(lxb.sum()) * nr * d
         bounds_args = (Xb, X1b, lxb, Y, Y1, ly, envL, envU, env1L, env1U, n0, kind, radius, slope)
-        _query_chunks.run(work, _bounds_chunk, nb, chunks, (*bounds_args, keys, kims, ecs, first))
+        _bounds_kernel.run(work, nb, chunks, (*bounds_args, keys, kims, ecs, first))
         if use_lanes:
             order = np.empty((nb, nr), dtype=np.int64)
             # chunks of several lane groups' worth of queries (lanes stay busy)
             lane_chunks = max(1, min(4 * n_threads(), nb // (4 * _lanes.group_size(X.dtype))))
             args = (Xb, X1b, lxb, Y, Y1, ly, kind, radius, slope, eps, keys, kims, ecs, order)
             outs = (out_d[s:e], out_i[s:e], stats[s:e])
-            _query_chunks.run(work, _lanes_chunk, nb, lane_chunks, (*args, first, *outs))
+            _lanes_kernel.run(work, nb, lane_chunks, (*args, first, *outs))
             continue
         rows = np.repeat(np.arange(nb), k)
         cols = first.reshape(-1)
@@ -1269,7 +1286,7 @@ def dtw_kneighbors(X, Y, lx, ly, band, k, tight=TIGHT_NONE, visit=None):
         args = (Xb, X1b, lxb, Y, Y1, ly, envL, envU, envUL, envLU, env1L, env1U, n0, kind)
         args = (*args, radius, slope, int(tight), eps, keys, kims, ecs, first, first_sq)
         outs = (out_d[s:e], out_i[s:e], stats[s:e])
-        _query_chunks.run(work, _visit_chunk, nb, chunks, (*args, *outs))
+        _visit_kernel.run(work, nb, chunks, (*args, *outs))
     return out_d, out_i, stats
 
 
@@ -1792,13 +1809,23 @@ def _search_chunk_1d(
 
 
 @njit_parallel
-def _series_chunks(scan, bounds, out_d, out_s, out_count, stats, args):
-    """``scan(s0, s1, ...)`` over the chunks ``[bounds[c], bounds[c + 1])`` of window
-    starts, in parallel, each into its own output slots."""
-    n_chunks = bounds.shape[0] - 1
-    for c in prange(n_chunks):
+def _subsequence_kernel(bounds, out_d, out_s, out_count, stats, args):
+    """``_search_chunk`` over the chunks ``[bounds[c], bounds[c + 1])`` of window
+    starts, in parallel, each into its own output slots (see _bounds_kernel)."""
+    for c in prange(bounds.shape[0] - 1):
         if bounds[c + 1] > bounds[c]:
-            scan(bounds[c], bounds[c + 1], out_d[c], out_s[c], out_count[c], stats[c], *args)
+            _search_chunk(
+                bounds[c], bounds[c + 1], out_d[c], out_s[c], out_count[c], stats[c], *args
+            )
+
+
+@njit_parallel
+def _subsequence_kernel_1d(bounds, out_d, out_s, out_count, stats, args):
+    """``_subsequence_kernel`` with the univariate scan."""
+    for c in prange(bounds.shape[0] - 1):
+        if bounds[c + 1] > bounds[c]:
+            s0, s1 = bounds[c], bounds[c + 1]
+            _search_chunk_1d(s0, s1, out_d[c], out_s[c], out_count[c], stats[c], *args)
 
 
 @njit
@@ -1909,12 +1936,12 @@ def dtw_subsequence_search(Q, T, radius, n_matches, exclusion_zone, znormalize, 
         uo = np.ascontiguousarray(np.take_along_axis(qU[:, :, 0], q_order, axis=1))
         lo_s = np.ascontiguousarray(np.take_along_axis(qL[:, :, 0], q_order, axis=1))
         args = (q1, q_order, qo, uo, lo_s, np.ascontiguousarray(T[:, 0]))
-        scan = _search_chunk_1d
+        kernel = _subsequence_kernel_1d
     else:
         args = (Qz, q_order, qL, qU, T, np.ascontiguousarray(T.T))
-        scan = _search_chunk
+        kernel = _subsequence_kernel
     args = (*args, int(radius), bool(znormalize), kk, ez, cap, lo, hi, shared)
-    _series_chunks.run(work, scan, bounds, out_d, out_s, out_count, stats, args)
+    kernel.run(work, bounds, out_d, out_s, out_count, stats, args)
     res_d = np.full((nq, k), np.inf)
     res_s = np.full((nq, k), -1, dtype=np.int64)
     _merge(out_d, out_s, out_count, k, ez, res_d, res_s)
