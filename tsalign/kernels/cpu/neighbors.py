@@ -1606,15 +1606,40 @@ def _sliding_minmax(v, start, count, r, out_lo, out_hi, work):
         if hi - lo + 1 == w:
             out_lo[t] = min(hmin[lo], gmin[hi])
             out_hi[t] = max(hmax[lo], gmax[hi])
-        else:  # clipped at an end of the series: at most 2r positions
-            mn = v[a0 + lo]
-            mx = mn
-            for k in range(lo + 1, hi + 1):
-                x = v[a0 + k]
-                mn = min(mn, x)
-                mx = max(mx, x)
-            out_lo[t] = mn
-            out_hi[t] = mx
+    # windows clipped at an end of the series (every one, with no band): from one
+    # position to the next the window gains (start side) or loses (end side) values
+    # at one end only, so running extrema keep these O(1) per value too
+    if count <= 0:
+        return
+    t = 0
+    k = 0
+    mn = v[a0]
+    mx = mn
+    while t < count and start + t < r:  # [0, p + r]: p - r < 0, so a0 = 0
+        hi = min(L - 1, start + t + r) - a0
+        while k <= hi:
+            x = v[a0 + k]
+            mn = min(mn, x)
+            mx = max(mx, x)
+            k += 1
+        out_lo[t] = mn
+        out_hi[t] = mx
+        t += 1
+    t_head = t
+    t = count - 1
+    k = m - 1
+    mn = v[a0 + k]
+    mx = mn
+    while t >= t_head and start + t + r > L - 1:  # [p - r, L - 1]: a1 = L
+        lo = start + t - r - a0
+        while k >= lo:
+            x = v[a0 + k]
+            mn = min(mn, x)
+            mx = max(mx, x)
+            k -= 1
+        out_lo[t] = mn
+        out_hi[t] = mx
+        t -= 1
 
 
 @njit
