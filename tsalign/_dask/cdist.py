@@ -37,8 +37,10 @@ from ._common import (
     task_kw,
 )
 
-# DTW cells per tile: ~0.4 s on one core of the shared 2-core test machine (3 ns/cell)
-TILE_CELLS = 1 << 27
+# DTW cells per tile: ~0.2-0.4 s on one core of the 2-core test machines with the SIMD
+# lane kernels (0.2-0.3 ns/cell); 2^27, sized for the scalar kernel (3 ns/cell), left
+# tiles of 30-50 ms whose per-task cost showed (1.2-1.35x the in-memory call)
+TILE_CELLS = 1 << 30
 # soft-DTW's cell (a log-sum-exp) against DTW's (a min), measured on that machine: 7x
 CELL_COST = {"dtw": 1.0, "soft_dtw": 7.0, "soft_dtw_normalized": 7.0}
 # at most this many bytes of matrix per tile (4096 x 4096 float64)

@@ -38,7 +38,7 @@ REF_BYTES = 1 << 28
 # the brute-force cells (plus the bounds' O(N) per candidate) when sizing a task
 PRUNED_SHARE = 0.05
 # cells of work per task, as for the cdist tiles
-TASK_CELLS = 1 << 27
+TASK_CELLS = 1 << 30
 
 
 def _search(fn, kw, where, offset, q, r):
