@@ -152,8 +152,11 @@ def test_cdist_dask_block(data, small_tiles, fn, kw, block):
     np.testing.assert_allclose(cross, fn(X, Y, **kw)[3:9, 2:15], **TOL)
 
 
-def test_tile_size_comes_from_the_cost(data):
+def test_tile_size_comes_from_the_cost(data, monkeypatch):
     X, _ = data
+    # the sizes below are chosen for a target of 2^27 cells per tile (the logic, not
+    # the constant, is under test)
+    monkeypatch.setattr(dcdist, "TILE_CELLS", 1 << 27)
     # fine chunks are merged: the whole (small) problem is one tile
     D = cdist_dtw(da.from_array(X, chunks=(1, -1, -1)))
     assert D.chunks == ((23,), (23,))
