@@ -1,6 +1,6 @@
 """Exact DTW values of many pairs at once: one pair per SIMD lane (numba).
 
-The scalar value kernel (``dtw._dtw_rows``) is latency-bound: each cell is a min
+The scalar value kernel (``_rows.rolling_rows``) is latency-bound: each cell is a min
 and an add waiting on its left neighbour.  Here a lane group of ``G`` pairs
 (:mod:`._lanes`; 16 float64 or 32 float32) shares that dependency chain: every
 scratch array is lane-major (``rows[j, lane]``, ``xs[i, feature, lane]``) and

@@ -40,9 +40,10 @@ def _dtw_value_single(x, y, n, m, kind, radius, slope, dtype_like):
 
 
 def _run_pairs(X, Y, lx, ly, mode, start, out, band):
-    """DTW of pairs ``start .. start + len(out) - 1`` of ``mode`` into ``out``: full
-    lane groups by the SIMD kernel (:mod:`._dtw_lanes`, bit-identical), the
-    remainder (and everything when ``_lanes.ENABLED`` is off) by the scalar one."""
+    """DTW of pairs ``start .. start + len(out) - 1`` of ``mode`` into ``out``: by the
+    SIMD lane kernel (:mod:`._dtw_lanes`, bit-identical; its last group padded) from
+    a quarter of a group on, else (and when ``_lanes.ENABLED`` is off) by the scalar
+    one."""
     kind, radius, slope = int(band[0]), int(band[1]), float(band[2])
     n = out.shape[0]
     covered = 0

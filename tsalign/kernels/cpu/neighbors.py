@@ -304,7 +304,7 @@ def _improved_tail(x, n, y, m, L, U, clo, chi, h, hL, hU, dq1, dq2, abandon):
 def ea_dtw(x, y, n, m, lo, hi, cbs, ub, thr_lb, prev, cur, inf_t, zero_t):
     """Accumulated squared cost of the best path, or ``inf_t`` once it must exceed ``ub``.
 
-    Same cell arithmetic as ``kernels/cpu/dtw.py::_dtw_rows`` (univariate: in the
+    Same cell arithmetic as ``kernels/cpu/_rows.py::rolling_rows`` (univariate: in the
     data's dtype; multivariate: costs in float64 and the row's running value
     carried unrounded), so a value <= ``ub`` is bit-identical to brute force.
     Cells above ``ub``, or whose value plus the bound of the rows below
