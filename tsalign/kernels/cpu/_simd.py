@@ -133,7 +133,9 @@ def vsplat(typingctx, like, x):
     return sig, codegen
 
 
-def _binary(op):
+def _binary(emit):
+    """An intrinsic on two vectors of one type: ``emit(builder, a, b)``, one instruction."""
+
     @intrinsic
     def fn(typingctx, a, b):
         if not (isinstance(a, Vec) and a == b):
@@ -141,30 +143,22 @@ def _binary(op):
         sig = a(a, b)
 
         def codegen(context, builder, signature, args):
-            return getattr(builder, op)(args[0], args[1])
+            return emit(builder, args[0], args[1])
 
         return sig, codegen
 
     return fn
 
 
-vadd = _binary("fadd")
-vsub = _binary("fsub")
-vmul = _binary("fmul")
-
-
-@intrinsic
-def vmin(typingctx, a, b):
+def _select_less(builder, a, b):
     """Lane-wise ``a if a < b else b`` (x86 ``vminp*`` exactly)."""
-    if not (isinstance(a, Vec) and a == b):
-        return None
-    sig = a(a, b)
+    return builder.select(builder.fcmp_ordered("<", a, b), a, b)
 
-    def codegen(context, builder, signature, args):
-        lt = builder.fcmp_ordered("<", args[0], args[1])
-        return builder.select(lt, args[0], args[1])
 
-    return sig, codegen
+vadd = _binary(ir.IRBuilder.fadd)
+vsub = _binary(ir.IRBuilder.fsub)
+vmul = _binary(ir.IRBuilder.fmul)
+vmin = _binary(_select_less)
 
 
 @intrinsic

@@ -24,21 +24,20 @@ def vlog(x):
     raise NotImplementedError("numba-only (see the overload below)")
 
 
-@overload(vexp, jit_options={"cache": True, "nogil": True}, inline="always")
-def _vexp_impl(x):
-    fn = exp32 if x == types.float32 else exp64
+def _by_dtype(f32, f64):
+    """The overload of a function of x: ``f32`` for a float32 x, ``f64`` otherwise."""
 
-    def impl(x):
-        return fn(x)
+    def typer(x):
+        fn = f32 if x == types.float32 else f64
 
-    return impl
+        def impl(x):
+            return fn(x)
+
+        return impl
+
+    return typer
 
 
-@overload(vlog, jit_options={"cache": True, "nogil": True}, inline="always")
-def _vlog_impl(x):
-    fn = log32 if x == types.float32 else log64
-
-    def impl(x):
-        return fn(x)
-
-    return impl
+_OPTIONS = {"jit_options": {"cache": True, "nogil": True}, "inline": "always"}
+overload(vexp, **_OPTIONS)(_by_dtype(exp32, exp64))
+overload(vlog, **_OPTIONS)(_by_dtype(log32, log64))

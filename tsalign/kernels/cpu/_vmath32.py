@@ -11,34 +11,13 @@ are accurate to about 1-2 ulp on the ranges the soft-DTW kernels use them on:
 from __future__ import annotations
 
 import numpy as np
-from llvmlite import ir
 from numba import types
-from numba.extending import intrinsic
 
+from ._bits import bitcast
 from ._jit import njit
 
-
-@intrinsic
-def _f2i(typingctx, x):
-    """Bits of a float32 as an int32."""
-    sig = types.int32(types.float32)
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.IntType(32))
-
-    return sig, codegen
-
-
-@intrinsic
-def _i2f(typingctx, x):
-    """float32 with the bits of an int32."""
-    sig = types.float32(types.int32)
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.FloatType())
-
-    return sig, codegen
-
+_f2i = bitcast(types.float32, types.int32)
+_i2f = bitcast(types.int32, types.float32)
 
 _F = np.float32
 _ONE = _F(1.0)

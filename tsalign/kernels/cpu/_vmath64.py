@@ -24,34 +24,13 @@ Both are accurate to about 1-2 ulp (``tests/test_vmath64.py`` measures it).
 from __future__ import annotations
 
 import numpy as np
-from llvmlite import ir
 from numba import types
-from numba.extending import intrinsic
 
+from ._bits import bitcast
 from ._jit import njit
 
-
-@intrinsic
-def _d2i(typingctx, x):
-    """Bits of a float64 as an int64."""
-    sig = types.int64(types.float64)
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.IntType(64))
-
-    return sig, codegen
-
-
-@intrinsic
-def _i2d(typingctx, x):
-    """float64 with the bits of an int64."""
-    sig = types.float64(types.int64)
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.DoubleType())
-
-    return sig, codegen
-
+_d2i = bitcast(types.float64, types.int64)
+_i2d = bitcast(types.int64, types.float64)
 
 _LOG2E = 1.4426950408889634
 _EXP_LO = -708.0  # exp(-708) ~ 3.3e-308: below it the result is 0
