@@ -17,6 +17,18 @@ def step_back(diag, up, left):
 
 
 @njit
+def predecessor(R, i, j):
+    """The cell before (i, j) on the optimal path through ``R``: row 0 goes left,
+    column 0 up, elsewhere :func:`step_back`'s choice."""
+    if i == 0:
+        return i, j - 1
+    if j == 0:
+        return i - 1, j
+    di, dj = step_back(R[i - 1, j - 1], R[i - 1, j], R[i, j - 1])
+    return i - di, j - dj
+
+
+@njit
 def reverse_pairs(path, k):
     """Reverse the first ``k`` rows of ``path`` (P, 2) in place: the kernels write
     a path from its last cell, the result runs from its first."""

@@ -33,7 +33,7 @@ from .._contract import BAND_NONE
 from ._band import band_ranges
 from ._jit import n_threads, njit, njit_parallel
 from ._lanes import group_size
-from ._paths import step_back
+from ._paths import predecessor
 from ._simd import Vec, lanes, vadd, vload, vmin, vmul, vsplat, vstore, vsub
 
 
@@ -88,14 +88,7 @@ def _pair_path(A, Bs, n, m, kind, radius, slope, lo, hi, R, pi, pj):
     pj[0] = j
     k = 1
     while i > 0 or j > 0:
-        if i == 0:
-            j -= 1
-        elif j == 0:
-            i -= 1
-        else:
-            di, dj = step_back(R[i - 1, j - 1], R[i - 1, j], R[i, j - 1])
-            i -= di
-            j -= dj
+        i, j = predecessor(R, i, j)
         pi[k] = i
         pj[k] = j
         k += 1

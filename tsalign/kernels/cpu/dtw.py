@@ -25,7 +25,7 @@ from ._band import band_mask, pair_band  # noqa: F401 - band_mask is a launcher
 from ._dtw_lanes import _dtw_lanes_kernel
 from ._jit import njit, njit_parallel
 from ._pairs import block_cells, n_chunks, reorder
-from ._paths import reverse_pairs, step_back
+from ._paths import predecessor, reverse_pairs
 from ._rows import rolling_rows, rolling_values
 
 
@@ -150,14 +150,7 @@ def _dtw_backtrack_kernel(R, lx, end_j, subsequence, paths, plen):
         k = 1
         Rb = R[b]
         while (i > 0) or (j > 0 and not subsequence):
-            if i == 0:
-                j -= 1
-            elif j == 0:
-                i -= 1
-            else:
-                di, dj = step_back(Rb[i - 1, j - 1], Rb[i - 1, j], Rb[i, j - 1])
-                i -= di
-                j -= dj
+            i, j = predecessor(Rb, i, j)
             paths[b, k, 0] = i
             paths[b, k, 1] = j
             k += 1

@@ -14,7 +14,7 @@ import numpy as np
 from numba import prange
 
 from ._jit import njit_parallel
-from ._paths import step_back
+from ._paths import predecessor
 
 
 @njit_parallel
@@ -87,16 +87,7 @@ def _path_kernel(R, lx, ly, steps, paths, plen):
         paths[b, s, 0] = i
         paths[b, s, 1] = j
         while s > 0:
-            if i == 0:
-                j -= 1
-            elif j == 0:
-                i -= 1
-            else:
-                di, dj = step_back(
-                    R[b, i - 1, j - 1, s - 1], R[b, i - 1, j, s - 1], R[b, i, j - 1, s - 1]
-                )
-                i -= di
-                j -= dj
+            i, j = predecessor(R[b, :, :, s - 1], i, j)
             s -= 1
             paths[b, s, 0] = i
             paths[b, s, 1] = j

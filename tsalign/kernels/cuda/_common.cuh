@@ -88,6 +88,26 @@ __device__ __forceinline__ long long diag_hi(long long k, long long n)
     return k < n - 1 ? k : n - 1;
 }
 
+// One backtracking step from cell (i, j) of a matrix whose element (i, j) is
+// r[i * si + j * sj]: row 0 goes left, column 0 up, elsewhere to the smallest
+// predecessor, ties to the diagonal, then up, then left (tslearn's order).
+__device__ __forceinline__ void step_back(const real* r, long long si, long long sj,
+                                          long long& i, long long& j)
+{
+    if (i == 0) {
+        j -= 1;
+    } else if (j == 0) {
+        i -= 1;
+    } else {
+        real dg = r[(i - 1) * si + (j - 1) * sj];
+        real up = r[(i - 1) * si + j * sj];
+        real lf = r[i * si + (j - 1) * sj];
+        if (dg <= up && dg <= lf) { i -= 1; j -= 1; }
+        else if (up <= lf) { i -= 1; }
+        else { j -= 1; }
+    }
+}
+
 // Reverse the k (i, j) pairs of a path written end -> start into start -> end
 // (the backtracking kernels write them from the last cell).
 __device__ __forceinline__ void reverse_path(long long* path, long long k) {

@@ -74,17 +74,6 @@ extern "C" __global__ void dba_accumulate(
         for (long long f = 0; f < d; ++f)
             atomicAdd(&sums[(k * S + zi) * d + f], w * (double)X[(b * N + xj) * d + f]);
         if (i == 0 && j == 0) break;
-        if (i == 0) {
-            j -= 1;
-        } else if (j == 0) {
-            i -= 1;
-        } else {
-            real dg = r[(i - 1) * cols + j - 1];
-            real up = r[(i - 1) * cols + j];
-            real lf = r[i * cols + j - 1];
-            if (dg <= up && dg <= lf) { i -= 1; j -= 1; }
-            else if (up <= lf) { i -= 1; }
-            else { j -= 1; }
-        }
+        step_back(r, cols, 1, i, j);
     }
 }

@@ -94,18 +94,7 @@ extern "C" __global__ void dtw_backtrack(
     path[1] = j;
     k = 1;
     while (i > 0 || (j > 0 && !subsequence)) {
-        if (i == 0) {
-            j -= 1;
-        } else if (j == 0) {
-            i -= 1;
-        } else {
-            real dg = r[(i - 1) * M + j - 1];
-            real up = r[(i - 1) * M + j];
-            real lf = r[i * M + j - 1];
-            if (dg <= up && dg <= lf) { i -= 1; j -= 1; }
-            else if (up <= lf) { i -= 1; }
-            else { j -= 1; }
-        }
+        step_back(r, M, 1, i, j);
         path[2 * k] = i;
         path[2 * k + 1] = j;
         k += 1;

@@ -83,18 +83,7 @@ extern "C" __global__ void ldtw_backtrack(
     path[2 * s] = i;
     path[2 * s + 1] = j;
     while (s > 0) {
-        if (i == 0) {
-            j -= 1;
-        } else if (j == 0) {
-            i -= 1;
-        } else {
-            real dg = r[((i - 1) * M + j - 1) * L + s - 1];
-            real up = r[((i - 1) * M + j) * L + s - 1];
-            real lf = r[(i * M + j - 1) * L + s - 1];
-            if (dg <= up && dg <= lf) { i -= 1; j -= 1; }
-            else if (up <= lf) { i -= 1; }
-            else { j -= 1; }
-        }
+        step_back(r + s - 1, M * L, L, i, j);  // layer s - 1 of the (i, j, s) array
         s -= 1;
         path[2 * s] = i;
         path[2 * s + 1] = j;
