@@ -21,12 +21,12 @@ from numba import prange
 from .. import _pairs
 from .._contract import COMBINE_SUM, PAIRS_BATCH
 from . import _lanes
-from ._band import band_mask, pair_band  # noqa: F401 - band_mask is a launcher
+from ._band import band_mask  # noqa: F401 - band_mask is a launcher
 from ._dtw_lanes import _dtw_lanes_kernel
 from ._jit import njit, njit_parallel
 from ._pairs import block_cells, n_chunks, reorder
 from ._paths import predecessor, reverse_pairs
-from ._rows import rolling_rows, rolling_values
+from ._rows import accumulate, rolling_rows, rolling_values
 
 
 @njit
@@ -101,41 +101,12 @@ def dtw_cdist(X, Y, lx, ly, band, symmetric, progress=None):
     return _lanes.unsort_matrix(R, ox, oy)
 
 
-@njit_parallel
-def _dtw_acc_kernel(C, lx, ly, kind, radius, slope, subsequence, R):
-    B, N, M = C.shape
-    for b in prange(B):
-        n, m = lx[b], ly[b]
-        lo, hi = pair_band(N, n, m, kind, radius, slope)
-        Rb, Cb = R[b], C[b]
-        Rb[:, :] = np.inf
-        for i in range(n):
-            for j in range(lo[i], hi[i]):
-                if i == 0:
-                    if j == 0 or subsequence:
-                        best = 0.0
-                    else:
-                        best = Rb[0, j - 1]
-                elif j == 0:
-                    best = Rb[i - 1, 0]
-                else:
-                    best = Rb[i - 1, j - 1]
-                    if Rb[i - 1, j] < best:
-                        best = Rb[i - 1, j]
-                    if Rb[i, j - 1] < best:
-                        best = Rb[i, j - 1]
-                Rb[i, j] = Cb[i, j] + best
-
-
 def dtw_acc(C, lx, ly, band, subsequence=False):
     """Accumulated-cost matrices (B, N, M) from cost matrices C (B, N, M).
 
     With ``subsequence=True`` a path may start anywhere on the first row.
     """
-    R = np.empty_like(C)
-    kind, radius, slope = band
-    _dtw_acc_kernel(C, lx, ly, int(kind), int(radius), float(slope), bool(subsequence), R)
-    return R
+    return accumulate(C, lx, ly, band, subsequence, COMBINE_SUM)
 
 
 @njit_parallel

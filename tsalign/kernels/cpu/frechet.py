@@ -16,13 +16,10 @@ root).  Cells outside a pair's lengths or band hold ``inf``.
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
 
 from .. import _pairs
 from .._contract import COMBINE_MAX, PAIRS_BATCH
-from ._band import pair_band
-from ._jit import njit_parallel
-from ._rows import rolling_values
+from ._rows import accumulate, rolling_values
 
 
 def frechet_values(X, Y, lx, ly, band):
@@ -46,37 +43,6 @@ def frechet_cdist(X, Y, lx, ly, band, symmetric, progress=None):
     return _pairs.cdist(np, run, X.shape[0], Y.shape[0], symmetric, False, X.dtype, progress)
 
 
-@njit_parallel
-def _acc_kernel(C, lx, ly, kind, radius, slope, R):
-    B, N, M = C.shape
-    inf = np.inf
-    for b in prange(B):
-        n, m = lx[b], ly[b]
-        lo, hi = pair_band(N, n, m, kind, radius, slope)
-        Rb, Cb = R[b], C[b]
-        Rb[:, :] = inf
-        for i in range(n):
-            for j in range(lo[i], hi[i]):
-                if i == 0 and j == 0:
-                    best = -inf
-                elif i == 0:
-                    best = Rb[0, j - 1]
-                elif j == 0:
-                    best = Rb[i - 1, 0]
-                else:
-                    best = Rb[i - 1, j - 1]
-                    if Rb[i - 1, j] < best:
-                        best = Rb[i - 1, j]
-                    if Rb[i, j - 1] < best:
-                        best = Rb[i, j - 1]
-                c = Cb[i, j]
-                # inf costs (masked cells) stay inf; NaN never enters
-                Rb[i, j] = c if c > best else best
-
-
 def frechet_acc(C, lx, ly, band):
     """Accumulated (max-min) matrices (B, N, M) from cost matrices C (B, N, M)."""
-    R = np.empty_like(C)
-    kind, radius, slope = band
-    _acc_kernel(C, lx, ly, int(kind), int(radius), float(slope), R)
-    return R
+    return accumulate(C, lx, ly, band, False, COMBINE_MAX)
