@@ -78,6 +78,22 @@ __device__ __forceinline__ real wavefront_cell(
     return combine_cost(c, best, combine);
 }
 
+// The best predecessor of cell (i, j) in a full matrix r (row stride `cols`) whose
+// earlier anti-diagonals are filled: 0 for the first cell (with `free_start`, for
+// every cell of row 0: a subsequence path), else the smallest of its neighbours.
+__device__ __forceinline__ real matrix_predecessor(const real* r, long long cols, long long i,
+                                                   long long j, int free_start)
+{
+    if (i == 0) return (j == 0 || free_start) ? (real)0 : r[j - 1];
+    if (j == 0) return r[(i - 1) * cols];
+    real best = r[(i - 1) * cols + j - 1];
+    real up = r[(i - 1) * cols + j];
+    real left = r[i * cols + j - 1];
+    if (up < best) best = up;
+    if (left < best) best = left;
+    return best;
+}
+
 // Anti-diagonal k of an n x m wavefront covers rows i_lo(k) .. i_hi(k).
 __device__ __forceinline__ long long diag_lo(long long k, long long m)
 {

@@ -32,26 +32,13 @@ extern "C" __global__ void dba_accumulate(
     real* r = scratch + (long long)blockIdx.x * rows * cols;
     const real INF = real_inf();
     for (long long k2 = 0; k2 < n + m - 1; ++k2) {
-        long long i_lo = k2 - (m - 1) > 0 ? k2 - (m - 1) : 0;
-        long long i_hi = k2 < n - 1 ? k2 : n - 1;
-        for (long long i = i_lo + threadIdx.x; i <= i_hi; i += blockDim.x) {
+        for (long long i = diag_lo(k2, m) + threadIdx.x; i <= diag_hi(k2, n); i += blockDim.x) {
             long long j = k2 - i;
             if (!in_band(i, j, n, m, kind, radius, slope)) {
                 r[i * cols + j] = INF;
                 continue;
             }
-            real best;
-            if (i == 0) {
-                best = (j == 0) ? (real)0 : r[j - 1];
-            } else if (j == 0) {
-                best = r[(i - 1) * cols];
-            } else {
-                best = r[(i - 1) * cols + j - 1];
-                real up = r[(i - 1) * cols + j];
-                real left = r[i * cols + j - 1];
-                if (up < best) best = up;
-                if (left < best) best = left;
-            }
+            real best = matrix_predecessor(r, cols, i, j, 0);
             real c = 0;
             for (long long f = 0; f < d; ++f) {
                 real diff = A[i * d + f] - B[j * d + f];

@@ -59,18 +59,7 @@ extern "C" __global__ void dtw_acc(
         for (long long i = diag_lo(k, m) + threadIdx.x; i <= diag_hi(k, n); i += blockDim.x) {
             long long j = k - i;
             if (!in_band(i, j, n, m, kind, radius, slope)) continue;
-            real best;
-            if (i == 0) {
-                best = (j == 0 || subsequence) ? (real)0 : r[j - 1];
-            } else if (j == 0) {
-                best = r[(i - 1) * M];
-            } else {
-                best = r[(i - 1) * M + j - 1];
-                real up = r[(i - 1) * M + j];
-                real left = r[i * M + j - 1];
-                if (up < best) best = up;
-                if (left < best) best = left;
-            }
+            real best = matrix_predecessor(r, M, i, j, subsequence);
             r[i * M + j] = (best < INF) ? combine_cost(c[i * M + j], best, combine) : INF;
         }
         __syncthreads();
