@@ -36,22 +36,15 @@ from numba import prange
 from ._band import band_ranges
 from ._jit import njit, njit_inline, njit_parallel
 from ._pairs import chunk_of, pair_of
-from ._simd import lanes, vadd, vinside, vload, vmin, vmul, vsplat, vstore, vsub, vwiden
+from ._simd import lanes, to_lane, vadd, vinside, vload, vmin, vmul, vsplat, vstore, vsub, vwiden
 
 
 @njit
 def _gather(X, Y, ia, ib, nmax, mmax, xs, ys, G):
     """Lane-major copies of the group's series: xs[i, k, l] = X[ia[l], i, k]."""
-    d = X.shape[2]
     for l in range(G):
-        xa = X[ia[l]]
-        yb = Y[ib[l]]
-        for i in range(nmax):
-            for k in range(d):
-                xs[i, k, l] = xa[i, k]
-        for j in range(mmax):
-            for k in range(d):
-                ys[j, k, l] = yb[j, k]
+        to_lane(X[ia[l]], nmax, xs, l)
+        to_lane(Y[ib[l]], mmax, ys, l)
 
 
 @njit

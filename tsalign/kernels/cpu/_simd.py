@@ -204,6 +204,15 @@ def vinside(typingctx, v, fill, lo, hi, off, j):
 
 
 @njit_inline
+def to_lane(src, n, dst, l):
+    """``dst[i, f, l] = src[i, f]`` for rows ``i < n``: one series into lane ``l`` of
+    a lane-major (rows, d, G) array."""
+    for i in range(n):
+        for f in range(src.shape[1]):
+            dst[i, f, l] = src[i, f]
+
+
+@njit_inline
 def gather_lanes(X, idx, lengths, n, xs, si, sf, reverse):
     """Lane-major copy of a group's series (G = len(idx) lanes): element
     ``(i, f)`` of lane l's series ``X[idx[l]]`` at ``xs[f sf + r si + l]``, r = i

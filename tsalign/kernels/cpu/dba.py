@@ -34,7 +34,7 @@ from ._band import band_ranges
 from ._jit import n_threads, njit, njit_parallel
 from ._lanes import group_size
 from ._paths import predecessor
-from ._simd import Vec, lanes, vadd, vload, vmin, vmul, vsplat, vstore, vsub
+from ._simd import Vec, lanes, to_lane, vadd, vload, vmin, vmul, vsplat, vstore, vsub
 
 
 @njit
@@ -96,13 +96,14 @@ def _pair_path(A, Bs, n, m, kind, radius, slope, lo, hi, R, pi, pj):
 
 
 @njit
-def _pair_accumulate(
-    X, b, m, Zk, w, kind, radius, slope, bary_first, lo, hi, R, pi, pj, sums, counts
-):
+def _pair_accumulate(X, b, m, Zk, w, band, bary_first, lo, hi, scratch, sums, counts):
     """One series' DBA contribution: the path of X[b, :m] and barycenter Zk (on the
     rows when ``bary_first``), its frames added with weight w into ``sums`` (S, d)
-    and ``counts`` (S,).  Returns the accumulated cost of the path."""
+    and ``counts`` (S,).  ``band``: (kind, radius, slope); ``scratch``: (R, pi, pj)
+    of :func:`_pair_path`.  Returns the accumulated cost of the path."""
     S = Zk.shape[0]
+    kind, radius, slope = band
+    R, pi, pj = scratch
     if bary_first:
         cost, L = _pair_path(Zk, X[b], S, m, kind, radius, slope, lo, hi, R, pi, pj)
     else:
@@ -248,32 +249,13 @@ def _lanes_forward(A, B, n, m, banded, shared, lo, hi, crow, rows, dirs, ends):
 
 
 @njit
-def _lanes_group(
-    X,
-    Z,
-    order,
-    s,
-    cnt,
-    idx,
-    lx,
-    assign,
-    weights,
-    bary_first,
-    banded,
-    lo,
-    hi,
-    A,
-    B,
-    crow,
-    rows,
-    dirs,
-    ends,
-    sums,
-    counts,
-    costs,
-):
+def _lanes_group(data, order, s, cnt, bary_first, banded, lo, hi, scratch, sums, counts, costs):
     """DBA accumulation of the ``cnt`` <= LANES series ``idx[order[s:s + cnt]]`` (one
-    length, one k); lanes past ``cnt`` repeat the first series and are not used."""
+    length, one k); lanes past ``cnt`` repeat the first series and are not used.
+    ``data``: the arrays of :func:`dba_accumulate`; ``scratch``: the lane buffers
+    (A, B, crow, rows, dirs, ends) of :func:`_lanes_forward`."""
+    X, lx, Z, assign, weights, idx = data
+    A, B, crow, rows, dirs, ends = scratch
     d = X.shape[2]
     b0 = idx[order[s]]
     k = assign[b0]
@@ -282,19 +264,11 @@ def _lanes_group(
     for l in range(A.shape[2]):
         b = idx[order[s + (l if l < cnt else 0)]]
         if bary_first:
-            for i in range(S):
-                for f in range(d):
-                    A[i, f, l] = Z[k, i, f]
-            for j in range(m_x):
-                for f in range(d):
-                    B[j, f, l] = X[b, j, f]
+            to_lane(Z[k], S, A, l)
+            to_lane(X[b], m_x, B, l)
         else:
-            for i in range(m_x):
-                for f in range(d):
-                    A[i, f, l] = X[b, i, f]
-            for j in range(S):
-                for f in range(d):
-                    B[j, f, l] = Z[k, j, f]
+            to_lane(X[b], m_x, A, l)
+            to_lane(Z[k], S, B, l)
     n = S if bary_first else m_x
     m = m_x if bary_first else S
     _lanes_forward(A, B, n, m, banded, 1 if bary_first else 2, lo, hi, crow, rows, dirs, ends)
@@ -330,25 +304,12 @@ def _lanes_group(
 
 
 @njit_parallel
-def _accumulate_kernel(
-    X,
-    lx,
-    Z,
-    assign,
-    weights,
-    idx,
-    order,
-    t_start,
-    t_lanes,
-    c_start,
-    kind,
-    radius,
-    slope,
-    bary_first,
-    sums,
-    counts,
-    costs,
-):
+def _accumulate_kernel(data, tasks, band, bary_first, sums, counts, costs):
+    """``data``: (X, lx, Z, assign, weights, idx) of :func:`dba_accumulate`;
+    ``tasks``: (order, t_start, t_lanes, c_start) of :func:`_lane_tasks`."""
+    X, lx, Z, assign, weights, idx = data
+    order, t_start, t_lanes, c_start = tasks
+    kind, radius, slope = band
     n_chunks = sums.shape[0]
     N = X.shape[1]
     S = Z.shape[1]
@@ -366,16 +327,20 @@ def _accumulate_kernel(
         # lane buffers (empty when every task is a single pair)
         lr = rows if t_lanes[t0] else 0
         lc = cols if t_lanes[t0] else 0
-        A = np.empty((lr, d, LANES), dtype=np.float64)
-        B = np.empty((lc, d, LANES), dtype=np.float64)
-        crow = np.empty((lc, LANES), dtype=np.float64)
-        rows2 = np.empty((2 * (lc + 1), LANES), dtype=np.float64)
-        dirs = np.empty((lr, lc, LANES), dtype=np.int8)
-        ends = np.empty(LANES, dtype=np.float64)
+        lane_scratch = (
+            np.empty((lr, d, LANES), dtype=np.float64),
+            np.empty((lc, d, LANES), dtype=np.float64),
+            np.empty((lc, LANES), dtype=np.float64),
+            np.empty((2 * (lc + 1), LANES), dtype=np.float64),
+            np.empty((lr, lc, LANES), dtype=np.int8),
+            np.empty(LANES, dtype=np.float64),
+        )
         # single-pair buffers
-        R = np.empty((rows, cols), dtype=X.dtype)
-        pi = np.empty(rows + cols, dtype=np.int64)
-        pj = np.empty(rows + cols, dtype=np.int64)
+        pair_scratch = (
+            np.empty((rows, cols), dtype=X.dtype),
+            np.empty(rows + cols, dtype=np.int64),
+            np.empty(rows + cols, dtype=np.int64),
+        )
         last = (-1, -1)
         for t in range(t0, t1):
             s = t_start[t]
@@ -389,25 +354,15 @@ def _accumulate_kernel(
                     band_ranges(n, m, kind, radius, slope, lo, hi)
                     last = (n, m)
                 _lanes_group(
-                    X,
-                    Z,
+                    data,
                     order,
                     s,
                     t_lanes[t],
-                    idx,
-                    lx,
-                    assign,
-                    weights,
                     bary_first,
                     banded,
                     lo,
                     hi,
-                    A,
-                    B,
-                    crow,
-                    rows2,
-                    dirs,
-                    ends,
+                    lane_scratch,
                     sums[c],
                     counts[c],
                     costs,
@@ -420,15 +375,11 @@ def _accumulate_kernel(
                 lx[b],
                 Z[k],
                 weights[b],
-                kind,
-                radius,
-                slope,
+                band,
                 bary_first,
                 lo,
                 hi,
-                R,
-                pi,
-                pj,
+                pair_scratch,
                 sums[c, k],
                 counts[c, k],
             )
@@ -503,27 +454,18 @@ def dba_accumulate(X, lx, Z, assign, weights, idx, band, bary_first):
     lx = np.ascontiguousarray(lx, dtype=np.int64)
     assign = np.ascontiguousarray(assign, dtype=np.int64)
     idx = np.ascontiguousarray(idx, dtype=np.int64)
-    order, t_start, t_lanes, c_start = _lane_tasks(lx, assign, idx, S, n_chunks, lanes_on)
-    _accumulate_kernel.run(
-        int(np.sum(lx[idx])) * S,
+    data = (
         np.ascontiguousarray(X),
         lx,
         np.ascontiguousarray(Z, dtype=X.dtype),
         assign,
         np.ascontiguousarray(weights, dtype=np.float64),
         idx,
-        order,
-        t_start,
-        t_lanes,
-        c_start,
-        int(kind),
-        int(radius),
-        float(slope),
-        bool(bary_first),
-        sums,
-        counts,
-        costs,
     )
+    tasks = _lane_tasks(lx, assign, idx, S, n_chunks, lanes_on)
+    band = (int(kind), int(radius), float(slope))
+    work = int(np.sum(lx[idx])) * S
+    _accumulate_kernel.run(work, data, tasks, band, bool(bary_first), sums, counts, costs)
     return sums.sum(axis=0), counts.sum(axis=0), costs
 
 

@@ -36,7 +36,7 @@ from ._band import band_ranges
 from ._dtw_lanes import _group_masked, _group_uniform
 from ._jit import _VEC_FLAGS, _jit, n_threads, njit, njit_inline, njit_parallel
 from ._pairs import chunk_of
-from ._simd import lanes
+from ._simd import lanes, to_lane
 from .dtw import dtw_values
 
 
@@ -459,14 +459,6 @@ def _insert(topd, topi, r, count, k, v, c):
     topd[r, p] = v
     topi[r, p] = c
     return count
-
-
-@njit_inline
-def _lane_copy(S, s, dst, l):
-    """``dst[i, f, l] = S[s, i, f]``: series ``s`` into lane ``l`` of a lane-major group."""
-    for i in range(S.shape[1]):
-        for f in range(S.shape[2]):
-            dst[i, f, l] = S[s, i, f]
 
 
 # --------------------------------------------------------------------------- kNN
@@ -1127,9 +1119,9 @@ def _lanes_chunk(
                 uniform = uniform and ns[l] == ns[0] and ms[l] == ms[0]
                 if pc[l] >= 0:
                     if xq[l] != lq[l]:
-                        _lane_copy(X, lq[l], xs, l)
+                        to_lane(X[lq[l]], N, xs, l)
                         xq[l] = lq[l]
-                    _lane_copy(Y, pc[l], ys, l)
+                    to_lane(Y[pc[l]], M, ys, l)
             if uniform:
                 n = ns[0]
                 m = ms[0]
