@@ -33,7 +33,7 @@ from numba import prange
 from .._contract import BAND_ITAKURA, BAND_SAKOE_CHIBA
 from . import _lanes
 from ._band import band_ranges
-from ._dtw_lanes import _group_masked, _group_uniform
+from ._dtw_lanes import group_scratch, group_values
 from ._jit import _VEC_FLAGS, _jit, n_threads, njit, njit_inline, njit_parallel
 from ._pairs import chunk_of
 from ._simd import lanes, to_lane
@@ -984,15 +984,10 @@ def _lanes_chunk(
     inf_arr[1] = 0.0
     inf_t = inf_arr[0]
     zero_t = inf_arr[1]
-    prev = np.empty((M + 1, G), dtype=dt)
-    cur = np.empty((M + 1, G), dtype=dt)
+    group = group_scratch(N, M, G, out_d)
     res = np.empty(G, dtype=dt)
     lo = np.empty(N, dtype=np.int64)
     hi = np.empty(N, dtype=np.int64)
-    LO = np.empty((N, G), dtype=np.int64)
-    HI = np.empty((N, G), dtype=np.int64)
-    ulo = np.empty(N, dtype=np.int64)
-    uhi = np.empty(N, dtype=np.int64)
     clo = np.empty(M, dtype=np.int64)
     chi = np.empty(M, dtype=np.int64)
     dq1 = np.empty(W, dtype=np.int64)
@@ -1111,28 +1106,16 @@ def _lanes_chunk(
             # a lane copies its query when it takes a new one and its candidate
             # each step; an idle lane keeps its stale (finite) data and takes a
             # busy lane's lengths, and its value is ignored
-            uniform = True
             for l in range(G):
                 s = l if pc[l] >= 0 else busy
                 ns[l] = lx[lq[s]]
                 ms[l] = ly[pc[s]]
-                uniform = uniform and ns[l] == ns[0] and ms[l] == ms[0]
                 if pc[l] >= 0:
                     if xq[l] != lq[l]:
                         to_lane(X[lq[l]], N, xs, l)
                         xq[l] = lq[l]
                     to_lane(Y[pc[l]], M, ys, l)
-            if uniform:
-                n = ns[0]
-                m = ms[0]
-                rows = _group_uniform(xs, ys, n, m, kind, radius, slope, lo, hi, prev, cur, G)
-                for l in range(G):
-                    res[l] = rows[m, l]
-            else:
-                _group_masked(
-                    xs, ys, ns, ms, kind, radius, slope, lo, hi, LO, HI, ulo, uhi, prev, cur,
-                    res, G,
-                )  # fmt: skip
+            group_values(xs, ys, ns, ms, kind, radius, slope, group, res, G)
         for l in range(G):
             if pc[l] >= 0:
                 cnt[l] = _insert(topd, topi, l, cnt[l], k, res[l], pc[l])
