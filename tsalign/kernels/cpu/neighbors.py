@@ -90,6 +90,36 @@ def _col_ranges(n, m, lo, hi, clo, chi):
         chi[j] = i
 
 
+@njit_inline
+def _band_scratch(n, m):
+    """Scratch of the band and envelope helpers for an n x m band: the row ranges
+    ``lo`` / ``hi``, the column ranges ``clo`` / ``chi`` and ``_envelope``'s deques."""
+    w = max(n, m) + 1
+    return (
+        np.empty(n, dtype=np.int64),
+        np.empty(n, dtype=np.int64),
+        np.empty(m, dtype=np.int64),
+        np.empty(m, dtype=np.int64),
+        np.empty(w, dtype=np.int64),
+        np.empty(w, dtype=np.int64),
+    )
+
+
+@njit_inline
+def _sizes(X, Y, first):
+    """``(nr, N, M, d, k)`` of a kNN chunk: the references, the padded lengths of
+    queries and references, the features and the neighbours sought."""
+    return Y.shape[0], X.shape[1], Y.shape[1], X.shape[2], first.shape[1]
+
+
+@njit_inline
+def _inf_zero(like):
+    """inf and 0 in the dtype of ``like`` (the cell values of ``ea_dtw``)."""
+    a = np.full(2, np.inf, dtype=like.dtype)
+    a[1] = 0.0
+    return a[0], a[1]
+
+
 @njit
 def _envelope(v, f, a, b, count, out_lo, out_hi, dq_min, dq_max):
     """Running min / max of ``v[:, f]`` over windows ``[a[w], b[w])``, w < count.
@@ -185,6 +215,19 @@ def _lb_kim(x, y, n, m):
 
 
 @njit_inline
+def _kim_third(a0, a1, a2, b0, b1, b2):
+    """LB_Kim's third level set from one end: the cheapest cell of (2, j <= 2) and
+    (i < 2, 2), from the first (or last) three values of each series."""
+    return min(
+        (a2 - b0) * (a2 - b0),
+        (a2 - b1) * (a2 - b1),
+        (a2 - b2) * (a2 - b2),
+        (a0 - b2) * (a0 - b2),
+        (a1 - b2) * (a1 - b2),
+    )
+
+
+@njit_inline
 def _lb_kim_1d(X1, q, Y1, c, n, m):
     """``_lb_kim`` of univariate contiguous series ``X1[q, :n]`` and ``Y1[c, :m]``
     with n, m >= 3 and max(n, m) >= 6 (the six level sets written out; rows are
@@ -204,20 +247,8 @@ def _lb_kim_1d(X1, q, Y1, c, n, m):
     lb = (a0 - b0) * (a0 - b0) + (e0 - f0) * (e0 - f0)
     lb += min((a1 - b0) * (a1 - b0), (a0 - b1) * (a0 - b1), (a1 - b1) * (a1 - b1))
     lb += min((e1 - f0) * (e1 - f0), (e0 - f1) * (e0 - f1), (e1 - f1) * (e1 - f1))
-    lb += min(
-        (a2 - b0) * (a2 - b0),
-        (a2 - b1) * (a2 - b1),
-        (a2 - b2) * (a2 - b2),
-        (a0 - b2) * (a0 - b2),
-        (a1 - b2) * (a1 - b2),
-    )
-    lb += min(
-        (e2 - f0) * (e2 - f0),
-        (e2 - f1) * (e2 - f1),
-        (e2 - f2) * (e2 - f2),
-        (e0 - f2) * (e0 - f2),
-        (e1 - f2) * (e1 - f2),
-    )
+    lb += _kim_third(a0, a1, a2, b0, b1, b2)
+    lb += _kim_third(e0, e1, e2, f0, f1, f2)
     return lb
 
 
@@ -651,12 +682,7 @@ def _ref_envelopes(Y, ly, n0, kind, radius, slope, L, U, UL, LU, n_chunks):
     W = max(n0, M) + 1
     for ch in prange(n_chunks):
         c0, c1 = chunk_of(ch, n_chunks, nr)
-        lo = np.empty(n0, dtype=np.int64)
-        hi = np.empty(n0, dtype=np.int64)
-        clo = np.empty(M, dtype=np.int64)
-        chi = np.empty(M, dtype=np.int64)
-        dq1 = np.empty(W, dtype=np.int64)
-        dq2 = np.empty(W, dtype=np.int64)
+        lo, hi, clo, chi, dq1, dq2 = _band_scratch(n0, M)
         junk = np.empty((M, d), dtype=Y.dtype)
         work = np.empty((4, 3 * W), dtype=Y.dtype)
         for c in range(c0, c1):
@@ -687,16 +713,9 @@ def _bounds_chunk(
     Compiled with reassociated sums (``_njit_sum``, which the inlined LB_Keogh
     needs to vectorise): it computes bounds only, compared with thresholds
     inflated by ``_rounding_margin``."""
-    nr = Y.shape[0]
-    N = X.shape[1]
-    d = X.shape[2]
-    k = first.shape[1]
-    W = max(N, Y.shape[1]) + 1
+    nr, N, M, d, k = _sizes(X, Y, first)
     # scratch once per chunk of queries, not per query
-    lo = np.empty(N, dtype=np.int64)
-    hi = np.empty(N, dtype=np.int64)
-    dq1 = np.empty(W, dtype=np.int64)
-    dq2 = np.empty(W, dtype=np.int64)
+    lo, hi, _, _, dq1, dq2 = _band_scratch(N, M)
     cL = np.empty((N, d), dtype=Y.dtype)
     cU = np.empty((N, d), dtype=Y.dtype)
     topk = np.empty((1, k))
@@ -742,24 +761,11 @@ def _visit_chunk(
     """Queries ``[q0, q1)``: start from the exact DTWs of their k best-bounded
     candidates (``first``, ``first_sq``), then visit the candidates whose bound is
     within the k-th best, in increasing order of the bound (see ``dtw_kneighbors``)."""
-    nr = Y.shape[0]
-    M = Y.shape[1]
-    N = X.shape[1]
-    d = X.shape[2]
-    k = first.shape[1]
+    nr, N, M, d, k = _sizes(X, Y, first)
     dt = out_d.dtype
-    inf_arr = np.full(2, np.inf, dtype=dt)
-    inf_arr[1] = 0.0
-    inf_t = inf_arr[0]
-    zero_t = inf_arr[1]
-    W = max(N, M) + 1
+    inf_t, zero_t = _inf_zero(out_d)
     # scratch once per chunk of queries, not per query
-    lo = np.empty(N, dtype=np.int64)
-    hi = np.empty(N, dtype=np.int64)
-    clo = np.empty(M, dtype=np.int64)
-    chi = np.empty(M, dtype=np.int64)
-    dq1 = np.empty(W, dtype=np.int64)
-    dq2 = np.empty(W, dtype=np.int64)
+    lo, hi, clo, chi, dq1, dq2 = _band_scratch(N, M)
     cL = np.empty((N, d), dtype=dt)
     cU = np.empty((N, d), dtype=dt)
     cUL = np.empty((M, d), dtype=dt)
@@ -967,31 +973,18 @@ def _lanes_chunk(
     lane's k best and threshold are updated.  Idle lanes repeat a busy lane's pair.
     """
     G = lanes(out_d)
-    nr = Y.shape[0]
-    N = X.shape[1]
-    M = Y.shape[1]
-    d = X.shape[2]
-    k = first.shape[1]
+    nr, N, M, d, k = _sizes(X, Y, first)
     dt = out_d.dtype
-    W = max(N, M) + 1
     xs = np.zeros((N, d, G), dtype=X.dtype)
     ys = np.zeros((M, d, G), dtype=Y.dtype)
     xq = np.full(G, -1, dtype=np.int64)  # the query each lane of xs holds
     zeros = np.zeros(N + 1)  # no cumulative bound: the scalar DTW runs in full
     row_a = np.empty(M, dtype=dt)
     row_b = np.empty(M, dtype=dt)
-    inf_arr = np.full(2, np.inf, dtype=dt)
-    inf_arr[1] = 0.0
-    inf_t = inf_arr[0]
-    zero_t = inf_arr[1]
+    inf_t, zero_t = _inf_zero(out_d)
     group = group_scratch(N, M, G, out_d)
     res = np.empty(G, dtype=dt)
-    lo = np.empty(N, dtype=np.int64)
-    hi = np.empty(N, dtype=np.int64)
-    clo = np.empty(M, dtype=np.int64)
-    chi = np.empty(M, dtype=np.int64)
-    dq1 = np.empty(W, dtype=np.int64)
-    dq2 = np.empty(W, dtype=np.int64)
+    lo, hi, clo, chi, dq1, dq2 = _band_scratch(N, M)
     ns = np.empty(G, dtype=np.int64)
     ms = np.empty(G, dtype=np.int64)
     # per-lane state
@@ -1124,29 +1117,26 @@ def _lanes_chunk(
 
 # One prange kernel per chunk body: numba caches a function that takes another
 # as an argument only within the process (every process recompiled such a shared
-# wrapper: 3-7 s on the first call), so each body has its own few lines here.
+# wrapper: 3-7 s on the first call), so each body has its own four lines here.
 @njit_parallel
 def _bounds_kernel(nq, n_chunks, args):
     for ch in prange(n_chunks):
         q0, q1 = chunk_of(ch, n_chunks, nq)
-        if q1 > q0:
-            _bounds_chunk(q0, q1, *args)
+        _bounds_chunk(q0, q1, *args)  # an empty chunk (q0 >= q1) visits no query
 
 
 @njit_parallel
 def _lanes_kernel(nq, n_chunks, args):
     for ch in prange(n_chunks):
         q0, q1 = chunk_of(ch, n_chunks, nq)
-        if q1 > q0:
-            _lanes_chunk(q0, q1, *args)
+        _lanes_chunk(q0, q1, *args)  # an empty chunk (q0 >= q1) visits no query
 
 
 @njit_parallel
 def _visit_kernel(nq, n_chunks, args):
     for ch in prange(n_chunks):
         q0, q1 = chunk_of(ch, n_chunks, nq)
-        if q1 > q0:
-            _visit_chunk(q0, q1, *args)
+        _visit_chunk(q0, q1, *args)  # an empty chunk (q0 >= q1) visits no query
 
 
 def _most_common(lengths) -> int:
