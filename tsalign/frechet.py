@@ -22,8 +22,7 @@ from ._lib.backend import backend_of
 from ._lib.constraints import resolve_band
 from ._lib.costs import sq_euclidean
 from ._lib.docs import fill_doc
-from ._lib.frame_metrics import metric_pair
-from ._lib.pairs import cdist_job, differentiable_cdist, kernel_cdist
+from ._lib.pairs import cdist_job, differentiable_cdist, kernel_cdist, metric_job, pair_job
 from ._lib.paths import check_feasible, end_values, pair_result, path_result, sqrt_values
 from ._lib.validation import as_array, series_pair
 
@@ -111,9 +110,8 @@ def frechet(
     >>> frechet([1, 2, 3], [-2., 5., 7.])
     4.0
     """
-    be = backend_of(s1, s2, be=be)
-    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
-    a, b, batched = series_pair(be, s1, s2)
+    constraint = (global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    be, band, a, b, batched = pair_job(s1, s2, be, constraint)
     return pair_result(be, sqrt_values(be, _values(be, a, b, band)), batched)
 
 
@@ -153,9 +151,8 @@ def frechet_path(
     >>> dist
     1.0
     """
-    be = backend_of(s1, s2, be=be)
-    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
-    a, b, batched = series_pair(be, s1, s2)
+    constraint = (global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    be, band, a, b, batched = pair_job(s1, s2, be, constraint)
     C = sq_euclidean(be, a.X, b.X)
     sq, paths, plen = _solve(be, C, a.lengths, b.lengths, band, be.needs_grad(a.X, b.X))
     return path_result(be, paths, plen, sqrt_values(be, sq), batched)
@@ -246,9 +243,8 @@ def frechet_path_from_metric(
     >>> value
     2.0
     """
-    be = backend_of(s1, s2, be=be)
-    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
-    C3, lx, ly = metric_pair(be, s1, s2, metric, kwds)
+    constraint = (global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    be, band, C3, lx, ly = metric_job(s1, s2, metric, kwds, be, constraint)
     value, paths, plen = _solve(be, C3, lx, ly, band, be.needs_grad(C3))
     return path_result(be, paths, plen, value, batched=False)
 

@@ -35,8 +35,9 @@ from ._lib.validation import dataset as as_dataset
 __all__ = ["gak", "unnormalized_gak", "cdist_gak", "sigma_gak", "SigmaError"]
 
 add_fragments(
-    gak_pair="""\
-%(pair)s
+    # the whole Parameters section of the family's pair functions
+    gak_parameters="""\
+%(pair_parameters)s
 sigma : float
     Bandwidth of the Gaussian local kernel (non-zero; see :func:`sigma_gak`).
 %(be)s""",
@@ -86,9 +87,7 @@ def _pair(be, s1, s2, sigma):
 def gak(s1, s2, sigma: float = 1.0, be: Any = None):
     r"""Normalised Global Alignment Kernel between two series (or batches of pairs).
 
-    Parameters
-    ----------
-    %(gak_pair)s
+    %(gak_parameters)s
 
     Returns
     -------
@@ -124,9 +123,7 @@ def unnormalized_gak(s1, s2, sigma: float = 1.0, be: Any = None):
     lengths and is ``inf`` once it leaves the floating-point range (about 400
     frames in float64); :func:`gak` stays finite.
 
-    Parameters
-    ----------
-    %(gak_pair)s
+    %(gak_parameters)s
 
     Returns
     -------
