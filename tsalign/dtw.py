@@ -18,7 +18,7 @@ import numpy as np
 from ._dask import cdist_split, is_dask
 from ._lib.backend import Backend, backend_of
 from ._lib.constraints import band_mask, resolve_band
-from ._lib.costs import sq_euclidean
+from ._lib.costs import masked_costs, single_pair_costs
 from ._lib.docs import add_fragments, fill_doc
 from ._lib.pairs import cdist_job, differentiable_cdist, kernel_cdist, metric_job, pair_job
 from ._lib.paths import (
@@ -595,18 +595,8 @@ def dtw_accumulated_matrix(s1, s2, mask, be: Any = None):
            [5., 1., 1., 0.]])
     """
     be = backend_of(s1, s2, be=be)
-    a, b, _ = series_pair(be, s1, s2, allow_batch=False)
-    n, m = int(a.lengths[0]), int(b.lengths[0])
-    C = sq_euclidean(be, a.X[:, :n], b.X[:, :m])
-    if be.is_pytorch:
-        C = C.detach()
-    mk = mask if be.is_array(mask) else as_array(be, mask, "mask")
-    if tuple(mk.shape) != (n, m):
-        raise ValueError(f"mask must have shape ({n}, {m}), got {tuple(mk.shape)}")
-    if mk.dtype != be.xp.bool:
-        mk = be.xp.astype(mk, be.xp.bool)
-    C = be.xp.where(mk[None], C, be.xp.full_like(C, float("inf")))
-    lx, ly = np.array([n], dtype=np.int64), np.array([m], dtype=np.int64)
+    C, lx, ly = single_pair_costs(be, s1, s2)
+    C = masked_costs(be, C, mask)
     return be.call_kernel("dtw", "dtw_acc", C, C, lx, ly, resolve_band())[0]
 
 
@@ -635,12 +625,7 @@ def subsequence_cost_matrix(subseq, longseq, be: Any = None):
            [5., 1., 1., 0., 1.]])
     """
     be = backend_of(subseq, longseq, be=be)
-    a, b, _ = series_pair(be, subseq, longseq, names=("subseq", "longseq"), allow_batch=False)
-    n, m = int(a.lengths[0]), int(b.lengths[0])
-    C = sq_euclidean(be, a.X[:, :n], b.X[:, :m])
-    if be.is_pytorch:
-        C = C.detach()
-    lx, ly = np.array([n], dtype=np.int64), np.array([m], dtype=np.int64)
+    C, lx, ly = single_pair_costs(be, subseq, longseq, names=("subseq", "longseq"))
     return be.call_kernel("dtw", "dtw_acc", C, C, lx, ly, resolve_band(), subsequence=True)[0]
 
 

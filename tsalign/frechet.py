@@ -16,15 +16,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from ._lib.backend import backend_of
 from ._lib.constraints import resolve_band
-from ._lib.costs import sq_euclidean
+from ._lib.costs import masked_costs, single_pair_costs, sq_euclidean
 from ._lib.docs import fill_doc
 from ._lib.pairs import cdist_job, differentiable_cdist, kernel_cdist, metric_job, pair_job
 from ._lib.paths import check_feasible, end_values, pair_result, path_result, sqrt_values
-from ._lib.validation import as_array, series_pair
 
 __all__ = [
     "frechet",
@@ -183,25 +180,10 @@ def frechet_accumulated_matrix(s1, s2, mask, be: Any = None):
            [4., 1., 1., 0.]])
     """
     be = backend_of(s1, s2, be=be)
-    a, b, _ = series_pair(be, s1, s2, allow_batch=False)
-    C = _masked_costs(be, a, b, mask)
-    R = be.call_kernel("frechet", "frechet_acc", C, C, a.lengths, b.lengths, resolve_band())
-    return R[0]
-
-
-def _masked_costs(be, a, b, mask):
-    """(1, N, M) costs with ``inf`` where ``mask`` is False (the kernels keep them inf)."""
-    n, m = int(a.lengths[0]), int(b.lengths[0])
-    X, Y = a.X[:, :n], b.X[:, :m]
-    a.lengths, b.lengths = np.array([n]), np.array([m])
-    C = sq_euclidean(be, X, Y)
-    if be.is_pytorch:
-        C = C.detach()
-    mk = as_array(be, mask, "mask") if not be.is_array(mask) else mask
-    if tuple(mk.shape) != (n, m):
-        raise ValueError(f"mask must have shape ({n}, {m}), got {tuple(mk.shape)}")
-    mk = be.xp.astype(mk, be.xp.bool) if mk.dtype != be.xp.bool else mk
-    return be.xp.where(mk[None], C, be.xp.full_like(C, float("inf")))
+    C, lx, ly = single_pair_costs(be, s1, s2)
+    # the kernels keep the masked cells inf
+    C = masked_costs(be, C, mask)
+    return be.call_kernel("frechet", "frechet_acc", C, C, lx, ly, resolve_band())[0]
 
 
 @fill_doc
