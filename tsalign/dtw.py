@@ -84,11 +84,7 @@ def dtw(
     over warping paths :math:`\pi` from (0, 0) to (N-1, M-1) moving by
     steps (1, 0), (0, 1), (1, 1).
 
-    Parameters
-    ----------
-    %(pair)s
-    %(constraint)s
-    %(be)s
+    %(constrained_pair_parameters)s
 
     Returns
     -------
@@ -128,11 +124,7 @@ def dtw_path(
     Ties between predecessors are broken as in tslearn: diagonal first, then
     (i-1, j), then (i, j-1).
 
-    Parameters
-    ----------
-    %(pair)s
-    %(constraint)s
-    %(be)s
+    %(constrained_pair_parameters)s
 
     Returns
     -------

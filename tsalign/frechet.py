@@ -88,11 +88,7 @@ def frechet(
     The largest frame distance met along the warping path that makes it
     smallest.
 
-    Parameters
-    ----------
-    %(pair)s
-    %(constraint)s
-    %(be)s
+    %(constrained_pair_parameters)s
 
     Returns
     -------
@@ -127,11 +123,7 @@ def frechet_path(
     the Fréchet accumulated matrix (ties: diagonal, then up, then left), as in
     tslearn.
 
-    Parameters
-    ----------
-    %(pair)s
-    %(constraint)s
-    %(be)s
+    %(constrained_pair_parameters)s
 
     Returns
     -------

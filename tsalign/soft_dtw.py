@@ -58,6 +58,13 @@ add_fragments(
     sdtw_gamma="""\
 gamma : float, default 1.0
     Smoothing, >= 0, as in :func:`soft_dtw`.""",
+    # the whole Parameters section of soft_dtw_alignment and soft_dtw_normalized
+    sdtw_parameters="""\
+%(pair_parameters)s
+%(sdtw_gamma)s
+%(constraint)s
+%(be)s
+%(compute_with_backend)s""",
 )
 
 
@@ -150,13 +157,7 @@ def soft_dtw_alignment(
     paths' 0/1 matrices under the Gibbs distribution
     :math:`p(\pi) \propto e^{-\text{cost}(\pi) / \gamma}`.
 
-    Parameters
-    ----------
-    %(pair)s
-    %(sdtw_gamma)s
-    %(constraint)s
-    %(be)s
-    %(compute_with_backend)s
+    %(sdtw_parameters)s
 
     Returns
     -------
@@ -235,13 +236,7 @@ def soft_dtw_normalized(
     which is zero for ``X == Y`` and non-negative; at ``gamma=0`` it equals
     ``dtw ** 2``.
 
-    Parameters
-    ----------
-    %(pair)s
-    %(sdtw_gamma)s
-    %(constraint)s
-    %(be)s
-    %(compute_with_backend)s
+    %(sdtw_parameters)s
 
     Returns
     -------

@@ -37,6 +37,11 @@ s2 : array-like, shape (M,), (M, d) or (B, M, d)
 Parameters
 ----------
 %(pair)s""",
+    # the whole Parameters section of dtw, dtw_path, frechet, frechet_path
+    "constrained_pair_parameters": """\
+%(pair_parameters)s
+%(constraint)s
+%(be)s""",
     "constraint": """\
 global_constraint : {"itakura", "sakoe_chiba"} or None
     Global constraint on the alignments (tslearn's names; its codes 1 and 2
