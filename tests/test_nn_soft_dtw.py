@@ -86,6 +86,29 @@ def test_fused_float32_cpu_path_matches_cost_matrix_path(band):
         np.testing.assert_allclose(fused, ref, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("band", [{}, {"sakoe_chiba_radius": 2}])
+def test_loss_without_gradients_gives_the_same_bits(dtype, band):
+    # without gradients the loss runs the values kernel on the series (no cost
+    # matrix, no weights): the same value to the bit as the training forward,
+    # for lane groups of mixed lengths and for the per-pair kernel alike
+    rng = np.random.default_rng(3)
+    x = torch.tensor(rng.normal(size=(21, 9, 2)), dtype=dtype)
+    y = torch.tensor(rng.normal(size=(21, 11, 2)), dtype=dtype)
+    lx = rng.integers(5, 10, size=21).tolist()
+    ly = rng.integers(6, 12, size=21).tolist()
+    loss = SoftDTWLoss(gamma=0.5, **band)
+    with torch.no_grad():
+        plain = loss(x, y, lx, ly)
+    trained = loss(x.clone().requires_grad_(), y, lx, ly)
+    assert trained.requires_grad and not plain.requires_grad
+    assert torch.equal(plain, trained.detach())
+    assert torch.equal(
+        soft_dtw(x, y, gamma=0.5, **band),
+        soft_dtw(x.requires_grad_(), y, gamma=0.5, **band).detach(),
+    )
+
+
 def test_fused_float32_path_long_small_gamma_tracks_float64():
     rng = np.random.default_rng(0)
     n = 4096
