@@ -28,6 +28,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
 from ._lib.backend import instantiate_backend
 from ._lib.constraints import resolve_band
 from ._lib.costs import sq_euclidean
+from ._lib.docs import fill_doc
 from ._lib.validation import (
     SeriesBatch,
     check_finite,
@@ -58,6 +59,7 @@ def _lengths(value, name: str, B: int, N: int, found: np.ndarray) -> np.ndarray:
     return host
 
 
+@fill_doc
 class SoftDTWLoss(torch.nn.Module):
     r"""Soft-DTW loss between batches of sequences.
 
@@ -84,12 +86,7 @@ class SoftDTWLoss(torch.nn.Module):
         operations (it receives the gradient of the loss w.r.t. the cost
         matrix).  Default: squared Euclidean, computed without a
         (B, N, M, d) intermediate.
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the paths, as in :func:`tsalign.soft_dtw`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band, as in :func:`tsalign.soft_dtw`.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram, as in :func:`tsalign.soft_dtw`.
+    %(constraint_as_soft_dtw)s
 
     Notes
     -----
