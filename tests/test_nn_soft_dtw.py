@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -291,6 +293,27 @@ def test_torch_compile_does_not_crash():
     value.backward()
     assert torch.allclose(value.detach(), soft_dtw(torch.tanh(x), y, gamma=0.5).sum())
     assert torch.isfinite(xg.grad).all()
+
+
+def test_a_first_call_does_not_import_dynamo():
+    # torch.compiler.disable imports torch._dynamo (most of a second); a process
+    # that never compiled anything cannot be tracing, so the kernels run unwrapped
+    code = (
+        "import sys, torch\n"
+        "from tsalign import soft_dtw\n"
+        "from tsalign.nn import SoftDTWLoss\n"
+        "x = torch.randn(2, 6, 1, requires_grad=True)\n"
+        "SoftDTWLoss(gamma=0.5)(x, torch.randn(2, 5, 1)).sum().backward()\n"
+        "soft_dtw(x.detach(), x.detach(), gamma=0.5)\n"
+        "assert x.grad is not None\n"
+        "print('torch._dynamo' in sys.modules)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
 
 
 def _free_port() -> int:
