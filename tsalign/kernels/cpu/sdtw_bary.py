@@ -184,28 +184,32 @@ def _pairs_objective(Z, Xg, m, band, gamma, big, R, Wd, Wu, E, crow, lo, hi, out
     return last + m
 
 
-# --- the same in the exponential domain: P = exp(-R / gamma), so that a cell is
-# P[i, j] = K[i, j] (P[i-1, j-1] + P[i-1, j] + P[i, j-1]) with K = exp(-cost / gamma):
-# the exponentials leave the dependency chain (one per cell, over a whole row at
-# once) and no logarithm is left, the chain is an add and a multiply.  Row i is
-# kept in units u_i, powers of two: row i - 1's values enter row i's cells times
-# mx[i-1] = 2^-e (2^e the top of row i - 1's largest value), so u_i = u_{i-1} 2^e
-# (exact; the row is stored as computed).  A value below TINY is set to 0.
+# --- the same in the exponential domain, walking anti-diagonals: P = exp(-R / gamma),
+# so that P[i, j] = K[i, j] (P[i-1, j-1] + P[i-1, j] + P[i, j-1]), K = exp(-cost /
+# gamma): no logarithm, one exponential per cell, and the cells of an anti-diagonal
+# k = i + j are independent (no dependency chain: the lanes and the cells of a
+# diagonal fill the vector units).  Diagonal k is kept in units u_k, powers of two:
+# u_{k+1} = u_k 2^e, 2^e the top of the larger of diagonal k's and diagonal k - 1's
+# largest values (in u_k), so the predecessors of a cell enter it below 2 each (exact
+# factors g[k] = 2^-e); values below TINY are set to 0.  Anti-diagonals, not rows:
+# the cells of one diagonal have made the same progress through both series, so
+# those that matter stay within float64's range of its largest one, where a row's
+# span of exp(-R / gamma) can exceed it (at gamma 1, up to 1800 nats of a row
+# against 330 of an anti-diagonal for the worst-fitting series of the benchmark).
 #
-# The backward needs no reciprocal: with T = u_i B / P(end), B the backward partition
-# function, E = P T, and F = K T obeys T[i, j] = F[i, j+1] + mx[i] (F[i+1, j] +
-# F[i+1, j+1]), computed from K alone: T exists at the cells the forward set to 0
-# too, and the relative loss of the end value is exactly the sum over those cells of
-# (their value before the flush) x T.  Each such value is below U_i = 2^-1016 max(1,
-# 1 / mx[i]) (TINY, or an exponential below e^-708 times its predecessors' sum, in
-# u_i), so the loss is bounded, after the backward, by sum_i U_i (sum of T over row
-# i's zero cells in the band).  A lane whose bound exceeds e^-36 (or whose end value
-# underflowed) is not accumulated, and its series runs again in the log domain
-# (``_pairs_objective``): that happens where exp(-R / gamma) spans more than
-# float64's range along a row (gamma small next to the costs).
+# The backward needs no reciprocal: with T = u_k B / P(end), B the backward partition
+# function, E = P T, and F = K T obeys T[i, j] = g[k] (F[i, j+1] + F[i+1, j]) +
+# g[k] g[k+1] F[i+1, j+1], computed from K alone: T exists at the cells the forward
+# set to 0 too, and the relative loss of the end value is exactly the sum over those
+# cells of (their value before the flush) x T.  Each such value is below UNIT (TINY,
+# or an exponential below e^-708 times a predecessor sum below 6), so the loss is
+# bounded, after the backward, by UNIT x (sum of T over the band's zero cells).  A
+# lane whose bound exceeds e^-36 (or whose end value underflowed) is not accumulated,
+# and its series runs again in the log domain (``_pairs_objective``): that happens
+# where exp(-R / gamma) spans more than float64's range along an anti-diagonal
+# (gamma small next to the costs).
 LOSS = np.exp(-36.0)
-HEAD = 0
-UNIT = 2.0 ** (HEAD - 1016)
+UNIT = 2.0**-1016
 _LN2 = 0.6931471805599453
 
 
@@ -230,153 +234,179 @@ _vflush = _lane_select(">=", True)  # lane-wise v if v >= t else 0
 _vmax = _lane_select(">", False)  # lane-wise v if v > t else t
 
 
+@intrinsic
+def _vif_zero(typingctx, p, t):
+    """Lane-wise ``t if p == 0 else 0``."""
+    if not (isinstance(p, Vec) and p == t):
+        return None
+    sig = t(p, t)
+
+    def codegen(context, builder, signature, args):
+        zero = ir.Constant(args[0].type, None)
+        return builder.select(builder.fcmp_ordered("==", args[0], zero), args[1], zero)
+
+    return sig, codegen
+
+
 @njit_vec
-def _exp_forward(Z, Xg, m, band, gamma, P, K, rows, crow, mx, ex, lo, hi):
-    """The exp-domain forward of NL pairs: P, K (S, m, NL) for the backward,
-    ``mx[i, l]`` the factor of row i into row i + 1, ``ex[l]`` the log2 of the last
-    row's units; returns the index in ``rows`` of the end cell."""
-    S = Z.shape[0]
-    d = Z.shape[1]
+def _diagonals(S, m, lo, hi, ia, ib, base):
+    """The band's cells by anti-diagonal: diagonal k holds rows ia[k] <= i <= ib[k]
+    (an interval: the band's bounds are non-decreasing in i), at slots base[k] + 1 +
+    i - ia[k], with a zero pad on either side (rows ia[k] - 1 and ib[k] + 1); every
+    neighbour a cell reads lies in its diagonal's slots or pads.  Returns the slots."""
+    pos = 0
+    a = 0  # the first row with i + hi[i] > k (so j < m)
+    b = -1  # the last row with i + lo[i] <= k (so j >= 0)
+    for k in range(S + m - 1):
+        while b + 1 < S and b + 1 + lo[b + 1] <= k:
+            b += 1
+        while a < S and a + hi[a] <= k:
+            a += 1
+        ia[k] = a
+        ib[k] = b
+        base[k] = pos
+        pos += max(b - a + 1, 0) + 2
+    return pos
+
+
+@njit_vec
+def _exp_forward(Z, Xg, m, gamma, P, K, ia, ib, base, g, ex):
+    """The exp-domain forward of NL pairs: P and K by diagonal slots (see
+    ``_diagonals``), ``g[k, l]`` the factor from diagonal k's units to k + 1's,
+    ``ex[l]`` the log2 of the last diagonal's units; returns the end cell's slot."""
+    S, d = Z.shape
     # lane count read from an array: a constant trip count would have LLVM unroll the
     # plain lane loops and leave them scalar (the vector code takes its width from _simd)
     NL = Xg.shape[2]
-    PN = P.shape[1]
     inv = 1.0 / gamma
-    W = m + 1
-    band_ranges(S, m, band[0], band[1], band[2], lo, hi)
-    for j in range(W):
-        for l in range(NL):
-            rows[j, l] = 0.0
+    nk = S + m - 1
     for l in range(NL):
-        rows[0, l] = 1.0  # P[-1, -1] = exp(0)
-        crow[0, l] = 1.0  # the factor of row -1
         ex[l] = 0.0
-    fac = vload(crow, 0)
-    for i in range(S):
-        po = (i & 1) * W
-        co = W - po
-        a = lo[i]
-        b = hi[i]
-        for j in range(a + 1):
+    zero = vsplat(vload(P, 0), 0.0)
+    tiny = vsplat(zero, TINY)
+    one = vsplat(zero, 1.0)
+    f1 = one  # g[k - 1]
+    f2 = zero  # g[k - 2] g[k - 1]
+    prev = zero  # diagonal k - 1's largest values, in its units
+    for k in range(nk):
+        a = ia[k]
+        b = ib[k]
+        o = base[k] + 1 - a  # slot of row i: o + i
+        vstore(P, (o + a - 1) * NL, zero)
+        vstore(P, (o + b + 1) * NL, zero)
+        vstore(K, (o + a - 1) * NL, zero)
+        vstore(K, (o + b + 1) * NL, zero)
+        for i in range(a, b + 1):
             for l in range(NL):
-                rows[co + j, l] = 0.0
-        for j in range(b + 1, W):
-            for l in range(NL):
-                rows[co + j, l] = 0.0
-        for j in range(a, b):
-            for l in range(NL):
-                crow[j, l] = 0.0
+                K[o + i, l] = 0.0
         for f in range(d):
-            zf = Z[i, f]
-            for j in range(a, b):
+            for i in range(a, b + 1):
+                zf = Z[i, f]
+                j = k - i
                 for l in range(NL):
                     diff = zf - Xg[j, f, l]
-                    crow[j, l] += diff * diff
-        for j in range(a, b):
+                    K[o + i, l] += diff * diff
+        for i in range(a, b + 1):
             for l in range(NL):
-                K[i, j, l] = exp64(-crow[j, l] * inv)
-        # the chain: one add and one multiply per cell, the left neighbour in registers
-        left = vload(rows, (co + a) * NL)
-        tiny = vsplat(left, TINY)
-        top = left
-        for j in range(a, b):
-            q = (po + j) * NL
-            g = (i * PN + j) * NL
-            up = vmul(fac, vadd(vload(rows, q), vload(rows, q + NL)))
-            left = _vflush(vmul(vload(K, g), vadd(up, left)), tiny)
-            vstore(rows, (co + j + 1) * NL, left)
-            vstore(P, g, left)
-            top = _vmax(top, left)
-        # row i enters row i + 1 times 2^-e, 2^e the top of its largest value (exact)
-        vstore(crow, 0, top)
+                K[o + i, l] = exp64(-K[o + i, l] * inv)
+        top = zero
+        if k == 0:  # P[-1, -1] = 1
+            for i in range(a, b + 1):
+                v = _vflush(vload(K, (o + i) * NL), tiny)
+                vstore(P, (o + i) * NL, v)
+                top = v
+        else:
+            o1 = base[k - 1] + 1 - ia[k - 1]
+            o2 = base[k - 2] + 1 - ia[k - 2] if k >= 2 else o1
+            fd = f2 if k >= 2 else zero  # diagonal -1 is empty
+            for i in range(a, b + 1):
+                sm = vmul(f1, vadd(vload(P, (o1 + i - 1) * NL), vload(P, (o1 + i) * NL)))
+                sm = vadd(sm, vmul(fd, vload(P, (o2 + i - 1) * NL)))
+                v = _vflush(vmul(vload(K, (o + i) * NL), sm), tiny)
+                vstore(P, (o + i) * NL, v)
+                top = _vmax(top, v)
+        # diagonal k + 1's units: the larger of diagonals k's and k - 1's tops in [1, 2)
+        vstore(g, k * NL, _vmax(top, vmul(f1, prev)))
+        prev = top
         for l in range(NL):
             e = np.int64(0)
-            if crow[0, l] > 0.0:
-                e = (_d2i(crow[0, l]) >> np.int64(52)) - np.int64(1023 + HEAD)
-            mx[i, l] = _i2d((np.int64(1023) - e) << np.int64(52))
-            if i < S - 1:
+            if g[k, l] > 0.0:
+                e = (_d2i(g[k, l]) >> np.int64(52)) - np.int64(1023)
+            g[k, l] = _i2d((np.int64(1023) - e) << np.int64(52))
+            if k < nk - 1:
                 ex[l] += float(e)
-        fac = vload(mx, i * NL)
-    return W - ((S - 1) & 1) * W + m
+        f2 = vmul(f1, vload(g, k * NL))
+        f1 = vload(g, k * NL)
+    return base[nk - 1] + 1 + (S - 1 - ia[nk - 1])
 
 
 @njit_vec
-def _exp_backward(Xg, m, P, K, Fb, trow, mx, lost, lo, hi, out_r, out_e):
-    """The exp-domain backward: the rows of E into ``out_r``, ``out_e`` (per lane) and
-    ``lost[0, l]``, the bound on lane l's relative loss (``lost[1]`` scratch); Fb
-    (2 (m + 1), NL) two rows of F (row i's F over row i + 2's half), trow (m, NL)
-    a row of T, then of E."""
-    S = P.shape[0]
+def _exp_backward(Xg, m, P, K, ia, ib, base, g, lost, out_r, out_e):
+    """The exp-domain backward: E summed by row into ``out_r``, ``out_e`` (per lane),
+    ``lost[l]`` the bound on lane l's relative loss; F overwrites K."""
+    S = out_r.shape[0]
     d = Xg.shape[1]
     NL = Xg.shape[2]
-    PN = P.shape[1]
-    W = m + 1
-    for j in range(2 * W):
-        for l in range(NL):
-            Fb[j, l] = 0.0
-    for l in range(NL):
-        lost[0, l] = 0.0
-    for i in range(S - 1, -1, -1):
-        co = (i & 1) * W  # row i
-        no = W - co  # row i + 1 (zeros below the last row)
-        a = lo[i]
-        b = hi[i]
-        for j in range(a):
-            for l in range(NL):
-                Fb[co + j, l] = 0.0
-        for j in range(b, W):
-            for l in range(NL):
-                Fb[co + j, l] = 0.0
-        j_top = b - 1
-        if i == S - 1:  # the end cell: E = 1, T = 1 / P
-            for l in range(NL):
-                pe = P[i, m - 1, l]
-                t = 1.0 / pe if pe > 0.0 else 0.0
-                trow[m - 1, l] = t
-                f = t * K[i, m - 1, l]
-                Fb[co + m - 1, l] = f if f >= TINY else 0.0
-            j_top = m - 2
-        Fl = vload(Fb, (co + j_top + 1) * NL)
-        fac = vload(mx, i * NL)
-        tiny = vsplat(fac, TINY)
-        for j in range(j_top, a - 1, -1):
-            q = (no + j) * NL
-            t = vadd(Fl, vmul(fac, vadd(vload(Fb, q), vload(Fb, q + NL))))
-            Fl = _vflush(vmul(vload(K, (i * PN + j) * NL), t), tiny)
-            vstore(Fb, (co + j) * NL, Fl)
-            vstore(trow, j * NL, t)
-        # E = P T into the row sums; T over the band's zero cells into the loss bound
+    nk = S + m - 1
+    for i in range(S):
         for l in range(NL):
             out_r[i, l] = 0.0
-            lost[1, l] = 0.0
-        for j in range(a, b):
-            for l in range(NL):
-                p = P[i, j, l]
-                t = trow[j, l]
-                e = p * t
-                e = e if e >= TINY else 0.0
-                trow[j, l] = e
-                out_r[i, l] += e
-                lost[1, l] += t if p == 0.0 else 0.0
-        for l in range(NL):
-            u = UNIT / mx[i, l]
-            lost[0, l] += (u if u > UNIT else UNIT) * lost[1, l]
         for f in range(d):
             for l in range(NL):
                 out_e[i, f, l] = 0.0
-            for j in range(a, b):
-                for l in range(NL):
-                    out_e[i, f, l] += trow[j, l] * Xg[j, f, l]
+    zero = vsplat(vload(P, 0), 0.0)
+    tiny = vsplat(zero, TINY)
+    acc = zero
+    k = nk - 1
+    if ia[k] > S - 1 or ib[k] < S - 1:  # the end cell is outside the band
+        for l in range(NL):
+            lost[l] = np.inf
+        return
+    q = (base[k] + 1 + S - 1 - ia[k]) * NL
+    for l in range(NL):  # the end cell: E = 1, T = 1 / P
+        pe = P[base[k] + 1 + S - 1 - ia[k], l]
+        lost[l] = 1.0 / pe if pe > 0.0 else 0.0
+    t = vload(lost, 0)
+    e = _vflush(vmul(vload(P, q), t), tiny)
+    vstore(K, q, _vflush(vmul(vload(K, q), t), tiny))
+    vstore(out_r, (S - 1) * NL, vadd(vload(out_r, (S - 1) * NL), e))
+    for f in range(d):
+        r = ((S - 1) * d + f) * NL
+        vstore(out_e, r, vadd(vload(out_e, r), vmul(e, vload(Xg, ((m - 1) * d + f) * NL))))
+    for k in range(nk - 2, -1, -1):
+        a = ia[k]
+        b = ib[k]
+        o = base[k] + 1 - a
+        o1 = base[k + 1] + 1 - ia[k + 1]
+        o2 = base[k + 2] + 1 - ia[k + 2] if k + 2 < nk else o1
+        f1 = vload(g, k * NL)
+        f2 = vmul(f1, vload(g, (k + 1) * NL)) if k + 2 < nk else zero
+        for i in range(a, b + 1):
+            t = vmul(f1, vadd(vload(K, (o1 + i) * NL), vload(K, (o1 + i + 1) * NL)))
+            t = vadd(t, vmul(f2, vload(K, (o2 + i + 1) * NL)))
+            q = (o + i) * NL
+            vstore(K, q, _vflush(vmul(vload(K, q), t), tiny))
+            p = vload(P, q)
+            acc = vadd(acc, _vif_zero(p, t))
+            e = _vflush(vmul(p, t), tiny)
+            vstore(out_r, i * NL, vadd(vload(out_r, i * NL), e))
+            j = k - i
+            for f in range(d):
+                r = (i * d + f) * NL
+                x = vload(Xg, (j * d + f) * NL)
+                vstore(out_e, r, vadd(vload(out_e, r), vmul(e, x)))
+    vstore(lost, 0, vmul(acc, vsplat(acc, UNIT)))
 
 
 @njit_parallel
 def _objective_kernel(Z, X, lx, weights, plan, band, gamma, exp_domain, cells, out):
     """The lane groups of ``plan`` (order, group starts, group sizes, chunk starts),
     one chunk per thread; ``out`` = (vals (n,), acc_r (chunks, S), acc_e (chunks, S,
-    d), modes (n,)); ``cells`` (>= chunks, 2, S, N, LANES) the cell scratch."""
+    d), modes (n,)); ``cells`` (>= chunks, 2, slots, LANES) the cell scratch."""
     order, t_start, t_count, c_start = plan
     vals, acc_r, acc_e, modes = out
     big = BIG
+    kind, radius, slope = band
     n_chunks = acc_r.shape[0]
     S, d = Z.shape
     N = X.shape[1]
@@ -396,10 +426,14 @@ def _objective_kernel(Z, X, lx, weights, plan, band, gamma, exp_domain, cells, o
         crow = np.empty((N, nl), dtype=np.float64)
         out_r = np.empty((S, nl), dtype=np.float64)
         out_e = np.empty((S, d, nl), dtype=np.float64)
-        mx = np.empty((S, nl), dtype=np.float64)
-        lane = np.empty((4, nl), dtype=np.float64)
+        g = np.empty((S + N, nl), dtype=np.float64)
+        ia = np.empty(S + N, dtype=np.int64)
+        ib = np.empty(S + N, dtype=np.int64)
+        base = np.empty(S + N, dtype=np.int64)
+        lane = np.empty((3, nl), dtype=np.float64)
         ex = lane[0]
-        ok = lane[3]
+        lost = lane[1]
+        ok = lane[2]
         for t in range(c_start[c], c_start[c + 1]):
             s = t_start[t]
             cnt = t_count[t]
@@ -411,16 +445,20 @@ def _objective_kernel(Z, X, lx, weights, plan, band, gamma, exp_domain, cells, o
                     for f in range(d):
                         Xg[j, f, l] = X[b, j, f]
             if exp_domain:
-                at = _exp_forward(Z, Xg, m, band, gamma, C1, C2, R, crow, mx, ex, lo, hi)
-                _exp_backward(Xg, m, C1, C2, E, crow, mx, lane[1:3], lo, hi, out_r, out_e)
+                band_ranges(S, m, kind, radius, slope, lo, hi)
+                _diagonals(S, m, lo, hi, ia, ib, base)
+                at = _exp_forward(Z, Xg, m, gamma, C1, C2, ia, ib, base, g, ex)
+                _exp_backward(Xg, m, C1, C2, ia, ib, base, g, lost, out_r, out_e)
                 for l in range(cnt):
-                    pe = R[at, l]
-                    ok[l] = 1.0 if (pe > 0.0) & (lane[1, l] <= LOSS) else 0.0
+                    pe = C1[at, l]
+                    ok[l] = 1.0 if (pe > 0.0) & (lost[l] <= LOSS) else 0.0
                     if ok[l] > 0.0:
                         vals[order[s + l]] = -gamma * (np.log(pe) + ex[l] * _LN2)
             else:
+                Wd = C1[: S * N].reshape((S, N, nl))
+                Wu = C2[: S * N].reshape((S, N, nl))
                 at = _pairs_objective(
-                    Z, Xg, m, band, gamma, big, R, C1, C2, E, crow, lo, hi, out_r, out_e
+                    Z, Xg, m, band, gamma, big, R, Wd, Wu, E, crow, lo, hi, out_r, out_e
                 )
                 for l in range(cnt):
                     ok[l] = 1.0
@@ -478,8 +516,9 @@ def _plan(idx, lx):
 def _cells(scratch, n_chunks, S, N):
     """The cell scratch of ``n_chunks`` chunks, kept in ``scratch`` (a dict) if given."""
     got = None if scratch is None else scratch.get("cells")
-    if got is None or got.shape[0] < n_chunks or got.shape[2:4] != (S, N):
-        got = np.empty((n_chunks, 2, S, N, LANES), dtype=np.float64)
+    slots = S * N + 2 * (S + N)  # the cells by anti-diagonal, with their pads
+    if got is None or got.shape[0] < n_chunks or got.shape[2] != slots:
+        got = np.empty((n_chunks, 2, slots, LANES), dtype=np.float64)
         if scratch is not None:
             scratch["cells"] = got
     return got
