@@ -4,30 +4,29 @@ For a barycenter Z (S, d) and a dataset X, one call returns
 ``sum_b w_b sdtw(Z, X_b)`` and the pieces of its gradient
 ``2 (diag(r) Z - e)``: ``r[i] = sum_b w_b sum_j E_b[i, j]`` and
 ``e[i] = sum_b w_b sum_j E_b[i, j] X_b[j]``, with E_b the expected alignment.
-Nothing of size S x N leaves a thread: each pair's forward keeps two rows of
-the accumulated values and stores the normalised soft-min weights of the
-three predecessors of every cell; the backward walks the E recursion with
-those weights (no exponential) and folds each row of E into r and e at once.
+Nothing of size S x N leaves a thread: each pair's E is folded into per-row
+sums as the backward produces it.
 
 Series of one length go through LANES at a time (a partial group repeats its
-first series with weight 0), the lane loop innermost and branch-free.  Each
-group first runs in the exponential domain (``_pairs_objective_exp``: one
-exponential per cell, off the dependency chain, no logarithm), which is exact
-up to rounding unless exp(-R / gamma) leaves float64's range; a group whose
-loss cannot be bounded below e^-36 of its value runs again in the log domain
-(``_pairs_objective``), with ``exp`` and ``log`` as plain arithmetic
-(``_vmath64``: numba has no vector libm here), so LLVM can vectorise the cells
-of the LANES pairs and overlap their latencies (the soft-min of a cell waits on
-its left neighbour's).  The soft-min is ``mn - g log(sum exp(-(a - mn) / g))``
-(shifted by the smallest argument); unreachable cells hold the finite sentinel
-``big`` and get zero weight.
+first series with weight 0), one ``_simd`` vector (or a plain lane loop that
+LLVM vectorises) per cell.  Every series first runs in the exponential domain
+(``_exp_forward``, ``_exp_backward``: one exponential per cell, no logarithm,
+no reciprocal, walking anti-diagonals, whose cells are independent), exact up
+to rounding unless exp(-R / gamma) spans more than float64's range along an
+anti-diagonal; the loss is bounded after the backward, lane by lane, and the
+series whose bound exceeds e^-36 of the value run again, regrouped, in the log
+domain (``_pairs_objective``, by rows), with ``exp`` and ``log`` as plain
+arithmetic (``_vmath64``: numba has no vector libm here), so LLVM can vectorise
+the cells of the LANES pairs and overlap their latencies (the soft-min of a
+cell waits on its left neighbour's).  The soft-min is ``mn - g log(sum exp(-(a
+- mn) / g))`` (shifted by the smallest argument); unreachable cells hold the
+finite sentinel ``big`` and get zero weight.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from llvmlite import ir
-from numba import prange
+from numba import prange, types
 from numba.extending import intrinsic
 
 from .._contract import sentinel
@@ -213,39 +212,20 @@ UNIT = 2.0**-1016
 _LN2 = 0.6931471805599453
 
 
-def _lane_select(pred, zero_else):
-    @intrinsic
-    def fn(typingctx, v, t):
-        if not (isinstance(v, Vec) and v == t):
-            return None
-        sig = v(v, t)
-
-        def codegen(context, builder, signature, args):
-            keep = builder.fcmp_ordered(pred, args[0], args[1])
-            other = ir.Constant(args[0].type, None) if zero_else else args[1]
-            return builder.select(keep, args[0], other)
-
-        return sig, codegen
-
-    return fn
-
-
-_vflush = _lane_select(">=", True)  # lane-wise v if v >= t else 0
-_vmax = _lane_select(">", False)  # lane-wise v if v > t else t
-
-
 @intrinsic
-def _vif_zero(typingctx, p, t):
-    """Lane-wise ``t if p == 0 else 0``."""
-    if not (isinstance(p, Vec) and p == t):
+def _where(typingctx, pred, a, b, x, y):
+    """Lane-wise ``x if a <pred> b else y``, ``pred`` a literal (">=", ">", "=="): an
+    ordered comparison, false where a lane is NaN."""
+    if not (isinstance(pred, types.StringLiteral) and isinstance(a, Vec)):
         return None
-    sig = t(p, t)
+    if not (a == b == x == y):
+        return None
+    op = pred.literal_value
 
     def codegen(context, builder, signature, args):
-        zero = ir.Constant(args[0].type, None)
-        return builder.select(builder.fcmp_ordered("==", args[0], zero), args[1], zero)
+        return builder.select(builder.fcmp_ordered(op, args[1], args[2]), args[3], args[4])
 
-    return sig, codegen
+    return x(pred, a, b, x, y), codegen
 
 
 @njit_vec
@@ -296,23 +276,20 @@ def _exp_forward(Z, Xg, m, gamma, P, K, ia, ib, base, g, ex):
         vstore(P, (o + b + 1) * NL, zero)
         vstore(K, (o + a - 1) * NL, zero)
         vstore(K, (o + b + 1) * NL, zero)
-        for i in range(a, b + 1):
-            for l in range(NL):
-                K[o + i, l] = 0.0
+        # K = exp(-cost / gamma): the last feature's pass takes the exponential
         for f in range(d):
             for i in range(a, b + 1):
                 zf = Z[i, f]
                 j = k - i
                 for l in range(NL):
                     diff = zf - Xg[j, f, l]
-                    K[o + i, l] += diff * diff
-        for i in range(a, b + 1):
-            for l in range(NL):
-                K[o + i, l] = exp64(-K[o + i, l] * inv)
+                    c = diff * diff + (K[o + i, l] if f > 0 else 0.0)
+                    K[o + i, l] = exp64(-c * inv) if f == d - 1 else c
         top = zero
         if k == 0:  # P[-1, -1] = 1
             for i in range(a, b + 1):
-                v = _vflush(vload(K, (o + i) * NL), tiny)
+                v = vload(K, (o + i) * NL)
+                v = _where(">=", v, tiny, v, zero)
                 vstore(P, (o + i) * NL, v)
                 top = v
         else:
@@ -322,11 +299,13 @@ def _exp_forward(Z, Xg, m, gamma, P, K, ia, ib, base, g, ex):
             for i in range(a, b + 1):
                 sm = vmul(f1, vadd(vload(P, (o1 + i - 1) * NL), vload(P, (o1 + i) * NL)))
                 sm = vadd(sm, vmul(fd, vload(P, (o2 + i - 1) * NL)))
-                v = _vflush(vmul(vload(K, (o + i) * NL), sm), tiny)
+                v = vmul(vload(K, (o + i) * NL), sm)
+                v = _where(">=", v, tiny, v, zero)
                 vstore(P, (o + i) * NL, v)
-                top = _vmax(top, v)
+                top = _where(">", v, top, v, top)
         # diagonal k + 1's units: the larger of diagonals k's and k - 1's tops in [1, 2)
-        vstore(g, k * NL, _vmax(top, vmul(f1, prev)))
+        prev = vmul(f1, prev)
+        vstore(g, k * NL, _where(">", top, prev, top, prev))
         prev = top
         for l in range(NL):
             e = np.int64(0)
@@ -367,8 +346,10 @@ def _exp_backward(Xg, m, P, K, ia, ib, base, g, lost, out_r, out_e):
         pe = P[base[k] + 1 + S - 1 - ia[k], l]
         lost[l] = 1.0 / pe if pe > 0.0 else 0.0
     t = vload(lost, 0)
-    e = _vflush(vmul(vload(P, q), t), tiny)
-    vstore(K, q, _vflush(vmul(vload(K, q), t), tiny))
+    e = vmul(vload(P, q), t)
+    e = _where(">=", e, tiny, e, zero)
+    fk = vmul(vload(K, q), t)
+    vstore(K, q, _where(">=", fk, tiny, fk, zero))
     vstore(out_r, (S - 1) * NL, vadd(vload(out_r, (S - 1) * NL), e))
     for f in range(d):
         r = ((S - 1) * d + f) * NL
@@ -385,10 +366,12 @@ def _exp_backward(Xg, m, P, K, ia, ib, base, g, lost, out_r, out_e):
             t = vmul(f1, vadd(vload(K, (o1 + i) * NL), vload(K, (o1 + i + 1) * NL)))
             t = vadd(t, vmul(f2, vload(K, (o2 + i + 1) * NL)))
             q = (o + i) * NL
-            vstore(K, q, _vflush(vmul(vload(K, q), t), tiny))
+            fk = vmul(vload(K, q), t)
+            vstore(K, q, _where(">=", fk, tiny, fk, zero))
             p = vload(P, q)
-            acc = vadd(acc, _vif_zero(p, t))
-            e = _vflush(vmul(p, t), tiny)
+            acc = vadd(acc, _where("==", p, zero, t, zero))
+            e = vmul(p, t)
+            e = _where(">=", e, tiny, e, zero)
             vstore(out_r, i * NL, vadd(vload(out_r, i * NL), e))
             j = k - i
             for f in range(d):
