@@ -26,14 +26,17 @@ finite sentinel ``big`` and get zero weight.
 from __future__ import annotations
 
 import numpy as np
+from llvmlite import ir
 from numba import prange, types
+from numba.core import cgutils
 from numba.extending import intrinsic
 
 from .._contract import sentinel
+from . import _vmath64 as vm
 from ._band import band_ranges
-from ._jit import n_threads, njit_parallel, njit_vec
+from ._jit import n_threads, njit_inline, njit_parallel, njit_vec
 from ._lanes import group_size
-from ._simd import Vec, vadd, vload, vmul, vsplat, vstore
+from ._simd import Vec, vadd, vload, vmul, vsplat, vstore, vsub
 from ._vmath64 import _d2i, _i2d, exp64, log64
 
 LANES = group_size("float64")  # one _simd vector per cell
@@ -228,6 +231,78 @@ def _where(typingctx, pred, a, b, x, y):
     return x(pred, a, b, x, y), codegen
 
 
+def _llvm_vector_fn(builder, name, vt, nargs):
+    """The LLVM intrinsic ``name`` on vectors of type ``vt`` (llvmlite's
+    declare_intrinsic knows scalar types only)."""
+    suffix = f"v{vt.count}{vt.element.intrinsic_name}"
+    fnty = ir.FunctionType(vt, [vt] * nargs)
+    return cgutils.get_or_insert_function(builder.module, fnty, f"{name}.{suffix}")
+
+
+@intrinsic
+def _vfma(typingctx, a, b, c):
+    """Lane-wise ``a * b + c`` rounded once (llvm.fma)."""
+    if not (isinstance(a, Vec) and a == b == c):
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.call(_llvm_vector_fn(builder, "llvm.fma", args[0].type, 3), args)
+
+    return a(a, b, c), codegen
+
+
+@intrinsic
+def _vfloor_pow2(typingctx, x):
+    """Lane-wise ``(floor(x), 2^floor(x))`` for ``-1022 <= floor(x) <= 1023``."""
+    if not isinstance(x, Vec):
+        return None
+
+    def codegen(context, builder, signature, args):
+        vt = args[0].type
+        n = builder.call(_llvm_vector_fn(builder, "llvm.floor", vt, 1), args)
+        it = ir.VectorType(ir.IntType(64), x.count)
+        bits = builder.add(builder.fptosi(n, it), ir.Constant(it, [1023] * x.count))
+        bits = builder.shl(bits, ir.Constant(it, [52] * x.count))
+        out = context.make_tuple(builder, signature.return_type, [n, builder.bitcast(bits, vt)])
+        return out
+
+    return types.UniTuple(x, 2)(x), codegen
+
+
+@njit_inline
+def _vexp(x, zero):
+    """``exp64`` on a vector of lanes ``x <= 0`` (0 below -708)."""
+    lo = vsplat(zero, vm._EXP_LO)
+    xc = _where(">", x, lo, x, lo)
+    n, scale = _vfloor_pow2(_vfma(xc, vsplat(zero, vm._LOG2E), vsplat(zero, 0.5)))
+    r = vsub(vsub(xc, vmul(n, vsplat(zero, vm._LN2_HI))), vmul(n, vsplat(zero, vm._LN2_LO)))
+    p = _vfma(vsplat(zero, vm._E13), r, vsplat(zero, vm._E12))
+    p = _vfma(p, r, vsplat(zero, vm._E11))
+    p = _vfma(p, r, vsplat(zero, vm._E10))
+    p = _vfma(p, r, vsplat(zero, vm._E9))
+    p = _vfma(p, r, vsplat(zero, vm._E8))
+    p = _vfma(p, r, vsplat(zero, vm._E7))
+    p = _vfma(p, r, vsplat(zero, vm._E6))
+    p = _vfma(p, r, vsplat(zero, vm._E5))
+    p = _vfma(p, r, vsplat(zero, vm._E4))
+    p = _vfma(p, r, vsplat(zero, vm._E3))
+    p = _vfma(p, r, vsplat(zero, vm._E2))
+    p = vadd(_vfma(vmul(p, r), r, r), vsplat(zero, 1.0))
+    return _where(">=", x, lo, vmul(p, scale), zero)
+
+
+@njit_inline
+def _kernel_cell(Z, Xg, i, j, ninv, zero):
+    """K = exp(-cost / gamma) of cell (i, j) in every lane (``ninv`` = -1 / gamma)."""
+    d = Z.shape[1]
+    NL = Xg.shape[2]
+    c = zero
+    for f in range(d):
+        dz = vsub(vsplat(zero, Z[i, f]), vload(Xg, (j * d + f) * NL))
+        c = _vfma(dz, dz, c)
+    return _vexp(vmul(c, ninv), zero)
+
+
 @njit_vec
 def _diagonals(S, m, lo, hi, ia, ib, base):
     """The band's cells by anti-diagonal: diagonal k holds rows ia[k] <= i <= ib[k]
@@ -265,6 +340,7 @@ def _exp_forward(Z, Xg, m, gamma, P, K, ia, ib, base, g, ex):
     zero = vsplat(vload(P, 0), 0.0)
     tiny = vsplat(zero, TINY)
     one = vsplat(zero, 1.0)
+    ninv = vsplat(zero, -inv)
     f1 = one  # g[k - 1]
     f2 = zero  # g[k - 2] g[k - 1]
     prev = zero  # diagonal k - 1's largest values, in its units
@@ -276,20 +352,12 @@ def _exp_forward(Z, Xg, m, gamma, P, K, ia, ib, base, g, ex):
         vstore(P, (o + b + 1) * NL, zero)
         vstore(K, (o + a - 1) * NL, zero)
         vstore(K, (o + b + 1) * NL, zero)
-        # K = exp(-cost / gamma): the last feature's pass takes the exponential
-        for f in range(d):
-            for i in range(a, b + 1):
-                zf = Z[i, f]
-                j = k - i
-                for l in range(NL):
-                    diff = zf - Xg[j, f, l]
-                    c = diff * diff + (K[o + i, l] if f > 0 else 0.0)
-                    K[o + i, l] = exp64(-c * inv) if f == d - 1 else c
         top = zero
         if k == 0:  # P[-1, -1] = 1
             for i in range(a, b + 1):
-                v = vload(K, (o + i) * NL)
-                v = _where(">=", v, tiny, v, zero)
+                kv = _kernel_cell(Z, Xg, i, k - i, ninv, zero)
+                vstore(K, (o + i) * NL, kv)
+                v = _where(">=", kv, tiny, kv, zero)
                 vstore(P, (o + i) * NL, v)
                 top = v
         else:
@@ -297,9 +365,11 @@ def _exp_forward(Z, Xg, m, gamma, P, K, ia, ib, base, g, ex):
             o2 = base[k - 2] + 1 - ia[k - 2] if k >= 2 else o1
             fd = f2 if k >= 2 else zero  # diagonal -1 is empty
             for i in range(a, b + 1):
+                kv = _kernel_cell(Z, Xg, i, k - i, ninv, zero)
+                vstore(K, (o + i) * NL, kv)
                 sm = vmul(f1, vadd(vload(P, (o1 + i - 1) * NL), vload(P, (o1 + i) * NL)))
                 sm = vadd(sm, vmul(fd, vload(P, (o2 + i - 1) * NL)))
-                v = vmul(vload(K, (o + i) * NL), sm)
+                v = vmul(kv, sm)
                 v = _where(">=", v, tiny, v, zero)
                 vstore(P, (o + i) * NL, v)
                 top = _where(">", v, top, v, top)
