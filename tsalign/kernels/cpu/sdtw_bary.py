@@ -202,10 +202,11 @@ def _pairs_objective(Z, Xg, m, band, gamma, big, R, Wd, Wu, E, crow, lo, hi, out
 # The backward needs no reciprocal: with T = u_k B / P(end), B the backward partition
 # function, E = P T, and F = K T obeys T[i, j] = g[k] (F[i, j+1] + F[i+1, j]) +
 # g[k] g[k+1] F[i+1, j+1], computed from K alone: T exists at the cells the forward
-# set to 0 too, and the relative loss of the end value is exactly the sum over those
-# cells of (their value before the flush) x T.  Each such value is below UNIT (TINY,
-# or an exponential below e^-708 times a predecessor sum below 6), so the loss is
-# bounded, after the backward, by UNIT x (sum of T over the band's zero cells).  A
+# set to 0 too, and the relative loss of the end value is the sum over those cells of
+# (their value before the flush) x T (exactly, but for the backward's own flushes of F
+# below TINY, which the previous kernels made too).  Each such value is below UNIT
+# (TINY, or an exponential below e^-708 times a predecessor sum below 6), so the loss
+# is bounded, after the backward, by UNIT x (sum of T over the band's zero cells).  A
 # lane whose bound exceeds e^-36 (or whose end value underflowed) is not accumulated,
 # and its series runs again in the log domain (``_pairs_objective``): that happens
 # where exp(-R / gamma) spans more than float64's range along an anti-diagonal
