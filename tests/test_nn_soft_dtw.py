@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -84,6 +86,29 @@ def test_fused_float32_cpu_path_matches_cost_matrix_path(band):
         grads.append((loss.detach().numpy(), gx.numpy(), gy.numpy()))
     for fused, ref in zip(*grads, strict=True):
         np.testing.assert_allclose(fused, ref, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("band", [{}, {"sakoe_chiba_radius": 2}])
+def test_loss_without_gradients_gives_the_same_bits(dtype, band):
+    # without gradients the loss runs the values kernel on the series (no cost
+    # matrix, no weights): the same value to the bit as the training forward,
+    # for lane groups of mixed lengths and for the per-pair kernel alike
+    rng = np.random.default_rng(3)
+    x = torch.tensor(rng.normal(size=(21, 9, 2)), dtype=dtype)
+    y = torch.tensor(rng.normal(size=(21, 11, 2)), dtype=dtype)
+    lx = rng.integers(5, 10, size=21).tolist()
+    ly = rng.integers(6, 12, size=21).tolist()
+    loss = SoftDTWLoss(gamma=0.5, **band)
+    with torch.no_grad():
+        plain = loss(x, y, lx, ly)
+    trained = loss(x.clone().requires_grad_(), y, lx, ly)
+    assert trained.requires_grad and not plain.requires_grad
+    assert torch.equal(plain, trained.detach())
+    assert torch.equal(
+        soft_dtw(x, y, gamma=0.5, **band),
+        soft_dtw(x.requires_grad_(), y, gamma=0.5, **band).detach(),
+    )
 
 
 def test_fused_float32_path_long_small_gamma_tracks_float64():
@@ -268,6 +293,27 @@ def test_torch_compile_does_not_crash():
     value.backward()
     assert torch.allclose(value.detach(), soft_dtw(torch.tanh(x), y, gamma=0.5).sum())
     assert torch.isfinite(xg.grad).all()
+
+
+def test_a_first_call_does_not_import_dynamo():
+    # torch.compiler.disable imports torch._dynamo (most of a second); a process
+    # that never compiled anything cannot be tracing, so the kernels run unwrapped
+    code = (
+        "import sys, torch\n"
+        "from tsalign import soft_dtw\n"
+        "from tsalign.nn import SoftDTWLoss\n"
+        "x = torch.randn(2, 6, 1, requires_grad=True)\n"
+        "SoftDTWLoss(gamma=0.5)(x, torch.randn(2, 5, 1)).sum().backward()\n"
+        "soft_dtw(x.detach(), x.detach(), gamma=0.5)\n"
+        "assert x.grad is not None\n"
+        "print('torch._dynamo' in sys.modules)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
 
 
 def _free_port() -> int:

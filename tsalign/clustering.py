@@ -23,6 +23,7 @@ from ._lib.barycenter import (
     host,
     on_device,
 )
+from ._lib.docs import add_fragments, fill_doc
 from ._lib.kmeans import (
     METRICS,
     EmptyClusterError,
@@ -38,6 +39,15 @@ from ._lib.kmeans import (
 from ._lib.validation import SeriesBatch, check_float, check_int, common_float, dataset
 
 __all__ = ["TimeSeriesKMeans"]
+
+add_fragments(
+    # the whole Parameters section of the methods that use a fitted model
+    kmeans_use_parameters="""\
+Parameters
+----------
+X : array-like, shape (n_ts, sz, d) or (n_ts, sz), or a list of series
+    Time series dataset.""",
+)
 
 
 class TimeSeriesKMeans(TransformerMixin, ClusterMixin, BaseEstimator):
@@ -329,25 +339,28 @@ class TimeSeriesKMeans(TransformerMixin, ClusterMixin, BaseEstimator):
         X_, C = common_float(be, data.X[:, :N], self.cluster_centers_)
         return be, X_, data.lengths, C
 
+    def _centre_distances(self, X):
+        """The backend and the distances of the series of ``X`` to the centres."""
+        from . import kernels
+
+        be, X_, lx, C = self._prepared(X)
+        with kernels.threads(self.n_jobs):
+            lc = np.full(C.shape[0], C.shape[1], dtype=np.int64)
+            return be, distances(be, X_, lx, C, lc, self.metric, self._band, self._gamma)
+
+    @fill_doc
     def predict(self, X):
         """Closest centre of each series.
 
-        Parameters
-        ----------
-        X : array-like, shape (n_ts, sz, d) or (n_ts, sz), or a list of series
-            Time series dataset.
+        %(kmeans_use_parameters)s
 
         Returns
         -------
         ndarray of int, shape (n_ts,)
             The index of each series' cluster.
         """
-        from . import kernels
-
-        be, X_, lx, C = self._prepared(X)
-        with kernels.threads(self.n_jobs):
-            D = self._dists(be, X_, lx, C, self._band, self._gamma)
-        return np.argmin(D, axis=1).astype(np.int64)
+        be, D = self._centre_distances(X)
+        return np.argmin(host(be, D), axis=1).astype(np.int64)
 
     def fit_predict(self, X, y=None):
         """Fit, then return the labels of the training series.
@@ -366,25 +379,18 @@ class TimeSeriesKMeans(TransformerMixin, ClusterMixin, BaseEstimator):
         """
         return self.fit(X, y).labels_
 
+    @fill_doc
     def transform(self, X):
         """Distances of each series to each centre (the metric of the model).
 
-        Parameters
-        ----------
-        X : array-like, shape (n_ts, sz, d) or (n_ts, sz), or a list of series
-            Time series dataset.
+        %(kmeans_use_parameters)s
 
         Returns
         -------
         array, shape (n_ts, n_clusters)
             In the library of the data given to ``fit``.
         """
-        from . import kernels
-
-        be, X_, lx, C = self._prepared(X)
-        with kernels.threads(self.n_jobs):
-            lc = np.full(C.shape[0], C.shape[1], dtype=np.int64)
-            return distances(be, X_, lx, C, lc, self.metric, self._band, self._gamma)
+        return self._centre_distances(X)[1]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -25,7 +25,10 @@ from ._lib.validation import as_array, check_int, single_series
 __all__ = ["ctw", "ctw_path", "cdist_ctw", "CCAProjection"]
 
 add_fragments(
-    ctw_pair="""\
+    # the whole Parameters section of the family's pair functions
+    ctw_parameters="""\
+Parameters
+----------
 s1 : array-like, shape (N,) or (N, d1)
     A series.
 s2 : array-like, shape (M,) or (M, d2)
@@ -80,9 +83,7 @@ def ctw_path(
 ):
     r"""CTW path, fitted projections and distance between two series.
 
-    Parameters
-    ----------
-    %(ctw_pair)s
+    %(ctw_parameters)s
 
     Returns
     -------
@@ -131,9 +132,7 @@ def ctw(
 
     Same arguments as :func:`ctw_path`.
 
-    Parameters
-    ----------
-    %(ctw_pair)s
+    %(ctw_parameters)s
 
     Returns
     -------

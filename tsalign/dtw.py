@@ -18,10 +18,9 @@ import numpy as np
 from ._dask import cdist_split, is_dask
 from ._lib.backend import Backend, backend_of
 from ._lib.constraints import band_mask, resolve_band
-from ._lib.costs import sq_euclidean
+from ._lib.costs import masked_costs, single_pair_costs
 from ._lib.docs import add_fragments, fill_doc
-from ._lib.frame_metrics import metric_pair
-from ._lib.pairs import cdist_job, differentiable_cdist, kernel_cdist
+from ._lib.pairs import cdist_job, differentiable_cdist, kernel_cdist, metric_job, pair_job
 from ._lib.paths import (
     check_feasible,
     differentiable_sq,
@@ -85,11 +84,7 @@ def dtw(
     over warping paths :math:`\pi` from (0, 0) to (N-1, M-1) moving by
     steps (1, 0), (0, 1), (1, 1).
 
-    Parameters
-    ----------
-    %(pair)s
-    %(constraint)s
-    %(be)s
+    %(constrained_pair_parameters)s
 
     Returns
     -------
@@ -110,9 +105,8 @@ def dtw(
     >>> dtw(np.zeros((2, 3, 1)), np.ones((2, 4, 1)))
     array([2., 2.])
     """
-    be = backend_of(s1, s2, be=be)
-    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
-    a, b, batched = series_pair(be, s1, s2)
+    constraint = (global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    be, band, a, b, batched = pair_job(s1, s2, be, constraint)
     return pair_result(be, sqrt_values(be, dtw_sq(be, a, b, band)), batched)
 
 
@@ -130,11 +124,7 @@ def dtw_path(
     Ties between predecessors are broken as in tslearn: diagonal first, then
     (i-1, j), then (i, j-1).
 
-    Parameters
-    ----------
-    %(pair)s
-    %(constraint)s
-    %(be)s
+    %(constrained_pair_parameters)s
 
     Returns
     -------
@@ -154,9 +144,8 @@ def dtw_path(
     >>> dtw_path([1, 2, 3], [3, 4, -3])[0]
     [(0, 0), (1, 0), (2, 1), (2, 2)]
     """
-    be = backend_of(s1, s2, be=be)
-    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
-    a, b, batched = series_pair(be, s1, s2)
+    constraint = (global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    be, band, a, b, batched = pair_job(s1, s2, be, constraint)
     R, paths, plen, end_j = optimal_paths(be, a.X, b.X, a.lengths, b.lengths, band)
     sq = end_values(be, R, a.lengths, end_j)
     check_feasible(be, sq, band, a.lengths, b.lengths)
@@ -209,9 +198,8 @@ def dtw_path_from_metric(
     >>> dtw_path_from_metric(s1, s2, metric=lambda a, b: np.abs(a - b).sum())[1]
     4.0
     """
-    be = backend_of(s1, s2, be=be)
-    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
-    C3, lx, ly = metric_pair(be, s1, s2, metric, kwds)
+    constraint = (global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    be, band, C3, lx, ly = metric_job(s1, s2, metric, kwds, be, constraint)
     R, paths, plen, end_j = optimal_paths(be, None, None, lx, ly, band, C=C3)
     cost = end_values(be, R, lx, end_j)
     check_feasible(be, cost, band, lx, ly)
@@ -599,18 +587,8 @@ def dtw_accumulated_matrix(s1, s2, mask, be: Any = None):
            [5., 1., 1., 0.]])
     """
     be = backend_of(s1, s2, be=be)
-    a, b, _ = series_pair(be, s1, s2, allow_batch=False)
-    n, m = int(a.lengths[0]), int(b.lengths[0])
-    C = sq_euclidean(be, a.X[:, :n], b.X[:, :m])
-    if be.is_pytorch:
-        C = C.detach()
-    mk = mask if be.is_array(mask) else as_array(be, mask, "mask")
-    if tuple(mk.shape) != (n, m):
-        raise ValueError(f"mask must have shape ({n}, {m}), got {tuple(mk.shape)}")
-    if mk.dtype != be.xp.bool:
-        mk = be.xp.astype(mk, be.xp.bool)
-    C = be.xp.where(mk[None], C, be.xp.full_like(C, float("inf")))
-    lx, ly = np.array([n], dtype=np.int64), np.array([m], dtype=np.int64)
+    C, lx, ly = single_pair_costs(be, s1, s2)
+    C = masked_costs(be, C, mask)
     return be.call_kernel("dtw", "dtw_acc", C, C, lx, ly, resolve_band())[0]
 
 
@@ -639,12 +617,7 @@ def subsequence_cost_matrix(subseq, longseq, be: Any = None):
            [5., 1., 1., 0., 1.]])
     """
     be = backend_of(subseq, longseq, be=be)
-    a, b, _ = series_pair(be, subseq, longseq, names=("subseq", "longseq"), allow_batch=False)
-    n, m = int(a.lengths[0]), int(b.lengths[0])
-    C = sq_euclidean(be, a.X[:, :n], b.X[:, :m])
-    if be.is_pytorch:
-        C = C.detach()
-    lx, ly = np.array([n], dtype=np.int64), np.array([m], dtype=np.int64)
+    C, lx, ly = single_pair_costs(be, subseq, longseq, names=("subseq", "longseq"))
     return be.call_kernel("dtw", "dtw_acc", C, C, lx, ly, resolve_band(), subsequence=True)[0]
 
 

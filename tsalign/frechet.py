@@ -16,16 +16,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from ._lib.backend import backend_of
 from ._lib.constraints import resolve_band
-from ._lib.costs import sq_euclidean
+from ._lib.costs import masked_costs, single_pair_costs, sq_euclidean
 from ._lib.docs import fill_doc
-from ._lib.frame_metrics import metric_pair
-from ._lib.pairs import cdist_job, differentiable_cdist, kernel_cdist
+from ._lib.pairs import cdist_job, differentiable_cdist, kernel_cdist, metric_job, pair_job
 from ._lib.paths import check_feasible, end_values, pair_result, path_result, sqrt_values
-from ._lib.validation import as_array, series_pair
 
 __all__ = [
     "frechet",
@@ -92,11 +88,7 @@ def frechet(
     The largest frame distance met along the warping path that makes it
     smallest.
 
-    Parameters
-    ----------
-    %(pair)s
-    %(constraint)s
-    %(be)s
+    %(constrained_pair_parameters)s
 
     Returns
     -------
@@ -111,9 +103,8 @@ def frechet(
     >>> frechet([1, 2, 3], [-2., 5., 7.])
     4.0
     """
-    be = backend_of(s1, s2, be=be)
-    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
-    a, b, batched = series_pair(be, s1, s2)
+    constraint = (global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    be, band, a, b, batched = pair_job(s1, s2, be, constraint)
     return pair_result(be, sqrt_values(be, _values(be, a, b, band)), batched)
 
 
@@ -132,11 +123,7 @@ def frechet_path(
     the Fréchet accumulated matrix (ties: diagonal, then up, then left), as in
     tslearn.
 
-    Parameters
-    ----------
-    %(pair)s
-    %(constraint)s
-    %(be)s
+    %(constrained_pair_parameters)s
 
     Returns
     -------
@@ -153,9 +140,8 @@ def frechet_path(
     >>> dist
     1.0
     """
-    be = backend_of(s1, s2, be=be)
-    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
-    a, b, batched = series_pair(be, s1, s2)
+    constraint = (global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    be, band, a, b, batched = pair_job(s1, s2, be, constraint)
     C = sq_euclidean(be, a.X, b.X)
     sq, paths, plen = _solve(be, C, a.lengths, b.lengths, band, be.needs_grad(a.X, b.X))
     return path_result(be, paths, plen, sqrt_values(be, sq), batched)
@@ -186,25 +172,10 @@ def frechet_accumulated_matrix(s1, s2, mask, be: Any = None):
            [4., 1., 1., 0.]])
     """
     be = backend_of(s1, s2, be=be)
-    a, b, _ = series_pair(be, s1, s2, allow_batch=False)
-    C = _masked_costs(be, a, b, mask)
-    R = be.call_kernel("frechet", "frechet_acc", C, C, a.lengths, b.lengths, resolve_band())
-    return R[0]
-
-
-def _masked_costs(be, a, b, mask):
-    """(1, N, M) costs with ``inf`` where ``mask`` is False (the kernels keep them inf)."""
-    n, m = int(a.lengths[0]), int(b.lengths[0])
-    X, Y = a.X[:, :n], b.X[:, :m]
-    a.lengths, b.lengths = np.array([n]), np.array([m])
-    C = sq_euclidean(be, X, Y)
-    if be.is_pytorch:
-        C = C.detach()
-    mk = as_array(be, mask, "mask") if not be.is_array(mask) else mask
-    if tuple(mk.shape) != (n, m):
-        raise ValueError(f"mask must have shape ({n}, {m}), got {tuple(mk.shape)}")
-    mk = be.xp.astype(mk, be.xp.bool) if mk.dtype != be.xp.bool else mk
-    return be.xp.where(mk[None], C, be.xp.full_like(C, float("inf")))
+    C, lx, ly = single_pair_costs(be, s1, s2)
+    # the kernels keep the masked cells inf
+    C = masked_costs(be, C, mask)
+    return be.call_kernel("frechet", "frechet_acc", C, C, lx, ly, resolve_band())[0]
 
 
 @fill_doc
@@ -246,9 +217,8 @@ def frechet_path_from_metric(
     >>> value
     2.0
     """
-    be = backend_of(s1, s2, be=be)
-    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
-    C3, lx, ly = metric_pair(be, s1, s2, metric, kwds)
+    constraint = (global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    be, band, C3, lx, ly = metric_job(s1, s2, metric, kwds, be, constraint)
     value, paths, plen = _solve(be, C3, lx, ly, band, be.needs_grad(C3))
     return path_result(be, paths, plen, value, batched=False)
 

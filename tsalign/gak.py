@@ -35,8 +35,9 @@ from ._lib.validation import dataset as as_dataset
 __all__ = ["gak", "unnormalized_gak", "cdist_gak", "sigma_gak", "SigmaError"]
 
 add_fragments(
-    gak_pair="""\
-%(pair)s
+    # the whole Parameters section of the family's pair functions
+    gak_parameters="""\
+%(pair_parameters)s
 sigma : float
     Bandwidth of the Gaussian local kernel (non-zero; see :func:`sigma_gak`).
 %(be)s""",
@@ -75,20 +76,20 @@ def _exp(be, v):
     return be.xp.exp(v)
 
 
-def _pair(be, s1, s2, sigma):
+def _pair(s1, s2, sigma, be):
+    """The backend, the validated pair, ``batched``, the pairs' indices and ``sigma``."""
+    be = backend_of(s1, s2, be=be)
     sigma = _check_sigma(sigma)
     a, b, batched = series_pair(be, s1, s2)
     idx = np.arange(a.X.shape[0], dtype=np.int64)
-    return a, b, batched, idx, sigma
+    return be, a, b, batched, idx, sigma
 
 
 @fill_doc
 def gak(s1, s2, sigma: float = 1.0, be: Any = None):
     r"""Normalised Global Alignment Kernel between two series (or batches of pairs).
 
-    Parameters
-    ----------
-    %(gak_pair)s
+    %(gak_parameters)s
 
     Returns
     -------
@@ -108,8 +109,7 @@ def gak(s1, s2, sigma: float = 1.0, be: Any = None):
     >>> gak([1, 2, 3], [1, 2, 3])
     1.0
     """
-    be = backend_of(s1, s2, be=be)
-    a, b, batched, idx, sigma = _pair(be, s1, s2, sigma)
+    be, a, b, batched, idx, sigma = _pair(s1, s2, sigma, be)
     lxy = _log_values(be, a.X, b.X, a.lengths, b.lengths, idx, idx, sigma)
     lxx = _log_values(be, a.X, a.X, a.lengths, a.lengths, idx, idx, sigma)
     lyy = _log_values(be, b.X, b.X, b.lengths, b.lengths, idx, idx, sigma)
@@ -124,9 +124,7 @@ def unnormalized_gak(s1, s2, sigma: float = 1.0, be: Any = None):
     lengths and is ``inf`` once it leaves the floating-point range (about 400
     frames in float64); :func:`gak` stays finite.
 
-    Parameters
-    ----------
-    %(gak_pair)s
+    %(gak_parameters)s
 
     Returns
     -------
@@ -138,8 +136,7 @@ def unnormalized_gak(s1, s2, sigma: float = 1.0, be: Any = None):
     >>> round(unnormalized_gak([1, 2, 3], [1., 2., 2., 3.], sigma=2.), 3)
     15.358
     """
-    be = backend_of(s1, s2, be=be)
-    a, b, batched, idx, sigma = _pair(be, s1, s2, sigma)
+    be, a, b, batched, idx, sigma = _pair(s1, s2, sigma, be)
     value = _exp(be, _log_values(be, a.X, b.X, a.lengths, b.lengths, idx, idx, sigma))
     return pair_result(be, value, batched)
 

@@ -30,8 +30,9 @@ from ._lib.validation import check_float, series_pair
 __all__ = ["lcss", "lcss_path", "lcss_path_from_metric"]
 
 add_fragments(
-    lcss_pair="""\
-%(pair)s
+    # the whole Parameters section of the family's pair functions
+    lcss_parameters="""\
+%(pair_parameters)s
 eps : float
     Two frames match when their Euclidean distance is at most ``eps``.
 %(constraint)s
@@ -60,12 +61,14 @@ def _batch_values(be, values, D):
     return values.astype(be.to_numpy(D[:0]).dtype)
 
 
-def _series(be, s1, s2, eps, constraint):
+def _series(s1, s2, eps, constraint, be):
+    """The backend, frame distances, lengths, band, ``eps`` and ``batched`` of a pair."""
+    be = backend_of(s1, s2, be=be)
     eps = check_float(eps, "eps", nonnegative=True)
     band = resolve_band(*constraint)
     a, b, batched = series_pair(be, s1, s2)
     D = be.xp.sqrt(sq_euclidean(be, a.X, b.X))
-    return D, a.lengths, b.lengths, band, eps, batched
+    return be, D, a.lengths, b.lengths, band, eps, batched
 
 
 @fill_doc
@@ -80,9 +83,7 @@ def lcss(
 ):
     r"""LCSS similarity between two series (or batches of pairs).
 
-    Parameters
-    ----------
-    %(lcss_pair)s
+    %(lcss_parameters)s
 
     Returns
     -------
@@ -97,10 +98,8 @@ def lcss(
     >>> round(lcss([1, 2, 3], [-2., 5., 7.], eps=3), 2)
     0.67
     """
-    be = backend_of(s1, s2, be=be)
-    D, lx, ly, band, eps, batched = _series(
-        be, s1, s2, eps, (global_constraint, sakoe_chiba_radius, itakura_max_slope)
-    )
+    constraint = (global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    be, D, lx, ly, band, eps, batched = _series(s1, s2, eps, constraint, be)
     values, _ = _run(be, D, lx, ly, band, eps, want_path=False)
     return _batch_values(be, values, D) if batched else float(values[0])
 
@@ -121,9 +120,7 @@ def lcss_path(
     from the end, a matching pair is taken, otherwise the step goes up when
     that keeps more matches than going left.
 
-    Parameters
-    ----------
-    %(lcss_pair)s
+    %(lcss_parameters)s
 
     Returns
     -------
@@ -140,10 +137,8 @@ def lcss_path(
     >>> sim
     1.0
     """
-    be = backend_of(s1, s2, be=be)
-    D, lx, ly, band, eps, batched = _series(
-        be, s1, s2, eps, (global_constraint, sakoe_chiba_radius, itakura_max_slope)
-    )
+    constraint = (global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    be, D, lx, ly, band, eps, batched = _series(s1, s2, eps, constraint, be)
     values, paths = _run(be, D, lx, ly, band, eps, want_path=True)
     if batched:
         return paths, _batch_values(be, values, D)

@@ -24,8 +24,9 @@ from ._lib.validation import check_int, series_pair
 __all__ = ["dtw_limited_warping_length", "dtw_path_limited_warping_length"]
 
 add_fragments(
-    ldtw_pair="""\
-%(pair)s
+    # the whole Parameters section of the family's pair functions
+    ldtw_parameters="""\
+%(pair_parameters)s
 max_length : int
     Largest number of cells of the path; at least ``max(N, M)``.
 %(be)s""",
@@ -58,9 +59,7 @@ def _solve(be, s1, s2, max_length):
 def dtw_limited_warping_length(s1, s2, max_length: int, be: Any = None):
     r"""DTW restricted to warping paths of at most ``max_length`` cells.
 
-    Parameters
-    ----------
-    %(ldtw_pair)s
+    %(ldtw_parameters)s
 
     Returns
     -------
@@ -94,9 +93,7 @@ def dtw_path_limited_warping_length(s1, s2, max_length: int, be: Any = None):
     paths the shortest is returned; ties between predecessors are broken as
     in tslearn (diagonal, then up, then left).
 
-    Parameters
-    ----------
-    %(ldtw_pair)s
+    %(ldtw_parameters)s
 
     Returns
     -------

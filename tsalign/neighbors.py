@@ -31,6 +31,7 @@ import numpy as np
 from ._dask import is_dask, kneighbors_split
 from ._lib.backend import backend_of
 from ._lib.constraints import resolve_band
+from ._lib.docs import add_fragments, fill_doc, fill_text
 from ._lib.progress import Progress
 from ._lib.search import (
     NN_STATS,
@@ -43,6 +44,15 @@ from ._lib.search import (
     warping_radius,
 )
 from ._lib.validation import check_int, dataset, single_series
+
+add_fragments(
+    # the whole Parameters section of the classifier's predictions
+    knn_predict_parameters="""\
+Parameters
+----------
+X : array-like, shape (n, N) or (n, N, d); or a list of series
+    Query series.""",
+)
 
 # KNeighborsTimeSeriesClassifier is built on first access (module __getattr__)
 __all__ = ["kneighbors_dtw", "subsequence_search_dtw", "KNeighborsTimeSeriesClassifier"]  # noqa: F822
@@ -335,7 +345,8 @@ def subsequence_search_dtw(
 
 
 # --------------------------------------------------------------------------- classifier
-_CLASSIFIER_DOC = r"""k-nearest-neighbours classifier of time series under DTW (scikit-learn API).
+_CLASSIFIER_DOC = fill_text(
+    r"""k-nearest-neighbours classifier of time series under DTW (scikit-learn API).
 
     Built on :func:`kneighbors_dtw`, so its neighbours are the exact DTW
     neighbours (ties to the lower training index) found with pruning.  Needs
@@ -352,12 +363,7 @@ _CLASSIFIER_DOC = r"""k-nearest-neighbours classifier of time series under DTW (
         "uniform": every neighbour has one vote; "distance": votes weighted by
         the inverse distance (a neighbour at distance 0 outvotes every other);
         a callable maps an array of distances to an array of weights.
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the paths, as in :func:`tsalign.dtw`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band, as in :func:`tsalign.dtw`.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram, as in :func:`tsalign.dtw`.
+    %(constraint_as_dtw)s
     n_jobs : int or None
         CPU threads for the search.
     verbose : int
@@ -386,6 +392,7 @@ _CLASSIFIER_DOC = r"""k-nearest-neighbours classifier of time series under DTW (
     >>> clf.score([[1, 2, 2, 3]], ["up"])
     1.0
     """
+)
 
 __test__ = {"KNeighborsTimeSeriesClassifier": _CLASSIFIER_DOC}
 
@@ -569,13 +576,11 @@ def _build_classifier():
                 )
             return w
 
+        @fill_doc
         def predict_proba(self, X):
             """Class probabilities: the (weighted) share of each class among the neighbours.
 
-            Parameters
-            ----------
-            X : array-like, shape (n, N) or (n, N, d); or a list of series
-                Query series.
+            %(knn_predict_parameters)s
 
             Returns
             -------
@@ -593,15 +598,13 @@ def _build_classifier():
             total[total == 0] = 1.0
             return proba / total
 
+        @fill_doc
         def predict(self, X):
             """Class of each series: the (weighted) majority of its neighbours.
 
             Ties between classes go to the first class in ``classes_``.
 
-            Parameters
-            ----------
-            X : array-like, shape (n, N) or (n, N, d); or a list of series
-                Query series.
+            %(knn_predict_parameters)s
 
             Returns
             -------

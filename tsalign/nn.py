@@ -28,17 +28,17 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
 from ._lib.backend import instantiate_backend
 from ._lib.constraints import resolve_band
 from ._lib.costs import sq_euclidean
-from ._lib.paths import check_feasible
+from ._lib.docs import fill_doc
 from ._lib.validation import (
+    SeriesBatch,
     check_finite,
     check_float,
     check_reduction,
     host_lengths,
     series_pair,
 )
-from ._lib.values import soft_dtw_cost_values
+from ._lib.values import soft_dtw_cost_values, soft_dtw_values
 from ._torch.costs import sq_euclidean_cost
-from ._torch.soft_dtw import soft_dtw_from_series
 from .dilate import dilate
 from .ssnt import ssnt
 
@@ -59,6 +59,7 @@ def _lengths(value, name: str, B: int, N: int, found: np.ndarray) -> np.ndarray:
     return host
 
 
+@fill_doc
 class SoftDTWLoss(torch.nn.Module):
     r"""Soft-DTW loss between batches of sequences.
 
@@ -85,12 +86,7 @@ class SoftDTWLoss(torch.nn.Module):
         operations (it receives the gradient of the loss w.r.t. the cost
         matrix).  Default: squared Euclidean, computed without a
         (B, N, M, d) intermediate.
-    global_constraint : {"itakura", "sakoe_chiba"} or None
-        Global constraint on the paths, as in :func:`tsalign.soft_dtw`.
-    sakoe_chiba_radius : int or None
-        Radius of the Sakoe-Chiba band, as in :func:`tsalign.soft_dtw`.
-    itakura_max_slope : float or None
-        Maximum slope of the Itakura parallelogram, as in :func:`tsalign.soft_dtw`.
+    %(constraint_as_soft_dtw)s
 
     Notes
     -----
@@ -202,11 +198,12 @@ class SoftDTWLoss(torch.nn.Module):
         return C
 
     def _sdtw(self, be, X, Y, lx, ly):
-        if self.dist_func is None and self.gamma > 0 and be.needs_grad(X, Y):
-            # the choice of the fused float32 CPU Function is made in _torch/soft_dtw.py
-            values = soft_dtw_from_series(X, Y, lx, ly, self.band, self.gamma)
-            check_feasible(be, values, self.band, lx, ly)
-            return values
+        if self.dist_func is None and self.gamma > 0:
+            # series, not a cost matrix: with gradients the Functions of _torch/soft_dtw.py
+            # (which choose the fused float32 CPU one), without them the values kernel
+            # that computes the costs on the fly (lane groups on the CPU)
+            a, b = SeriesBatch(X, lx), SeriesBatch(Y, ly)
+            return soft_dtw_values(be, a, b, self.band, self.gamma)
         C = self._cost(be, X, Y)
         if not C.is_contiguous():
             C = C.contiguous()

@@ -37,10 +37,10 @@ from ._dask import cdist_split, is_dask
 from ._lib.backend import backend_of
 from ._lib.constraints import resolve_band
 from ._lib.costs import sq_euclidean
-from ._lib.docs import fill_doc
-from ._lib.pairs import cdist_job, differentiable_cdist, kernel_cdist
-from ._lib.paths import check_feasible
-from ._lib.validation import as_array, check_finite, check_float, dataset_pair, series_pair
+from ._lib.docs import add_fragments, fill_doc
+from ._lib.pairs import cdist_job, differentiable_cdist, kernel_cdist, pair_job
+from ._lib.paths import check_feasible, pair_result
+from ._lib.validation import as_array, check_finite, check_float, dataset_pair
 from ._lib.values import soft_dtw_cost_values, soft_dtw_values
 from .dtw import cdist_dtw, dtw, dtw_path
 
@@ -52,6 +52,20 @@ __all__ = [
     "cdist_soft_dtw",
     "cdist_soft_dtw_normalized",
 ]
+
+
+add_fragments(
+    sdtw_gamma="""\
+gamma : float, default 1.0
+    Smoothing, >= 0, as in :func:`soft_dtw`.""",
+    # the whole Parameters section of soft_dtw_alignment and soft_dtw_normalized
+    sdtw_parameters="""\
+%(pair_parameters)s
+%(sdtw_gamma)s
+%(constraint)s
+%(be)s
+%(compute_with_backend)s""",
+)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -119,11 +133,10 @@ def soft_dtw(
     gamma = _gamma(gamma)
     if gamma == 0.0:
         return dtw(s1, s2, global_constraint, sakoe_chiba_radius, itakura_max_slope, be=be) ** 2
-    be = backend_of(s1, s2, be=be)
-    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
-    a, b, batched = series_pair(be, s1, s2)
+    constraint = (global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    be, band, a, b, batched = pair_job(s1, s2, be, constraint)
     values = soft_dtw_values(be, a, b, band, gamma)
-    return values if batched else be.scalar(values[0])
+    return pair_result(be, values, batched)
 
 
 @fill_doc
@@ -144,14 +157,7 @@ def soft_dtw_alignment(
     paths' 0/1 matrices under the Gibbs distribution
     :math:`p(\pi) \propto e^{-\text{cost}(\pi) / \gamma}`.
 
-    Parameters
-    ----------
-    %(pair)s
-    gamma : float, default 1.0
-        Smoothing, >= 0, as in :func:`soft_dtw`.
-    %(constraint)s
-    %(be)s
-    %(compute_with_backend)s
+    %(sdtw_parameters)s
 
     Returns
     -------
@@ -179,9 +185,8 @@ def soft_dtw_alignment(
            [0.   , 0.131, 0.73 , 1.   ]])
     """
     gamma = _gamma(gamma)
-    be = backend_of(s1, s2, be=be)
-    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
-    a, b, batched = series_pair(be, s1, s2)
+    constraint = (global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    be, band, a, b, batched = pair_job(s1, s2, be, constraint)
     xp = be.xp
     if gamma == 0.0:
         paths, dist = dtw_path(
@@ -204,7 +209,7 @@ def soft_dtw_alignment(
         E = be.call_kernel("soft_dtw", "soft_dtw_backward", W, W, a.lengths, b.lengths, band)
         if be.needs_grad(a.X, b.X):
             values = soft_dtw_values(be, a, b, band, gamma)
-        value = values if batched else be.scalar(values[0])
+        value = pair_result(be, values, batched)
     if batched:
         return E, value
     return E[0, : int(a.lengths[0]), : int(b.lengths[0])], value
@@ -231,14 +236,7 @@ def soft_dtw_normalized(
     which is zero for ``X == Y`` and non-negative; at ``gamma=0`` it equals
     ``dtw ** 2``.
 
-    Parameters
-    ----------
-    %(pair)s
-    gamma : float, default 1.0
-        Smoothing, >= 0, as in :func:`soft_dtw`.
-    %(constraint)s
-    %(be)s
-    %(compute_with_backend)s
+    %(sdtw_parameters)s
 
     Returns
     -------
@@ -264,14 +262,13 @@ def soft_dtw_normalized(
         # two agree to the last bit (dtw ** 2, not the accumulated cost, which can differ by
         # one ulp)
         return soft_dtw(s1, s2, 0.0, global_constraint, sakoe_chiba_radius, itakura_max_slope, be)
-    be = backend_of(s1, s2, be=be)
-    band = resolve_band(global_constraint, sakoe_chiba_radius, itakura_max_slope)
-    a, b, batched = series_pair(be, s1, s2)
+    constraint = (global_constraint, sakoe_chiba_radius, itakura_max_slope)
+    be, band, a, b, batched = pair_job(s1, s2, be, constraint)
     xy = soft_dtw_values(be, a, b, band, gamma)
     xx = soft_dtw_values(be, a, a, band, gamma)
     yy = soft_dtw_values(be, b, b, band, gamma)
     values = xy - 0.5 * (xx + yy)
-    return values if batched else be.scalar(values[0])
+    return pair_result(be, values, batched)
 
 
 @fill_doc
@@ -294,8 +291,7 @@ def soft_dtw_from_cost(
     ----------
     C : array-like, shape (N, M) or (B, N, M)
         Cost matrix (no NaN).
-    gamma : float, default 1.0
-        Smoothing, >= 0, as in :func:`soft_dtw`.
+    %(sdtw_gamma)s
     %(constraint)s
     %(be)s
 
@@ -327,7 +323,7 @@ def soft_dtw_from_cost(
     lx = np.full(B, N, dtype=np.int64)
     ly = np.full(B, M, dtype=np.int64)
     values = soft_dtw_cost_values(be, Ca, lx, ly, band, gamma)
-    return values if batched else be.scalar(values[0])
+    return pair_result(be, values, batched)
 
 
 @fill_doc
@@ -354,8 +350,7 @@ def cdist_soft_dtw(
         The other dataset; None means ``dataset1`` against itself (pairs
         a <= b are computed, the diagonal included: soft-DTW of a series with
         itself is not zero).
-    gamma : float, default 1.0
-        Smoothing, >= 0, as in :func:`soft_dtw`.
+    %(sdtw_gamma)s
     %(constraint)s
     %(cdist_run)s
     %(compute_with_backend)s
@@ -432,8 +427,7 @@ def cdist_soft_dtw_normalized(
         %(dask_dataset)s
     dataset2 : same as dataset1, or None
         The other dataset; None means ``dataset1`` against itself.
-    gamma : float, default 1.0
-        Smoothing, >= 0, as in :func:`soft_dtw`.
+    %(sdtw_gamma)s
     %(constraint)s
     %(cdist_run)s
     %(compute_with_backend)s

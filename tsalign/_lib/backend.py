@@ -477,7 +477,14 @@ _EAGER: dict = {}
 
 
 def _eager(fn):
-    """``fn`` wrapped in ``torch.compiler.disable`` (built on first use: torch is lazy)."""
+    """``fn`` wrapped in ``torch.compiler.disable`` (built on first use: torch is lazy).
+
+    The wrapper imports ``torch._dynamo``, about 0.8 s of a first call.  A process
+    that has not imported it is not tracing anything (``torch.compile`` and
+    ``torch.export`` import it before they trace), so there ``fn`` runs as it is.
+    """
+    if "torch._dynamo" not in sys.modules:
+        return fn
     wrapped = _EAGER.get(fn)
     if wrapped is None:
         import torch

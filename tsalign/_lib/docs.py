@@ -12,6 +12,18 @@ from __future__ import annotations
 
 import re
 
+
+def _constraint_as_in(func: str) -> str:
+    """The constraint entries of an object that passes them on to ``func`` unchanged."""
+    return f"""\
+global_constraint : {{"itakura", "sakoe_chiba"}} or None
+    Global constraint on the paths, as in :func:`{func}`.
+sakoe_chiba_radius : int or None
+    Radius of the Sakoe-Chiba band, as in :func:`{func}`.
+itakura_max_slope : float or None
+    Maximum slope of the Itakura parallelogram, as in :func:`{func}`."""
+
+
 _FRAGMENTS: dict[str, str] = {
     "pair": """\
 s1 : array-like, shape (N,), (N, d) or (B, N, d)
@@ -19,6 +31,17 @@ s1 : array-like, shape (N,), (N, d) or (B, N, d)
     Trailing all-NaN rows are padding (variable lengths).
 s2 : array-like, shape (M,), (M, d) or (B, M, d)
     The other series, or batch.""",
+    # the head of the Parameters section of a pair function; a family's fragment
+    # (gak_parameters ...) goes on with its own arguments
+    "pair_parameters": """\
+Parameters
+----------
+%(pair)s""",
+    # the whole Parameters section of dtw, dtw_path, frechet, frechet_path
+    "constrained_pair_parameters": """\
+%(pair_parameters)s
+%(constraint)s
+%(be)s""",
     "constraint": """\
 global_constraint : {"itakura", "sakoe_chiba"} or None
     Global constraint on the alignments (tslearn's names; its codes 1 and 2
@@ -28,6 +51,9 @@ sakoe_chiba_radius : int or None
     widened by ``|N - M|`` for unequal lengths, as in tslearn).
 itakura_max_slope : float or None
     Maximum slope of the Itakura parallelogram (default 2 when named).""",
+    # the constraint of the estimators and losses built on a family's function
+    "constraint_as_dtw": _constraint_as_in("tsalign.dtw"),
+    "constraint_as_soft_dtw": _constraint_as_in("tsalign.soft_dtw"),
     "be": """\
 be : Backend, {"numpy", "pytorch", "cupy"} or None
     Backend; by default the inputs' own library.""",
@@ -94,6 +120,22 @@ def add_fragments(**texts: str) -> None:
 _PLACEHOLDER = re.compile(r"^(?P<indent>[ \t]*)%\((?P<name>\w+)\)s[ \t]*$", re.MULTILINE)
 
 
+def fill_text(doc: str) -> str:
+    """``doc`` with each ``%(name)s`` line replaced by its fragment (see :func:`fill_doc`)."""
+
+    def fill(match: re.Match) -> str:
+        indent = match.group("indent")
+        text = _FRAGMENTS[match.group("name")]
+        return "\n".join(indent + line if line else line for line in text.splitlines())
+
+    # a fragment may name other fragments (a family's arguments: the pair, its own
+    # parameter, the constraint): fill until nothing is left to fill
+    filled = _PLACEHOLDER.sub(fill, doc)
+    while filled != doc:
+        doc, filled = filled, _PLACEHOLDER.sub(fill, filled)
+    return filled
+
+
 def fill_doc(obj):
     """Replace each ``%(name)s`` line of ``obj.__doc__`` by its fragment; return ``obj``.
 
@@ -101,18 +143,6 @@ def fill_doc(obj):
     built documentation.  Works on functions and classes (methods are filled
     by decorating them too); a docstring stripped by ``python -OO`` is left alone.
     """
-    doc = obj.__doc__
-    if doc:
-
-        def fill(match: re.Match) -> str:
-            indent = match.group("indent")
-            text = _FRAGMENTS[match.group("name")]
-            return "\n".join(indent + line if line else line for line in text.splitlines())
-
-        # a fragment may name other fragments (a family's arguments: the pair, its own
-        # parameter, the constraint): fill until nothing is left to fill
-        filled = _PLACEHOLDER.sub(fill, doc)
-        while filled != doc:
-            doc, filled = filled, _PLACEHOLDER.sub(fill, filled)
-        obj.__doc__ = filled
+    if obj.__doc__:
+        obj.__doc__ = fill_text(obj.__doc__)
     return obj

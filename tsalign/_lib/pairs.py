@@ -21,9 +21,10 @@ import numpy as np
 
 from .backend import Backend, backend_of
 from .constraints import resolve_band
+from .frame_metrics import metric_pair
 from .paths import check_feasible
 from .progress import Progress, check_verbose
-from .validation import SeriesBatch, dataset_pair
+from .validation import SeriesBatch, dataset_pair, series_pair
 
 # Bytes of N x M work a slice of pairs may keep for its backward (counted in float64).
 SLICE_BYTES = 1 << 29
@@ -86,6 +87,31 @@ def cdist_job(
     verbose = check_verbose(verbose)
     A, B, symmetric = dataset_pair(be, dataset1, dataset2, same_features)
     return CdistJob(be, band, A, B, symmetric, n_jobs, verbose)
+
+
+def pair_job(s1, s2, be: Any, constraint: tuple):
+    """Validate a pair function's arguments; ``(be, band, a, b, batched)``.
+
+    ``constraint``: tslearn's three constraint parameters.  The checks run in the order of
+    :func:`cdist_job`'s: the backend, the constraint, then the series.
+    """
+    be = backend_of(s1, s2, be=be)
+    band = resolve_band(*constraint)
+    a, b, batched = series_pair(be, s1, s2)
+    return be, band, a, b, batched
+
+
+def metric_job(s1, s2, metric: Any, kwds: dict, be: Any, constraint: tuple):
+    """Validate a ``*_path_from_metric``'s arguments; ``(be, band, C, lx, ly)``.
+
+    ``C`` is the (1, N, M) frame-distance matrix and ``lx``, ``ly`` its host lengths (see
+    :func:`~tsalign._lib.frame_metrics.metric_pair`); the checks run in :func:`pair_job`'s
+    order.
+    """
+    be = backend_of(s1, s2, be=be)
+    band = resolve_band(*constraint)
+    C, lx, ly = metric_pair(be, s1, s2, metric, kwds)
+    return be, band, C, lx, ly
 
 
 def differentiable_cdist(

@@ -73,6 +73,10 @@ def weight_cells(tc, td, tu, tl, gamma, inv_gamma, big, cur, twd, twu):
     """:func:`value_cells` that also writes the normalised weights of the
     diagonal and upper predecessors into ``twd``/``twu``.
 
+    The value is :func:`value_cells`' arithmetic in its order, so a soft-DTW
+    value is the same to the bit whether its weights are wanted or not (a loss
+    with or without gradients, ``soft_dtw`` of tensors that need them or not).
+
     No calls and no branches (selects only): LLVM vectorises it, with
     :func:`._vmath.vexp`/:func:`._vmath.vlog` in SIMD registers.  The caller passes slices
     so that the loop starts at 0: an index that might be negative gets
@@ -82,9 +86,9 @@ def weight_cells(tc, td, tu, tl, gamma, inv_gamma, big, cur, twd, twu):
     zero = big - big
     for i in range(cur.shape[0]):
         mn, e_d, e_u, e_l = _shifted_exps(td[i], tu[i], tl[i], inv_gamma)
-        s = e_d + e_u + e_l
+        s = e_d + (e_u + e_l)
         inv_s = one / s
-        v = tc[i] + mn - gamma * vlog(s)
+        v = tc[i] + (mn - gamma * vlog(s))
         unreachable = mn >= big
         cur[i] = big if unreachable else v
         twd[i] = zero if unreachable else e_d * inv_s

@@ -19,9 +19,10 @@ the rolling diagonals), its cells are one loop, and the weights, when stored,
 are scattered back.  The cells are the value-only soft-min
 (:func:`._softmin.value_cells`, for ``soft_dtw_values``) or the soft-min with its
 normalised weights (:func:`._softmin.weight_cells`, for ``soft_dtw_forward``):
-both one vectorised loop with the inline polynomial ``exp``/``log`` of the
-dtype (:mod:`._vmath`: ``_vmath64`` / ``_vmath32``, accurate to 1-2 ulp and
-much cheaper per value than libm's, which numba calls one value at a time).
+both one vectorised loop, the same values to the bit, with the inline
+polynomial ``exp``/``log`` of the dtype (:mod:`._vmath`: ``_vmath64`` /
+``_vmath32``, accurate to 1-2 ulp and much cheaper per value than libm's,
+which numba calls one value at a time).
 The stored weights keep float32 gradients stable (see below).  Unreachable
 cells (outside the lengths or the band) hold a *finite* sentinel ``big``; a
 cell whose smallest predecessor is the sentinel is the sentinel, so no
@@ -117,7 +118,7 @@ def _sweep(
     (m, d) computed on the fly (``C`` is then a dummy, and X, Y are when not).
     With ``weights`` the cells also produce the normalised soft-min weights,
     stored in ``W[i, j] = (p_diag, p_up)`` with ``store``; without, the value
-    cells (a different but equally exact arithmetic, kept as it was).
+    cells (the same value to the bit: both sum in one order).
 
     Each diagonal runs in three passes: the costs are gathered into a
     contiguous row (the predecessors are slices of the rolling diagonals
