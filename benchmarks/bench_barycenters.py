@@ -112,12 +112,7 @@ def main() -> None:
 
     if args.threads is not None:
         numba.set_num_threads(args.threads)
-    try:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(args.blas_threads, user_api="blas")
-    except ImportError:
-        print("threadpoolctl is not installed: --blas-threads ignored")
+    import scipy.optimize  # noqa: F401  (its own OpenBLAS, loaded before the limit below)
     import tslearn.barycenters as lb
     from tslearn.clustering import TimeSeriesKMeans as TKMeans
 
@@ -126,6 +121,14 @@ def main() -> None:
         from aeon.clustering.averaging import elastic_barycenter_average
     except ImportError:
         AKMeans = elastic_barycenter_average = None
+    try:
+        from threadpoolctl import threadpool_limits
+
+        # after the imports: threadpoolctl limits only the libraries already loaded
+        # (scipy's L-BFGS-B calls the OpenBLAS that scipy bundles, not numpy's)
+        threadpool_limits(args.blas_threads, user_api="blas")
+    except ImportError:
+        print("threadpoolctl is not installed: --blas-threads ignored")
 
     rows: list[list[str]] = []
     L = args.length

@@ -538,7 +538,7 @@ def _walks(rng, n, N, d, every, short):
     return X, lx
 
 
-@pytest.mark.parametrize("band", [(0, 0, 2.0), (2, 3, 2.0)])
+@pytest.mark.parametrize("band", [(0, 0, 2.0), (2, 3, 2.0), (1, 0, 2.0)])
 def test_softdtw_objective_exp_domain_equals_log_domain(band):
     # the exponential-domain groups against the log-domain kernel: at a large gamma
     # every group runs in the exp domain, at a small one the loss bound sends them
@@ -561,6 +561,49 @@ def test_softdtw_objective_exp_domain_equals_log_domain(band):
         np.testing.assert_allclose(got[1], ref[1], rtol=1e-11, atol=1e-12)
         np.testing.assert_allclose(got[2], ref[2], rtol=1e-11, atol=1e-12)
     assert seen == {0, 1}
+
+
+def test_softdtw_objective_falls_back_per_series():
+    # one series far from Z in a lane group of close ones: only that series runs
+    # again in the log domain, and the group's sums equal the log domain's
+    from tsalign.kernels.cpu import sdtw_bary
+
+    rng = np.random.default_rng(7)
+    n, N, S = sdtw_bary.LANES, 30, 30
+    Z = rng.normal(size=(S, 1)).cumsum(axis=0) * 0.3
+    X = Z[None] + 0.1 * rng.normal(size=(n, N, 1))
+    X[5, N // 2 :] += 40.0  # its alignments span far more than float64 along a diagonal
+    lx = np.full(n, N, dtype=np.int64)
+    w = rng.random(n)
+    got = sdtw_bary._objective_tasks(Z, X, lx, w, (0, 0, 2.0), 0.05)
+    ref = sdtw_bary._objective_tasks(Z, X, lx, w, (0, 0, 2.0), 0.05, exp_domain=False)
+    assert got[3].tolist() == [0 if b == 5 else 1 for b in range(n)]
+    np.testing.assert_allclose(got[0], ref[0], rtol=1e-12)
+    np.testing.assert_allclose(got[1], ref[1], rtol=1e-11, atol=1e-12)
+    np.testing.assert_allclose(got[2], ref[2], rtol=1e-11, atol=1e-12)
+
+
+@pytest.mark.parametrize("band", [(0, 0, 2.0), (2, 1, 2.0), (1, 0, 2.0)])
+@pytest.mark.parametrize("S, N", [(1, 1), (1, 4), (4, 1), (2, 3), (5, 2)])
+def test_softdtw_objective_exp_domain_tiny_sizes(band, S, N):
+    # anti-diagonals of one or two cells, pads at both ends, bands that leave a
+    # single path: the exp domain against the log domain
+    from tsalign.kernels.cpu import sdtw_bary
+
+    rng = np.random.default_rng(S * 10 + N)
+    n = 5
+    X = rng.normal(size=(n, N, 2)).cumsum(axis=1)
+    lx = np.full(n, N, dtype=np.int64)
+    Z = rng.normal(size=(S, 2))
+    w = rng.random(n)
+    ref = sdtw_bary._objective_tasks(Z, X, lx, w, band, 1.0, exp_domain=False)
+    if not np.all(np.isfinite(ref[0])):
+        pytest.skip("the band admits no path")
+    got = sdtw_bary._objective_tasks(Z, X, lx, w, band, 1.0)
+    assert got[3].all()
+    np.testing.assert_allclose(got[0], ref[0], rtol=1e-13)
+    np.testing.assert_allclose(got[1], ref[1], rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(got[2], ref[2], rtol=1e-12, atol=1e-13)
 
 
 @pytest.mark.parametrize("band", [(0, 0, 2.0), (2, 3, 2.0)])

@@ -415,12 +415,23 @@ def sdtw_objective(be: Backend, X, lx, weights, band, gamma: float, divergence: 
             ex = ex + xp.sum(wc[:, None, None] * xp.matmul(E, Xc), axis=0)
         return value, rows, ex
 
+    scratch: dict = {}  # the fused kernel's cell scratch, kept across the calls
+
     def f(Z):
         S = Z.shape[0]
         if fused:
             # one call: values and the weighted E sums, nothing of size S x N returned
             vals, rows, ex = be.call_kernel(
-                "sdtw_bary", "sdtw_barycenter_objective", X, Z, X, lx, weights, band, gamma
+                "sdtw_bary",
+                "sdtw_barycenter_objective",
+                X,
+                Z,
+                X,
+                lx,
+                weights,
+                band,
+                gamma,
+                scratch=scratch,
             )
             hv = host(be, vals)
             if not np.all(np.isfinite(hv)):
