@@ -38,12 +38,30 @@ from _harness import fmt_time, machine, table  # noqa: E402
 from _harness import interleaved as _wall_interleaved  # noqa: E402
 
 CLOCK = {"clock": None}  # time.process_time with --cpu-time
+THREADS = {"n": None}  # --threads: numba's thread count, set again before every call
+
+
+def _pinned(fn):
+    """``fn`` on the --threads count: aeon's calls set numba's threads to their
+    ``n_jobs`` and leave them there."""
+    n = THREADS["n"]
+    if n is None:
+        return fn
+
+    def run():
+        import numba
+
+        numba.set_num_threads(n)
+        return fn()
+
+    return run
 
 
 def interleaved(contenders, rounds=15, warmup=2):
     """The harness's interleaved medians, or the same with the process's CPU clock
     (--cpu-time: for one-thread runs on a machine other jobs load, where the wall
     clock mostly measures the wait for a core)."""
+    contenders = {k: _pinned(fn) for k, fn in contenders.items()}
     clock = CLOCK["clock"]
     if clock is None:
         return _wall_interleaved(contenders, rounds=rounds, warmup=warmup)
@@ -77,7 +95,8 @@ def _peers_1nn(X_train, y_train, X_test, window):
 
         n = X_train.shape[1]
         kw = {} if window is None else {"distance_params": {"window": window / n}}
-        aeon = AEON(n_neighbors=1, distance="dtw", n_jobs=-1, **kw).fit(
+        jobs = THREADS["n"] or -1  # the same threads as tsalign's
+        aeon = AEON(n_neighbors=1, distance="dtw", n_jobs=jobs, **kw).fit(
             X_train[:, None, :], y_train
         )
         peers["aeon"] = lambda: aeon.predict(X_test[:, None, :])
@@ -385,6 +404,7 @@ def main(argv=None):
         import numba
 
         numba.set_num_threads(args.threads)
+        THREADS["n"] = args.threads
     print(f"Machine: {machine()}\n")
     out = {}
     if not args.skip_1nn:
