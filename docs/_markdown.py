@@ -27,6 +27,8 @@ def _inline(text: str) -> str:
             continue
         # a word ending in "_" would be a reST reference: escape the underscore
         part = re.sub(r"(?<=\w)_(?=\W|$)", r"\\_", part)
+        # "|x - y|" would be a substitution reference: a pipe is plain text here
+        part = part.replace("|", r"\|")
         part = re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", r"`\1 <\2>`__", part)
         out.append(part)
     return "".join(out)
@@ -122,6 +124,8 @@ def rst_is_clean(text: str) -> bool:
         text,
         settings_overrides={"report_level": 5, "halt_level": 5, "warning_stream": False},
     )
+    if any(True for _ in doctree.findall(docutils.nodes.problematic)):
+        return False  # e.g. an undefined substitution (its message stays with the transform)
     return not any(m["level"] >= 2 for m in doctree.findall(docutils.nodes.system_message))
 
 
