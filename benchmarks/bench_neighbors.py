@@ -47,10 +47,9 @@ def _pinned(fn):
     n = THREADS["n"]
     if n is None:
         return fn
+    import numba
 
     def run():
-        import numba
-
         numba.set_num_threads(n)
         return fn()
 

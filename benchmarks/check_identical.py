@@ -44,6 +44,41 @@ def _series(rng, B, N, d, dtype, pad=None):
     return X
 
 
+def _input(lib: str, a, grad: bool):
+    """A fresh copy of ``a`` for the library (a leaf that needs gradients with ``grad``)."""
+    if lib == "numpy":
+        return a.copy()
+    import torch
+
+    t = torch.tensor(a)
+    return t.requires_grad_() if grad else t
+
+
+def _runner(lib: str, grad: bool, strict: bool):
+    """``run(fn, *inputs)``: a thunk calling ``fn`` on fresh inputs; with ``grad`` it also
+    back-propagates the first differentiable output and returns ``(result, grads)``.
+    Without such an output, ``strict`` makes that an error (StopIteration), else the
+    result alone is returned."""
+
+    def run(fn, *inputs):
+        def thunk():
+            ins = [_input(lib, a, grad) for a in inputs]
+            res = fn(*ins)
+            if not grad:
+                return res
+            parts = res if isinstance(res, tuple) else (res,)
+            differentiable = (p for p in parts if getattr(p, "grad_fn", None) is not None)
+            first = next(differentiable) if strict else next(differentiable, None)
+            if first is None:
+                return res
+            (first.sum() if first.ndim else first).backward()
+            return res, [t.grad for t in ins]
+
+        return thunk
+
+    return run
+
+
 def cases():
     """(name, thunk) pairs; each thunk returns a result, or (result, grads) with torch grads."""
     import torch
@@ -70,28 +105,12 @@ def cases():
 
         for lib in ("numpy", "torch"):
 
-            def T(a, grad=False, lib=lib):
-                if lib == "numpy":
-                    return a.copy()
-                t = torch.tensor(a)
-                return t.requires_grad_() if grad else t
+            def T(a, lib=lib):
+                return _input(lib, a, False)
 
             for grad in (False, True) if lib == "torch" else (False,):
                 tag = f"{lib}-{dn}-{'grad' if grad else 'nograd'}"
-
-                def run(fn, *inputs, tag=tag, grad=grad, T=T):
-                    def thunk():
-                        ins = [T(a, grad) for a in inputs]
-                        res = fn(*ins)
-                        if not grad:
-                            return res
-                        parts = res if isinstance(res, tuple) else (res,)
-                        first = next(p for p in parts if getattr(p, "grad_fn", None) is not None)
-                        loss = first.sum() if first.ndim else first
-                        loss.backward()
-                        return res, [t.grad for t in ins]
-
-                    return thunk
+                run = _runner(lib, grad, strict=True)
 
                 for bname, kw in bands.items():
                     for fname in ("dtw", "dtw_path"):
@@ -321,7 +340,6 @@ def cases():
 
 def _other_families():
     """Fréchet, LCSS, GAK, LDTW, CTW, the tslearn compat layer and the forecast errors."""
-    import torch
 
     import tsalign
     from tsalign import metrics, performance
@@ -347,28 +365,7 @@ def _other_families():
             for grad in (False, True) if lib == "torch" else (False,):
                 tag = f"{lib}-{dn}-{'grad' if grad else 'nograd'}"
 
-                def T(a, lib=lib, grad=grad):
-                    if lib == "numpy":
-                        return a.copy()
-                    t = torch.tensor(a)
-                    return t.requires_grad_() if grad else t
-
-                def run(fn, *inputs, T=T, grad=grad):
-                    def thunk():
-                        ins = [T(a) for a in inputs]
-                        res = fn(*ins)
-                        if not grad:
-                            return res
-                        parts = res if isinstance(res, tuple) else (res,)
-                        first = next(
-                            (p for p in parts if getattr(p, "grad_fn", None) is not None), None
-                        )
-                        if first is None:
-                            return res
-                        (first.sum() if first.ndim else first).backward()
-                        return res, [t.grad for t in ins]
-
-                    return thunk
+                run = _runner(lib, grad, strict=False)
 
                 for bname, kw in kws.items():
                     for name in ("frechet", "frechet_path", "lcss", "lcss_path"):
