@@ -4,7 +4,9 @@ Shapes from issue 4: (B=100, N=20) and (B=32, N=256), univariate, float32,
 gamma=0.01, alpha=0.5.  The soft-DTW peer is ``tsalign.nn.SoftDTWLoss`` when
 it exists, else tslearn's ``SoftDTWLossPyTorch`` (said in the output).  Also
 shown: tsalign's DILATE with alpha=1 (soft-DTW value and expected alignment,
-no Hessian-vector product), to show what the temporal term costs.
+no Hessian-vector product), to show what the temporal term costs, and on the
+CPU the cost-matrix path (torch cost matrix, per-pair kernels) that float32 CPU
+tensors took before the fused lane-group kernels.
 
 Each timed call is one forward and one backward of the batch-mean loss on
 fresh inputs that require grad; the peers run in turn inside each repetition,
@@ -60,11 +62,31 @@ def make_runs(peer):
     def shape_only(p, t):
         return tsalign.dilate(p, t, alpha=1.0, gamma=GAMMA)[0]
 
-    return {
+    def cost_matrix(p, t):
+        # the path every float32 CPU call took before the fused lane kernels: a torch
+        # cost matrix, the per-pair kernels, autograd through the costs
+        from tsalign._torch import dilate as tdil
+
+        saved = tdil.fused
+        tdil.fused = lambda *a: False
+        try:
+            return tsalign.dilate(p, t, alpha=ALPHA, gamma=GAMMA)[0]
+        finally:
+            tdil.fused = saved
+
+    runs = {
         "tsalign.dilate (alpha=0.5)": dilate_run,
         "tsalign.dilate (alpha=1, no HVP)": shape_only,
         peer[0]: peer[1],
     }
+    try:
+        from tsalign._torch import dilate as _tdil
+
+        if hasattr(_tdil, "fused"):
+            runs["tsalign.dilate (alpha=0.5), cost-matrix path"] = cost_matrix
+    except ImportError:
+        pass
+    return runs
 
 
 def time_once(fn, p0, t0, sync):

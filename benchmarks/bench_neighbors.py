@@ -23,7 +23,7 @@
 
     python benchmarks/bench_neighbors.py [--quick] [--threads 1 --cpu-time] [--points 10000000]
         [--json out.json] [--skip-1nn] [--skip-cascade] [--skip-visit] [--skip-lengths]
-        [--skip-subsequence]
+        [--skip-subsequence] [--skip-peers]
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from _harness import fmt_time, machine, table  # noqa: E402
 from _harness import interleaved as _wall_interleaved  # noqa: E402
 
 CLOCK = {"clock": None}  # time.process_time with --cpu-time
+NO_PEERS = {"on": False}  # --skip-peers: tsalign's rows only
 THREADS = {"n": None}  # --threads: numba's thread count, set again before every call
 
 
@@ -202,7 +203,7 @@ def bench_1nn(quick: bool):
             _, ind, stats = kneighbors_dtw(X_test, X_train, return_stats=True, **kw)
             same = bool(np.array_equal(want, got))
             contenders = {"brute": brute, "brute_scalar": brute_scalar, "pruned": pruned}
-            peers = _peers_1nn(X_train, y_train, X_test, window)
+            peers = {} if NO_PEERS["on"] else _peers_1nn(X_train, y_train, X_test, window)
             peer_same = {p: bool(np.array_equal(f(), want)) for p, f in peers.items()}
             contenders.update(peers)
             t = interleaved(contenders, rounds=3 if quick else 5, warmup=1)
@@ -226,7 +227,7 @@ def bench_1nn(quick: bool):
                         f"{'' if peer_same[p] else ', other predictions'})"
                     )
                 else:
-                    row.append("not installed")
+                    row.append("not run (--skip-peers)" if NO_PEERS["on"] else "not installed")
             row.append(
                 " / ".join(
                     f"{100 * rate[k]:.1f}"
@@ -495,6 +496,7 @@ def main(argv=None):
     ap.add_argument("--skip-cascade", action="store_true")
     ap.add_argument("--skip-visit", action="store_true")
     ap.add_argument("--skip-lengths", action="store_true")
+    ap.add_argument("--skip-peers", action="store_true", help="(a) without tslearn and aeon")
     ap.add_argument(
         "--threads", type=int, default=None, help="numba threads for (a) and (c) (default: all)"
     )
@@ -504,6 +506,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.cpu_time:
         CLOCK["clock"] = time.process_time
+    NO_PEERS["on"] = args.skip_peers
     if args.threads is not None:
         import numba
 

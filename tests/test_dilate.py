@@ -262,6 +262,96 @@ def test_gradient_float32_close_to_float64(case, rng):
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-3, atol=1e-4)
 
 
+# ------------------------------------------------------- fused float32 CPU path (lanes)
+def _ragged_batch(rng, B, N, M, d, dt):
+    """Zero-padded series, their lengths (1 .. N, 1 .. M; some full)."""
+    X = rng.normal(size=(B, N, d)).astype(dt)
+    Y = rng.normal(size=(B, M, d)).astype(dt)
+    lx = rng.integers(1, N + 1, B).astype(np.int64)
+    ly = rng.integers(1, M + 1, B).astype(np.int64)
+    lx[:3], ly[:3] = N, M
+    for b in range(B):
+        X[b, lx[b] :] = 0.0
+        Y[b, ly[b] :] = 0.0
+    return X, Y, lx, ly
+
+
+def test_fused_kernels_match_definition_and_finite_differences(rng):
+    """The lane-group kernels in float64: per-pair terms against path enumeration,
+    the gradient of sum gs * shape + gt * temporal against central differences;
+    17 ragged pairs (a group of 16 and a remainder; masked groups), d = 2."""
+    from tsalign.kernels.cpu import dilate as K
+
+    from .reference_dilate import pair_terms
+
+    B, N, M, d, gamma = 17, 4, 5, 2, 0.3
+    X, Y, lx, ly = _ragged_batch(rng, B, N, M, d, np.float64)
+    shape, temporal, S, plan, pairs = K.dilate_forward_series32(X, Y, lx, ly, gamma)
+    for b in range(B):
+        want = pair_terms(Y[b, : ly[b]], X[b, : lx[b]], gamma)
+        np.testing.assert_allclose([shape[b], temporal[b]], want, rtol=1e-12, atol=1e-12)
+    # with gt = 0 (alpha = 1) the kernel skips the Hessian-vector product
+    for gs, gt in ((rng.normal(size=B), rng.normal(size=B)), (rng.normal(size=B), np.zeros(B))):
+        gx, gy = K.dilate_backward_series32(S, plan, pairs, X, Y, lx, ly, gamma, gs, gt)
+        _check_fd(K, X, Y, lx, ly, gamma, gs, gt, gx, gy)
+
+
+def _check_fd(K, X, Y, lx, ly, gamma, gs, gt, gx, gy):
+    def f(Xv, Yv):
+        s, t, *_ = K.dilate_forward_series32(Xv, Yv, lx, ly, gamma)
+        return float(gs @ s + gt @ t)
+
+    h = 1e-6
+    for A, g, n_of in ((X, gx, lx), (Y, gy, ly)):
+        fd = np.zeros_like(A)
+        for idx in np.ndindex(A.shape):
+            if idx[1] >= n_of[idx[0]]:
+                continue  # padding: no gradient
+            A[idx] += h
+            up = f(X, Y)
+            A[idx] -= 2 * h
+            down = f(X, Y)
+            A[idx] += h
+            fd[idx] = (up - down) / (2 * h)
+        np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("alpha,gamma", [(0.5, 0.01), (0.0, 0.3), (1.0, 1.0), (0.3, 0.1)])
+def test_fused_float32_matches_cost_matrix_path(rng, alpha, gamma, monkeypatch):
+    """float32 CPU tensors take the fused Function (lane groups, no cost matrix);
+    their loss and gradients match float64 tensors (the cost-matrix path) on a
+    NaN-padded batch of 37 pairs with unequal lengths, d = 2; padded rows get
+    exactly zero gradient and the inputs are not modified."""
+    from tsalign._torch import dilate as tdil
+
+    calls = []
+    apply = tdil.DilateSqEuclideanFunction.apply
+    monkeypatch.setattr(
+        tdil.DilateSqEuclideanFunction, "apply", lambda *a: calls.append(1) or apply(*a)
+    )
+    y_pred = _padded(rng, 37, 12, 2, rng.integers(1, 13, 37))
+    y_true = _padded(rng, 37, 9, 2, rng.integers(1, 10, 37))
+    out = {}
+    for dt in (torch.float64, torch.float32):
+        p = torch.tensor(y_pred, dtype=dt, requires_grad=True)
+        t = torch.tensor(y_true, dtype=dt, requires_grad=True)
+        before = (p.detach().clone(), t.detach().clone())
+        loss, shape, temporal = dilate(p, t, alpha=alpha, gamma=gamma)
+        (loss + 0.3 * temporal).backward()
+        torch.testing.assert_close(p.detach(), before[0], equal_nan=True, rtol=0, atol=0)
+        torch.testing.assert_close(t.detach(), before[1], equal_nan=True, rtol=0, atol=0)
+        assert loss.dtype == dt and p.grad.dtype == dt
+        assert torch.all(p.grad[torch.isnan(p.detach())] == 0)
+        assert torch.all(t.grad[torch.isnan(t.detach())] == 0)
+        out[dt] = [loss.item(), shape.item(), temporal.item(), p.grad.double(), t.grad.double()]
+    assert len(calls) == 1  # the float32 call only
+    a, b = out[torch.float64], out[torch.float32]
+    np.testing.assert_allclose(b[:3], a[:3], rtol=2e-5, atol=1e-6)
+    for g64, g32 in zip(a[3:], b[3:], strict=True):
+        scale = float(g64.abs().max())
+        np.testing.assert_allclose(g32.numpy(), g64.numpy(), rtol=0, atol=2e-4 * scale)
+
+
 @pytest.mark.parametrize("case", TORCH_CASES)
 def test_dilate_loss_module(case, rng):
     from tsalign.nn import DILATELoss

@@ -131,13 +131,17 @@ def dilate(y_pred, y_true, alpha: float = 0.5, gamma: float = 0.01, be: Any = No
         raise ValueError(f"alpha must be in [0, 1], got {alpha}")
     gamma = check_float(gamma, "gamma", nonnegative=True)
     pred, true = _validate(be, y_pred, y_true)
-    D = sq_euclidean(be, true.X, pred.X)
     lx, ly = true.lengths, pred.lengths
     if be.needs_grad(pred.X, true.X):
-        from ._torch.dilate import dilate_terms
+        from ._torch.dilate import dilate_terms, dilate_terms_series, fused
 
-        shape_b, temporal_b = dilate_terms(D, lx, ly, gamma)
+        if fused(true.X, pred.X, gamma):  # float32 CPU: lane groups, no cost matrix
+            shape_b, temporal_b = dilate_terms_series(true.X, pred.X, lx, ly, gamma)
+        else:
+            D = sq_euclidean(be, true.X, pred.X)
+            shape_b, temporal_b = dilate_terms(D, lx, ly, gamma)
     else:
+        D = sq_euclidean(be, true.X, pred.X)
         shape_b, temporal_b, _, _ = be.call_kernel("dilate", "dilate_forward", D, D, lx, ly, gamma)
     xp = be.xp
     shape = xp.mean(shape_b)

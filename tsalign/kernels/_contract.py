@@ -124,6 +124,8 @@ LAUNCHERS: dict[str, dict[str, str]] = {
     "dilate": {
         "dilate_forward": BOTH,
         "dilate_backward": BOTH,
+        "dilate_forward_series32": CPU_ONLY,
+        "dilate_backward_series32": CPU_ONLY,
     },
     "ssnt": {
         "ssnt_forward": BOTH,

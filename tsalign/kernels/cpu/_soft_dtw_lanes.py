@@ -110,6 +110,23 @@ def weights_size(n, m, lo, hi, G):
     return size
 
 
+@njit
+def block_rows(n, m, lo, hi, G, rows):
+    """Each diagonal's rows and weight block, as :func:`sweep_group` walked them:
+    ``rows[0, k]``, ``rows[1, k]`` its first and last row, ``rows[2, k]`` the
+    offset of row r's G values at ``rows[2, k] + r * G`` in the stored arrays
+    (blocks from row first - 1 to row last + 1, the two pad rows zero)."""
+    a = np.int64(-1)  # int64, not a literal: see _jit.njit_inline
+    b = np.int64(0)
+    off = 0
+    for k in range(n + m - 1):
+        a, b, last = _rows(k, n, lo, hi, a, b)
+        rows[0, k] = b
+        rows[1, k] = last
+        rows[2, k] = off - (b - 1) * G
+        off += (last - b + 3) * G
+
+
 @njit_inline
 def _sq_diff(x, y, first, out):
     """out = (x - y)**2, or out += (x - y)**2 unless ``first``."""
@@ -218,7 +235,7 @@ def sweep_group(
 
 
 @njit_vec_exact
-def _e_cells(e2, wd2, e1u, wu1, e1l, wd1, wu1l, one, out):
+def e_cells(e2, wd2, e1u, wu1, e1l, wd1, wu1l, one, out):
     """out[t] = E of a diagonal's cells from their successors: diagonal (e2,
     weight wd2), upper (e1u, wu1) and left (e1l, 1 - wd1 - wu1l clipped at 0),
     in the order of ``soft_dtw._backward_kernel``."""
@@ -230,7 +247,7 @@ def _e_cells(e2, wd2, e1u, wu1, e1l, wd1, wu1l, one, out):
 
 
 @njit_vec_exact
-def _grad_cells(e, x, y, gx, gy):
+def grad_cells(e, x, y, gx, gy):
     """gx += e (x - y), gy -= e (x - y): half the cost's gradient, weighted by
     the expected alignment, of a diagonal's cells (contiguous slices)."""
     for t in range(e.shape[0]):
@@ -255,15 +272,7 @@ def backward_group(
     G = ns.shape[0]
     zero = one - one
     K = n + m - 1
-    a = np.int64(-1)  # int64, not a literal: see _jit.njit_inline
-    b = np.int64(0)
-    off = 0
-    for k in range(K):  # each diagonal's rows and weight block, as the forward walked them
-        a, b, last = _rows(k, n, lo, hi, a, b)
-        rows[0, k] = b
-        rows[1, k] = last
-        rows[2, k] = off - (b - 1) * G  # row r of diagonal k at rows[2, k] + r * G
-        off += (last - b + 3) * G
+    block_rows(n, m, lo, hi, G, rows)
     Ebuf[:, : (n + 2) * G] = zero
     gxs[:] = zero
     gys[:] = zero
@@ -287,7 +296,7 @@ def backward_group(
         if k + 2 < K:
             W2d = Wd
             o2 = rows[2, k + 2]
-        _e_cells(
+        e_cells(
             E2[s0 + 2 * G : s1 + 2 * G],
             W2d[o2 + s0 + G : o2 + s1 + G],
             E1[s0 + 2 * G : s1 + 2 * G],
@@ -307,14 +316,14 @@ def backward_group(
         for f in range(d):
             x0 = f * sx + s0
             y0 = f * sy + r0
-            _grad_cells(
+            grad_cells(
                 Ek[s0 + G : s1 + G], xs[x0 : x0 + s1 - s0], ys[y0 : y0 + s1 - s0],
                 gxs[x0 : x0 + s1 - s0], gys[y0 : y0 + s1 - s0],
             )  # fmt: skip
 
 
 @njit
-def _load_group(X, Y, ia, ib, lx, ly, kind, radius, slope, like):
+def load_group(X, Y, ia, ib, lx, ly, kind, radius, slope, like):
     """A group of pairs ``(X[ia[l]], Y[ib[l]])``: its series lane-major (y rows
     reversed, :func:`._simd.gather_lanes`), its rows (:func:`group_bands`) and
     scratch for :func:`sweep_group` / :func:`backward_group` in ``like``'s dtype.
@@ -367,7 +376,7 @@ def _values_lanes_kernel(
             ib = np.empty(Gg, dtype=np.int64)
             for l in range(Gg):
                 ia[l], ib[l] = pair_of(p_start + q0 + l, mode, X.shape[0], Y.shape[0])
-            xs, ys, buf, tc, res, lo, hi, LO, HI, ns, ms, n, m, masked = _load_group(
+            xs, ys, buf, tc, res, lo, hi, LO, HI, ns, ms, n, m, masked = load_group(
                 X, Y, ia, ib, lx, ly, kind, radius, slope, out
             )
             sweep_group(
@@ -409,7 +418,7 @@ def _loss_forward_kernel(X, Y, lx, ly, pairs, plan, kind, radius, slope, gamma, 
     for g in prange(plan.shape[0]):
         p0, G, w0 = plan[g, 0], plan[g, 1], plan[g, 2]
         idx = pairs[p0 : p0 + G]
-        xs, ys, buf, tc, res, lo, hi, LO, HI, ns, ms, n, m, masked = _load_group(
+        xs, ys, buf, tc, res, lo, hi, LO, HI, ns, ms, n, m, masked = load_group(
             X, Y, idx, idx, lx, ly, kind, radius, slope, out
         )
         size = weights_size(n, m, lo, hi, G)
@@ -432,7 +441,7 @@ def _loss_backward_kernel(X, Y, lx, ly, pairs, plan, kind, radius, slope, Wd, Wu
     for g in prange(plan.shape[0]):
         p0, G, w0 = plan[g, 0], plan[g, 1], plan[g, 2]
         idx = pairs[p0 : p0 + G]
-        xs, ys, buf, _, _, lo, hi, _, _, ns, ms, n, m, _ = _load_group(
+        xs, ys, buf, _, _, lo, hi, _, _, ns, ms, n, m, _ = load_group(
             X, Y, idx, idx, lx, ly, kind, radius, slope, grad
         )
         gxs = np.empty(N * d * G, dtype=grad.dtype)

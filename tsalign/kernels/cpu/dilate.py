@@ -29,8 +29,10 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from .._contract import NO_BAND, TINY
+from .._contract import NO_BAND, TINY, sentinel
+from ._dilate_lanes import dilate_backward_kernel, dilate_forward_kernel
 from ._jit import njit, njit_parallel
+from ._soft_dtw_lanes import loss_plan
 
 
 @njit
@@ -268,3 +270,52 @@ def dilate_backward(W, E, gs, gt, lx, ly, gamma):
         G,
     )
     return G
+
+
+def dilate_forward_series32(X, Y, lx, ly, gamma):
+    """DILATE's per-pair terms of series under the squared Euclidean cost, and
+    what :func:`dilate_backward_series32` needs (gamma > 0).
+
+    X: (B, N, d) targets (rows), Y: (B, M, d) predictions (columns), float32 or
+    float64; the costs are computed on the fly by lane groups of pairs sorted by
+    their lengths (:mod:`._dilate_lanes`).  Returns ``(shape (B,), temporal (B,),
+    S (3, size), plan, pairs)``: soft-DTW values, temporal terms, the soft-min
+    weights and expected alignments in the groups' diagonal-major layout, the
+    groups and the order of the pairs in them.
+    """
+    from .soft_dtw import loss_groups
+
+    X = np.ascontiguousarray(X)
+    Y = np.ascontiguousarray(Y)
+    B = X.shape[0]
+    lx = np.ascontiguousarray(lx, dtype=np.int64)
+    ly = np.ascontiguousarray(ly, dtype=np.int64)
+    shape = np.empty(B, dtype=X.dtype)
+    temporal = np.empty(B, dtype=X.dtype)
+    pairs = np.lexsort((ly, lx)).astype(np.int64)  # equal lengths side by side
+    work = int(np.dot(lx, ly))
+    plan = loss_groups(B, X.dtype, work)
+    kind, radius, slope = NO_BAND
+    size = loss_plan(lx, ly, pairs, plan, kind, radius, slope)
+    S = np.empty((3, size), dtype=X.dtype)
+    dt = X.dtype.type
+    args = (dt(gamma), dt(sentinel(X.dtype)), S[0], S[1], S[2], shape, temporal)
+    dilate_forward_kernel.run(work, X, Y, lx, ly, pairs, plan, *args)
+    return shape, temporal, S, plan, pairs
+
+
+def dilate_backward_series32(S, plan, pairs, X, Y, lx, ly, gamma, gs, gt):
+    """(dX, dY) of ``sum_p gs[p] shape[p] + gt[p] temporal[p]`` from what
+    :func:`dilate_forward_series32` returned (zero past each length)."""
+    X = np.ascontiguousarray(X)
+    Y = np.ascontiguousarray(Y)
+    gx = np.empty_like(X)
+    gy = np.empty_like(Y)
+    lx = np.ascontiguousarray(lx, dtype=np.int64)
+    ly = np.ascontiguousarray(ly, dtype=np.int64)
+    gs = np.ascontiguousarray(gs, dtype=X.dtype)
+    gt = np.ascontiguousarray(gt, dtype=X.dtype)
+    work = int(np.dot(lx, ly))
+    args = (float(gamma), S[0], S[1], S[2], gs, gt, gx, gy)
+    dilate_backward_kernel.run(work, X, Y, lx, ly, pairs, plan, *args)
+    return gx, gy

@@ -350,7 +350,7 @@ def soft_dtw_forward(C, lx, ly, band, gamma, need_weights=True):
     return out, (W if need_weights else None)
 
 
-def _loss_groups(B: int, dtype, work: int) -> np.ndarray:
+def loss_groups(B: int, dtype, work: int) -> np.ndarray:
     """Lane groups of a loss batch: (first pair, lanes, weight offset) rows.
 
     As wide as :func:`._lanes.loss_group_size` allows while every thread gets a
@@ -392,7 +392,7 @@ def soft_dtw_forward_series32(X, Y, lx, ly, band, gamma):
     kind, radius, slope = int(band[0]), int(band[1]), float(band[2])
     pairs = np.lexsort((ly, lx)).astype(np.int64)  # equal lengths side by side
     work = int(np.dot(lx, ly))
-    plan = _loss_groups(B, X.dtype, work)
+    plan = loss_groups(B, X.dtype, work)
     size = loss_plan(lx, ly, pairs, plan, kind, radius, slope)
     W = np.empty((2, size), dtype=X.dtype)
     args = (kind, radius, slope, dt(gamma), dt(sentinel(X.dtype)), W[0], W[1], out)
