@@ -42,8 +42,9 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
+from . import _lanes
 from ._band import band_ranges
-from ._jit import njit, njit_inline, njit_parallel, njit_vec_exact
+from ._jit import SMALL_WORK, n_threads, njit, njit_inline, njit_parallel, njit_vec_exact
 from ._pairs import chunk_of, pair_of
 from ._simd import gather_lanes, scatter_lanes
 from ._softmin import diag_step, value_cells, weight_cells
@@ -385,6 +386,27 @@ def _values_lanes_kernel(
             )  # fmt: skip
             for l in range(Gg):
                 out[q0 + l] = np.inf if res[l] >= big else res[l]
+
+
+def loss_groups(B: int, dtype, work: int) -> np.ndarray:
+    """Lane groups of a loss batch: (first pair, lanes, weight offset) rows.
+
+    As wide as :func:`._lanes.loss_group_size` allows while every thread gets a
+    group; the remainder in groups of halving size (a group of G lanes costs
+    about G pairs, so no lane is wasted and no other kernel is needed).
+    """
+    threads = n_threads() if work >= SMALL_WORK else 1
+    G = _lanes.loss_group_size(dtype)
+    while G > 1 and B < G * threads:
+        G //= 2
+    rows = []
+    p = 0
+    while p < B:
+        while G > B - p:
+            G //= 2
+        rows.append((p, G, 0))
+        p += G
+    return np.array(rows, dtype=np.int64).reshape(-1, 3)
 
 
 @njit

@@ -32,7 +32,7 @@ from numba import prange
 from .._contract import NO_BAND, TINY, sentinel
 from ._dilate_lanes import dilate_backward_kernel, dilate_forward_kernel
 from ._jit import njit, njit_parallel
-from ._soft_dtw_lanes import loss_plan
+from ._soft_dtw_lanes import loss_groups, loss_plan
 
 
 @njit
@@ -283,8 +283,6 @@ def dilate_forward_series32(X, Y, lx, ly, gamma):
     weights and expected alignments in the groups' diagonal-major layout, the
     groups and the order of the pairs in them.
     """
-    from .soft_dtw import loss_groups
-
     X = np.ascontiguousarray(X)
     Y = np.ascontiguousarray(Y)
     B = X.shape[0]

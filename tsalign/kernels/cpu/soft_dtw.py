@@ -72,12 +72,13 @@ from .. import _pairs
 from .._contract import PAIRS_BATCH, sentinel
 from . import _lanes
 from ._band import band_ranges, pair_band
-from ._jit import SMALL_WORK, n_threads, njit, njit_parallel
+from ._jit import njit, njit_parallel
 from ._pairs import block_cells, chunk_of, n_chunks, pair_of, reorder
 from ._soft_dtw_lanes import (
     _loss_backward_kernel,
     _loss_forward_kernel,
     _values_lanes_kernel,
+    loss_groups,
     loss_plan,
 )
 from ._softmin import diag_step, value_cells, weight_cells
@@ -348,27 +349,6 @@ def soft_dtw_forward(C, lx, ly, band, gamma, need_weights=True):
     scalars = (int(kind), int(radius), float(slope), dt(gamma), dt(sentinel(C.dtype)))
     _forward_kernel(C, lx, ly, *scalars, bool(need_weights), W, out)
     return out, (W if need_weights else None)
-
-
-def loss_groups(B: int, dtype, work: int) -> np.ndarray:
-    """Lane groups of a loss batch: (first pair, lanes, weight offset) rows.
-
-    As wide as :func:`._lanes.loss_group_size` allows while every thread gets a
-    group; the remainder in groups of halving size (a group of G lanes costs
-    about G pairs, so no lane is wasted and no other kernel is needed).
-    """
-    threads = n_threads() if work >= SMALL_WORK else 1
-    G = _lanes.loss_group_size(dtype)
-    while G > 1 and B < G * threads:
-        G //= 2
-    rows = []
-    p = 0
-    while p < B:
-        while G > B - p:
-            G //= 2
-        rows.append((p, G, 0))
-        p += G
-    return np.array(rows, dtype=np.int64).reshape(-1, 3)
 
 
 def soft_dtw_forward_series32(X, Y, lx, ly, band, gamma):
