@@ -5,14 +5,14 @@ gamma=0.01, alpha=0.5.  The soft-DTW peer is ``tsalign.nn.SoftDTWLoss`` when
 it exists, else tslearn's ``SoftDTWLossPyTorch`` (said in the output).  Also
 shown: tsalign's DILATE with alpha=1 (soft-DTW value and expected alignment,
 no Hessian-vector product), to show what the temporal term costs, and on the
-CPU the cost-matrix path (torch cost matrix, per-pair kernels) that float32 CPU
+CPU the cost-matrix path (torch cost matrix, per-pair kernels) that CPU
 tensors took before the fused lane-group kernels.
 
 Each timed call is one forward and one backward of the batch-mean loss on
 fresh inputs that require grad; the peers run in turn inside each repetition,
 medians are reported.  GPU rows run only where torch sees a CUDA device.
 
-Usage: python benchmarks/bench_dilate.py [--repeats 15] [--threads N]
+Usage: python benchmarks/bench_dilate.py [--repeats 15] [--threads N] [--float64]
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def make_runs(peer):
         return tsalign.dilate(p, t, alpha=1.0, gamma=GAMMA)[0]
 
     def cost_matrix(p, t):
-        # the path every float32 CPU call took before the fused lane kernels: a torch
+        # the path every CPU call took before the fused lane kernels: a torch
         # cost matrix, the per-pair kernels, autograd through the costs
         from tsalign._torch import dilate as tdil
 
@@ -100,14 +100,14 @@ def time_once(fn, p0, t0, sync):
     return time.perf_counter() - start, time.process_time() - cpu
 
 
-def bench(device: str, repeats: int) -> None:
+def bench(device: str, repeats: int, dtype=torch.float32) -> None:
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     peer = soft_dtw_peer()
     runs = make_runs(peer)
     rng = np.random.default_rng(0)
     for B, N in SHAPES:
-        p0 = torch.tensor(rng.normal(size=(B, N, 1)), dtype=torch.float32, device=device)
-        t0 = torch.tensor(rng.normal(size=(B, N, 1)), dtype=torch.float32, device=device)
+        p0 = torch.tensor(rng.normal(size=(B, N, 1)), dtype=dtype, device=device)
+        t0 = torch.tensor(rng.normal(size=(B, N, 1)), dtype=dtype, device=device)
         for fn in runs.values():  # warm-up: numba / CUDA compilation
             time_once(fn, p0, t0, sync)
         times = {name: [] for name in runs}
@@ -117,7 +117,8 @@ def bench(device: str, repeats: int) -> None:
         wall = {name: statistics.median(t[0] for t in v) for name, v in times.items()}
         cpu = {name: statistics.median(t[1] for t in v) for name, v in times.items()}
         print(
-            f"\n[{device}] B={B}, N={N}, d=1, float32, gamma={GAMMA}: medians of {repeats} "
+            f"\n[{device}] B={B}, N={N}, d=1, {str(dtype)[6:]}, gamma={GAMMA}: "
+            f"medians of {repeats} "
             "(wall clock; process CPU time, all threads, which is steadier on shared cores)"
         )
         rw, rc = wall[peer[0]], cpu[peer[0]]
@@ -131,6 +132,7 @@ def bench(device: str, repeats: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--float64", action="store_true", help="the CPU rows in float64 too")
     parser.add_argument(
         "--threads", type=int, default=None, help="CPU threads for numba and torch (default: all)"
     )
@@ -148,6 +150,8 @@ def main() -> None:
         f"({torch.get_num_threads()} threads)"
     )
     bench("cpu", args.repeats)
+    if args.float64:
+        bench("cpu", args.repeats, torch.float64)
     if torch.cuda.is_available():
         print(f"\nGPU: {torch.cuda.get_device_name()}")
         bench("cuda", args.repeats)

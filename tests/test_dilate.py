@@ -317,11 +317,11 @@ def _check_fd(K, X, Y, lx, ly, gamma, gs, gt, gx, gy):
 
 
 @pytest.mark.parametrize("alpha,gamma", [(0.5, 0.01), (0.0, 0.3), (1.0, 1.0), (0.3, 0.1)])
-def test_fused_float32_matches_cost_matrix_path(rng, alpha, gamma, monkeypatch):
-    """float32 CPU tensors take the fused Function (lane groups, no cost matrix);
-    their loss and gradients match float64 tensors (the cost-matrix path) on a
-    NaN-padded batch of 37 pairs with unequal lengths, d = 2; padded rows get
-    exactly zero gradient and the inputs are not modified."""
+def test_fused_matches_cost_matrix_path(rng, alpha, gamma, monkeypatch):
+    """CPU tensors take the fused Function (lane groups, no cost matrix); in
+    float64 and float32 their loss and gradients match the float64 cost-matrix
+    path on a NaN-padded batch of 37 pairs with unequal lengths, d = 2; padded
+    rows get exactly zero gradient and the inputs are not modified."""
     from tsalign._torch import dilate as tdil
 
     calls = []
@@ -332,7 +332,9 @@ def test_fused_float32_matches_cost_matrix_path(rng, alpha, gamma, monkeypatch):
     y_pred = _padded(rng, 37, 12, 2, rng.integers(1, 13, 37))
     y_true = _padded(rng, 37, 9, 2, rng.integers(1, 10, 37))
     out = {}
-    for dt in (torch.float64, torch.float32):
+    fused = tdil.fused
+    for key, dt in (("cost", torch.float64), ("f64", torch.float64), ("f32", torch.float32)):
+        monkeypatch.setattr(tdil, "fused", fused if key != "cost" else lambda *a: False)
         p = torch.tensor(y_pred, dtype=dt, requires_grad=True)
         t = torch.tensor(y_true, dtype=dt, requires_grad=True)
         before = (p.detach().clone(), t.detach().clone())
@@ -343,13 +345,15 @@ def test_fused_float32_matches_cost_matrix_path(rng, alpha, gamma, monkeypatch):
         assert loss.dtype == dt and p.grad.dtype == dt
         assert torch.all(p.grad[torch.isnan(p.detach())] == 0)
         assert torch.all(t.grad[torch.isnan(t.detach())] == 0)
-        out[dt] = [loss.item(), shape.item(), temporal.item(), p.grad.double(), t.grad.double()]
-    assert len(calls) == 1  # the float32 call only
-    a, b = out[torch.float64], out[torch.float32]
-    np.testing.assert_allclose(b[:3], a[:3], rtol=2e-5, atol=1e-6)
-    for g64, g32 in zip(a[3:], b[3:], strict=True):
-        scale = float(g64.abs().max())
-        np.testing.assert_allclose(g32.numpy(), g64.numpy(), rtol=0, atol=2e-4 * scale)
+        out[key] = [loss.item(), shape.item(), temporal.item(), p.grad.double(), t.grad.double()]
+    assert len(calls) == 2  # the fused calls, not the cost-matrix one
+    ref = out["cost"]
+    for key, rtol, atol, gtol in (("f64", 1e-12, 1e-12, 1e-10), ("f32", 2e-5, 1e-6, 2e-4)):
+        got = out[key]
+        np.testing.assert_allclose(got[:3], ref[:3], rtol=rtol, atol=atol)
+        for g_ref, g in zip(ref[3:], got[3:], strict=True):
+            scale = float(g_ref.abs().max())
+            np.testing.assert_allclose(g.numpy(), g_ref.numpy(), rtol=0, atol=gtol * scale)
 
 
 @pytest.mark.parametrize("case", TORCH_CASES)

@@ -599,19 +599,20 @@ def test_import_stays_light():
     assert out.stdout.strip() == "[]"
 
 
-def test_public_functions_take_the_fused_float32_path():
-    # the fused float32 CPU Function is chosen in _torch/soft_dtw.py, so the public
-    # functions get it as SoftDTWLoss does; same values and gradients as the cost matrix
+@pytest.mark.parametrize("dt,tol", [(np.float32, 1e-5), (np.float64, 1e-12)], ids=["f32", "f64"])
+def test_public_functions_take_the_fused_path(dt, tol):
+    # the fused CPU Function is chosen in _torch/soft_dtw.py, so the public functions
+    # get it as SoftDTWLoss does; same values and gradients as the cost matrix
     torch = _torch()
     from tsalign._torch.costs import SqEuclideanCost
     from tsalign._torch.soft_dtw import SoftDTWFunction
 
     rng = np.random.default_rng(11)
     for d in (2, 12):
-        xn = rng.normal(size=(3, 9, d)).astype(np.float32)
+        xn = rng.normal(size=(3, 9, d)).astype(dt)
         xn[1, 6:] = np.nan
         x = torch.tensor(xn, requires_grad=True)
-        y = torch.tensor(rng.normal(size=(3, 7, d)).astype(np.float32), requires_grad=True)
+        y = torch.tensor(rng.normal(size=(3, 7, d)).astype(dt), requires_grad=True)
         value = soft_dtw(x, y, gamma=0.4, sakoe_chiba_radius=2)
         assert type(value.grad_fn).__name__ == "SoftDTWSqEuclideanFunctionBackward"
         gx, gy = torch.autograd.grad(value.sum(), (x, y))
@@ -621,7 +622,7 @@ def test_public_functions_take_the_fused_float32_path():
         rx, ry = torch.autograd.grad(ref.sum(), (x, y))
         for got, want in ((value, ref), (gx, rx), (gy, ry)):
             np.testing.assert_allclose(
-                got.detach().numpy(), want.detach().numpy(), rtol=1e-5, atol=1e-5
+                got.detach().numpy(), want.detach().numpy(), rtol=tol, atol=tol
             )
         assert torch.isfinite(gx).all() and not torch.isnan(gx).any()
         D = cdist_soft_dtw(x.detach()[[0, 2]].requires_grad_(), gamma=0.4)

@@ -135,7 +135,7 @@ def dilate(y_pred, y_true, alpha: float = 0.5, gamma: float = 0.01, be: Any = No
     if be.needs_grad(pred.X, true.X):
         from ._torch.dilate import dilate_terms, dilate_terms_series, fused
 
-        if fused(true.X, pred.X, gamma):  # float32 CPU: lane groups, no cost matrix
+        if fused(true.X, pred.X, gamma):  # CPU: lane groups, no cost matrix
             shape_b, temporal_b = dilate_terms_series(true.X, pred.X, lx, ly, gamma)
         else:
             D = sq_euclidean(be, true.X, pred.X)

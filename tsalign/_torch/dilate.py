@@ -7,11 +7,12 @@ product ``H Omega`` of soft-DTW (H is symmetric), computed by the kernels from t
 soft-min weights saved by the forward pass.  The gradient then flows from ``D`` to the
 series through the torch cost computation.
 
-:class:`DilateSqEuclideanFunction` is the fused variant for float32 CPU series (gamma > 0),
-as ``SoftDTWSqEuclideanFunction`` is for soft-DTW: the kernels run on lane groups of pairs
-with the squared Euclidean costs computed on the fly (no cost matrix, no E or W arrays of
-(B, N, M)), and the backward returns the series' gradients directly.  Same values and
-gradients as the cost-matrix path (to rounding; ``tests/test_dilate.py``).
+:class:`DilateSqEuclideanFunction` is the fused variant for CPU series (float32 or
+float64, gamma > 0), as ``SoftDTWSqEuclideanFunction`` is for soft-DTW: the
+kernels run on lane groups of pairs with the squared Euclidean costs computed on the fly
+(no cost matrix, no E or W arrays of (B, N, M)), and the backward returns the series'
+gradients directly.  Same values and gradients as the cost-matrix path (to rounding;
+``tests/test_dilate.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from __future__ import annotations
 import torch
 
 from . import backend
-from .soft_dtw import uses_fused
 
 
 class DilateFunction(torch.autograd.Function):
@@ -54,8 +54,8 @@ def dilate_terms(D, lx, ly, gamma):
 
 
 class DilateSqEuclideanFunction(torch.autograd.Function):
-    """Per-pair (shape, temporal) of float32 CPU series X (B, N, d) (targets, rows) and
-    Y (B, M, d) (predictions, columns), squared Euclidean cost, gamma > 0."""
+    """Per-pair (shape, temporal) of CPU series X (B, N, d) (targets, rows) and Y (B, M, d)
+    (predictions, columns), float32 or float64, squared Euclidean cost, gamma > 0."""
 
     @staticmethod
     def forward(ctx, X, Y, lx, ly, gamma):
@@ -81,8 +81,14 @@ class DilateSqEuclideanFunction(torch.autograd.Function):
 
 
 def fused(X, Y, gamma) -> bool:
-    """Whether :class:`DilateSqEuclideanFunction` applies: float32 CPU series, gamma > 0."""
-    return gamma > 0 and uses_fused(X, Y)
+    """Whether :class:`DilateSqEuclideanFunction` applies: CPU series of one float
+    dtype (float32 or float64), gamma > 0."""
+    return (
+        gamma > 0
+        and X.device.type == "cpu"
+        and X.dtype == Y.dtype
+        and X.dtype in (torch.float32, torch.float64)
+    )
 
 
 def dilate_terms_series(X, Y, lx, ly, gamma):
