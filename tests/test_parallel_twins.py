@@ -53,6 +53,8 @@ def _workload() -> dict[str, object]:
     """One call of every family that has a prange kernel (small sizes, fixed seeds)."""
     import torch
 
+    from tsalign._torch import dilate as tdil
+    from tsalign._torch import soft_dtw as tsd
     from tsalign.barycenters import dtw_barycenter_averaging, softdtw_barycenter
     from tsalign.clustering import TimeSeriesKMeans
     from tsalign.nn import DILATELoss, SoftDTWLoss, SSNTLoss
@@ -107,6 +109,20 @@ def _workload() -> dict[str, object]:
         p = torch.randn(8, 20, 1, dtype=dt, requires_grad=True)
         DILATELoss()(p, torch.randn(8, 20, 1, dtype=dt)).backward()
         out[f"dilate_loss_{dt}"] = p.grad.numpy().copy()
+        # the cost-matrix path (CUDA's, and the CPU's for gamma = 0): a torch cost
+        # matrix, the per-pair DILATE kernels and the cost's gradient kernel
+        fused, tdil.fused = tdil.fused, lambda *a: False
+        sdtw_fused, tsd.uses_fused = tsd.uses_fused, lambda *a: False
+        try:
+            p = torch.randn(8, 20, 1, dtype=dt, requires_grad=True)
+            tsalign.dilate(p, torch.randn(8, 20, 1, dtype=dt), gamma=0.1)[0].backward()
+            x = torch.randn(16, 20, 2, dtype=dt, requires_grad=True)
+            SoftDTWLoss(gamma=0.2)(x, torch.randn(16, 22, 2, dtype=dt)).sum().backward()
+        finally:
+            tdil.fused = fused
+            tsd.uses_fused = sdtw_fused
+        out[f"dilate_cost_matrix_{dt}"] = p.grad.numpy().copy()
+        out[f"soft_dtw_loss_cost_matrix_{dt}"] = x.grad.numpy().copy()
         g = torch.tensor(ds[:2], dtype=dt, requires_grad=True)  # GAK's log-space Function
         tsalign.gak(g[0], g[1], sigma=2.0).backward()
         out[f"gak_grad_{dt}"] = g.grad.numpy().copy()

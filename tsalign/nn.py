@@ -95,7 +95,7 @@ class SoftDTWLoss(torch.nn.Module):
     two batched matmuls on the series; a ``dist_func`` keeps what its own
     autograd needs) and keeps the soft-min weights (``2 N M s``); backward
     allocates the expected alignment and the cost gradient (``2 N M s``).
-    float32 CPU inputs with the default cost take a fused path: the costs
+    CPU inputs (float32, float64) with the default cost take a fused path: the costs
     are computed inside the forward kernel (no cost matrix) and backward
     turns the expected alignment into the series' gradients in one pass
     (``N M s`` in all for backward).
@@ -200,7 +200,7 @@ class SoftDTWLoss(torch.nn.Module):
     def _sdtw(self, be, X, Y, lx, ly):
         if self.dist_func is None and self.gamma > 0:
             # series, not a cost matrix: with gradients the Functions of _torch/soft_dtw.py
-            # (which choose the fused float32 CPU one), without them the values kernel
+            # (which choose the fused CPU one), without them the values kernel
             # that computes the costs on the fly (lane groups on the CPU)
             a, b = SeriesBatch(X, lx), SeriesBatch(Y, ly)
             return soft_dtw_values(be, a, b, self.band, self.gamma)
