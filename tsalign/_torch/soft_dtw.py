@@ -76,7 +76,7 @@ def soft_dtw_from_cost(C, lx, ly, band, gamma):
 
 def uses_fused(X, Y) -> bool:
     """Whether :func:`soft_dtw_from_series` takes the fused CPU Function: CPU series of
-    one float dtype, float32 or float64 (float64 on the lane groups: 19 ms against 71 ms
+    one float dtype, float32 or float64 (float64 on the lane groups: 14.6 ms against 29.8 ms
     for the cost matrix at B=32, N=M=256, gamma=0.01, benchmarks/README.md)."""
     return (
         X.device.type == "cpu" and X.dtype == Y.dtype and X.dtype in (torch.float32, torch.float64)
