@@ -305,13 +305,32 @@ def bench_cascade(quick: bool):
     return table(rows, header)
 
 
+def _visits(X, Y, lx, ly, band, rounds):
+    """Brute force and both visits (1-NN, kernels only, interleaved), checked against
+    brute force: the times and the cells (brute force, lanes, scalar, chosen)."""
+    from tsalign.kernels.cpu import dtw as K_dtw
+    from tsalign.kernels.cpu import neighbors as K
+
+    want = np.argmin(K_dtw.dtw_cdist(X, Y, lx, ly, band, False), axis=1)
+    a = (X, Y, lx, ly, band)
+    runs = {
+        "brute": lambda: K_dtw.dtw_cdist(*a, False),
+        "lanes": lambda: K.dtw_kneighbors(*a, 1, visit="lanes"),
+        "scalar": lambda: K.dtw_kneighbors(*a, 1, visit="scalar"),
+    }
+    for v in ("lanes", "scalar"):
+        assert np.array_equal(runs[v]()[1][:, 0], want)
+    t = interleaved(runs, rounds=rounds, warmup=1)
+    chosen = "lanes" if K._prefer_lanes(band, Y.shape[1]) else "scalar"
+    cells = [fmt_time(t["brute"])]
+    cells += [f"{fmt_time(t[v])} ({t['brute'] / t[v]:.1f}x)" for v in ("lanes", "scalar")]
+    return t, [*cells, chosen]
+
+
 def bench_visit(quick: bool):
     """The two visits of the CPU kernel, lanes (one query per SIMD lane, DTWs in
     full) and scalar (EAPruned DTWs, abandoned), against brute force (kernels only,
     1-NN, interleaved): the measurement behind ``_prefer_lanes``."""
-    from tsalign.kernels.cpu import dtw as K_dtw
-    from tsalign.kernels.cpu import neighbors as K
-
     sets = _ucr_sets(quick)
     rows = []
     for name, loader in sets.items():
@@ -319,22 +338,8 @@ def bench_visit(quick: bool):
         n = X.shape[1]
         for label, r in (("10%", int(0.1 * n)), ("25%", int(0.25 * n)), ("full", n)):
             band = (2, r, 2.0)
-            want = np.argmin(K_dtw.dtw_cdist(X, Y, lx, ly, band, False), axis=1)
-            a = (X, Y, lx, ly, band)
-            runs = {
-                "brute": lambda a=a: K_dtw.dtw_cdist(*a, False),
-                "lanes": lambda a=a: K.dtw_kneighbors(*a, 1, visit="lanes"),
-                "scalar": lambda a=a: K.dtw_kneighbors(*a, 1, visit="scalar"),
-            }
-            for v in ("lanes", "scalar"):
-                assert np.array_equal(runs[v]()[1][:, 0], want)
-            t = interleaved(runs, rounds=3 if quick else 7, warmup=1)
-            chosen = "lanes" if K._prefer_lanes(band, n) else "scalar"
-            rows.append(
-                [name, label, fmt_time(t["brute"])]
-                + [f"{fmt_time(t[v])} ({t['brute'] / t[v]:.1f}x)" for v in ("lanes", "scalar")]
-                + [chosen]
-            )
+            _, cells = _visits(X, Y, lx, ly, band, 3 if quick else 7)
+            rows.append([name, label, *cells])
             print(rows[-1], flush=True)
     header = ["set", "window", "brute force", "lanes visit", "scalar visit", "chosen"]
     return table(rows, header)
@@ -343,9 +348,6 @@ def bench_visit(quick: bool):
 def bench_lengths(quick: bool):
     """(e) The two visits against the length: each set taken every s-th point, no
     band and a 25% window (1-NN, kernels only, interleaved)."""
-    from tsalign.kernels.cpu import dtw as K_dtw
-    from tsalign.kernels.cpu import neighbors as K
-
     sets = _ucr_sets(quick)
     cases = [("GunPoint", (2, 3, 5)), ("ArrowHead", (2, 3, 5)), ("OSULeaf", (2, 3, 4, 8))]
     rows = []
@@ -360,22 +362,9 @@ def bench_lengths(quick: bool):
             lx = np.full(len(X), n, dtype=np.int64)
             ly = np.full(len(Y), n, dtype=np.int64)
             for label, band in (("25%", (2, int(0.25 * n), 2.0)), ("full", (0, 0, 0.0))):
-                want = np.argmin(K_dtw.dtw_cdist(X, Y, lx, ly, band, False), axis=1)
-                a = (X, Y, lx, ly, band)
-                runs = {
-                    "brute": lambda a=a: K_dtw.dtw_cdist(*a, False),
-                    "lanes": lambda a=a: K.dtw_kneighbors(*a, 1, visit="lanes"),
-                    "scalar": lambda a=a: K.dtw_kneighbors(*a, 1, visit="scalar"),
-                }
-                for v in ("lanes", "scalar"):
-                    assert np.array_equal(runs[v]()[1][:, 0], want)
-                t = interleaved(runs, rounds=3 if quick else 5, warmup=1)
-                chosen = "lanes" if K._prefer_lanes(band, n) else "scalar"
-                rows.append(
-                    [f"{name} / {step}", str(n), label, fmt_time(t["brute"])]
-                    + [f"{fmt_time(t[v])} ({t['brute'] / t[v]:.1f}x)" for v in ("lanes", "scalar")]
-                    + [f"{t['lanes'] / t['scalar']:.2f}", chosen]
-                )
+                t, cells = _visits(X, Y, lx, ly, band, 3 if quick else 5)
+                ratio = f"{t['lanes'] / t['scalar']:.2f}"
+                rows.append([f"{name} / {step}", str(n), label, *cells[:3], ratio, cells[3]])
                 print(rows[-1], flush=True)
     header = [
         "set / every", "length", "window", "brute force", "lanes visit", "scalar visit",

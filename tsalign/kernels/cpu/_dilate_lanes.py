@@ -33,7 +33,16 @@ from numba import prange
 
 from ._jit import njit, njit_parallel, njit_vec_exact
 from ._simd import scatter_lanes
-from ._soft_dtw_lanes import block_rows, e_cells, grad_cells, load_group, sweep_group, weights_size
+from ._soft_dtw_lanes import (
+    add_grads,
+    block_of,
+    block_rows,
+    e_cells,
+    load_group,
+    next_blocks,
+    sweep_group,
+    weights_size,
+)
 
 
 @njit_vec_exact
@@ -91,19 +100,26 @@ def _shape_cells(gs, e, tot):
 
 
 @njit
+def _walk_scratch(n, m, lo, hi, G, N, M, like, iv_like):
+    """The group's diagonal blocks (:func:`._soft_dtw_lanes.block_rows`), zeros
+    standing for the diagonals past the last (``like``'s dtype) and twice the row
+    index of every slot (``iv_like``'s dtype)."""
+    rows = np.empty((3, N + M), dtype=np.int64)
+    block_rows(n, m, lo, hi, G, rows)
+    zw = np.zeros((N + 2) * G, dtype=like.dtype)
+    iv2 = np.empty(N * G, dtype=iv_like.dtype)
+    for r in range(n):
+        for l in range(G):
+            iv2[r * G + l] = 2 * r
+    return rows, zw, iv2
+
+
+@njit
 def _tile(values, idx, n, G, out):
     """out[r G + l] = values[idx[l]] for rows r < n."""
     for r in range(n):
         for l in range(G):
             out[r * G + l] = values[idx[l]]
-
-
-@njit
-def _rows2(n, G, out):
-    """out[r G + l] = 2 r (the row index, doubled, in out's dtype)."""
-    for r in range(n):
-        for l in range(G):
-            out[r * G + l] = 2 * r
 
 
 @njit
@@ -115,27 +131,10 @@ def _e_walk(n, m, ns, ms, G, rows, Wd, Wu, Es, zw, iv2, acc):
     K = n + m - 1
     acc[:] = 0.0
     for k in range(K - 1, -1, -1):
-        b = rows[0, k]
-        last = rows[1, k]
-        ok = rows[2, k]
-        s0 = b * G
-        s1 = (last + 1) * G
-        W1d = zw
-        W1u = zw
-        E1 = zw
-        W2d = zw
-        E2 = zw
-        o1 = -s0  # zw is indexed from row b
-        o2 = -s0 - G
-        if k + 1 < K:
-            W1d = Wd
-            W1u = Wu
-            E1 = Es
-            o1 = rows[2, k + 1]
-        if k + 2 < K:
-            W2d = Wd
-            E2 = Es
-            o2 = rows[2, k + 2]
+        _, _, ok, s0, s1 = block_of(rows, k, G)
+        W1d, o1, W2d, o2 = next_blocks(Wd, zw, rows, k, K, s0, G)
+        W1u, _, _, _ = next_blocks(Wu, zw, rows, k, K, s0, G)
+        E1, _, E2, _ = next_blocks(Es, zw, rows, k, K, s0, G)
         out = Es[ok + s0 : ok + s1]
         e_cells(
             E2[o2 + s0 + G : o2 + s1 + G], W2d[o2 + s0 + G : o2 + s1 + G],
@@ -164,11 +163,7 @@ def _hvp_walk(  # noqa: PLR0913
     K = n + m - 1
     buf[:, : (n + 2) * G] = zero  # slot r + 1: row r; slot 0 (row -1) stays 0
     for k in range(K if hvp else 0):
-        b = rows[0, k]
-        last = rows[1, k]
-        ok = rows[2, k]
-        s0 = b * G
-        s1 = (last + 1) * G
+        _, _, ok, s0, s1 = block_of(rows, k, G)
         cur = buf[k % 3]
         d1 = buf[(k + 2) % 3]
         d2 = buf[(k + 1) % 3]
@@ -186,34 +181,15 @@ def _hvp_walk(  # noqa: PLR0913
     gxs[:] = zero
     gys[:] = zero
     for k in range(K - 1, -1, -1):
-        b = rows[0, k]
-        last = rows[1, k]
-        ok = rows[2, k]
-        s0 = b * G
-        s1 = (last + 1) * G
+        b, _, ok, s0, s1 = block_of(rows, k, G)
         Gk = buf[k % 3]
         G1 = buf[(k + 1) % 3]
         G2 = buf[(k + 2) % 3]
-        A1 = zw  # the stored arrays of diagonal k + 1 (zeros past the last)
-        B1 = zw
-        C1 = zw
-        D1 = zw
-        A2 = zw
-        C2 = zw
-        D2 = zw
-        o1 = -s0
-        o2 = -s0 - G
-        if k + 1 < K:
-            A1 = Wd
-            B1 = Wu
-            C1 = Es
-            D1 = Rds
-            o1 = rows[2, k + 1]
-        if k + 2 < K:
-            A2 = Wd
-            C2 = Es
-            D2 = Rds
-            o2 = rows[2, k + 2]
+        # the stored weights (A: diagonal, B: upper), E (C) and Rd (D) of the successors
+        A1, o1, A2, o2 = next_blocks(Wd, zw, rows, k, K, s0, G)
+        B1, _, _, _ = next_blocks(Wu, zw, rows, k, K, s0, G)
+        C1, _, C2, _ = next_blocks(Es, zw, rows, k, K, s0, G)
+        D1, _, D2, _ = next_blocks(Rds, zw, rows, k, K, s0, G)
         kf = iv2.dtype.type(k)
         if not hvp:
             _shape_cells(gs[s0:s1], Es[ok + s0 : ok + s1], tot[s0:s1])
@@ -231,14 +207,7 @@ def _hvp_walk(  # noqa: PLR0913
             )  # fmt: skip
             Gk[s0 : s0 + G] = zero  # row b - 1 (slot b)
             Gk[s1 + G : s1 + 2 * G] = zero  # row last + 1
-        r0 = (m - 1 - k + b) * G
-        for f in range(d):
-            x0 = f * sx + s0
-            y0 = f * sy + r0
-            grad_cells(
-                tot[s0:s1], xs[x0 : x0 + s1 - s0], ys[y0 : y0 + s1 - s0],
-                gxs[x0 : x0 + s1 - s0], gys[y0 : y0 + s1 - s0],
-            )  # fmt: skip
+        add_grads(tot[s0:s1], xs, ys, d, sx, sy, s0, s1, (m - 1 - k + b) * G, gxs, gys)
 
 
 @njit_parallel
@@ -260,12 +229,8 @@ def dilate_forward_kernel(X, Y, lx, ly, pairs, plan, gamma, big, Wd, Wu, Es, sha
             xs, ys, d, N * G, M * G, ns, ms, n, m, lo, hi, masked, LO, HI, gamma, big, True,
             wd, wu, buf, tc, res,
         )  # fmt: skip
-        rows = np.empty((3, N + M), dtype=np.int64)
-        block_rows(n, m, lo, hi, G, rows)
-        zw = np.zeros((N + 2) * G, dtype=shape.dtype)
-        iv2 = np.empty(N * G, dtype=np.float64)
-        _rows2(n, G, iv2)
         acc = np.empty(N * G, dtype=np.float64)
+        rows, zw, iv2 = _walk_scratch(n, m, lo, hi, G, N, M, shape, acc)
         _e_walk(n, m, ns, ms, G, rows, wd, wu, Es[w0 : w0 + size], zw, iv2, acc)
         for l in range(G):
             p = idx[l]
@@ -293,11 +258,7 @@ def dilate_backward_kernel(X, Y, lx, ly, pairs, plan, gamma, Wd, Wu, Es, gs, gt,
             X, Y, idx, idx, lx, ly, 0, 0, 0.0, gx
         )
         size = weights_size(n, m, lo, hi, G)
-        rows = np.empty((3, N + M), dtype=np.int64)
-        block_rows(n, m, lo, hi, G, rows)
-        zw = np.zeros((N + 2) * G, dtype=gx.dtype)
-        iv2 = np.empty(N * G, dtype=gx.dtype)
-        _rows2(n, G, iv2)
+        rows, zw, iv2 = _walk_scratch(n, m, lo, hi, G, N, M, gx, gx)
         scale = np.empty(G, dtype=gx.dtype)
         for l in range(G):
             scale[l] = gt[idx[l]] / (ns[l] * ms[l])

@@ -129,6 +129,34 @@ def block_rows(n, m, lo, hi, G, rows):
 
 
 @njit_inline
+def block_of(rows, k, G):
+    """``(b, last, ok, s0, s1)`` of diagonal k (:func:`block_rows`): its first and
+    last row, its stored block's offset (row r at ``ok + r G``) and the flat range
+    ``[s0, s1)`` of its rows' G-value slots."""
+    b = rows[0, k]
+    last = rows[1, k]
+    return b, last, rows[2, k], b * G, (last + 1) * G
+
+
+@njit_inline
+def next_blocks(A, zw, rows, k, K, s0, G):
+    """``(A1, o1, A2, o2)``: the stored array of diagonals k + 1 and k + 2 and their
+    offsets (as ``ok`` of :func:`block_of`), ``A`` itself or, past the last
+    diagonal, ``zw`` (zeros, indexed from row b of diagonal k)."""
+    A1 = zw
+    A2 = zw
+    o1 = -s0
+    o2 = -s0 - G
+    if k + 1 < K:
+        A1 = A
+        o1 = rows[2, k + 1]
+    if k + 2 < K:
+        A2 = A
+        o2 = rows[2, k + 2]
+    return A1, o1, A2, o2
+
+
+@njit_inline
 def _sq_diff(x, y, first, out):
     """out = (x - y)**2, or out += (x - y)**2 unless ``first``."""
     for t in range(out.shape[0]):
@@ -257,6 +285,19 @@ def grad_cells(e, x, y, gx, gy):
         gy[t] -= v
 
 
+@njit_inline
+def add_grads(e, xs, ys, d, sx, sy, s0, s1, r0, gxs, gys):
+    """:func:`grad_cells` of a diagonal's cells (slots ``[s0, s1)``, reversed y rows
+    from ``r0``) for each of the d features: gxs += e (x - y), gys -= e (x - y)."""
+    for f in range(d):
+        x0 = f * sx + s0
+        y0 = f * sy + r0
+        grad_cells(
+            e, xs[x0 : x0 + s1 - s0], ys[y0 : y0 + s1 - s0], gxs[x0 : x0 + s1 - s0],
+            gys[y0 : y0 + s1 - s0],
+        )  # fmt: skip
+
+
 @njit
 def backward_group(
     xs, ys, d, sx, sy, ns, ms, n, m, lo, hi, Wd, Wu, one, Ebuf, zw, rows, gxs, gys
@@ -278,25 +319,12 @@ def backward_group(
     gxs[:] = zero
     gys[:] = zero
     for k in range(K - 1, -1, -1):
-        b = rows[0, k]
-        last = rows[1, k]
+        b, last, _, s0, s1 = block_of(rows, k, G)
         Ek = Ebuf[k % 3]
         E1 = Ebuf[(k + 1) % 3]
         E2 = Ebuf[(k + 2) % 3]
-        s0 = b * G
-        s1 = (last + 1) * G
-        W1d = zw
-        W1u = zw
-        W2d = zw
-        o1 = -s0  # zw is indexed from row b
-        o2 = -s0 - G
-        if k + 1 < K:
-            W1d = Wd
-            W1u = Wu
-            o1 = rows[2, k + 1]
-        if k + 2 < K:
-            W2d = Wd
-            o2 = rows[2, k + 2]
+        W1d, o1, W2d, o2 = next_blocks(Wd, zw, rows, k, K, s0, G)
+        W1u, _, _, _ = next_blocks(Wu, zw, rows, k, K, s0, G)
         e_cells(
             E2[s0 + 2 * G : s1 + 2 * G],
             W2d[o2 + s0 + G : o2 + s1 + G],
@@ -313,14 +341,7 @@ def backward_group(
         for l in range(G):
             if k == ns[l] + ms[l] - 2:
                 Ek[ns[l] * G + l] = one  # dR / dR at the lane's last cell
-        r0 = (m - 1 - k + b) * G
-        for f in range(d):
-            x0 = f * sx + s0
-            y0 = f * sy + r0
-            grad_cells(
-                Ek[s0 + G : s1 + G], xs[x0 : x0 + s1 - s0], ys[y0 : y0 + s1 - s0],
-                gxs[x0 : x0 + s1 - s0], gys[y0 : y0 + s1 - s0],
-            )  # fmt: skip
+        add_grads(Ek[s0 + G : s1 + G], xs, ys, d, sx, sy, s0, s1, (m - 1 - k + b) * G, gxs, gys)
 
 
 @njit
