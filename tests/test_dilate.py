@@ -491,3 +491,27 @@ def test_cuda_kernels_match_cpu_kernels(case, dt):
             G_g = gpu.dilate_backward(W_g, E_g, cupy.asarray(gs), cupy.asarray(gt), lx, ly, gamma)
             scale = max(1.0, float(np.abs(G_c).max()))
             np.testing.assert_allclose(cupy.asnumpy(G_g), G_c, rtol=r, atol=r * scale)
+
+
+def test_torch_compile_fused_path():
+    """A compiled training step through the fused Function (a graph break at the
+    kernels): the same loss and gradients as eager."""
+    from tsalign.nn import DILATELoss
+
+    torch.manual_seed(0)
+    lin = torch.nn.Linear(2, 2)
+    loss_fn = DILATELoss(alpha=0.5, gamma=0.1)
+
+    def step(x, y):
+        return loss_fn(torch.tanh(lin(x)), y)
+
+    x, y = torch.randn(20, 6, 2), torch.randn(20, 7, 2)
+    out = torch.compile(step)(x, y)
+    out.backward()
+    grads = [p.grad.clone() for p in lin.parameters()]
+    lin.zero_grad()
+    eager = step(x, y)
+    eager.backward()
+    torch.testing.assert_close(out.detach(), eager.detach(), rtol=1e-6, atol=1e-7)
+    for g, p in zip(grads, lin.parameters(), strict=True):
+        torch.testing.assert_close(g, p.grad, rtol=1e-5, atol=1e-6)
