@@ -597,9 +597,14 @@ def test_softdtw_objective_exp_domain_tiny_sizes(band, S, N):
     Z = rng.normal(size=(S, 2))
     w = rng.random(n)
     ref = sdtw_bary._objective_tasks(Z, X, lx, w, band, 1.0, exp_domain=False)
-    if not np.all(np.isfinite(ref[0])):
-        pytest.skip("the band admits no path")
     got = sdtw_bary._objective_tasks(Z, X, lx, w, band, 1.0)
+    if not np.all(np.isfinite(ref[0])):
+        # the band admits no path (Itakura at these sizes): both domains say so alike
+        assert np.all(np.isposinf(ref[0])) and np.all(np.isposinf(got[0]))
+        np.testing.assert_array_equal(got[3], ref[3])
+        np.testing.assert_allclose(got[1], ref[1], rtol=1e-12, atol=1e-13)
+        np.testing.assert_allclose(got[2], ref[2], rtol=1e-12, atol=1e-13)
+        return
     assert got[3].all()
     np.testing.assert_allclose(got[0], ref[0], rtol=1e-13)
     np.testing.assert_allclose(got[1], ref[1], rtol=1e-12, atol=1e-13)
