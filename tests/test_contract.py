@@ -53,4 +53,4 @@ def test_undeclared_or_cpu_only_on_gpu_is_refused():
     with pytest.raises(LookupError, match="not declared"):
         check_launcher("dtw", "nope", gpu=False)
     with pytest.raises(LookupError, match="CPU only"):
-        check_launcher("soft_dtw", "soft_dtw_forward_series32", gpu=True)
+        check_launcher("soft_dtw", "soft_dtw_forward_series", gpu=True)

@@ -286,19 +286,19 @@ def test_fused_kernels_match_definition_and_finite_differences(rng):
 
     B, N, M, d, gamma = 17, 4, 5, 2, 0.3
     X, Y, lx, ly = _ragged_batch(rng, B, N, M, d, np.float64)
-    shape, temporal, S, plan, pairs = K.dilate_forward_series32(X, Y, lx, ly, gamma)
+    shape, temporal, S, plan, pairs = K.dilate_forward_series(X, Y, lx, ly, gamma)
     for b in range(B):
         want = pair_terms(Y[b, : ly[b]], X[b, : lx[b]], gamma)
         np.testing.assert_allclose([shape[b], temporal[b]], want, rtol=1e-12, atol=1e-12)
     # with gt = 0 (alpha = 1) the kernel skips the Hessian-vector product
     for gs, gt in ((rng.normal(size=B), rng.normal(size=B)), (rng.normal(size=B), np.zeros(B))):
-        gx, gy = K.dilate_backward_series32(S, plan, pairs, X, Y, lx, ly, gamma, gs, gt)
+        gx, gy = K.dilate_backward_series(S, plan, pairs, X, Y, lx, ly, gamma, gs, gt)
         _check_fd(K, X, Y, lx, ly, gamma, gs, gt, gx, gy)
 
 
 def _check_fd(K, X, Y, lx, ly, gamma, gs, gt, gx, gy):
     def f(Xv, Yv):
-        s, t, *_ = K.dilate_forward_series32(Xv, Yv, lx, ly, gamma)
+        s, t, *_ = K.dilate_forward_series(Xv, Yv, lx, ly, gamma)
         return float(gs @ s + gt @ t)
 
     h = 1e-6

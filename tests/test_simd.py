@@ -338,10 +338,10 @@ def test_soft_dtw_loss_lanes_match_cost_matrix_path(rng, dtype, band, d):
     grad = rng.normal(size=B).astype(dtype)
     tol = 1e-12 if dtype == np.float64 else 2e-5
     for b in (1, 2, G - 1, G, B):
-        v, W, plan, pairs = ksdtw.soft_dtw_forward_series32(X[:b], Y[:b], lx[:b], ly[:b], band, 0.4)
+        v, W, plan, pairs = ksdtw.soft_dtw_forward_series(X[:b], Y[:b], lx[:b], ly[:b], band, 0.4)
         assert v.dtype == W.dtype == dtype
         assert sorted(pairs.tolist()) == list(range(b)) and plan[:, 1].sum() == b
-        gx, gy = ksdtw.soft_dtw_backward_series32(
+        gx, gy = ksdtw.soft_dtw_backward_series(
             W, plan, pairs, X[:b], Y[:b], lx[:b], ly[:b], band, grad[:b]
         )
         v0, gx0, gy0 = _loss_reference(X[:b], Y[:b], lx[:b], ly[:b], band, 0.4, grad[:b])

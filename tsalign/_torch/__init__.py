@@ -9,7 +9,7 @@ Every Function has one shape (after torchaudio's RNN-T loss):
 
 - validation, lengths and the choice of device or of a fused variant happen *before*
   ``apply``, in the public module or in the module-level function that wraps ``apply``
-  here (``soft_dtw_from_series`` chooses the fused float32 CPU Function, so every public
+  here (``soft_dtw_from_series`` chooses the fused CPU Function, so every public
   function that differentiates soft-DTW through the series gets it);
 - ``forward`` is one kernel call plus ``ctx.save_for_backward`` of what the backward
   needs (saved tensors are never modified afterwards);

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import torch
 
-from . import backend
+from . import backend, soft_dtw
 
 
 class DilateFunction(torch.autograd.Function):
@@ -60,7 +60,7 @@ class DilateSqEuclideanFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, X, Y, lx, ly, gamma):
         shape, temporal, S, plan, pairs = backend().call_kernel(
-            "dilate", "dilate_forward_series32", X, X, Y, lx, ly, gamma
+            "dilate", "dilate_forward_series", X, X, Y, lx, ly, gamma
         )
         ctx.save_for_backward(X, Y, S)
         ctx.lx, ctx.ly, ctx.gamma, ctx.plan, ctx.pairs = lx, ly, gamma, plan, pairs
@@ -74,21 +74,16 @@ class DilateSqEuclideanFunction(torch.autograd.Function):
             return None, None, None, None, None
         X, Y, S = ctx.saved_tensors
         gx, gy = backend().call_kernel(
-            "dilate", "dilate_backward_series32", S, S, ctx.plan, ctx.pairs, X, Y, ctx.lx,
+            "dilate", "dilate_backward_series", S, S, ctx.plan, ctx.pairs, X, Y, ctx.lx,
             ctx.ly, ctx.gamma, g_shape.detach().to(X.dtype), g_temporal.detach().to(X.dtype),
         )  # fmt: skip
         return (gx if need_x else None), (gy if need_y else None), None, None, None
 
 
 def fused(X, Y, gamma) -> bool:
-    """Whether :class:`DilateSqEuclideanFunction` applies: CPU series of one float
-    dtype (float32 or float64), gamma > 0."""
-    return (
-        gamma > 0
-        and X.device.type == "cpu"
-        and X.dtype == Y.dtype
-        and X.dtype in (torch.float32, torch.float64)
-    )
+    """Whether :class:`DilateSqEuclideanFunction` applies: gamma > 0 and the series
+    that soft-DTW's fused Function takes (:func:`.soft_dtw.uses_fused`)."""
+    return gamma > 0 and soft_dtw.uses_fused(X, Y)
 
 
 def dilate_terms_series(X, Y, lx, ly, gamma):

@@ -50,7 +50,7 @@ class SoftDTWSqEuclideanFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, X, Y, lx, ly, band, gamma):
         values, W, plan, pairs = backend().call_kernel(
-            "soft_dtw", "soft_dtw_forward_series32", X, X, Y, lx, ly, band, gamma
+            "soft_dtw", "soft_dtw_forward_series", X, X, Y, lx, ly, band, gamma
         )
         ctx.save_for_backward(X, Y, W)
         ctx.lx, ctx.ly, ctx.band, ctx.plan, ctx.pairs = lx, ly, band, plan, pairs
@@ -63,7 +63,7 @@ class SoftDTWSqEuclideanFunction(torch.autograd.Function):
             return (None,) * 6
         X, Y, W = ctx.saved_tensors
         gx, gy = backend().call_kernel(
-            "soft_dtw", "soft_dtw_backward_series32", W, W, ctx.plan, ctx.pairs, X, Y,
+            "soft_dtw", "soft_dtw_backward_series", W, W, ctx.plan, ctx.pairs, X, Y,
             ctx.lx, ctx.ly, ctx.band, grad.detach().to(X.dtype),
         )  # fmt: skip
         return (gx if need_x else None), (gy if need_y else None), None, None, None, None

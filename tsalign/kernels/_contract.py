@@ -107,8 +107,8 @@ LAUNCHERS: dict[str, dict[str, str]] = {
         "soft_dtw_cdist": BOTH,
         "soft_dtw_forward": BOTH,
         "soft_dtw_backward": BOTH,
-        "soft_dtw_forward_series32": CPU_ONLY,
-        "soft_dtw_backward_series32": CPU_ONLY,
+        "soft_dtw_forward_series": CPU_ONLY,
+        "soft_dtw_backward_series": CPU_ONLY,
         "soft_dtw_accumulated": CPU_ONLY,
     },
     "dba": {
@@ -124,8 +124,8 @@ LAUNCHERS: dict[str, dict[str, str]] = {
     "dilate": {
         "dilate_forward": BOTH,
         "dilate_backward": BOTH,
-        "dilate_forward_series32": CPU_ONLY,
-        "dilate_backward_series32": CPU_ONLY,
+        "dilate_forward_series": CPU_ONLY,
+        "dilate_backward_series": CPU_ONLY,
     },
     "ssnt": {
         "ssnt_forward": BOTH,

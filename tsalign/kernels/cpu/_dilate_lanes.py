@@ -1,7 +1,7 @@
 """DILATE of many pairs at once: soft-DTW lane groups, the temporal term and the
 Hessian-vector product, walked by anti-diagonals (numba).
 
-The squared-Euclidean DILATE of torch's float32 CPU training path, on the groups
+The squared-Euclidean DILATE of torch's CPU training path, on the groups
 of :mod:`._soft_dtw_lanes` (``G`` pairs side by side, each diagonal a flat loop
 of ``L x G`` independent cells), with the costs computed on the fly (no
 ``(B, N, M)`` cost matrix):
@@ -115,11 +115,12 @@ def _walk_scratch(n, m, lo, hi, G, N, M, like, iv_like):
 
 
 @njit
-def _tile(values, idx, n, G, out):
-    """out[r G + l] = values[idx[l]] for rows r < n."""
+def _tile(values, n, out):
+    """out[r G + l] = values[l] (G = len(values)) for rows r < n."""
+    G = values.shape[0]
     for r in range(n):
         for l in range(G):
-            out[r * G + l] = values[idx[l]]
+            out[r * G + l] = values[l]
 
 
 @njit
@@ -185,15 +186,15 @@ def _hvp_walk(  # noqa: PLR0913
         Gk = buf[k % 3]
         G1 = buf[(k + 1) % 3]
         G2 = buf[(k + 2) % 3]
-        # the stored weights (A: diagonal, B: upper), E (C) and Rd (D) of the successors
-        A1, o1, A2, o2 = next_blocks(Wd, zw, rows, k, K, s0, G)
-        B1, _, _, _ = next_blocks(Wu, zw, rows, k, K, s0, G)
-        C1, _, C2, _ = next_blocks(Es, zw, rows, k, K, s0, G)
-        D1, _, D2, _ = next_blocks(Rds, zw, rows, k, K, s0, G)
-        kf = iv2.dtype.type(k)
         if not hvp:
             _shape_cells(gs[s0:s1], Es[ok + s0 : ok + s1], tot[s0:s1])
         else:
+            # the stored weights (A: diagonal, B: upper), E (C) and Rd (D) of the successors
+            A1, o1, A2, o2 = next_blocks(Wd, zw, rows, k, K, s0, G)
+            B1, _, _, _ = next_blocks(Wu, zw, rows, k, K, s0, G)
+            C1, _, C2, _ = next_blocks(Es, zw, rows, k, K, s0, G)
+            D1, _, D2, _ = next_blocks(Rds, zw, rows, k, K, s0, G)
+            kf = iv2.dtype.type(k)
             _hvp_cells(
                 sc[s0:s1], iv2[s0:s1], kf, inv, Rds[ok + s0 : ok + s1], gs[s0:s1],
                 Es[ok + s0 : ok + s1],
@@ -259,17 +260,16 @@ def dilate_backward_kernel(X, Y, lx, ly, pairs, plan, gamma, Wd, Wu, Es, gs, gt,
         )
         size = weights_size(n, m, lo, hi, G)
         rows, zw, iv2 = _walk_scratch(n, m, lo, hi, G, N, M, gx, gx)
-        scale = np.empty(G, dtype=gx.dtype)
+        scale = np.empty(G, dtype=gx.dtype)  # gt / (n m) of each lane
+        hvp = False  # a lane has a temporal gradient
         for l in range(G):
             scale[l] = gt[idx[l]] / (ns[l] * ms[l])
-        sc = np.empty(N * G, dtype=gx.dtype)
-        _tile(scale, np.arange(G), n, G, sc)
-        gsl = np.empty(N * G, dtype=gx.dtype)
-        _tile(gs, idx, n, G, gsl)
-        hvp = False
-        for l in range(G):
             hvp = hvp or gt[idx[l]] != 0.0
-        Rds = np.empty(size, dtype=gx.dtype)
+        sc = np.empty(N * G, dtype=gx.dtype)
+        _tile(scale, n, sc)
+        gsl = np.empty(N * G, dtype=gx.dtype)
+        _tile(gs[idx], n, gsl)
+        Rds = np.empty(size if hvp else 0, dtype=gx.dtype)
         tot = np.empty(N * G, dtype=gx.dtype)
         gxs = np.empty(N * d * G, dtype=gx.dtype)
         gys = np.empty(M * d * G, dtype=gx.dtype)

@@ -409,7 +409,7 @@ def _values_lanes_kernel(
                 out[q0 + l] = np.inf if res[l] >= big else res[l]
 
 
-def loss_groups(B: int, dtype, work: int) -> np.ndarray:
+def _loss_groups(B: int, dtype, work: int) -> np.ndarray:
     """Lane groups of a loss batch: (first pair, lanes, weight offset) rows.
 
     As wide as :func:`._lanes.loss_group_size` allows while every thread gets a
@@ -450,6 +450,18 @@ def loss_plan(lx, ly, pairs, plan, kind, radius, slope):
         plan[g, 2] = off
         off += weights_size(n, m, lo, hi, G)
     return off
+
+
+def loss_layout(lx, ly, dtype, kind, radius, slope):
+    """``(pairs, work, plan, size)`` of a loss batch: the pairs sorted by their
+    lengths (equal lengths side by side), the cells, the lane groups
+    (:func:`_loss_groups`, offsets filled by :func:`loss_plan`) and the floats
+    per stored array."""
+    pairs = np.lexsort((ly, lx)).astype(np.int64)
+    work = int(np.dot(lx, ly))
+    plan = _loss_groups(lx.shape[0], dtype, work)
+    size = loss_plan(lx, ly, pairs, plan, kind, radius, slope)
+    return pairs, work, plan, size
 
 
 @njit_parallel

@@ -32,7 +32,7 @@ from numba import prange
 from .._contract import NO_BAND, TINY, sentinel
 from ._dilate_lanes import dilate_backward_kernel, dilate_forward_kernel
 from ._jit import njit, njit_parallel
-from ._soft_dtw_lanes import loss_groups, loss_plan
+from ._soft_dtw_lanes import loss_layout
 
 
 @njit
@@ -272,9 +272,9 @@ def dilate_backward(W, E, gs, gt, lx, ly, gamma):
     return G
 
 
-def dilate_forward_series32(X, Y, lx, ly, gamma):
+def dilate_forward_series(X, Y, lx, ly, gamma):
     """DILATE's per-pair terms of series under the squared Euclidean cost, and
-    what :func:`dilate_backward_series32` needs (gamma > 0).
+    what :func:`dilate_backward_series` needs (gamma > 0).
 
     X: (B, N, d) targets (rows), Y: (B, M, d) predictions (columns), float32 or
     float64; the costs are computed on the fly by lane groups of pairs sorted by
@@ -290,11 +290,7 @@ def dilate_forward_series32(X, Y, lx, ly, gamma):
     ly = np.ascontiguousarray(ly, dtype=np.int64)
     shape = np.empty(B, dtype=X.dtype)
     temporal = np.empty(B, dtype=X.dtype)
-    pairs = np.lexsort((ly, lx)).astype(np.int64)  # equal lengths side by side
-    work = int(np.dot(lx, ly))
-    plan = loss_groups(B, X.dtype, work)
-    kind, radius, slope = NO_BAND
-    size = loss_plan(lx, ly, pairs, plan, kind, radius, slope)
+    pairs, work, plan, size = loss_layout(lx, ly, X.dtype, *NO_BAND)
     S = np.empty((3, size), dtype=X.dtype)
     dt = X.dtype.type
     args = (dt(gamma), dt(sentinel(X.dtype)), S[0], S[1], S[2], shape, temporal)
@@ -302,9 +298,9 @@ def dilate_forward_series32(X, Y, lx, ly, gamma):
     return shape, temporal, S, plan, pairs
 
 
-def dilate_backward_series32(S, plan, pairs, X, Y, lx, ly, gamma, gs, gt):
+def dilate_backward_series(S, plan, pairs, X, Y, lx, ly, gamma, gs, gt):
     """(dX, dY) of ``sum_p gs[p] shape[p] + gt[p] temporal[p]`` from what
-    :func:`dilate_forward_series32` returned (zero past each length)."""
+    :func:`dilate_forward_series` returned (zero past each length)."""
     X = np.ascontiguousarray(X)
     Y = np.ascontiguousarray(Y)
     gx = np.empty_like(X)

@@ -1146,8 +1146,9 @@ def _most_common(lengths) -> int:
 
 # References at most this long take the lanes visit whatever the band: on short
 # series the scalar EAPruned DTW has few cells to skip and loses to the lanes
-# (benchmarks/README_neighbors.md, table (e): lanes 0.4-0.6x the scalar visit's
-# time at lengths 24-126 with no band; 1.0x at 143, 1.1x at 150, 1.3x at 214).
+# (benchmarks/README_neighbors.md, tables (d) and (e): with no band, lanes 0.48x
+# the scalar visit's time at length 24 and 0.58-0.63x at 50-126; 0.97x at 143,
+# 1.26x at 214).
 _LANES_MAX_LENGTH = 128
 
 

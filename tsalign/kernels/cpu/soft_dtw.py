@@ -30,7 +30,7 @@ cell whose smallest predecessor is the sentinel is the sentinel, so no
 come back as ``inf``.
 
 Values of many pairs (batches and cdist) and the squared Euclidean losses
-(``soft_dtw_forward_series32`` / ``soft_dtw_backward_series32``) run by lane
+(``soft_dtw_forward_series`` / ``soft_dtw_backward_series``) run by lane
 groups, one pair per SIMD lane, in :mod:`._soft_dtw_lanes`, which walk the
 same anti-diagonals with the same cells; the per-pair kernel here takes one
 float64 pair, the cost matrices of ``soft_dtw_forward`` (any cost, weights in
@@ -78,8 +78,7 @@ from ._soft_dtw_lanes import (
     _loss_backward_kernel,
     _loss_forward_kernel,
     _values_lanes_kernel,
-    loss_groups,
-    loss_plan,
+    loss_layout,
 )
 from ._softmin import diag_step, value_cells, weight_cells
 
@@ -351,9 +350,9 @@ def soft_dtw_forward(C, lx, ly, band, gamma, need_weights=True):
     return out, (W if need_weights else None)
 
 
-def soft_dtw_forward_series32(X, Y, lx, ly, band, gamma):
+def soft_dtw_forward_series(X, Y, lx, ly, band, gamma):
     """Soft-DTW values of series under the squared Euclidean cost, and what
-    :func:`soft_dtw_backward_series32` needs.
+    :func:`soft_dtw_backward_series` needs.
 
     X: (B, N, d), Y: (B, M, d), float32 or float64; the costs are computed on
     the fly (no (B, N, M) cost matrix) by lane groups of pairs sorted by their
@@ -370,19 +369,16 @@ def soft_dtw_forward_series32(X, Y, lx, ly, band, gamma):
     if B == 0:
         return out, np.zeros((2, 0), X.dtype), np.zeros((0, 3), np.int64), np.zeros(0, np.int64)
     kind, radius, slope = int(band[0]), int(band[1]), float(band[2])
-    pairs = np.lexsort((ly, lx)).astype(np.int64)  # equal lengths side by side
-    work = int(np.dot(lx, ly))
-    plan = loss_groups(B, X.dtype, work)
-    size = loss_plan(lx, ly, pairs, plan, kind, radius, slope)
+    pairs, work, plan, size = loss_layout(lx, ly, X.dtype, kind, radius, slope)
     W = np.empty((2, size), dtype=X.dtype)
     args = (kind, radius, slope, dt(gamma), dt(sentinel(X.dtype)), W[0], W[1], out)
     _loss_forward_kernel.run(work, X, Y, lx, ly, pairs, plan, *args)
     return out, W, plan, pairs
 
 
-def soft_dtw_backward_series32(W, plan, pairs, X, Y, lx, ly, band, grad):
+def soft_dtw_backward_series(W, plan, pairs, X, Y, lx, ly, band, grad):
     """(dX, dY) of ``sum_p grad[p] soft-DTW(X[p], Y[p])`` from what
-    :func:`soft_dtw_forward_series32` returned (zero past each length)."""
+    :func:`soft_dtw_forward_series` returned (zero past each length)."""
     X = np.ascontiguousarray(X)
     Y = np.ascontiguousarray(Y)
     gx = np.empty_like(X)
